@@ -1,0 +1,16 @@
+# Writes a C++ source that holds every redis-scripts/*.lua file as a string, keyed by its name
+# without the extension. Invoked by the build with -DOUTPUT=... -DSCRIPTS_DIR=...
+set(body "// Generated from redis-scripts/*.lua by cmake/embed_scripts.cmake. Do not edit.\n")
+string(APPEND body "#include \"hub/redis/embedded_scripts.hpp\"\n\nnamespace mi::redis {\n")
+string(APPEND body "const std::vector<EmbeddedScript>& embedded_scripts() {\n")
+string(APPEND body "  static const std::vector<EmbeddedScript> scripts = {\n")
+file(GLOB SCRIPTS ${SCRIPTS_DIR}/*.lua)
+list(SORT SCRIPTS)
+foreach(path IN LISTS SCRIPTS)
+  get_filename_component(name ${path} NAME_WE)
+  file(READ ${path} text)
+  string(APPEND body "    {\"${name}\", R\"MI_LUA(${text})MI_LUA\"},\n")
+endforeach()
+string(APPEND body "  };\n  return scripts;\n}\n}  // namespace mi::redis\n")
+file(WRITE ${OUTPUT}.tmp "${body}")
+file(COPY_FILE ${OUTPUT}.tmp ${OUTPUT} ONLY_IF_DIFFERENT)

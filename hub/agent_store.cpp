@@ -1,0 +1,94 @@
+#include "hub/agent_store.hpp"
+
+#include "hub/clock.hpp"
+#include "hub/crypto.hpp"
+#include "hub/redis/args.hpp"
+#include "hub/redis_failure.hpp"
+#include "protocol/validation.hpp"
+
+namespace mi::hub {
+
+namespace asio = boost::asio;
+
+namespace {
+ApiError unexpected_reply() { return {500, "internal", "The presence store gave an unexpected reply."}; }
+}  // namespace
+
+std::optional<AgentToken> AgentToken::parse(std::string_view text) {
+  auto first = text.find(':');
+  if (first == std::string_view::npos) return std::nullopt;
+  auto second = text.find(':', first + 1);
+  if (second == std::string_view::npos) return std::nullopt;
+  AgentToken token{std::string(text.substr(0, first)), std::string(text.substr(first + 1, second - first - 1)),
+                   std::string(text.substr(second + 1))};
+  if (!protocol::is_valid_colony_id(token.colony) || !protocol::is_valid_agent_name(token.agent_id) ||
+      token.secret.empty() || token.secret.size() > 128) {
+    return std::nullopt;
+  }
+  return token;
+}
+
+asio::awaitable<Outcome<RedeemedAgent>> AgentStore::redeem(redis::Connection& redis, const std::string& colony,
+                                                           const std::string& code,
+                                                           const std::optional<std::string>& name,
+                                                           const std::string& connection_id,
+                                                           const std::string& hub_id) {
+  auto secret = random_secret();
+  auto result = co_await redis.eval("redeem_invite", mi::redis::args(keys_.colony_prefix(colony)),
+                                    mi::redis::args(code, name.value_or(""), std::to_string(now_ms()), sha256_hex(secret),
+                                     connection_id, hub_id, colony, event_stream_length_));
+  if (redis_failed(result)) co_return describe_redis_failure(result);
+  const auto& reply = result.reply;
+  if (!reply.is_array() || reply.elements.empty()) co_return unexpected_reply();
+  const auto& verdict = reply.elements[0].str;
+  if (verdict == "invalid_code") co_return ApiError{404, "invalid_code", ""};
+  if (verdict == "wrong_invite_type") co_return ApiError{409, "wrong_invite_type", ""};
+  if (verdict != "ok" || reply.elements.size() < 4) co_return unexpected_reply();
+  RedeemedAgent agent;
+  agent.agent_id = reply.elements[1].str;
+  agent.agent_json = reply.elements[2].str;
+  agent.token = AgentToken{colony, agent.agent_id, secret}.to_string();
+  co_return agent;
+}
+
+asio::awaitable<Outcome<ConnectedAgent>> AgentStore::connect(redis::Connection& redis, const AgentToken& token,
+                                                             const std::string& connection_id,
+                                                             const std::string& hub_id) {
+  auto result = co_await redis.eval("agent_connect", mi::redis::args(keys_.colony_prefix(token.colony)),
+                                    mi::redis::args(token.agent_id, sha256_hex(token.secret), connection_id, hub_id,
+                                     std::to_string(now_ms()), event_stream_length_));
+  if (redis_failed(result)) co_return describe_redis_failure(result);
+  const auto& reply = result.reply;
+  if (!reply.is_array() || reply.elements.empty()) co_return unexpected_reply();
+  if (reply.elements[0].str == "unauthorized") {
+    co_return ApiError{401, "unauthorized", "This agent token is not valid: onboard again with a new invite."};
+  }
+  if (reply.elements.size() < 2) co_return unexpected_reply();
+  co_return ConnectedAgent{reply.elements[1].str};
+}
+
+asio::awaitable<Outcome<std::uint64_t>> AgentStore::disconnect(redis::Connection& redis, const std::string& colony,
+                                                               const std::string& agent_id,
+                                                               const std::string& connection_id,
+                                                               const std::string& reason,
+                                                               std::int64_t last_frame_ms) {
+  auto result = co_await redis.eval("agent_disconnect", mi::redis::args(keys_.colony_prefix(colony)),
+                                    mi::redis::args(agent_id, connection_id, reason, std::to_string(last_frame_ms),
+                                     std::to_string(now_ms()), event_stream_length_));
+  if (redis_failed(result)) co_return describe_redis_failure(result);
+  co_return static_cast<std::uint64_t>(result.reply.integer);
+}
+
+asio::awaitable<Outcome<ColonySnapshot>> AgentStore::snapshot(redis::Connection& redis, const std::string& colony) {
+  auto result = co_await redis.eval("colony_snapshot", mi::redis::args(keys_.colony_prefix(colony)), {});
+  if (redis_failed(result)) co_return describe_redis_failure(result);
+  const auto& reply = result.reply;
+  if (!reply.is_array() || reply.elements.empty()) co_return unexpected_reply();
+  ColonySnapshot snapshot;
+  snapshot.seq = static_cast<std::uint64_t>(reply.elements[0].integer);
+  snapshot.agent_jsons.reserve(reply.elements.size() - 1);
+  for (std::size_t i = 1; i < reply.elements.size(); ++i) snapshot.agent_jsons.push_back(reply.elements[i].str);
+  co_return snapshot;
+}
+
+}  // namespace mi::hub

@@ -1,0 +1,80 @@
+#pragma once
+// Everything mi-hub can be told, from flags or MI_* environment variables. Every limit and
+// interval is here with its default, so that tests run with small values.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mi::hub {
+
+using Duration = std::chrono::milliseconds;
+
+struct Config {
+  // Where and who.
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 8080;
+  std::string redis_url = "embedded";
+  std::string data_dir = "./mi-data";
+  std::string env = "production";
+  std::string admin_token;  // empty: generated at start and printed once
+  std::string public_url;   // empty: http://<listen>
+  std::string hub_id;       // empty: hostname:pid
+  std::vector<std::string> allowed_origins;  // empty: public-url origin and the request's Host
+  unsigned shards = 0;      // 0: one per core
+
+  // Presence.
+  Duration presence_ttl{120'000};
+  Duration refresh_period{1'000};   // batched presence refresh, per shard
+  Duration hub_liveness{5'000};     // lifetime of this hub's liveness key
+  Duration sweep_period{2'000};     // how often dead hubs are looked for
+
+  // Onboarding abuse limits.
+  std::uint32_t onboard_fail_limit = 10;           // per source address per minute
+  std::uint32_t onboard_fail_limit_global = 1000;  // whole system per minute
+  Duration onboard_fail_delay{200};  // every failed onboard answers no sooner than this
+
+  // Sizes and deadlines.
+  std::size_t max_message_bytes = 64 * 1024;
+  std::size_t max_http_body_bytes = 64 * 1024;
+  std::size_t max_http_header_bytes = 8 * 1024;
+  std::size_t watcher_queue_bytes = 4 * 1024 * 1024;
+  std::size_t agent_queue_bytes = 1024 * 1024;
+  std::size_t max_connections = 100'000;
+  Duration auth_timeout{10'000};     // first WebSocket message
+  Duration http_idle_timeout{30'000};
+  Duration write_timeout{10'000};    // one frame to a slow reader
+  Duration handshake_timeout{10'000};
+  Duration redis_command_timeout{2'000};
+  Duration redis_connect_timeout{2'000};
+  Duration drain_timeout{5'000};     // SIGTERM: sessions' close handshakes
+  std::size_t event_stream_length = 10'000;
+  Duration watch_token_ttl{3'600'000};
+  Duration onboard_session_ttl{30LL * 24 * 3'600'000};
+  Duration status_min_interval{1'000};
+
+  std::string log_level = "info";
+
+  // Derived values.
+  std::string listen_address() const;  // host:port as given
+  std::string effective_public_url() const;
+};
+
+struct ConfigResult {
+  std::optional<Config> config;  // absent: exit with exit_code (help shown, or bad usage)
+  int exit_code = 0;
+};
+
+// Parses argv (and MI_* variables); prints help or errors itself.
+ConfigResult parse_config(int argc, char** argv);
+
+// Parses "HOST:PORT" (IPv6 as [::1]:8080). Nothing when malformed.
+std::optional<std::pair<std::string, std::uint16_t>> parse_host_port(const std::string& text);
+
+// Parses seconds with an optional fraction ("2", "0.5") into milliseconds (at least 1).
+std::optional<Duration> parse_seconds(const std::string& text);
+
+}  // namespace mi::hub

@@ -1,0 +1,308 @@
+#include "hub/http_api.hpp"
+
+#include <charconv>
+#include <vector>
+
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/verb.hpp>
+
+#include "hub/crypto.hpp"
+#include "hub/pages.hpp"
+#include "hub/redis/args.hpp"
+#include "hub/redis_failure.hpp"
+#include "protocol/http_requests.hpp"
+#include "protocol/json_writer.hpp"
+#include "protocol/server_message.hpp"
+#include "protocol/validation.hpp"
+
+namespace mi::hub {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+
+namespace {
+
+constexpr std::size_t kDefaultInviteListLimit = 1000;
+constexpr std::size_t kMaxInviteListLimit = 10000;
+
+HttpResponse make_response(const HttpRequest& request, unsigned status, std::string body,
+                           std::string_view content_type) {
+  HttpResponse response{static_cast<http::status>(status), request.version()};
+  response.set(http::field::server, "mi-hub");
+  response.set(http::field::content_type, content_type);
+  response.set(http::field::cache_control, "no-store");
+  response.keep_alive(request.keep_alive());
+  response.body() = std::move(body);
+  response.prepare_payload();
+  return response;
+}
+
+HttpResponse json_response(const HttpRequest& request, unsigned status, std::string body) {
+  return make_response(request, status, std::move(body), "application/json");
+}
+
+HttpResponse error_response(const HttpRequest& request, unsigned status, std::string_view code,
+                            std::string_view message) {
+  return json_error_response(request.version(), request.keep_alive(), status, code, message);
+}
+
+HttpResponse error_response(const HttpRequest& request, const ApiError& error) {
+  return error_response(request, error.http_status, error.code, error.message);
+}
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  while (start < path.size()) {
+    if (path[start] == '/') {
+      ++start;
+      continue;
+    }
+    auto end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    parts.push_back(path.substr(start, end - start));
+    start = end;
+  }
+  return parts;
+}
+
+// The value of `name` in a query string, undecoded (the API's parameters are plain numbers).
+std::optional<std::string_view> query_parameter(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto pair = query.substr(0, amp);
+    auto eq = pair.find('=');
+    if (pair.substr(0, eq) == name) return eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::size_t> parse_size(std::string_view text) {
+  std::size_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+bool is_admin(const HubContext& context, const HttpRequest& request) {
+  auto header = request[http::field::authorization];
+  constexpr std::string_view kBearer = "Bearer ";
+  if (header.size() <= kBearer.size() || !std::string_view(header.data(), kBearer.size()).starts_with(kBearer)) {
+    return false;
+  }
+  auto presented = std::string_view(header.data() + kBearer.size(), header.size() - kBearer.size());
+  // Hashing first gives equal lengths, so the comparison leaks nothing about the token's length.
+  return constant_time_equal(sha256_hex(presented), sha256_hex(context.admin_token));
+}
+
+HttpResponse method_not_allowed(const HttpRequest& request, std::string_view allowed) {
+  auto response = error_response(request, 405, "method_not_allowed",
+                                 "This path accepts " + std::string(allowed) + " only.");
+  response.set(http::field::allow, allowed);
+  return response;
+}
+
+std::string invite_list_json(const std::string& colony, const InviteList& list) {
+  std::string out = "{\"colony\":";
+  protocol::append_json_string(out, colony);
+  out += ",\"total\":";
+  protocol::append_json_int(out, static_cast<std::int64_t>(list.total));
+  out += ",\"invites\":[";
+  for (std::size_t i = 0; i < list.invites.size(); ++i) {
+    if (i > 0) out += ',';
+    protocol::append_invite(out, list.invites[i]);
+  }
+  out += "]}";
+  return out;
+}
+
+std::string agents_json(const std::string& colony, const ColonySnapshot& snapshot) {
+  std::string out = "{\"colony\":";
+  protocol::append_json_string(out, colony);
+  out += ",\"seq\":";
+  protocol::append_json_int(out, static_cast<std::int64_t>(snapshot.seq));
+  out += ",\"agents\":[";
+  for (std::size_t i = 0; i < snapshot.agent_jsons.size(); ++i) {
+    if (i > 0) out += ',';
+    out += snapshot.agent_jsons[i];
+  }
+  out += "]}";
+  return out;
+}
+
+template <class Parsed>
+std::optional<HttpResponse> reject_bad_body(const HttpRequest& request, const std::variant<Parsed, protocol::ParseError>& parsed) {
+  if (auto* error = std::get_if<protocol::ParseError>(&parsed)) {
+    return error_response(request, 400, error->code, error->message);
+  }
+  return std::nullopt;
+}
+
+asio::awaitable<HttpResponse> colony_route(Shard& shard, const HttpRequest& request, const std::string& colony,
+                                           std::string_view action, std::string_view query) {
+  auto& context = shard.context();
+  auto& redis = shard.redis();
+  auto verb = request.method();
+  if (action == "invites") {
+    if (verb == http::verb::post) {
+      auto parsed = protocol::parse_create_invite_request(request.body());
+      if (auto rejected = reject_bad_body(request, parsed)) co_return *rejected;
+      const auto& body = std::get<protocol::CreateInviteRequest>(parsed);
+      auto outcome = co_await context.invites.create(redis, colony, body.type, body.name);
+      if (auto* error = std::get_if<ApiError>(&outcome)) co_return error_response(request, *error);
+      context.metrics.invites_created.fetch_add(1, std::memory_order_relaxed);
+      co_return json_response(request, 201, protocol::serialize_invite(std::get<protocol::Invite>(outcome)));
+    }
+    if (verb == http::verb::get) {
+      std::size_t offset = 0;
+      std::size_t limit = kDefaultInviteListLimit;
+      if (auto text = query_parameter(query, "offset")) {
+        auto value = parse_size(*text);
+        if (!value) co_return error_response(request, 400, "bad_request", "offset must be a whole number.");
+        offset = *value;
+      }
+      if (auto text = query_parameter(query, "limit")) {
+        auto value = parse_size(*text);
+        if (!value || *value == 0 || *value > kMaxInviteListLimit) {
+          co_return error_response(request, 400, "bad_request", "limit must be between 1 and 10000.");
+        }
+        limit = *value;
+      }
+      auto outcome = co_await context.invites.list(redis, colony, offset, limit);
+      if (auto* error = std::get_if<ApiError>(&outcome)) co_return error_response(request, *error);
+      co_return json_response(request, 200, invite_list_json(colony, std::get<InviteList>(outcome)));
+    }
+    co_return method_not_allowed(request, "GET, POST");
+  }
+  if (action == "onboard-invite") {
+    if (verb != http::verb::post) co_return method_not_allowed(request, "POST");
+    auto parsed = protocol::parse_onboard_invite_request(request.body());
+    if (auto rejected = reject_bad_body(request, parsed)) co_return *rejected;
+    auto ttl_seconds = std::chrono::duration_cast<std::chrono::seconds>(context.config.onboard_session_ttl).count();
+    auto outcome = co_await context.invites.onboard_invite(
+        redis, colony, std::get<protocol::OnboardInviteRequest>(parsed).session, ttl_seconds);
+    if (auto* error = std::get_if<ApiError>(&outcome)) co_return error_response(request, *error);
+    co_return json_response(request, 200, protocol::serialize_invite(std::get<protocol::Invite>(outcome)));
+  }
+  if (action == "agents") {
+    if (verb != http::verb::get) co_return method_not_allowed(request, "GET");
+    auto outcome = co_await context.agents.snapshot(redis, colony);
+    if (auto* error = std::get_if<ApiError>(&outcome)) co_return error_response(request, *error);
+    co_return json_response(request, 200, agents_json(colony, std::get<ColonySnapshot>(outcome)));
+  }
+  co_return error_response(request, 404, "not_found", "There is no such API path.");
+}
+
+asio::awaitable<HttpResponse> api_route(Shard& shard, const HttpRequest& request,
+                                        const std::vector<std::string_view>& parts, std::string_view query) {
+  auto& context = shard.context();
+  auto& redis = shard.redis();
+  auto verb = request.method();
+  // /v1/colonies/{colony}/{action}
+  if (parts.size() == 4 && parts[1] == "colonies") {
+    if (!is_admin(context, request)) {
+      co_return error_response(request, 401, "unauthorized", "This call needs the admin token: Authorization: Bearer <token>.");
+    }
+    std::string colony(parts[2]);
+    if (!protocol::is_valid_colony_id(colony)) {
+      co_return error_response(request, 400, "bad_colony", "A colony id is 1 to 64 characters of A-Z a-z 0-9 _ -.");
+    }
+    co_return co_await colony_route(shard, request, colony, parts[3], query);
+  }
+  // /v1/invites/{code} and /v1/invites/{code}/revoke
+  if ((parts.size() == 3 || parts.size() == 4) && parts[1] == "invites") {
+    if (parts.size() == 4 && parts[3] != "revoke") {
+      co_return error_response(request, 404, "not_found", "There is no such API path.");
+    }
+    if (!is_admin(context, request)) {
+      co_return error_response(request, 401, "unauthorized", "This call needs the admin token: Authorization: Bearer <token>.");
+    }
+    std::string code(parts[2]);
+    if (parts.size() == 3) {
+      if (verb != http::verb::get) co_return method_not_allowed(request, "GET");
+      auto outcome = co_await context.invites.get(redis, code);
+      if (auto* error = std::get_if<ApiError>(&outcome)) co_return error_response(request, *error);
+      co_return json_response(request, 200, protocol::serialize_invite(std::get<protocol::Invite>(outcome)));
+    }
+    if (verb != http::verb::post) co_return method_not_allowed(request, "POST");
+    auto outcome = co_await context.invites.revoke(redis, code);
+    if (auto* error = std::get_if<ApiError>(&outcome)) co_return error_response(request, *error);
+    context.metrics.invites_revoked.fetch_add(1, std::memory_order_relaxed);
+    co_return json_response(request, 200, protocol::serialize_invite(std::get<protocol::Invite>(outcome)));
+  }
+  if (parts.size() == 2 && parts[1] == "ws") {
+    co_return error_response(request, 426, "upgrade_required", "/v1/ws is a WebSocket endpoint: open it with an Upgrade.");
+  }
+  co_return error_response(request, 404, "not_found", "There is no such API path.");
+}
+
+}  // namespace
+
+HttpResponse json_error_response(unsigned version, bool keep_alive, unsigned status, std::string_view code,
+                                 std::string_view message) {
+  HttpResponse response{static_cast<http::status>(status), version};
+  response.set(http::field::server, "mi-hub");
+  response.set(http::field::content_type, "application/json");
+  response.set(http::field::cache_control, "no-store");
+  response.keep_alive(keep_alive);
+  response.body() = protocol::serialize_http_error(code, message);
+  response.prepare_payload();
+  return response;
+}
+
+asio::awaitable<HttpResponse> handle_http_request(Shard& shard, const HttpRequest& request,
+                                                  const std::string& remote_address) {
+  (void)remote_address;
+  auto& context = shard.context();
+  context.metrics.http_requests.fetch_add(1, std::memory_order_relaxed);
+  std::string_view target(request.target().data(), request.target().size());
+  auto question = target.find('?');
+  auto path = target.substr(0, question);
+  auto query = question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
+  auto parts = split_path(path);
+  auto verb = request.method();
+  bool read_only = verb == http::verb::get || verb == http::verb::head;
+
+  HttpResponse response;
+  if (!parts.empty() && parts[0] == "v1") {
+    response = co_await api_route(shard, request, parts, query);
+  } else if (path == "/healthz") {
+    response = read_only ? json_response(request, 200, "{\"status\":\"ok\"}") : method_not_allowed(request, "GET");
+  } else if (path == "/readyz") {
+    if (!read_only) {
+      response = method_not_allowed(request, "GET");
+    } else {
+      auto result = co_await shard.redis().exec(mi::redis::args("PING"));
+      response = redis_failed(result)
+                     ? error_response(request, describe_redis_failure(result))
+                     : json_response(request, 200, "{\"status\":\"ready\"}");
+    }
+  } else if (path == "/metrics") {
+    response = read_only ? make_response(request, 200, context.metrics.render(), "text/plain; version=0.0.4")
+                         : method_not_allowed(request, "GET");
+  } else if (parts.size() == 2 && parts[0] == "r") {
+    auto code = protocol::normalize_invite_code(parts[1]);
+    if (!read_only) {
+      response = method_not_allowed(request, "GET");
+    } else if (!code) {
+      response = make_response(request, 404, "<!doctype html><title>Not an invite</title><p>This is not an invite link: an invite code is 6 letters.</p>\n",
+                               "text/html; charset=utf-8");
+    } else {
+      response = make_response(request, 200, render_invite_page(*code, context.public_url), "text/html; charset=utf-8");
+    }
+  } else {
+    response = error_response(request, 404, "not_found", "There is nothing at this path.");
+  }
+  if (verb == http::verb::head) {
+    auto length = response.body().size();
+    response.body().clear();
+    response.content_length(length);
+  }
+  if (response.result_int() >= 400) context.metrics.http_errors.fetch_add(1, std::memory_order_relaxed);
+  co_return response;
+}
+
+}  // namespace mi::hub

@@ -1,0 +1,128 @@
+#include "hub/http_connection.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include "hub/http_api.hpp"
+#include "hub/log.hpp"
+#include "hub/ws_session.hpp"
+
+namespace mi::hub {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+// "scheme://host[:port]" of a URL, which is what an Origin header carries.
+std::string_view origin_of(std::string_view url) {
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return url;
+  auto path_start = url.find('/', scheme_end + 3);
+  return url.substr(0, path_start);
+}
+
+// Keeps the open-connection gauge right however the coroutine ends.
+struct OpenConnectionCount {
+  explicit OpenConnectionCount(Metrics& metrics) : metrics_(metrics) { metrics_.connections_open.fetch_add(1); }
+  ~OpenConnectionCount() { metrics_.connections_open.fetch_sub(1); }
+  Metrics& metrics_;
+};
+}  // namespace
+
+bool origin_allowed(const Config& config, std::string_view public_url, std::string_view origin,
+                    std::string_view host) {
+  if (!config.allowed_origins.empty()) {
+    for (const auto& allowed : config.allowed_origins) {
+      if (origin == allowed) return true;
+    }
+    return false;
+  }
+  if (origin == origin_of(public_url)) return true;
+  if (host.empty()) return false;
+  auto scheme_end = origin.find("://");
+  return scheme_end != std::string_view::npos && origin.substr(scheme_end + 3) == host &&
+         (origin.substr(0, scheme_end) == "http" || origin.substr(0, scheme_end) == "https");
+}
+
+asio::awaitable<void> serve_connection(Shard& shard, asio::ip::tcp::socket socket) {
+  auto& context = shard.context();
+  const auto& config = context.config;
+  OpenConnectionCount open_count(context.metrics);
+  boost::system::error_code endpoint_error;
+  auto remote = socket.remote_endpoint(endpoint_error);
+  std::string remote_address = endpoint_error ? std::string("unknown") : remote.address().to_string();
+  socket.set_option(asio::ip::tcp::no_delay(true), endpoint_error);
+
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(config.max_http_body_bytes);
+    parser.header_limit(static_cast<std::uint32_t>(config.max_http_header_bytes));
+    stream.expires_after(config.http_idle_timeout);
+    auto [read_error, read_bytes] = co_await http::async_read(stream, buffer, parser, kNoThrow);
+    if (read_error == http::error::end_of_stream || read_error == asio::error::operation_aborted ||
+        read_error == beast::error::timeout || read_error == asio::error::connection_reset ||
+        read_error == asio::error::eof) {
+      break;
+    }
+    if (read_error) {
+      unsigned status = 400;
+      std::string code = "bad_request";
+      std::string message = "The request is not valid HTTP/1.1.";
+      if (read_error == http::error::body_limit) {
+        status = 413;
+        code = "payload_too_large";
+        message = "The request body is larger than " + std::to_string(config.max_http_body_bytes) + " bytes.";
+      } else if (read_error == http::error::header_limit) {
+        status = 431;
+        code = "headers_too_large";
+        message = "The request headers are larger than " + std::to_string(config.max_http_header_bytes) + " bytes.";
+      }
+      context.metrics.http_errors.fetch_add(1, std::memory_order_relaxed);
+      auto response = json_error_response(11, false, status, code, message);
+      stream.expires_after(config.write_timeout);
+      co_await http::async_write(stream, response, kNoThrow);
+      break;
+    }
+
+    auto request = parser.release();
+    std::string_view target(request.target().data(), request.target().size());
+    bool is_ws_path = target == "/v1/ws" || target.starts_with("/v1/ws?");
+    if (is_ws_path && beast::websocket::is_upgrade(request)) {
+      auto origin = request[http::field::origin];
+      auto host = request[http::field::host];
+      if (!origin.empty() && !origin_allowed(config, context.public_url, std::string_view(origin.data(), origin.size()),
+                                             std::string_view(host.data(), host.size()))) {
+        log::info("refused a WebSocket from origin ", std::string_view(origin.data(), origin.size()));
+        auto response = json_error_response(request.version(), false, 403, "forbidden_origin",
+                                            "WebSocket connections from this origin are not allowed.");
+        context.metrics.http_errors.fetch_add(1, std::memory_order_relaxed);
+        stream.expires_after(config.write_timeout);
+        co_await http::async_write(stream, response, kNoThrow);
+        break;
+      }
+      auto session = std::make_shared<WsSession>(shard, std::move(stream), remote_address);
+      co_await session->run(std::move(request));
+      co_return;
+    }
+
+    auto response = co_await handle_http_request(shard, request, remote_address);
+    bool keep_alive = response.keep_alive();
+    stream.expires_after(config.write_timeout);
+    auto [write_error, written] = co_await http::async_write(stream, response, kNoThrow);
+    if (write_error || !keep_alive) break;
+  }
+  boost::system::error_code ignored;
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  stream.close();
+}
+
+}  // namespace mi::hub

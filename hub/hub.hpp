@@ -1,0 +1,49 @@
+#pragma once
+// The whole server of one process: shards, the listening socket, draining on shutdown.
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "hub/hub_context.hpp"
+#include "hub/shard.hpp"
+
+namespace mi::hub {
+
+class Hub {
+ public:
+  Hub(Config config, redis::Endpoint redis_endpoint, std::string admin_token, std::string hub_id);
+  ~Hub();
+  Hub(const Hub&) = delete;
+  Hub& operator=(const Hub&) = delete;
+
+  // Binds the listening socket (throws std::system_error when it cannot) and starts serving.
+  void start();
+  // The port actually bound (useful with --listen HOST:0).
+  unsigned short port() const { return bound_port_; }
+
+  // SIGTERM: stop accepting, close every session with 1012 so that agents go offline with reason
+  // "drained", wait up to --drain-timeout for that, then stop. Blocks.
+  void drain_and_stop();
+  // Stops at once (sessions are dropped without their offline events).
+  void stop();
+
+  HubContext& context() { return *context_; }
+
+ private:
+  void accept_next();
+  std::size_t open_sessions();
+
+  std::unique_ptr<HubContext> context_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+  boost::asio::ip::tcp::acceptor* acceptor_ = nullptr;  // lives on shard 0's loop
+  std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_storage_;
+  std::size_t next_shard_ = 0;
+  unsigned short bound_port_ = 0;
+  std::atomic<bool> stopped_{false};
+};
+
+}  // namespace mi::hub

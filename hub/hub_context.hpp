@@ -1,0 +1,42 @@
+#pragma once
+// What every shard shares: configuration, identity, key names, stores and counters. Read-only
+// after start, except the atomics in Metrics.
+
+#include <string>
+
+#include "hub/agent_store.hpp"
+#include "hub/config.hpp"
+#include "hub/invite_store.hpp"
+#include "hub/keys.hpp"
+#include "hub/metrics.hpp"
+#include "hub/onboard_limiter.hpp"
+#include "hub/redis/endpoint.hpp"
+
+namespace mi::hub {
+
+struct HubContext {
+  HubContext(Config config_in, redis::Endpoint redis_endpoint_in, std::string admin_token_in,
+             std::string hub_id_in)
+      : config(std::move(config_in)),
+        redis_endpoint(std::move(redis_endpoint_in)),
+        admin_token(std::move(admin_token_in)),
+        hub_id(std::move(hub_id_in)),
+        public_url(config.effective_public_url()),
+        keys(config.env),
+        invites(keys, public_url),
+        agents(keys, config.event_stream_length),
+        onboard_limiter(keys, config.onboard_fail_limit, config.onboard_fail_limit_global) {}
+
+  const Config config;
+  const redis::Endpoint redis_endpoint;
+  const std::string admin_token;
+  const std::string hub_id;
+  const std::string public_url;
+  const Keys keys;
+  InviteStore invites;
+  AgentStore agents;
+  OnboardLimiter onboard_limiter;
+  Metrics metrics;
+};
+
+}  // namespace mi::hub

@@ -1,0 +1,47 @@
+#pragma once
+// Redis key names. Everything of one environment starts with "mi:<env>:"; everything of one
+// colony shares the hash tag {c:<colony>} so that its scripts are valid on Redis Cluster.
+// docs/architecture.md lists every key with the scripts that touch it.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace mi::hub {
+
+class Keys {
+ public:
+  explicit Keys(std::string_view env) : env_prefix_("mi:" + std::string(env) + ":") {}
+
+  const std::string& env_prefix() const { return env_prefix_; }
+
+  // "mi:<env>:{c:<colony>}:" — KEYS[1] of every colony script.
+  std::string colony_prefix(std::string_view colony) const {
+    return env_prefix_ + "{c:" + std::string(colony) + "}:";
+  }
+  // The colony's event stream; its pub/sub channel has the same name.
+  std::string colony_events(std::string_view colony) const { return colony_prefix(colony) + "events"; }
+  std::string colony_invite(std::string_view colony, std::string_view code) const {
+    return colony_prefix(colony) + "invite:" + std::string(code);
+  }
+
+  // code -> colony: reserves a code system-wide (SET NX), never deleted once an invite uses it.
+  std::string invite_code(std::string_view code) const { return env_prefix_ + "code:" + std::string(code); }
+
+  // Every colony that ever had an invite (for the admin panel).
+  std::string colonies() const { return env_prefix_ + "colonies"; }
+
+  // Failed onboard attempts in one minute window, per source address and for the whole system.
+  // One hash tag for both, so that one script counts a failure in both at once.
+  std::string onboard_failures_by_address(std::string_view address, std::int64_t minute) const {
+    return env_prefix_ + "{onboard-failures}:addr:" + std::string(address) + ":" + std::to_string(minute);
+  }
+  std::string onboard_failures_global(std::int64_t minute) const {
+    return env_prefix_ + "{onboard-failures}:all:" + std::to_string(minute);
+  }
+
+ private:
+  std::string env_prefix_;
+};
+
+}  // namespace mi::hub

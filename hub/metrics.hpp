@@ -1,0 +1,38 @@
+#pragma once
+// Process-wide counters and gauges, rendered in the Prometheus text format at /metrics.
+// Relaxed atomics: shards bump them on hot paths without contention on a lock.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace mi::hub {
+
+struct Metrics {
+  std::atomic<std::uint64_t> connections_accepted{0};
+  std::atomic<std::uint64_t> connections_rejected{0};  // over --max-connections
+  std::atomic<std::int64_t> connections_open{0};
+  std::atomic<std::int64_t> sessions_agents{0};
+  std::atomic<std::int64_t> sessions_watchers{0};
+  std::atomic<std::uint64_t> http_requests{0};
+  std::atomic<std::uint64_t> http_errors{0};  // replies with status >= 400
+  std::atomic<std::uint64_t> ws_messages_in{0};
+  std::atomic<std::uint64_t> ws_messages_out{0};
+  std::atomic<std::uint64_t> ws_errors_sent{0};
+  std::atomic<std::uint64_t> ws_slow_closes{0};  // closed with 4009
+  std::atomic<std::uint64_t> invites_created{0};
+  std::atomic<std::uint64_t> invites_redeemed{0};
+  std::atomic<std::uint64_t> invites_revoked{0};
+  std::atomic<std::uint64_t> onboard_failures{0};
+  std::atomic<std::uint64_t> onboard_rate_limited{0};
+  std::atomic<std::uint64_t> events_published{0};
+  std::atomic<std::uint64_t> events_delivered{0};
+
+  // Redis counters live in the connections; the hub sums them when rendering.
+  std::function<void(std::string&)> append_extra;
+
+  std::string render() const;
+};
+
+}  // namespace mi::hub

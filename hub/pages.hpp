@@ -1,0 +1,15 @@
+#pragma once
+// Server-rendered HTML: the /r/CODE page must read well without JavaScript.
+
+#include <string>
+#include <string_view>
+
+namespace mi::hub {
+
+// Escapes text for HTML element content and attribute values.
+std::string html_escape(std::string_view text);
+
+// The page behind an invite link: the exact command an agent runs to join.
+std::string render_invite_page(std::string_view code, std::string_view public_url);
+
+}  // namespace mi::hub

@@ -1,0 +1,107 @@
+#pragma once
+// One hiredis asynchronous connection driven by an Asio executor (hiredis 0.14 ships no Asio
+// adapter): the socket is watched through a posix::stream_descriptor; every command has a
+// deadline (hiredis has none); the connection comes back by itself with jittered backoff.
+// Single-threaded: use it only from its executor's thread (one connection per hub shard).
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "hub/redis/endpoint.hpp"
+#include "hub/redis/errors.hpp"
+#include "hub/redis/reply.hpp"
+#include "hub/redis/script_set.hpp"
+
+namespace mi::redis {
+
+struct ConnectionOptions {
+  std::chrono::milliseconds connect_timeout{2000};
+  std::chrono::milliseconds command_timeout{2000};
+  std::chrono::milliseconds reconnect_backoff_min{100};
+  std::chrono::milliseconds reconnect_backoff_max{5000};
+  std::size_t max_in_flight = 100000;  // commands awaiting a reply; beyond, fail with overloaded
+};
+
+struct Result {
+  std::error_code ec;  // set when there is no reply (see Errc)
+  Reply reply;         // may itself be an error reply (reply.is_error())
+};
+
+struct PipelineResult {
+  std::error_code ec;
+  std::vector<Reply> replies;  // one per command, in order, when !ec
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(boost::asio::any_io_executor executor, Endpoint endpoint, ConnectionOptions options,
+             const ScriptSet& scripts);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Connects, then keeps reconnecting after any loss until stop().
+  void start();
+  // Fails everything in flight with shut_down and disconnects. Idempotent.
+  void stop();
+  bool is_connected() const;
+
+  // Called on the executor after each successful (re)connection (after SELECT of the db).
+  void set_on_connected(std::function<void()> callback);
+
+  // One command; binary-safe arguments. Fails fast with not_connected while disconnected.
+  boost::asio::awaitable<Result> exec(std::vector<std::string> args);
+
+  // Several commands written at once; the replies in order. If any has no reply, ec is set.
+  boost::asio::awaitable<PipelineResult> exec_pipeline(std::vector<std::vector<std::string>> commands);
+
+  // EVALSHA of a script of the set; on NOSCRIPT, SCRIPT LOAD and one retry.
+  boost::asio::awaitable<Result> eval(std::string_view script_name, std::vector<std::string> keys,
+                                      std::vector<std::string> args);
+
+  // Counters for /metrics.
+  std::uint64_t commands_sent() const;
+  std::uint64_t commands_failed() const;  // no reply (any Errc), not error replies
+  std::uint64_t reconnects() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+// A connection in pub/sub mode. Channels are remembered and subscribed again after a reconnect;
+// `on_resubscribed` then runs so that the owner can fill what it missed (from the event streams).
+class Subscriber : public std::enable_shared_from_this<Subscriber> {
+ public:
+  using MessageHandler = std::function<void(std::string_view channel, std::string_view payload)>;
+
+  Subscriber(boost::asio::any_io_executor executor, Endpoint endpoint, ConnectionOptions options,
+             MessageHandler on_message);
+  ~Subscriber();
+  Subscriber(const Subscriber&) = delete;
+  Subscriber& operator=(const Subscriber&) = delete;
+
+  void start();
+  void stop();
+  bool is_connected() const;
+  void set_on_resubscribed(std::function<void()> callback);
+
+  void subscribe(const std::string& channel);    // no-op if already subscribed
+  void unsubscribe(const std::string& channel);  // no-op if not subscribed
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace mi::redis

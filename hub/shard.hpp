@@ -1,0 +1,68 @@
+#pragma once
+// One event loop on one thread, with its own Redis connection and the sessions accepted onto it.
+// Nothing here is shared between shards, so nothing here needs a lock.
+
+#include <chrono>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "hub/hub_context.hpp"
+#include "hub/redis/connection.hpp"
+#include "protocol/client_message.hpp"
+
+namespace mi::hub {
+
+class WsSession;
+
+class Shard {
+ public:
+  Shard(HubContext& context, unsigned index);
+  ~Shard();
+  Shard(const Shard&) = delete;
+  Shard& operator=(const Shard&) = delete;
+
+  void start();  // runs the event loop on a thread of its own
+  void stop();   // stops the loop and joins the thread
+  boost::asio::io_context& io() { return io_; }
+  unsigned index() const { return index_; }
+  HubContext& context() { return context_; }
+  redis::Connection& redis() { return *redis_; }
+  protocol::ClientMessageParser& parser() { return parser_; }
+
+  // Sessions register themselves so that deadlines are checked and draining reaches them.
+  using SessionList = std::list<std::weak_ptr<WsSession>>;
+  SessionList::iterator add_session(std::weak_ptr<WsSession> session);
+  void remove_session(SessionList::iterator position);
+  std::size_t session_count() const { return sessions_.size(); }
+
+  // Asks every session to close with 1012 (the hub is going away). Runs on the shard's thread.
+  void close_all_sessions_for_drain();
+
+  // A system-wide unique id for a new connection.
+  std::string next_connection_id();
+
+ private:
+  void schedule_tick();
+  void tick();
+
+  HubContext& context_;
+  unsigned index_;
+  boost::asio::io_context io_{1};
+  std::shared_ptr<redis::Connection> redis_;
+  protocol::ClientMessageParser parser_;
+  SessionList sessions_;
+  boost::asio::steady_timer tick_timer_{io_};
+  std::uint64_t connection_counter_ = 0;
+  std::thread thread_;
+};
+
+// How often a shard looks at its sessions' deadlines (auth, presence, writes): fine enough for a
+// small --presence-ttl in tests, and at most once a second for the default two minutes.
+std::chrono::milliseconds deadline_check_period(const Config& config);
+
+}  // namespace mi::hub

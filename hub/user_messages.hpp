@@ -1,0 +1,25 @@
+#pragma once
+// The sentences users read when something is refused. The wording follows the product's
+// troubleshooting guide, so that what an agent prints is what its owner will search for.
+
+#include <string_view>
+
+namespace mi::hub::user_messages {
+
+inline constexpr std::string_view kInvalidCode =
+    "invalid code: this invite code cannot be used. It may have already been used (single use), "
+    "been revoked, never existed, or be for a different environment (dev vs production). Check "
+    "the invite's status in the admin panel, or ask the office owner for a new agent invite.";
+
+inline constexpr std::string_view kWrongInviteType =
+    "wrong invite type: this invite was created as a human invite, not an agent invite. Ask the "
+    "office owner to create a new invite with Agent Invite selected.";
+
+inline constexpr std::string_view kRateLimited =
+    "rate limited: too many failed onboard attempts in the last minute. Wait a minute and check "
+    "the code before trying again.";
+
+inline constexpr std::string_view kUnauthorizedFirstMessage =
+    "unauthorized: the first message must be onboard, hello or watch.";
+
+}  // namespace mi::hub::user_messages

@@ -1,0 +1,338 @@
+#include "hub/ws_session.hpp"
+
+#include <chrono>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "hub/clock.hpp"
+#include "hub/log.hpp"
+#include "hub/steady_clock.hpp"
+#include "hub/user_messages.hpp"
+#include "protocol/server_message.hpp"
+#include "protocol/validation.hpp"
+
+namespace mi::hub {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace http = beast::http;
+
+namespace {
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+// How long a failed agent disconnect keeps being retried while Redis is away; past it, the sweep
+// of lost hubs is what puts the agent offline.
+constexpr auto kDisconnectRetryPeriod = std::chrono::seconds(1);
+constexpr int kDisconnectRetries = 300;
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+}  // namespace
+
+WsSession::WsSession(Shard& shard, beast::tcp_stream stream, std::string remote_address)
+    : shard_(shard),
+      ws_(std::move(stream)),
+      remote_address_(std::move(remote_address)),
+      queue_(shard.context().config.agent_queue_bytes),
+      writer_wakeup_(ws_.get_executor()),
+      writer_finished_(ws_.get_executor()),
+      delay_timer_(ws_.get_executor()) {}
+
+WsSession::~WsSession() = default;
+
+asio::awaitable<void> WsSession::run(http::request<http::string_body> upgrade) {
+  auto self = shared_from_this();
+  const auto& config = shard_.context().config;
+  registration_ = shard_.add_session(weak_from_this());
+
+  // The session's own deadlines replace the TCP stream's timer from here on.
+  beast::get_lowest_layer(ws_).expires_never();
+  websocket::stream_base::timeout timeouts{};
+  timeouts.handshake_timeout = config.handshake_timeout;
+  timeouts.idle_timeout = websocket::stream_base::none();
+  timeouts.keep_alive_pings = false;
+  ws_.set_option(timeouts);
+  ws_.set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& response) { response.set(http::field::server, "mi-hub"); }));
+  ws_.read_message_max(config.max_message_bytes);
+  // Every frame is a heartbeat, control frames included; Beast shows those only here.
+  ws_.control_callback([this](websocket::frame_type, beast::string_view) { last_frame_ = steady_ms(); });
+
+  opened_at_ = last_frame_ = steady_ms();
+  auto [accept_error] = co_await ws_.async_accept(upgrade, kNoThrow);
+  if (!accept_error) {
+    asio::co_spawn(ws_.get_executor(), [self]() { return self->write_loop(); }, asio::detached);
+    co_await read_loop();
+    reader_done_ = true;
+    // Whatever ended the reading, the connection is over: free a writer stuck on a dead peer.
+    terminate(end_reason_.empty() ? "closed" : end_reason_);
+    while (!writer_done_) {
+      writer_finished_.expires_at(asio::steady_timer::time_point::max());
+      co_await writer_finished_.async_wait(kNoThrow);
+    }
+    co_await on_end();
+  }
+  shard_.remove_session(registration_);
+}
+
+asio::awaitable<void> WsSession::read_loop() {
+  auto& metrics = shard_.context().metrics;
+  while (!terminated_) {
+    auto [ec, bytes] = co_await ws_.async_read(read_buffer_, kNoThrow);
+    if (ec) {
+      if (ec == websocket::error::message_too_big) log::debug("closing ", remote_address_, ": message too big");
+      break;
+    }
+    last_frame_ = steady_ms();
+    metrics.ws_messages_in.fetch_add(1, std::memory_order_relaxed);
+    if (ws_.got_text()) {
+      auto data = read_buffer_.cdata();
+      co_await handle_text(std::string_view(static_cast<const char*>(data.data()), data.size()));
+    } else if (role_ == Role::pending) {
+      send_error("unauthorized", user_messages::kUnauthorizedFirstMessage, std::nullopt);
+    }
+    read_buffer_.consume(read_buffer_.size());
+    // A large message must not pin its buffer for the rest of a long, mostly idle session.
+    if (read_buffer_.capacity() > 16 * 1024) read_buffer_.shrink_to_fit();
+  }
+}
+
+asio::awaitable<void> WsSession::write_loop() {
+  auto self = shared_from_this();
+  auto& metrics = shard_.context().metrics;
+  while (!terminated_) {
+    if (!queue_.empty()) {
+      SharedMessage message = queue_.front();
+      write_started_ = steady_ms();
+      ws_.text(true);
+      auto [ec, bytes] = co_await ws_.async_write(asio::buffer(*message), kNoThrow);
+      write_started_ = 0;
+      if (ec) {
+        terminate("closed");
+        break;
+      }
+      metrics.ws_messages_out.fetch_add(1, std::memory_order_relaxed);
+      // A 4009 close may have emptied the queue while this message was on its way.
+      if (!queue_.empty() && queue_.front() == message) queue_.pop();
+      continue;
+    }
+    if (close_requested_) {
+      close_started_ = steady_ms();
+      co_await ws_.async_close(close_reason_, kNoThrow);
+      break;
+    }
+    if (reader_done_) break;
+    writer_wakeup_.expires_at(asio::steady_timer::time_point::max());
+    co_await writer_wakeup_.async_wait(kNoThrow);
+  }
+  writer_done_ = true;
+  writer_finished_.cancel();
+}
+
+void WsSession::wake_writer() { writer_wakeup_.cancel(); }
+
+void WsSession::send(SharedMessage message) {
+  if (terminated_ || close_requested_) return;
+  if (!queue_.push(std::move(message))) {
+    shard_.context().metrics.ws_slow_closes.fetch_add(1, std::memory_order_relaxed);
+    auto bound = queue_.bytes();
+    queue_.clear();
+    log::info("closing ", remote_address_, " with 4009: ", bound, " bytes waiting to be sent");
+    close(4009, "too slow: outbound queue full", "closed");
+    return;
+  }
+  wake_writer();
+}
+
+void WsSession::send_error(std::string_view code, std::string_view message, const std::optional<std::string>& id) {
+  shard_.context().metrics.ws_errors_sent.fetch_add(1, std::memory_order_relaxed);
+  send_text(protocol::serialize_ws_error(code, message, id));
+}
+
+void WsSession::close(std::uint16_t code, std::string_view reason, std::string_view end_reason) {
+  if (terminated_ || close_requested_) return;
+  if (end_reason_.empty()) end_reason_ = std::string(end_reason);
+  close_requested_ = true;
+  close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
+  close_started_ = steady_ms();
+  wake_writer();
+}
+
+void WsSession::terminate(std::string_view end_reason) {
+  if (terminated_) return;
+  terminated_ = true;
+  if (end_reason_.empty()) end_reason_ = std::string(end_reason);
+  beast::get_lowest_layer(ws_).close();
+  wake_writer();
+}
+
+void WsSession::check_deadlines(std::int64_t now) {
+  if (terminated_) return;
+  const auto& config = shard_.context().config;
+  if (role_ == Role::pending && !handling_request_ && now - opened_at_ > config.auth_timeout.count()) {
+    close(websocket::close_code::policy_error, "no onboard, hello or watch in time", "closed");
+  }
+  if (role_ == Role::agent && now - last_frame_ > config.presence_ttl.count()) {
+    // Silent for a whole TTL: the peer is presumed gone, so no closing handshake is attempted.
+    log::info("agent ", colony_, "/", agent_id_, " sent nothing for ", config.presence_ttl.count(), " ms");
+    terminate("timeout");
+    return;
+  }
+  if (write_started_ != 0 && now - write_started_ > config.write_timeout.count()) {
+    log::info("closing ", remote_address_, ": one message took over ", config.write_timeout.count(), " ms to send");
+    terminate("closed");
+    return;
+  }
+  if (close_requested_ && now - close_started_ > config.handshake_timeout.count()) terminate("closed");
+}
+
+std::int64_t WsSession::last_frame_wall_ms() const { return now_ms() - (steady_ms() - last_frame_); }
+
+asio::awaitable<void> WsSession::handle_text(std::string_view text) {
+  auto parsed = shard_.parser().parse(text);
+  if (auto* error = std::get_if<protocol::ParseError>(&parsed)) {
+    send_error(error->code, error->message, error->id_json);
+    co_return;
+  }
+  auto& message = std::get<protocol::ClientMessage>(parsed);
+  const auto& id = message.id_json;
+  handling_request_ = true;
+  if (role_ == Role::pending) {
+    if (auto* onboard = std::get_if<protocol::OnboardRequest>(&message.request)) {
+      co_await handle_onboard(*onboard, id);
+    } else if (auto* hello = std::get_if<protocol::HelloRequest>(&message.request)) {
+      co_await handle_hello(*hello, id);
+    } else {
+      send_error("unauthorized", user_messages::kUnauthorizedFirstMessage, id);
+    }
+    handling_request_ = false;
+    co_return;
+  }
+  handling_request_ = false;
+  std::visit(Overloaded{
+                 [&](const protocol::HeartbeatRequest&) {},
+                 [&](const protocol::PingRequest&) { send_text(protocol::serialize_pong(now_ms(), id)); },
+                 [&](const protocol::OnboardRequest&) {
+                   send_error("bad_request", "This socket is already signed in as agent " + agent_id_ + ".", id);
+                 },
+                 [&](const protocol::HelloRequest&) {
+                   send_error("bad_request", "This socket is already signed in as agent " + agent_id_ + ".", id);
+                 },
+                 [&](const auto& other) {
+                   send_error("bad_request",
+                              std::string("\"") + std::string(protocol::request_type_name(other)) +
+                                  "\" is not available on this socket.",
+                              id);
+                 },
+             },
+             message.request);
+}
+
+asio::awaitable<void> WsSession::handle_onboard(const protocol::OnboardRequest& request,
+                                                const std::optional<std::string>& id) {
+  auto& context = shard_.context();
+  auto& redis = shard_.redis();
+  auto started = std::chrono::steady_clock::now();
+
+  auto over = co_await context.onboard_limiter.over_budget(redis, remote_address_);
+  if (auto* error = std::get_if<ApiError>(&over)) {
+    send_error(error->code, error->message, id);
+    co_return;
+  }
+  if (std::get<bool>(over)) {
+    context.metrics.onboard_rate_limited.fetch_add(1, std::memory_order_relaxed);
+    send_error("rate_limited", user_messages::kRateLimited, id);
+    co_return;
+  }
+
+  // Every bad code takes the same path length and answers after the same floor, so that neither
+  // the reply nor its timing tells an unknown code from a used or revoked one.
+  Outcome<RedeemedAgent> outcome = ApiError{404, "invalid_code", ""};
+  auto code = protocol::normalize_invite_code(request.code);
+  std::string colony;
+  if (code) {
+    auto found = co_await context.invites.colony_of(redis, *code);
+    if (auto* error = std::get_if<ApiError>(&found)) {
+      outcome = *error;
+    } else if (auto& maybe_colony = std::get<std::optional<std::string>>(found)) {
+      colony = *maybe_colony;
+      connection_id_ = shard_.next_connection_id();
+      outcome = co_await context.agents.redeem(redis, colony, *code, request.name, connection_id_, context.hub_id);
+    }
+  }
+
+  if (auto* error = std::get_if<ApiError>(&outcome)) {
+    bool bad_code = error->code == "invalid_code" || error->code == "wrong_invite_type";
+    if (!bad_code) {
+      send_error(error->code, error->message, id);
+      co_return;
+    }
+    context.metrics.onboard_failures.fetch_add(1, std::memory_order_relaxed);
+    co_await context.onboard_limiter.count_failure(redis, remote_address_);
+    delay_timer_.expires_at(started + context.config.onboard_fail_delay);
+    co_await delay_timer_.async_wait(kNoThrow);
+    send_error(error->code,
+               error->code == "invalid_code" ? user_messages::kInvalidCode : user_messages::kWrongInviteType, id);
+    co_return;
+  }
+
+  auto& agent = std::get<RedeemedAgent>(outcome);
+  role_ = Role::agent;
+  colony_ = colony;
+  agent_id_ = agent.agent_id;
+  context.metrics.invites_redeemed.fetch_add(1, std::memory_order_relaxed);
+  context.metrics.sessions_agents.fetch_add(1, std::memory_order_relaxed);
+  context.metrics.events_published.fetch_add(1, std::memory_order_relaxed);
+  log::info("agent ", colony_, "/", agent_id_, " onboarded with invite ", *code, " from ", remote_address_);
+  send_text(protocol::serialize_welcome(colony_, agent.agent_json, agent.token, id));
+}
+
+asio::awaitable<void> WsSession::handle_hello(const protocol::HelloRequest& request,
+                                              const std::optional<std::string>& id) {
+  auto& context = shard_.context();
+  auto token = AgentToken::parse(request.token);
+  if (!token) {
+    send_error("unauthorized", "This agent token is malformed: use the token that onboarding returned.", id);
+    co_return;
+  }
+  connection_id_ = shard_.next_connection_id();
+  auto outcome = co_await context.agents.connect(shard_.redis(), *token, connection_id_, context.hub_id);
+  if (auto* error = std::get_if<ApiError>(&outcome)) {
+    send_error(error->code, error->message, id);
+    co_return;
+  }
+  role_ = Role::agent;
+  colony_ = token->colony;
+  agent_id_ = token->agent_id;
+  context.metrics.sessions_agents.fetch_add(1, std::memory_order_relaxed);
+  send_text(protocol::serialize_welcome(colony_, std::get<ConnectedAgent>(outcome).agent_json, std::nullopt, id));
+}
+
+asio::awaitable<void> WsSession::on_end() {
+  if (role_ != Role::agent) co_return;
+  auto& context = shard_.context();
+  context.metrics.sessions_agents.fetch_sub(1, std::memory_order_relaxed);
+  auto reason = end_reason_.empty() ? std::string("closed") : end_reason_;
+  auto last_frame = last_frame_wall_ms();
+  for (int attempt = 0; attempt < kDisconnectRetries; ++attempt) {
+    auto outcome = co_await context.agents.disconnect(shard_.redis(), colony_, agent_id_, connection_id_, reason,
+                                                      last_frame);
+    if (!failed(outcome)) co_return;
+    if (attempt == 0) log::warn("agent ", colony_, "/", agent_id_, " disconnected while Redis is unreachable; retrying");
+    delay_timer_.expires_after(kDisconnectRetryPeriod);
+    auto [ec] = co_await delay_timer_.async_wait(kNoThrow);
+    if (ec) break;  // the shard is stopping
+  }
+  log::error("gave up recording that agent ", colony_, "/", agent_id_, " disconnected");
+}
+
+}  // namespace mi::hub

@@ -1,0 +1,110 @@
+#include "protocol/http_requests.hpp"
+
+#include <simdjson.h>
+
+#include "protocol/validation.hpp"
+
+namespace mi::protocol {
+
+namespace {
+
+constexpr std::size_t kMaxInviteNameBytes = 200;
+constexpr std::size_t kMaxSessionBytes = 128;
+
+ParseError bad_json(std::string message) { return {"bad_json", std::move(message), std::nullopt}; }
+ParseError bad_request(std::string message) { return {"bad_request", std::move(message), std::nullopt}; }
+
+bool is_blank(std::string_view body) {
+  return body.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+
+bool has_control_characters(std::string_view text) {
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
+
+bool is_valid_session_id(std::string_view session) {
+  if (session.empty() || session.size() > kMaxSessionBytes) return false;
+  for (char c : session) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-' || c == '.' || c == ':';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// Calls `on_field(key, value)` for each field of the top-level object. Returns an error when the
+// body is not one JSON object or a callback says so. The DOM parser validates the whole body
+// (trailing content included); admin bodies are small and rare, so its allocation is no concern.
+template <class OnField>
+std::optional<ParseError> for_each_field(std::string_view body, OnField on_field) {
+  if (!is_valid_utf8(body)) return bad_json("The body is not valid UTF-8.");
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(body.data(), body.size()).get(root) != simdjson::SUCCESS) return bad_json("The body is not JSON.");
+  simdjson::dom::object object;
+  if (root.get_object().get(object) != simdjson::SUCCESS) return bad_json("The body must be a JSON object.");
+  for (auto [key, value] : object) {
+    if (auto error = on_field(key, value)) return error;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::variant<CreateInviteRequest, ParseError> parse_create_invite_request(std::string_view body) {
+  CreateInviteRequest request;
+  if (is_blank(body)) return request;
+  auto error = for_each_field(body, [&](std::string_view key, simdjson::dom::element value)
+                                        -> std::optional<ParseError> {
+    if (key == "type") {
+      std::string_view type;
+      if (value.get_string().get(type) != simdjson::SUCCESS || (type != "agent" && type != "human")) {
+        return bad_request("\"type\" must be \"agent\" or \"human\".");
+      }
+      request.type = std::string(type);
+    } else if (key == "name") {
+      if (value.is_null()) {
+        request.name.reset();
+        return std::nullopt;
+      }
+      std::string_view name;
+      if (value.get_string().get(name) != simdjson::SUCCESS) return bad_request("\"name\" must be a string.");
+      if (name.size() > kMaxInviteNameBytes) return bad_request("\"name\" is longer than 200 bytes.");
+      if (has_control_characters(name)) return bad_request("\"name\" must not contain control characters.");
+      if (name.empty()) {
+        request.name.reset();
+      } else {
+        request.name = std::string(name);
+      }
+    }
+    return std::nullopt;
+  });
+  if (error) return *error;
+  return request;
+}
+
+std::variant<OnboardInviteRequest, ParseError> parse_onboard_invite_request(std::string_view body) {
+  OnboardInviteRequest request;
+  bool seen = false;
+  if (!is_blank(body)) {
+    auto error = for_each_field(body, [&](std::string_view key, simdjson::dom::element value)
+                                          -> std::optional<ParseError> {
+      if (key != "session") return std::nullopt;
+      std::string_view session;
+      if (value.get_string().get(session) != simdjson::SUCCESS || !is_valid_session_id(session)) {
+        return bad_request("\"session\" must be 1 to 128 characters of A-Z a-z 0-9 _ . : -");
+      }
+      request.session = std::string(session);
+      seen = true;
+      return std::nullopt;
+    });
+    if (error) return *error;
+  }
+  if (!seen) return bad_request("The body needs {\"session\": \"<id>\"}: the onboarding page's session id.");
+  return request;
+}
+
+}  // namespace mi::protocol

@@ -1,0 +1,56 @@
+#pragma once
+// Messages the hub sends: serialized once, then shared by every receiver.
+// AGENT objects are built by the Redis scripts (so that events published from Redis carry them
+// atomically); here they pass through as raw JSON text.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mi::protocol {
+
+struct Invite {
+  std::string code;
+  std::string type;    // "agent" | "human"
+  std::string colony;
+  std::optional<std::string> name;
+  std::string status;  // "active" | "redeemed" | "revoked"
+  std::int64_t created_at = 0;  // ms since the epoch
+  std::optional<std::string> redeemed_by;
+  std::string url;     // <public-url>/r/CODE
+};
+
+std::string serialize_invite(const Invite& invite);
+void append_invite(std::string& out, const Invite& invite);
+
+// {"error":{"code":..,"message":..}}: the body of every HTTP error.
+std::string serialize_http_error(std::string_view code, std::string_view message);
+
+// {"type":"error","id":..,"code":..,"message":..}; "id" only when the request had one.
+std::string serialize_ws_error(std::string_view code, std::string_view message,
+                               const std::optional<std::string>& id_json);
+
+// {"type":"welcome","id":..,"colony":..,"agent":AGENT[,"token":..]}
+std::string serialize_welcome(std::string_view colony, std::string_view agent_json,
+                              const std::optional<std::string>& token,
+                              const std::optional<std::string>& id_json);
+
+// {"type":"pong","id":..,"ts":ms}
+std::string serialize_pong(std::int64_t ts_ms, const std::optional<std::string>& id_json);
+
+// {"type":"cloned","id":..,"agent":AGENT,"token":..}
+std::string serialize_cloned(std::string_view agent_json, std::string_view token,
+                             const std::optional<std::string>& id_json);
+
+// {"type":"snapshot","id":..,"colony":..,"seq":N,"agents":[AGENT...]}
+std::string serialize_snapshot(std::string_view colony, std::uint64_t seq,
+                               const std::vector<std::string>& agent_jsons,
+                               const std::optional<std::string>& id_json);
+
+// {"type":"resume","id":..,"colony":..,"seq":N}
+std::string serialize_resume(std::string_view colony, std::uint64_t seq,
+                             const std::optional<std::string>& id_json);
+
+}  // namespace mi::protocol

@@ -1,0 +1,25 @@
+-- agent_connect: an agent's socket authenticated with its token ("hello"). The agent is online
+-- while it has at least one socket; the first one makes it "online" (event).
+-- KEYS[1]  colony key prefix "mi:<env>:{c:<colony>}:"
+-- ARGV[1]  agent id
+-- ARGV[2]  SHA-256 (hex) of the secret presented
+-- ARGV[3]  connection id (unique system-wide)
+-- ARGV[4]  hub id holding the socket
+-- ARGV[5]  now, ms since the epoch
+-- ARGV[6]  event stream max length
+-- Reply:   {"ok", AGENT json, seq of the "online" event or 0} | {"unauthorized"}
+local prefix = KEYS[1]
+local id = ARGV[1]
+local agent_key = prefix .. 'agent:' .. id
+local stored = redis.call('HMGET', agent_key, 'token_sha256', 'status', 'colony')
+if not stored[1] or stored[1] ~= ARGV[2] then
+  return {'unauthorized'}
+end
+redis.call('HSET', prefix .. 'conns:' .. id, ARGV[3], ARGV[4])
+local seq = 0
+if stored[2] ~= 'online' then
+  redis.call('HSET', agent_key, 'status', 'online', 'last_seen', ARGV[5])
+  seq = emit_event(prefix, stored[3], ARGV[5], 'online', ',"agent":' .. agent_json(prefix, id),
+      ARGV[6])
+end
+return {'ok', agent_json(prefix, id), seq}

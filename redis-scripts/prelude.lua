@@ -1,0 +1,100 @@
+-- prelude: prepended to every other script of this folder when it is loaded (see
+-- hub/redis/script_set.hpp), so that key names and the AGENT JSON are written once.
+--
+-- Every colony script gets KEYS[1] = the colony's key prefix "mi:<env>:{c:<colony>}:". All keys
+-- it touches are that prefix plus a suffix, so they share the hash tag {c:<colony>} and live in
+-- one Redis Cluster slot. The suffixes (docs/architecture.md lists them with their scripts):
+--   invite:<CODE>           hash   code type colony name status created_at redeemed_by ...
+--   invites                 list   codes, newest first
+--   onboard-session:<id>    string the code the onboarding page of that browser session shows
+--   agent:<id>              hash   id colony kind status joined_at last_seen clone_of invite meta
+--                                  token_sha256
+--   agents                  list   agent ids in join order
+--   names                   set    every agent id ever given in the colony (never reused)
+--   suffix:<base>           string the last N handed out as <base>-N
+--   conns:<id>              hash   connection id -> hub id, one field per open socket
+--   seq                     string the colony's event counter
+--   events                  stream the last events, entry id "<seq>-0", field "e" = event JSON
+-- and the colony's pub/sub channel has the name of its events stream.
+
+local function json_string(text)
+  return cjson.encode(text)
+end
+
+local function json_string_or_null(text)
+  if text == nil or text == false or text == '' then
+    return 'null'
+  end
+  return cjson.encode(text)
+end
+
+local function hash_to_table(flat)
+  local t = {}
+  for i = 1, #flat, 2 do
+    t[flat[i]] = flat[i + 1]
+  end
+  return t
+end
+
+-- AGENT as the contract defines it, or nil when there is no such agent.
+local function agent_json(prefix, id)
+  local a = hash_to_table(redis.call('HGETALL', prefix .. 'agent:' .. id))
+  if a.id == nil then
+    return nil
+  end
+  local last_seen = 'null'
+  if a.last_seen ~= nil and a.last_seen ~= '' then
+    last_seen = a.last_seen
+  end
+  return '{"id":' .. json_string(a.id) ..
+      ',"colony":' .. json_string(a.colony) ..
+      ',"kind":' .. json_string(a.kind) ..
+      ',"status":' .. json_string(a.status) ..
+      ',"last_seen":' .. last_seen ..
+      ',"joined_at":' .. a.joined_at ..
+      ',"clone_of":' .. json_string_or_null(a.clone_of) ..
+      ',"invite":' .. json_string_or_null(a.invite) ..
+      ',"meta":' .. (a.meta or '{}') .. '}'
+end
+
+-- Takes the colony's next seq, stores the event in the capped stream and publishes it, so that
+-- every hub sees one order. `body` is the event's fields after "event" (starting with a comma).
+local function emit_event(prefix, colony, now_ms, kind, body, stream_max_length)
+  local seq = redis.call('INCR', prefix .. 'seq')
+  local event = '{"type":"event","colony":' .. json_string(colony) ..
+      ',"seq":' .. seq .. ',"ts":' .. now_ms .. ',"event":"' .. kind .. '"' .. body .. '}'
+  redis.call('XADD', prefix .. 'events', 'MAXLEN', '~', stream_max_length, seq .. '-0', 'e', event)
+  redis.call('PUBLISH', prefix .. 'events', event)
+  return seq
+end
+
+-- INVITE fields as a flat array, in the order the hub reads them (hub/invite_store.cpp).
+local function invite_reply(prefix, code)
+  local i = hash_to_table(redis.call('HGETALL', prefix .. 'invite:' .. code))
+  if i.code == nil then
+    return nil
+  end
+  return {i.code, i.type, i.colony, i.name or '', i.status, i.created_at, i.redeemed_by or ''}
+end
+
+-- The first free id for `base`: base itself when it was never used, else base-N with the
+-- smallest N >= 2 never used, keeping the id within 63 characters.
+local function allocate_agent_id(prefix, base, suffix_always)
+  local names = prefix .. 'names'
+  if not suffix_always and redis.call('SISMEMBER', names, base) == 0 then
+    redis.call('SADD', names, base)
+    return base
+  end
+  local counter = prefix .. 'suffix:' .. base
+  local n = tonumber(redis.call('GET', counter) or '1')
+  while true do
+    n = n + 1
+    local suffix = '-' .. n
+    local candidate = string.sub(base, 1, 63 - #suffix) .. suffix
+    if redis.call('SISMEMBER', names, candidate) == 0 then
+      redis.call('SET', counter, n)
+      redis.call('SADD', names, candidate)
+      return candidate
+    end
+  end
+end

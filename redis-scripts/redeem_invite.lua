@@ -1,0 +1,38 @@
+-- redeem_invite: an agent onboards with a code. Consumes the invite (at most once, ever), creates
+-- the agent online with its first socket, and emits "join".
+-- KEYS[1]  colony key prefix "mi:<env>:{c:<colony>}:"
+-- ARGV[1]  code (upper case)
+-- ARGV[2]  requested name, "" for the default "agent"
+-- ARGV[3]  now, ms since the epoch
+-- ARGV[4]  SHA-256 (hex) of the agent's secret; the secret itself is never stored
+-- ARGV[5]  connection id of the socket (unique system-wide)
+-- ARGV[6]  hub id holding that socket
+-- ARGV[7]  colony id
+-- ARGV[8]  event stream max length
+-- Reply:   {"ok", agent id, AGENT json, seq} | {"invalid_code"} | {"wrong_invite_type"}
+local prefix = KEYS[1]
+local code = ARGV[1]
+local now = ARGV[3]
+local invite_key = prefix .. 'invite:' .. code
+local invite = redis.call('HMGET', invite_key, 'type', 'status')
+if not invite[2] or invite[2] ~= 'active' then
+  return {'invalid_code'}
+end
+if invite[1] ~= 'agent' then
+  return {'wrong_invite_type'}
+end
+local base = ARGV[2]
+if base == '' then
+  base = 'agent'
+end
+local id = allocate_agent_id(prefix, base, false)
+redis.call('HSET', prefix .. 'agent:' .. id, 'id', id, 'colony', ARGV[7], 'kind', 'remote',
+    'status', 'online', 'joined_at', now, 'last_seen', now, 'clone_of', '', 'invite', code,
+    'meta', '{}', 'token_sha256', ARGV[4])
+redis.call('RPUSH', prefix .. 'agents', id)
+redis.call('HSET', prefix .. 'conns:' .. id, ARGV[5], ARGV[6])
+redis.call('HSET', invite_key, 'status', 'redeemed', 'redeemed_by', id, 'redeemed_at', now)
+local agent = agent_json(prefix, id)
+local seq = emit_event(prefix, ARGV[7], now, 'join',
+    ',"agent":' .. agent .. ',"invite":' .. json_string(code), ARGV[8])
+return {'ok', id, agent, seq}

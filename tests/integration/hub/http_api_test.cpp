@@ -1,0 +1,244 @@
+// The HTTP API (contract section 2) against a real mi-hub and redis-server.
+
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+#include "protocol/server_message_parser.hpp"
+#include "tests/support/hub_fixture.hpp"
+#include "tests/support/json_pointer.hpp"
+#include "tests/support/ws_client.hpp"
+
+using namespace mi::test;
+
+namespace {
+std::string error_code_of(const HttpReply& reply) { return json_at(reply.body, "/error/code").value_or("<none>"); }
+}  // namespace
+
+TEST_CASE("health, readiness and metrics answer without a token", "[http]") {
+  HubFixture f;
+  auto health = http_request(f.hub.port(), "GET", "/healthz");
+  CHECK(health.status == 200);
+  auto ready = http_request(f.hub.port(), "GET", "/readyz");
+  CHECK(ready.status == 200);
+  auto metrics = http_request(f.hub.port(), "GET", "/metrics");
+  CHECK(metrics.status == 200);
+  CHECK(metrics.headers["content-type"].starts_with("text/plain"));
+  CHECK(metrics.body.find("mi_connections_open ") != std::string::npos);
+  CHECK(metrics.body.find("mi_redis_commands_total ") != std::string::npos);
+}
+
+TEST_CASE("readyz says 503 while Redis is down and 200 once it is back", "[http][redis]") {
+  HubFixture f;
+  f.redis.process.kill();
+  auto down = http_request(f.hub.port(), "GET", "/readyz");
+  CHECK(down.status == 503);
+  CHECK(error_code_of(down) == "unavailable");
+  auto invite = f.admin("POST", "/v1/colonies/c1/invites", "{}");
+  CHECK(invite.status == 503);
+  CHECK(error_code_of(invite) == "unavailable");
+  CHECK(http_request(f.hub.port(), "GET", "/healthz").status == 200);
+  f.redis.process.restart();
+  int status = 0;
+  for (int i = 0; i < 100 && status != 200; ++i) {
+    status = http_request(f.hub.port(), "GET", "/readyz").status;
+    if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(status == 200);
+}
+
+TEST_CASE("an invite is created, read, listed newest first and revoked", "[http][invites]") {
+  HubFixture f;
+  auto created = f.admin("POST", "/v1/colonies/office-1/invites", R"({"type":"agent","name":"for jared"})");
+  REQUIRE(created.status == 201);
+  auto invite = mi::protocol::parse_invite(created.body);
+  REQUIRE(invite);
+  CHECK(invite->code.size() == 6);
+  CHECK(std::all_of(invite->code.begin(), invite->code.end(), [](char c) { return c >= 'A' && c <= 'Z'; }));
+  CHECK(invite->type == "agent");
+  CHECK(invite->colony == "office-1");
+  CHECK(invite->name == std::optional<std::string>("for jared"));
+  CHECK(invite->status == "active");
+  CHECK(invite->created_at > 1'600'000'000'000);
+  CHECK(!invite->redeemed_by);
+  CHECK(invite->url == f.hub.url() + "/r/" + invite->code);
+  CHECK(json_at(created.body, "/redeemed_by") == std::optional<std::string>("null"));
+
+  auto unnamed = f.admin("POST", "/v1/colonies/office-1/invites", "");
+  REQUIRE(unnamed.status == 201);
+  CHECK(json_at(unnamed.body, "/name") == std::optional<std::string>("null"));
+  CHECK(json_at(unnamed.body, "/type") == std::optional<std::string>("agent"));
+  auto human = f.admin("POST", "/v1/colonies/office-1/invites", R"({"type":"human"})");
+  REQUIRE(human.status == 201);
+
+  auto fetched = f.admin("GET", "/v1/invites/" + invite->code);
+  CHECK(fetched.status == 200);
+  CHECK(fetched.body == created.body);
+  auto lower_case = f.admin("GET", "/v1/invites/" + std::string(1, static_cast<char>(invite->code[0] + 32)) +
+                                        invite->code.substr(1));
+  CHECK(lower_case.status == 200);
+
+  auto listed = f.admin("GET", "/v1/colonies/office-1/invites");
+  REQUIRE(listed.status == 200);
+  REQUIRE(json_array_size(listed.body, "/invites") == 3);
+  CHECK(json_at(listed.body, "/invites/0/code") == json_at(human.body, "/code"));
+  CHECK(json_at(listed.body, "/invites/2/code") == std::optional<std::string>(invite->code));
+  auto page = f.admin("GET", "/v1/colonies/office-1/invites?offset=1&limit=1");
+  REQUIRE(json_array_size(page.body, "/invites") == 1);
+  CHECK(json_at(page.body, "/invites/0/code") == json_at(unnamed.body, "/code"));
+
+  auto revoked = f.admin("POST", "/v1/invites/" + invite->code + "/revoke");
+  REQUIRE(revoked.status == 200);
+  CHECK(json_at(revoked.body, "/status") == std::optional<std::string>("revoked"));
+  CHECK(json_at(f.admin("GET", "/v1/invites/" + invite->code).body, "/status") == std::optional<std::string>("revoked"));
+  auto again = f.admin("POST", "/v1/invites/" + invite->code + "/revoke");
+  CHECK(again.status == 200);
+
+  CHECK(f.admin("GET", "/v1/colonies/empty-office/invites").body.find("\"invites\":[]") != std::string::npos);
+}
+
+TEST_CASE("a redeemed invite cannot be revoked", "[http][invites]") {
+  HubFixture f;
+  auto code = f.create_invite("c1");
+  WsClient agent(f.hub.port());
+  REQUIRE(onboard(agent, code, "jared").type == "welcome");
+  auto revoke = f.admin("POST", "/v1/invites/" + code + "/revoke");
+  CHECK(revoke.status == 409);
+  CHECK(error_code_of(revoke) == "already_redeemed");
+  auto fetched = f.admin("GET", "/v1/invites/" + code);
+  CHECK(json_at(fetched.body, "/status") == std::optional<std::string>("redeemed"));
+  CHECK(json_at(fetched.body, "/redeemed_by") == std::optional<std::string>("jared"));
+}
+
+TEST_CASE("the onboarding page's invite is the same per session until redeemed or revoked", "[http][invites]") {
+  HubFixture f;
+  auto first = f.admin("POST", "/v1/colonies/c1/onboard-invite", R"({"session":"browser-1"})");
+  REQUIRE(first.status == 200);
+  auto code = json_at(first.body, "/code");
+  REQUIRE(code);
+  CHECK(json_at(first.body, "/type") == std::optional<std::string>("agent"));
+  auto refresh = f.admin("POST", "/v1/colonies/c1/onboard-invite", R"({"session":"browser-1"})");
+  CHECK(json_at(refresh.body, "/code") == code);
+  auto other = f.admin("POST", "/v1/colonies/c1/onboard-invite", R"({"session":"browser-2"})");
+  CHECK(json_at(other.body, "/code") != code);
+
+  WsClient agent(f.hub.port());
+  REQUIRE(onboard(agent, *code).type == "welcome");
+  auto after_redeem = f.admin("POST", "/v1/colonies/c1/onboard-invite", R"({"session":"browser-1"})");
+  auto second_code = json_at(after_redeem.body, "/code");
+  CHECK(second_code != code);
+
+  REQUIRE(f.admin("POST", "/v1/invites/" + *second_code + "/revoke").status == 200);
+  auto after_revoke = f.admin("POST", "/v1/colonies/c1/onboard-invite", R"({"session":"browser-1"})");
+  CHECK(json_at(after_revoke.body, "/code") != second_code);
+  CHECK(json_at(after_revoke.body, "/status") == std::optional<std::string>("active"));
+
+  auto missing = f.admin("POST", "/v1/colonies/c1/onboard-invite", "{}");
+  CHECK(missing.status == 400);
+  CHECK(error_code_of(missing) == "bad_request");
+}
+
+TEST_CASE("the agents list shows onboarded agents with their status", "[http][agents]") {
+  HubFixture f;
+  auto empty = f.admin("GET", "/v1/colonies/c1/agents");
+  REQUIRE(empty.status == 200);
+  CHECK(json_at(empty.body, "/seq") == std::optional<std::string>("0"));
+  CHECK(json_array_size(empty.body, "/agents") == 0);
+  {
+    WsClient agent(f.hub.port());
+    REQUIRE(onboard(agent, f.create_invite("c1"), "jared").type == "welcome");
+    auto listed = f.admin("GET", "/v1/colonies/c1/agents");
+    REQUIRE(json_array_size(listed.body, "/agents") == 1);
+    CHECK(json_at(listed.body, "/agents/0/id") == std::optional<std::string>("jared"));
+    CHECK(json_at(listed.body, "/agents/0/kind") == std::optional<std::string>("remote"));
+    CHECK(json_at(listed.body, "/agents/0/status") == std::optional<std::string>("online"));
+    CHECK(json_at(listed.body, "/seq") == std::optional<std::string>("1"));
+    agent.close();
+  }
+  std::optional<std::string> status;
+  for (int i = 0; i < 50 && status != std::optional<std::string>("offline"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    status = json_at(f.admin("GET", "/v1/colonies/c1/agents").body, "/agents/0/status");
+  }
+  CHECK(status == std::optional<std::string>("offline"));
+}
+
+TEST_CASE("the invite page shows the exact command, escaped, without scripts", "[http][pages]") {
+  HubFixture f({"--public-url", "https://hub.example.test/"});
+  auto page = http_request(f.hub.port(), "GET", "/r/JCVCFB");
+  CHECK(page.status == 200);
+  CHECK(page.headers["content-type"].starts_with("text/html"));
+  CHECK(page.body.find("mi agent onboard JCVCFB --hub https://hub.example.test") != std::string::npos);
+  CHECK(page.body.find("<script") == std::string::npos);
+  CHECK(http_request(f.hub.port(), "GET", "/r/jcvcfb").body.find("onboard JCVCFB") != std::string::npos);
+  CHECK(http_request(f.hub.port(), "GET", "/r/%3Cscript%3E").status == 404);
+  auto invite = f.admin("POST", "/v1/colonies/c1/invites");
+  CHECK(json_at(invite.body, "/url").value_or("").starts_with("https://hub.example.test/r/"));
+}
+
+TEST_CASE("every bad HTTP request gets its status and a JSON error", "[http][errors]") {
+  HubFixture f;
+  auto port = f.hub.port();
+  SECTION("no token, wrong token, wrong scheme: 401") {
+    CHECK(http_request(port, "GET", "/v1/colonies/c1/invites").status == 401);
+    CHECK(error_code_of(http_request(port, "GET", "/v1/colonies/c1/invites")) == "unauthorized");
+    CHECK(http_request(port, "GET", "/v1/colonies/c1/invites", "", {{"authorization", "Bearer nope"}}).status == 401);
+    CHECK(http_request(port, "GET", "/v1/colonies/c1/invites", "", {{"authorization", f.hub.admin_token()}}).status == 401);
+    CHECK(http_request(port, "GET", "/v1/invites/ABCDEF").status == 401);
+    CHECK(http_request(port, "POST", "/v1/invites/ABCDEF/revoke").status == 401);
+    CHECK(http_request(port, "POST", "/v1/colonies/c1/onboard-invite", R"({"session":"s"})").status == 401);
+    CHECK(http_request(port, "GET", "/v1/colonies/c1/agents").status == 401);
+  }
+  SECTION("bad colony ids: 400 bad_colony") {
+    for (std::string colony : {std::string("has.dot"), std::string("a%20b"), std::string(65, 'a'), std::string("semi;colon")}) {
+      auto reply = f.admin("POST", "/v1/colonies/" + colony + "/invites");
+      CHECK(reply.status == 400);
+      CHECK(error_code_of(reply) == "bad_colony");
+    }
+    CHECK(f.admin("POST", "/v1/colonies/" + std::string(64, 'a') + "/invites").status == 201);
+  }
+  SECTION("unknown routes: 404, wrong methods: 405 with Allow") {
+    CHECK(f.admin("GET", "/v1/nothing").status == 404);
+    CHECK(error_code_of(f.admin("GET", "/v1/nothing")) == "not_found");
+    CHECK(f.admin("GET", "/nothing/here").status == 404);
+    CHECK(f.admin("GET", "/v1/colonies/c1/unknown").status == 404);
+    auto wrong = f.admin("DELETE", "/v1/colonies/c1/invites");
+    CHECK(wrong.status == 405);
+    CHECK(error_code_of(wrong) == "method_not_allowed");
+    CHECK(wrong.headers["allow"] == "GET, POST");
+    CHECK(f.admin("GET", "/v1/invites/ABCDEF/revoke").status == 405);
+    CHECK(f.admin("POST", "/v1/invites/ABCDEF").status == 405);
+    CHECK(f.admin("GET", "/v1/colonies/c1/onboard-invite").status == 405);
+    CHECK(f.admin("POST", "/v1/colonies/c1/agents").status == 405);
+    CHECK(http_request(port, "POST", "/healthz").status == 405);
+  }
+  SECTION("bad bodies: 400 bad_json or bad_request") {
+    CHECK(error_code_of(f.admin("POST", "/v1/colonies/c1/invites", "{not json")) == "bad_json");
+    CHECK(f.admin("POST", "/v1/colonies/c1/invites", "{not json").status == 400);
+    CHECK(error_code_of(f.admin("POST", "/v1/colonies/c1/invites", "[1,2]")) == "bad_json");
+    CHECK(error_code_of(f.admin("POST", "/v1/colonies/c1/invites", R"({"type":"robot"})")) == "bad_request");
+    CHECK(error_code_of(f.admin("POST", "/v1/colonies/c1/invites", R"({"name":5})")) == "bad_request");
+    CHECK(error_code_of(f.admin("POST", "/v1/colonies/c1/invites", "{\"name\":\"\xff\"}")) == "bad_json");
+  }
+  SECTION("a body over 64 KiB: 413") {
+    auto reply = f.admin("POST", "/v1/colonies/c1/invites", "{\"name\":\"" + std::string(70 * 1024, 'x') + "\"}");
+    CHECK(reply.status == 413);
+    CHECK(error_code_of(reply) == "payload_too_large");
+  }
+  SECTION("unknown invites: 404 not_found") {
+    CHECK(f.admin("GET", "/v1/invites/ZZZZZZ").status == 404);
+    CHECK(error_code_of(f.admin("GET", "/v1/invites/ZZZZZZ")) == "not_found");
+    CHECK(f.admin("POST", "/v1/invites/ZZZZZZ/revoke").status == 404);
+    CHECK(f.admin("GET", "/v1/invites/NOT-A-CODE").status == 404);
+  }
+  SECTION("a plain GET of the WebSocket path: 426") {
+    CHECK(http_request(port, "GET", "/v1/ws").status == 426);
+  }
+  SECTION("garbage instead of HTTP: 400 and the hub keeps serving") {
+    auto reply = raw_exchange(port, "NOT HTTP AT ALL\r\n\r\n");
+    CHECK(reply.starts_with("HTTP/1.1 400"));
+  }
+  // After every bad request above, the hub still serves.
+  CHECK(http_request(port, "GET", "/healthz").status == 200);
+  CHECK(f.admin("POST", "/v1/colonies/c1/invites").status == 201);
+}

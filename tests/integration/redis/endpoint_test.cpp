@@ -1,0 +1,84 @@
+// Endpoint URLs and the error category: no server needed.
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "hub/redis/endpoint.hpp"
+#include "hub/redis/errors.hpp"
+
+namespace redis = mi::redis;
+
+TEST_CASE("redis:// URLs", "[redis][endpoint]") {
+  auto full = redis::parse_redis_url("redis://10.0.0.7:6380/2");
+  REQUIRE(full);
+  CHECK(full->kind == redis::Endpoint::Kind::tcp);
+  CHECK(full->host == "10.0.0.7");
+  CHECK(full->port == 6380);
+  CHECK(full->db == 2);
+  CHECK(full->describe() == "redis://10.0.0.7:6380/2");
+
+  auto defaults = redis::parse_redis_url("redis://localhost");
+  REQUIRE(defaults);
+  CHECK(defaults->host == "localhost");
+  CHECK(defaults->port == 6379);
+  CHECK(defaults->db == 0);
+  CHECK(defaults->describe() == "redis://localhost:6379/0");
+
+  auto slash = redis::parse_redis_url("redis://h:1/");
+  REQUIRE(slash);
+  CHECK(slash->db == 0);
+
+  auto ipv6 = redis::parse_redis_url("redis://[::1]:7000/1");
+  REQUIRE(ipv6);
+  CHECK(ipv6->host == "::1");
+  CHECK(ipv6->port == 7000);
+  CHECK(ipv6->describe() == "redis://[::1]:7000/1");
+}
+
+TEST_CASE("unix:// URLs", "[redis][endpoint]") {
+  auto plain = redis::parse_redis_url("unix:///run/mi/redis.sock");
+  REQUIRE(plain);
+  CHECK(plain->kind == redis::Endpoint::Kind::unix_socket);
+  CHECK(plain->path == "/run/mi/redis.sock");
+  CHECK(plain->db == 0);
+  CHECK(plain->describe() == "unix:///run/mi/redis.sock?db=0");
+
+  auto with_db = redis::parse_redis_url("unix:///tmp/r.sock?db=3");
+  REQUIRE(with_db);
+  CHECK(with_db->db == 3);
+  CHECK(with_db->describe() == "unix:///tmp/r.sock?db=3");
+}
+
+TEST_CASE("anything else is refused", "[redis][endpoint]") {
+  for (const char* url :
+       {"", "localhost:6379", "http://h:1", "redis://", "redis://:6379", "redis://h:", "redis://h:0",
+        "redis://h:65536", "redis://h:12a", "redis://h:-1", "redis://h/x", "redis://h/1/2", "redis://u:p@h",
+        "redis://[::1", "redis://[::1]x", "redis://h h", "unix://", "unix://relative.sock", "unix:///",
+        "unix:///tmp/s?x=1", "unix:///tmp/s?db=", "unix:///tmp/s?db=-1", "rediss://h:1"}) {
+    INFO("url: " << url);
+    CHECK_FALSE(redis::parse_redis_url(url));
+  }
+}
+
+TEST_CASE("describe() round-trips through parse_redis_url()", "[redis][endpoint]") {
+  for (const char* url : {"redis://127.0.0.1:6379/0", "redis://[fe80::1]:1/15", "unix:///a/b?db=9"}) {
+    auto endpoint = redis::parse_redis_url(url);
+    REQUIRE(endpoint);
+    CHECK(endpoint->describe() == url);
+  }
+}
+
+TEST_CASE("redis error codes say what happened", "[redis][errors]") {
+  const std::error_code timed_out = redis::Errc::timed_out;
+  CHECK(timed_out.category().name() == std::string("mi.redis"));
+  CHECK(timed_out.message().find("deadline") != std::string::npos);
+  CHECK(timed_out == redis::Errc::timed_out);
+  CHECK(timed_out != redis::Errc::connection_lost);
+  for (int e = 1; e <= 6; ++e) {
+    const auto message = redis::make_error_code(static_cast<redis::Errc>(e)).message();
+    INFO(e);
+    CHECK(message.find("unknown") == std::string::npos);
+  }
+  CHECK(redis::make_error_code(redis::Errc::unknown_script).message().find("script") != std::string::npos);
+}

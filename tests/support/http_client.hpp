@@ -1,0 +1,25 @@
+#pragma once
+// A blocking HTTP/1.1 client for tests: one connection per request, with a deadline.
+
+#include <chrono>
+#include <map>
+#include <string>
+
+namespace mi::test {
+
+struct HttpReply {
+  int status = 0;  // 0 when there was no reply (connection refused, timeout)
+  std::string body;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string error;                           // why status is 0
+};
+
+HttpReply http_request(unsigned short port, const std::string& method, const std::string& target,
+                       const std::string& body = "", const std::map<std::string, std::string>& headers = {},
+                       std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+// Sends raw bytes and returns whatever comes back until the server closes or the deadline.
+std::string raw_exchange(unsigned short port, const std::string& bytes,
+                         std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+}  // namespace mi::test

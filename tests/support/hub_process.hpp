@@ -1,0 +1,55 @@
+#pragma once
+// A real mi-hub child process for integration tests: started on a free port against a given
+// Redis, with small limits, stopped with SIGTERM (its exit code is checked by the caller).
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace mi::test {
+
+struct HubOptions {
+  std::string redis_url;
+  std::string env = "test";
+  std::string admin_token = "test-admin-token";
+  std::string presence_ttl = "2";
+  std::vector<std::string> extra_args;  // more flags, e.g. {"--onboard-fail-limit", "3"}
+  std::filesystem::path log_path;       // where its stderr goes; default: a temp file
+};
+
+class HubProcess {
+ public:
+  // Starts mi-hub and waits until /healthz answers (throws with its log otherwise).
+  explicit HubProcess(HubOptions options);
+  ~HubProcess();  // SIGKILL if still running
+  HubProcess(const HubProcess&) = delete;
+  HubProcess& operator=(const HubProcess&) = delete;
+
+  unsigned short port() const { return port_; }
+  const std::string& admin_token() const { return options_.admin_token; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  pid_t pid() const { return pid_; }
+
+  // SIGTERM and wait; the exit status (128+signal when killed), or -1 on timeout.
+  int terminate(std::chrono::milliseconds timeout = std::chrono::seconds(15));
+  // The two halves of terminate(), for a test that watches its clients in between.
+  void send_sigterm();
+  int wait_exit(std::chrono::milliseconds timeout = std::chrono::seconds(15));
+  // SIGKILL at once, as a crash would.
+  void kill();
+  bool running();
+  std::string log() const;
+
+ private:
+  HubOptions options_;
+  unsigned short port_ = 0;
+  pid_t pid_ = -1;
+  std::filesystem::path log_path_;
+};
+
+// The path of a built program (MI_BIN_DIR of the build).
+std::string built_binary(const std::string& name);
+
+}  // namespace mi::test

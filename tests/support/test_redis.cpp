@@ -1,0 +1,65 @@
+#include "tests/support/test_redis.hpp"
+
+#include <csignal>
+#include <memory>
+#include <stdexcept>
+
+#include <hiredis/hiredis.h>
+
+#include "hub/redis/hiredis_reply.hpp"
+
+namespace mi::test {
+namespace {
+
+redis::RedisProcessOptions test_options(const std::filesystem::path& data_dir) {
+  // A test that loses Redis must not die of SIGPIPE in a hiredis write.
+  std::signal(SIGPIPE, SIG_IGN);
+  redis::RedisProcessOptions options;
+  options.data_dir = data_dir;
+  options.use_unix_socket = false;
+  options.persistence = false;
+  options.stop_timeout = std::chrono::milliseconds{3000};
+  options.extra_config = {"enable-debug-command local"};  // DEBUG SLEEP in deadline tests
+  return options;
+}
+
+}  // namespace
+
+TestRedis::TestRedis() : dir("mi-redis-test"), process(test_options(dir.path())) {}
+
+redis::Reply TestRedis::command(std::vector<std::string> args, int db) {
+  return blocking_command(endpoint(), args, db);
+}
+
+redis::Reply blocking_command(const redis::Endpoint& where, const std::vector<std::string>& args, int db) {
+  const timeval timeout{2, 0};
+  redisContext* raw = where.kind == redis::Endpoint::Kind::unix_socket
+                          ? redisConnectUnixWithTimeout(where.path.c_str(), timeout)
+                          : redisConnectWithTimeout(where.host.c_str(), where.port, timeout);
+  if (raw == nullptr) throw std::runtime_error("TestRedis: out of memory");
+  const std::unique_ptr<redisContext, decltype(&redisFree)> context(raw, &redisFree);
+  if (context->err != 0) throw std::runtime_error(std::string("TestRedis: connect: ") + context->errstr);
+  redisSetTimeout(context.get(), timeout);
+
+  auto run = [&](const std::vector<std::string>& command) {
+    std::vector<const char*> argv;
+    std::vector<std::size_t> sizes;
+    for (const auto& arg : command) {
+      argv.push_back(arg.data());
+      sizes.push_back(arg.size());
+    }
+    auto* reply = static_cast<redisReply*>(
+        redisCommandArgv(context.get(), static_cast<int>(argv.size()), argv.data(), sizes.data()));
+    if (reply == nullptr) throw std::runtime_error(std::string("TestRedis: command: ") + context->errstr);
+    redis::Reply copy = redis::copy_reply(*reply);
+    freeReplyObject(reply);
+    return copy;
+  };
+  if (db != 0) {
+    const auto selected = run({"SELECT", std::to_string(db)});
+    if (selected.is_error()) throw std::runtime_error("TestRedis: SELECT: " + selected.str);
+  }
+  return run(args);
+}
+
+}  // namespace mi::test

@@ -1,0 +1,31 @@
+#pragma once
+// A real redis-server for one test: TCP on a free loopback port, no persistence, in a temp
+// directory; stopped and removed on destruction. `command` is a blocking client for assertions.
+
+#include <string>
+#include <vector>
+
+#include "hub/redis/endpoint.hpp"
+#include "hub/redis/redis_process.hpp"
+#include "hub/redis/reply.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace mi::test {
+
+// One command on a fresh synchronous connection to `endpoint` (2 s timeouts). Throws
+// std::runtime_error when Redis cannot be reached; an error reply is returned as a Reply.
+redis::Reply blocking_command(const redis::Endpoint& endpoint, const std::vector<std::string>& args, int db = 0);
+
+struct TestRedis {
+  TestRedis();
+
+  const redis::Endpoint& endpoint() const { return process.endpoint(); }
+
+  // blocking_command() on this server.
+  redis::Reply command(std::vector<std::string> args, int db = 0);
+
+  TempDir dir;  // declared first: outlives the process that uses it
+  redis::RedisProcess process;
+};
+
+}  // namespace mi::test
