@@ -3,6 +3,19 @@
 // adapter): the socket is watched through a posix::stream_descriptor; every command has a
 // deadline (hiredis has none); the connection comes back by itself with jittered backoff.
 // Single-threaded: use it only from its executor's thread (one connection per hub shard).
+//
+// For callers (details in connection.cpp):
+//  - Destroy Connection/Subscriber before their io_context (they free hiredis contexts whose
+//    sockets are registered with it). The ScriptSet must outlive the Connection.
+//  - `co_await conn.exec(...)` from any coroutine; a fast failure (not_connected, overloaded,
+//    shut_down) returns without suspending, otherwise the coroutine resumes on the connection's
+//    executor. Arguments may be destroyed once the co_await returns.
+//  - On a command deadline the caller gets timed_out at once, the connection is dropped (its other
+//    commands get connection_lost) and a new one is made with backoff.
+//  - Callbacks (on_connected, on_resubscribed, messages) are posted to the executor, never run
+//    inside hiredis; they may call anything here, including stop().
+//  - hiredis 0.14 writes with write(2): the first connection sets SIGPIPE to SIG_IGN if it was
+//    still SIG_DFL, or a write to a dead Redis would kill the process.
 
 #include <chrono>
 #include <cstddef>
@@ -81,6 +94,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
 // A connection in pub/sub mode. Channels are remembered and subscribed again after a reconnect;
 // `on_resubscribed` then runs so that the owner can fill what it missed (from the event streams).
+// It runs after every connection (the first too, covering subscribe() calls made before it), once
+// Redis confirmed all the channels remembered at that moment. Nothing is delivered for a channel
+// after unsubscribe() returns.
 class Subscriber : public std::enable_shared_from_this<Subscriber> {
  public:
   using MessageHandler = std::function<void(std::string_view channel, std::string_view payload)>;
