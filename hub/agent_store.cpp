@@ -34,6 +34,11 @@ asio::awaitable<Outcome<RedeemedAgent>> AgentStore::redeem(redis::Connection& re
                                                            const std::string& connection_id,
                                                            const std::string& hub_id) {
   auto secret = random_secret();
+  // Listed among the hub's connections before it exists, so that a hub dying in between leaves
+  // nothing the sweep cannot clean.
+  auto listed = co_await redis.exec(mi::redis::args("SADD", keys_.hub_connections(hub_id),
+                                                    hub_connection_entry(colony, connection_id)));
+  if (redis_failed(listed)) co_return describe_redis_failure(listed);
   auto result = co_await redis.eval("redeem_invite", mi::redis::args(keys_.colony_prefix(colony)),
                                     mi::redis::args(code, name.value_or(""), std::to_string(now_ms()), sha256_hex(secret),
                                      connection_id, hub_id, colony, event_stream_length_));
@@ -54,6 +59,9 @@ asio::awaitable<Outcome<RedeemedAgent>> AgentStore::redeem(redis::Connection& re
 asio::awaitable<Outcome<ConnectedAgent>> AgentStore::connect(redis::Connection& redis, const AgentToken& token,
                                                              const std::string& connection_id,
                                                              const std::string& hub_id) {
+  auto listed = co_await redis.exec(mi::redis::args("SADD", keys_.hub_connections(hub_id),
+                                                    hub_connection_entry(token.colony, connection_id)));
+  if (redis_failed(listed)) co_return describe_redis_failure(listed);
   auto result = co_await redis.eval("agent_connect", mi::redis::args(keys_.colony_prefix(token.colony)),
                                     mi::redis::args(token.agent_id, sha256_hex(token.secret), connection_id, hub_id,
                                      std::to_string(now_ms()), event_stream_length_));
@@ -68,15 +76,97 @@ asio::awaitable<Outcome<ConnectedAgent>> AgentStore::connect(redis::Connection& 
 }
 
 asio::awaitable<Outcome<std::uint64_t>> AgentStore::disconnect(redis::Connection& redis, const std::string& colony,
-                                                               const std::string& agent_id,
                                                                const std::string& connection_id,
                                                                const std::string& reason,
-                                                               std::int64_t last_frame_ms) {
+                                                               std::int64_t last_frame_ms,
+                                                               const std::string& hub_id) {
   auto result = co_await redis.eval("agent_disconnect", mi::redis::args(keys_.colony_prefix(colony)),
-                                    mi::redis::args(agent_id, connection_id, reason, std::to_string(last_frame_ms),
-                                     std::to_string(now_ms()), event_stream_length_));
+                                    mi::redis::args(connection_id, reason, std::to_string(last_frame_ms),
+                                                    std::to_string(now_ms()), event_stream_length_));
+  if (redis_failed(result)) co_return describe_redis_failure(result);
+  // Once the script ran, a stale entry would only be swept again harmlessly; no retry needed.
+  co_await redis.exec(mi::redis::args("SREM", keys_.hub_connections(hub_id),
+                                      hub_connection_entry(colony, connection_id)));
+  co_return static_cast<std::uint64_t>(result.reply.integer);
+}
+
+asio::awaitable<Outcome<ClonedAgent>> AgentStore::clone(redis::Connection& redis, const std::string& colony,
+                                                        const std::string& source_agent_id) {
+  auto secret = random_secret();
+  auto result = co_await redis.eval("clone_agent", mi::redis::args(keys_.colony_prefix(colony)),
+                                    mi::redis::args(source_agent_id, std::to_string(now_ms()), sha256_hex(secret),
+                                                    colony, event_stream_length_, event_stream_length_));
+  if (redis_failed(result)) co_return describe_redis_failure(result);
+  const auto& reply = result.reply;
+  if (!reply.is_array() || reply.elements.empty()) co_return unexpected_reply();
+  const auto& verdict = reply.elements[0].str;
+  if (verdict == "not_allowed") {
+    co_return ApiError{403, "not_allowed",
+                       "Only a remote agent can clone itself; " + source_agent_id + " is already hosted."};
+  }
+  if (verdict != "ok" || reply.elements.size() < 4) {
+    co_return ApiError{404, "not_found", "Agent " + source_agent_id + " no longer exists."};
+  }
+  ClonedAgent clone{reply.elements[1].str, reply.elements[2].str, ""};
+  clone.token = AgentToken{colony, clone.agent_id, secret}.to_string();
+  // The colony's spawn stream has the request atomically; this global pointer only saves
+  // provisioners a scan of every colony, so a lost write here loses no request.
+  co_await redis.exec(mi::redis::args("XADD", keys_.spawn_requests(), "MAXLEN", "~", event_stream_length_, "*",
+                                      "colony", colony, "agent", clone.agent_id, "source", source_agent_id));
+  co_return clone;
+}
+
+asio::awaitable<Outcome<std::uint64_t>> AgentStore::post_chat(redis::Connection& redis, const std::string& colony,
+                                                              const std::string& agent_id, const std::string& text) {
+  auto result = co_await redis.eval("post_chat", mi::redis::args(keys_.colony_prefix(colony)),
+                                    mi::redis::args(agent_id, text, std::to_string(now_ms()), colony,
+                                                    event_stream_length_));
   if (redis_failed(result)) co_return describe_redis_failure(result);
   co_return static_cast<std::uint64_t>(result.reply.integer);
+}
+
+asio::awaitable<Outcome<StatusOutcome>> AgentStore::update_status(redis::Connection& redis,
+                                                                  const std::string& colony,
+                                                                  const std::string& agent_id,
+                                                                  const std::string& meta_json,
+                                                                  std::int64_t min_interval_ms) {
+  auto result = co_await redis.eval("update_status", mi::redis::args(keys_.colony_prefix(colony)),
+                                    mi::redis::args(agent_id, meta_json, std::to_string(now_ms()),
+                                                    std::to_string(min_interval_ms), colony, event_stream_length_));
+  if (redis_failed(result)) co_return describe_redis_failure(result);
+  const auto& reply = result.reply;
+  if (!reply.is_array() || reply.elements.empty()) co_return unexpected_reply();
+  StatusOutcome outcome;
+  if (reply.elements[0].str == "ok") {
+    outcome.published = true;
+  } else if (reply.elements[0].str == "too_soon" && reply.elements.size() > 1) {
+    outcome.retry_after_ms = reply.elements[1].integer;
+  }
+  co_return outcome;
+}
+
+asio::awaitable<Outcome<EventsPage>> AgentStore::read_events(redis::Connection& redis, const std::string& colony,
+                                                             std::uint64_t after_seq, std::size_t count) {
+  auto result = co_await redis.eval("read_events", mi::redis::args(keys_.colony_prefix(colony)),
+                                    mi::redis::args(std::to_string(after_seq), std::to_string(count)));
+  if (redis_failed(result)) co_return describe_redis_failure(result);
+  auto& reply = result.reply;
+  if (!reply.is_array() || reply.elements.size() < 2) co_return unexpected_reply();
+  EventsPage page;
+  page.current_seq = static_cast<std::uint64_t>(reply.elements[0].integer);
+  page.complete = reply.elements[1].integer == 1;
+  for (std::size_t i = 2; i < reply.elements.size(); ++i) page.events.push_back(std::move(reply.elements[i].str));
+  co_return page;
+}
+
+asio::awaitable<Outcome<std::string>> AgentStore::issue_token(redis::Connection& redis, const std::string& colony,
+                                                              const std::string& agent_id) {
+  auto secret = random_secret();
+  auto result = co_await redis.eval("issue_agent_token", mi::redis::args(keys_.colony_prefix(colony)),
+                                    mi::redis::args(agent_id, sha256_hex(secret)));
+  if (redis_failed(result)) co_return describe_redis_failure(result);
+  if (result.reply.integer != 1) co_return ApiError{404, "not_found", "There is no agent " + agent_id + " in colony " + colony + "."};
+  co_return AgentToken{colony, agent_id, secret}.to_string();
 }
 
 asio::awaitable<Outcome<ColonySnapshot>> AgentStore::snapshot(redis::Connection& redis, const std::string& colony) {

@@ -36,6 +36,25 @@ struct ConnectedAgent {
   std::string agent_json;
 };
 
+struct ClonedAgent {
+  std::string agent_id;
+  std::string agent_json;
+  std::string token;
+};
+
+// Events after a given seq, from the colony's stream.
+struct EventsPage {
+  std::uint64_t current_seq = 0;
+  bool complete = true;             // false: the stream no longer holds the first event wanted
+  std::vector<std::string> events;  // event JSON, in seq order
+};
+
+// What became of a status update.
+struct StatusOutcome {
+  bool published = false;
+  std::int64_t retry_after_ms = 0;  // when not published: the agent's last update is too recent
+};
+
 struct ColonySnapshot {
   std::uint64_t seq = 0;
   std::vector<std::string> agent_jsons;
@@ -59,12 +78,39 @@ class AgentStore {
                                                           const std::string& connection_id,
                                                           const std::string& hub_id);
 
-  // One socket of the agent is gone; offline with `reason` if it was the last.
+  // One socket is gone; its agent goes offline with `reason` if it was the last. `hub_id` is the
+  // hub that held it (the sweeper passes a lost hub's id).
   boost::asio::awaitable<Outcome<std::uint64_t>> disconnect(redis::Connection& redis, const std::string& colony,
-                                                            const std::string& agent_id,
                                                             const std::string& connection_id,
                                                             const std::string& reason,
-                                                            std::int64_t last_frame_ms);
+                                                            std::int64_t last_frame_ms,
+                                                            const std::string& hub_id);
+
+  // not_allowed unless the source is a remote agent.
+  boost::asio::awaitable<Outcome<ClonedAgent>> clone(redis::Connection& redis, const std::string& colony,
+                                                     const std::string& source_agent_id);
+
+  boost::asio::awaitable<Outcome<std::uint64_t>> post_chat(redis::Connection& redis, const std::string& colony,
+                                                           const std::string& agent_id, const std::string& text);
+
+  boost::asio::awaitable<Outcome<StatusOutcome>> update_status(redis::Connection& redis,
+                                                               const std::string& colony,
+                                                               const std::string& agent_id,
+                                                               const std::string& meta_json,
+                                                               std::int64_t min_interval_ms);
+
+  // At most `count` events after `after_seq`.
+  boost::asio::awaitable<Outcome<EventsPage>> read_events(redis::Connection& redis, const std::string& colony,
+                                                          std::uint64_t after_seq, std::size_t count);
+
+  // A new secret for an agent (replacing its previous one); not_found when there is none.
+  boost::asio::awaitable<Outcome<std::string>> issue_token(redis::Connection& redis, const std::string& colony,
+                                                           const std::string& agent_id);
+
+  // The entry that lists a connection among its hub's (swept when the hub is lost).
+  static std::string hub_connection_entry(const std::string& colony, const std::string& connection_id) {
+    return colony + " " + connection_id;
+  }
 
   boost::asio::awaitable<Outcome<ColonySnapshot>> snapshot(redis::Connection& redis, const std::string& colony);
 

@@ -184,6 +184,15 @@ ConfigResult parse_config(int argc, char** argv) {
   add_seconds_option(app, "--status-min-interval", "MI_STATUS_MIN_INTERVAL",
                      config.status_min_interval,
                      "at most one 'update' event per agent per this interval");
+  app.add_option("--chat-per-second", config.chat_per_second,
+                 "chat messages an agent socket may send per second, sustained (beyond: rate_limited)")
+      ->envname("MI_CHAT_PER_SECOND")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--chat-burst", config.chat_burst, "chat messages an agent socket may send at once")
+      ->envname("MI_CHAT_BURST")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_option("--log-level", config.log_level, "debug, info, warn or error")
       ->envname("MI_LOG_LEVEL")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))

@@ -55,6 +55,8 @@ struct Config {
   Duration watch_token_ttl{3'600'000};
   Duration onboard_session_ttl{30LL * 24 * 3'600'000};
   Duration status_min_interval{1'000};
+  double chat_per_second = 5;      // sustained chat messages per agent socket
+  std::uint32_t chat_burst = 20;   // chat messages allowed at once before the rate applies
 
   std::string log_level = "info";
 

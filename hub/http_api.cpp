@@ -7,6 +7,7 @@
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/verb.hpp>
 
+#include "hub/clock.hpp"
 #include "hub/crypto.hpp"
 #include "hub/pages.hpp"
 #include "hub/redis/args.hpp"
@@ -187,6 +188,18 @@ asio::awaitable<HttpResponse> colony_route(Shard& shard, const HttpRequest& requ
     if (auto* error = std::get_if<ApiError>(&outcome)) co_return error_response(request, *error);
     co_return json_response(request, 200, protocol::serialize_invite(std::get<protocol::Invite>(outcome)));
   }
+  if (action == "watch-token") {
+    if (verb != http::verb::post) co_return method_not_allowed(request, "POST");
+    auto expires_at = now_ms() + context.config.watch_token_ttl.count();
+    std::string body = "{\"token\":";
+    protocol::append_json_string(body, context.watch_tokens.issue(colony, expires_at));
+    body += ",\"colony\":";
+    protocol::append_json_string(body, colony);
+    body += ",\"expires_at\":";
+    protocol::append_json_int(body, expires_at);
+    body += "}";
+    co_return json_response(request, 200, std::move(body));
+  }
   if (action == "agents") {
     if (verb != http::verb::get) co_return method_not_allowed(request, "GET");
     auto outcome = co_await context.agents.snapshot(redis, colony);
@@ -211,6 +224,32 @@ asio::awaitable<HttpResponse> api_route(Shard& shard, const HttpRequest& request
       co_return error_response(request, 400, "bad_colony", "A colony id is 1 to 64 characters of A-Z a-z 0-9 _ -.");
     }
     co_return co_await colony_route(shard, request, colony, parts[3], query);
+  }
+  // /v1/colonies/{colony}/agents/{id}/token: new credentials for an agent (how a provisioner
+  // gets a hosted clone's token; spawn requests carry no secret).
+  if (parts.size() == 6 && parts[1] == "colonies" && parts[3] == "agents" && parts[5] == "token") {
+    if (!is_admin(context, request)) {
+      co_return error_response(request, 401, "unauthorized", "This call needs the admin token: Authorization: Bearer <token>.");
+    }
+    std::string colony(parts[2]);
+    std::string agent_id(parts[4]);
+    if (!protocol::is_valid_colony_id(colony)) {
+      co_return error_response(request, 400, "bad_colony", "A colony id is 1 to 64 characters of A-Z a-z 0-9 _ -.");
+    }
+    if (verb != http::verb::post) co_return method_not_allowed(request, "POST");
+    if (!protocol::is_valid_agent_name(agent_id)) {
+      co_return error_response(request, 404, "not_found", "There is no such agent.");
+    }
+    auto outcome = co_await context.agents.issue_token(redis, colony, agent_id);
+    if (auto* error = std::get_if<ApiError>(&outcome)) co_return error_response(request, *error);
+    std::string body = "{\"colony\":";
+    protocol::append_json_string(body, colony);
+    body += ",\"agent\":";
+    protocol::append_json_string(body, agent_id);
+    body += ",\"token\":";
+    protocol::append_json_string(body, std::get<std::string>(outcome));
+    body += "}";
+    co_return json_response(request, 200, std::move(body));
   }
   // /v1/invites/{code} and /v1/invites/{code}/revoke
   if ((parts.size() == 3 || parts.size() == 4) && parts[1] == "invites") {

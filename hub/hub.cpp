@@ -36,6 +36,11 @@ Hub::Hub(Config config, redis::Endpoint redis_endpoint, std::string admin_token,
                                             std::move(hub_id))) {
   auto count = shard_count(context_->config);
   for (unsigned i = 0; i < count; ++i) shards_.push_back(std::make_unique<Shard>(*context_, i));
+  std::vector<Shard*> shard_pointers;
+  for (auto& shard : shards_) shard_pointers.push_back(shard.get());
+  router_ = std::make_unique<EventRouter>(*context_, shard_pointers);
+  for (auto& shard : shards_) shard->set_router(router_.get());
+  liveness_ = std::make_unique<HubLiveness>(*context_, *shards_[0]);
   context_->metrics.append_extra = [this](std::string& out) {
     // Summed on the caller's thread: the counters are atomics inside each connection.
     std::uint64_t sent = 0, failed = 0, reconnects = 0;
@@ -67,6 +72,8 @@ void Hub::start() {
   acceptor_->listen(asio::socket_base::max_listen_connections);
   bound_port_ = acceptor_->local_endpoint().port();
   for (auto& shard : shards_) shard->start();
+  router_->start();
+  liveness_->start();
   asio::post(shards_[0]->io(), [this] { accept_next(); });
   log::info("mi-hub ", context_->hub_id, " listening on ", config.listen_host, ":", bound_port_, " with ",
             shards_.size(), " shard(s), env ", config.env, ", redis ", context_->redis_endpoint.describe());
@@ -133,7 +140,9 @@ void Hub::stop() {
     asio::post(shards_[0]->io(), [this] {
       boost::system::error_code ignored;
       acceptor_->close(ignored);
+      router_->stop();
     });
+    liveness_->stop();
   }
   for (auto& shard : shards_) shard->stop();
   log::info("mi-hub stopped");

@@ -8,7 +8,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "hub/event_router.hpp"
 #include "hub/hub_context.hpp"
+#include "hub/hub_liveness.hpp"
 #include "hub/shard.hpp"
 
 namespace mi::hub {
@@ -39,6 +41,8 @@ class Hub {
 
   std::unique_ptr<HubContext> context_;
   std::vector<std::unique_ptr<Shard>> shards_;
+  std::unique_ptr<EventRouter> router_;
+  std::unique_ptr<HubLiveness> liveness_;
   boost::asio::ip::tcp::acceptor* acceptor_ = nullptr;  // lives on shard 0's loop
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_storage_;
   std::size_t next_shard_ = 0;

@@ -10,6 +10,7 @@
 #include "hub/keys.hpp"
 #include "hub/metrics.hpp"
 #include "hub/onboard_limiter.hpp"
+#include "hub/watch_token.hpp"
 #include "hub/redis/endpoint.hpp"
 
 namespace mi::hub {
@@ -25,7 +26,8 @@ struct HubContext {
         keys(config.env),
         invites(keys, public_url),
         agents(keys, config.event_stream_length),
-        onboard_limiter(keys, config.onboard_fail_limit, config.onboard_fail_limit_global) {}
+        onboard_limiter(keys, config.onboard_fail_limit, config.onboard_fail_limit_global),
+        watch_tokens(admin_token) {}
 
   const Config config;
   const redis::Endpoint redis_endpoint;
@@ -36,6 +38,7 @@ struct HubContext {
   InviteStore invites;
   AgentStore agents;
   OnboardLimiter onboard_limiter;
+  WatchTokenSigner watch_tokens;
   Metrics metrics;
 };
 

@@ -28,6 +28,20 @@ class Keys {
   // code -> colony: reserves a code system-wide (SET NX), never deleted once an invite uses it.
   std::string invite_code(std::string_view code) const { return env_prefix_ + "code:" + std::string(code); }
 
+  // "mi:<env>:{hubs}:" — KEYS[1] of the hub liveness and sweep scripts. One hash tag for all hubs.
+  std::string hubs_prefix() const { return env_prefix_ + "{hubs}:"; }
+  // The connections a hub holds, "colony agent connection-id" each; swept when the hub is lost.
+  std::string hub_connections(std::string_view hub_id) const {
+    return hubs_prefix() + "conns:" + std::string(hub_id);
+  }
+  std::string orphan_connections() const { return hubs_prefix() + "orphans"; }
+
+  // Pointers to the colonies' spawn streams, one entry per clone, for provisioners.
+  std::string spawn_requests() const { return env_prefix_ + "spawn-requests"; }
+  std::string colony_alive(std::string_view colony, std::string_view agent_id) const {
+    return colony_prefix(colony) + "alive:" + std::string(agent_id);
+  }
+
   // Every colony that ever had an invite (for the admin panel).
   std::string colonies() const { return env_prefix_ + "colonies"; }
 

@@ -16,13 +16,17 @@ class OutboundQueue {
  public:
   explicit OutboundQueue(std::size_t max_bytes) : max_bytes_(max_bytes) {}
 
-  // False, and nothing queued, when the message would take the queue over its bound.
+  // False, and nothing queued, when the message would take the queue over its bound. A message
+  // larger than the bound still goes when the queue is empty (a large snapshot).
   bool push(SharedMessage message) {
     if (bytes_ + message->size() > max_bytes_ && !messages_.empty()) return false;
     bytes_ += message->size();
     messages_.push_back(std::move(message));
     return true;
   }
+
+  // Watchers may fall further behind than agents before they are cut (see Config).
+  void set_max_bytes(std::size_t max_bytes) { max_bytes_ = max_bytes; }
 
   bool empty() const { return messages_.empty(); }
   std::size_t size() const { return messages_.size(); }

@@ -2,9 +2,13 @@
 
 #include <algorithm>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 
+#include "hub/event_router.hpp"
 #include "hub/log.hpp"
+#include "hub/redis_failure.hpp"
 #include "hub/steady_clock.hpp"
 #include "hub/ws_session.hpp"
 
@@ -37,6 +41,7 @@ Shard::~Shard() { stop(); }
 void Shard::start() {
   redis_->start();
   schedule_tick();
+  schedule_presence_refresh();
   thread_ = std::thread([this] {
     try {
       io_.run();
@@ -51,6 +56,7 @@ void Shard::stop() {
   if (!thread_.joinable()) return;
   asio::post(io_, [this] {
     tick_timer_.cancel();
+    refresh_timer_.cancel();
     redis_->stop();
     io_.stop();
   });
@@ -87,6 +93,83 @@ void Shard::tick() {
   for (auto& weak : sessions_) {
     if (auto session = weak.lock()) session->check_deadlines(now);
   }
+}
+
+}  // namespace mi::hub
+
+namespace mi::hub {
+
+void Shard::join_colony(const std::string& colony, const std::shared_ptr<WsSession>& session,
+                        std::function<void()> on_live) {
+  auto& members = colony_members_[colony];
+  members.push_back(session);
+  if (router_ == nullptr) {
+    on_live();
+    return;
+  }
+  // Every member asks: the router counts interest per shard and calls back once live.
+  router_->add_interest(index_, colony, std::move(on_live));
+}
+
+void Shard::leave_colony(const std::string& colony, const WsSession* session) {
+  auto found = colony_members_.find(colony);
+  if (found == colony_members_.end()) return;
+  auto& members = found->second;
+  for (auto it = members.begin(); it != members.end(); ++it) {
+    if (it->lock().get() == session) {
+      *it = std::move(members.back());
+      members.pop_back();
+      if (router_ != nullptr) router_->remove_interest(index_, colony);
+      break;
+    }
+  }
+  if (members.empty()) colony_members_.erase(found);
+}
+
+void Shard::deliver(const SharedEvent& event) {
+  auto found = colony_members_.find(event->colony);
+  if (found == colony_members_.end()) return;
+  std::uint64_t deliveries = 0;
+  for (auto& weak : found->second) {
+    if (auto session = weak.lock()) {
+      session->on_event(event);
+      ++deliveries;
+    }
+  }
+  context_.metrics.events_delivered.fetch_add(deliveries, std::memory_order_relaxed);
+}
+
+void Shard::catch_up_watchers() {
+  for (auto& [colony, members] : colony_members_) {
+    for (auto& weak : members) {
+      if (auto session = weak.lock()) session->catch_up();
+    }
+  }
+}
+
+void Shard::schedule_presence_refresh() {
+  refresh_timer_.expires_after(context_.config.refresh_period);
+  refresh_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    asio::co_spawn(io_, refresh_presence(), [this](std::exception_ptr) { schedule_presence_refresh(); });
+  });
+}
+
+// One pipelined batch per period: the presence key of each agent session whose last refresh is
+// older than TTL/4 and that has sent a frame since. Redis load is then bounded by the number of
+// agents over TTL/4, whatever their heartbeat rate.
+asio::awaitable<void> Shard::refresh_presence() {
+  auto now = steady_ms();
+  auto ttl = context_.config.presence_ttl.count();
+  std::vector<std::vector<std::string>> batch;
+  for (auto& weak : sessions_) {
+    auto session = weak.lock();
+    if (!session) continue;
+    if (auto command = session->presence_refresh_command(now, ttl)) batch.push_back(std::move(*command));
+  }
+  if (batch.empty()) co_return;
+  auto result = co_await redis_->exec_pipeline(std::move(batch));
+  if (result.ec) log::warn("presence refresh failed on shard ", index_, ": ", result.ec.message());
 }
 
 }  // namespace mi::hub

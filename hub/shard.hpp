@@ -6,17 +6,22 @@
 #include <cstdint>
 #include <list>
 #include <memory>
+#include <string>
 #include <thread>
+#include <unordered_map>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "hub/colony_event.hpp"
 #include "hub/hub_context.hpp"
 #include "hub/redis/connection.hpp"
 #include "protocol/client_message.hpp"
 
 namespace mi::hub {
 
+class EventRouter;
 class WsSession;
 
 class Shard {
@@ -46,9 +51,24 @@ class Shard {
   // A system-wide unique id for a new connection.
   std::string next_connection_id();
 
+  void set_router(EventRouter* router) { router_ = router; }
+
+  // A session receives the colony's events from now on. `on_live` runs once the hub's
+  // subscription to the colony is active (at once if it already is).
+  void join_colony(const std::string& colony, const std::shared_ptr<WsSession>& session,
+                   std::function<void()> on_live);
+  void leave_colony(const std::string& colony, const WsSession* session);
+
+  // An event from the router: to every local session of its colony.
+  void deliver(const SharedEvent& event);
+  // After the event subscription was lost and restored: every watcher fills what it missed.
+  void catch_up_watchers();
+
  private:
   void schedule_tick();
   void tick();
+  void schedule_presence_refresh();
+  boost::asio::awaitable<void> refresh_presence();
 
   HubContext& context_;
   unsigned index_;
@@ -57,6 +77,9 @@ class Shard {
   protocol::ClientMessageParser parser_;
   SessionList sessions_;
   boost::asio::steady_timer tick_timer_{io_};
+  boost::asio::steady_timer refresh_timer_{io_};
+  EventRouter* router_ = nullptr;
+  std::unordered_map<std::string, std::vector<std::weak_ptr<WsSession>>> colony_members_;
   std::uint64_t connection_counter_ = 0;
   std::thread thread_;
 };

@@ -10,9 +10,11 @@
 #include <boost/beast/websocket.hpp>
 
 #include "hub/clock.hpp"
+#include "hub/crypto.hpp"
 #include "hub/log.hpp"
 #include "hub/steady_clock.hpp"
 #include "hub/user_messages.hpp"
+#include "protocol/event_header.hpp"
 #include "protocol/server_message.hpp"
 #include "protocol/validation.hpp"
 
@@ -29,13 +31,19 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 // of lost hubs is what puts the agent offline.
 constexpr auto kDisconnectRetryPeriod = std::chrono::seconds(1);
 constexpr int kDisconnectRetries = 300;
+// Events read from a stream per round trip when resuming or filling a gap.
+constexpr std::size_t kEventPageSize = 1000;
 
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
+SharedEvent make_colony_event(const std::string& colony, std::string json) {
+  auto header = protocol::peek_event_header(json);
+  if (!header) return nullptr;
+  auto event = std::make_shared<ColonyEvent>();
+  event->colony = colony;
+  event->seq = header->seq;
+  event->is_chat = header->kind == "chat";
+  event->payload = std::make_shared<const std::string>(std::move(json));
+  return event;
+}
 }  // namespace
 
 WsSession::WsSession(Shard& shard, beast::tcp_stream stream, std::string remote_address)
@@ -45,7 +53,9 @@ WsSession::WsSession(Shard& shard, beast::tcp_stream stream, std::string remote_
       queue_(shard.context().config.agent_queue_bytes),
       writer_wakeup_(ws_.get_executor()),
       writer_finished_(ws_.get_executor()),
-      delay_timer_(ws_.get_executor()) {}
+      delay_timer_(ws_.get_executor()),
+      live_wait_timer_(ws_.get_executor()),
+      status_timer_(ws_.get_executor()) {}
 
 WsSession::~WsSession() = default;
 
@@ -173,6 +183,8 @@ void WsSession::terminate(std::string_view end_reason) {
   if (end_reason_.empty()) end_reason_ = std::string(end_reason);
   beast::get_lowest_layer(ws_).close();
   wake_writer();
+  live_wait_timer_.cancel();
+  status_timer_.cancel();
 }
 
 void WsSession::check_deadlines(std::int64_t now) {
@@ -211,6 +223,8 @@ asio::awaitable<void> WsSession::handle_text(std::string_view text) {
       co_await handle_onboard(*onboard, id);
     } else if (auto* hello = std::get_if<protocol::HelloRequest>(&message.request)) {
       co_await handle_hello(*hello, id);
+    } else if (auto* watch = std::get_if<protocol::WatchRequest>(&message.request)) {
+      co_await handle_watch(*watch, id);
     } else {
       send_error("unauthorized", user_messages::kUnauthorizedFirstMessage, id);
     }
@@ -218,23 +232,31 @@ asio::awaitable<void> WsSession::handle_text(std::string_view text) {
     co_return;
   }
   handling_request_ = false;
-  std::visit(Overloaded{
-                 [&](const protocol::HeartbeatRequest&) {},
-                 [&](const protocol::PingRequest&) { send_text(protocol::serialize_pong(now_ms(), id)); },
-                 [&](const protocol::OnboardRequest&) {
-                   send_error("bad_request", "This socket is already signed in as agent " + agent_id_ + ".", id);
-                 },
-                 [&](const protocol::HelloRequest&) {
-                   send_error("bad_request", "This socket is already signed in as agent " + agent_id_ + ".", id);
-                 },
-                 [&](const auto& other) {
-                   send_error("bad_request",
-                              std::string("\"") + std::string(protocol::request_type_name(other)) +
-                                  "\" is not available on this socket.",
-                              id);
-                 },
-             },
-             message.request);
+  const auto& request = message.request;
+  if (std::holds_alternative<protocol::HeartbeatRequest>(request)) co_return;
+  if (std::holds_alternative<protocol::PingRequest>(request)) {
+    send_text(protocol::serialize_pong(now_ms(), id));
+    co_return;
+  }
+  if (role_ == Role::agent) {
+    if (std::holds_alternative<protocol::CloneRequest>(request)) {
+      co_await handle_clone(id);
+      co_return;
+    }
+    if (auto* chat = std::get_if<protocol::ChatRequest>(&request)) {
+      co_await handle_chat(*chat, id);
+      co_return;
+    }
+    if (auto* status = std::get_if<protocol::StatusRequest>(&request)) {
+      handle_status(*status);
+      co_return;
+    }
+  }
+  std::string signed_in_as = role_ == Role::agent ? "agent " + colony_ + "/" + agent_id_ : "a watcher of " + colony_;
+  send_error("bad_request",
+             "\"" + std::string(protocol::request_type_name(request)) + "\" is not available: this socket is " +
+                 signed_in_as + ".",
+             id);
 }
 
 asio::awaitable<void> WsSession::handle_onboard(const protocol::OnboardRequest& request,
@@ -286,11 +308,8 @@ asio::awaitable<void> WsSession::handle_onboard(const protocol::OnboardRequest& 
   }
 
   auto& agent = std::get<RedeemedAgent>(outcome);
-  role_ = Role::agent;
-  colony_ = colony;
-  agent_id_ = agent.agent_id;
+  become_agent(colony, agent.agent_id);
   context.metrics.invites_redeemed.fetch_add(1, std::memory_order_relaxed);
-  context.metrics.sessions_agents.fetch_add(1, std::memory_order_relaxed);
   context.metrics.events_published.fetch_add(1, std::memory_order_relaxed);
   log::info("agent ", colony_, "/", agent_id_, " onboarded with invite ", *code, " from ", remote_address_);
   send_text(protocol::serialize_welcome(colony_, agent.agent_json, agent.token, id));
@@ -310,22 +329,223 @@ asio::awaitable<void> WsSession::handle_hello(const protocol::HelloRequest& requ
     send_error(error->code, error->message, id);
     co_return;
   }
-  role_ = Role::agent;
-  colony_ = token->colony;
-  agent_id_ = token->agent_id;
-  context.metrics.sessions_agents.fetch_add(1, std::memory_order_relaxed);
+  become_agent(token->colony, token->agent_id);
   send_text(protocol::serialize_welcome(colony_, std::get<ConnectedAgent>(outcome).agent_json, std::nullopt, id));
 }
 
-asio::awaitable<void> WsSession::on_end() {
-  if (role_ != Role::agent) co_return;
+void WsSession::become_agent(std::string colony, std::string agent_id) {
+  const auto& config = shard_.context().config;
+  role_ = Role::agent;
+  colony_ = std::move(colony);
+  agent_id_ = std::move(agent_id);
+  last_refresh_ = steady_ms();
+  refreshed_frame_ = last_frame_;
+  chat_budget_.emplace(config.chat_per_second, static_cast<double>(config.chat_burst));
+  shard_.context().metrics.sessions_agents.fetch_add(1, std::memory_order_relaxed);
+  // Agents are members of the colony's group chat.
+  in_colony_ = true;
+  shard_.join_colony(colony_, shared_from_this(), [] {});
+}
+
+std::optional<std::vector<std::string>> WsSession::presence_refresh_command(std::int64_t now, std::int64_t ttl_ms) {
+  if (role_ != Role::agent || terminated_) return std::nullopt;
+  if (last_frame_ <= refreshed_frame_ || now - last_refresh_ < ttl_ms / 4) return std::nullopt;
+  last_refresh_ = now;
+  refreshed_frame_ = last_frame_;
+  return std::vector<std::string>{"SET", shard_.context().keys.colony_alive(colony_, agent_id_),
+                                  std::to_string(last_frame_wall_ms()), "PX", std::to_string(ttl_ms)};
+}
+
+asio::awaitable<void> WsSession::handle_watch(const protocol::WatchRequest& request,
+                                              const std::optional<std::string>& id) {
   auto& context = shard_.context();
+  const auto& config = context.config;
+  bool admin = constant_time_equal(sha256_hex(request.token), sha256_hex(context.admin_token));
+  if (!admin && !context.watch_tokens.verify(request.token, request.colony, now_ms())) {
+    send_error("unauthorized", "This watch token is not valid for colony " + request.colony + " (or has expired).", id);
+    co_return;
+  }
+  role_ = Role::watcher;
+  colony_ = request.colony;
+  queue_.set_max_bytes(config.watcher_queue_bytes);
+  context.metrics.sessions_watchers.fetch_add(1, std::memory_order_relaxed);
+
+  // Subscribe first, then read the state: an event is then either in the snapshot or arrives
+  // live after it (the sequencer drops what the snapshot already covers).
+  in_colony_ = true;
+  std::weak_ptr<WsSession> weak = weak_from_this();
+  shard_.join_colony(colony_, shared_from_this(), [weak] {
+    if (auto self = weak.lock()) {
+      self->subscription_live_ = true;
+      self->live_wait_timer_.cancel();
+    }
+  });
+  if (!subscription_live_) {
+    live_wait_timer_.expires_after(config.redis_command_timeout + config.redis_connect_timeout);
+    co_await live_wait_timer_.async_wait(kNoThrow);
+  }
+  if (terminated_) co_return;
+  if (!subscription_live_) {
+    // Still a watcher: once the subscription comes, the catch-up brings the state.
+    send_error("unavailable", "The hub cannot subscribe to this colony's events right now; retry in a moment.", id);
+    close(1013, "event subscription unavailable", "closed");
+    co_return;
+  }
+
+  auto& agents = context.agents;
+  if (request.since) {
+    auto page = co_await agents.read_events(shard_.redis(), colony_, *request.since, kEventPageSize);
+    if (auto* error = std::get_if<ApiError>(&page)) {
+      send_error(error->code, error->message, id);
+      close(1013, "store unavailable", "closed");
+      co_return;
+    }
+    auto& events = std::get<EventsPage>(page);
+    if (events.complete && *request.since <= events.current_seq) {
+      send_text(protocol::serialize_resume(colony_, *request.since, id));
+      deliver(sequencer_.start(*request.since));
+      for (auto& json : events.events) {
+        if (auto event = make_colony_event(colony_, std::move(json))) deliver(sequencer_.offer(std::move(event)));
+      }
+      if (events.events.size() == kEventPageSize || sequencer_.has_gap()) catch_up();
+      co_return;
+    }
+  }
+  auto snapshot = co_await agents.snapshot(shard_.redis(), colony_);
+  if (auto* error = std::get_if<ApiError>(&snapshot)) {
+    send_error(error->code, error->message, id);
+    close(1013, "store unavailable", "closed");
+    co_return;
+  }
+  auto& state = std::get<ColonySnapshot>(snapshot);
+  send_text(protocol::serialize_snapshot(colony_, state.seq, state.agent_jsons, id));
+  deliver(sequencer_.start(state.seq));
+}
+
+void WsSession::on_event(const SharedEvent& event) {
+  if (terminated_ || close_requested_) return;
+  if (role_ == Role::agent) {
+    if (event->is_chat) send(event->payload);
+    return;
+  }
+  if (role_ != Role::watcher) return;
+  deliver(sequencer_.offer(event));
+  if (sequencer_.held_bytes() > shard_.context().config.watcher_queue_bytes) {
+    shard_.context().metrics.ws_slow_closes.fetch_add(1, std::memory_order_relaxed);
+    close(4009, "too slow: events waiting over the queue bound", "closed");
+  }
+}
+
+void WsSession::deliver(EventSequencer::Release release) {
+  for (auto& event : release.deliver) send(event->payload);
+  if (release.gap) catch_up();
+}
+
+void WsSession::catch_up() {
+  if (role_ != Role::watcher || !sequencer_.started() || filling_ || terminated_) return;
+  filling_ = true;
+  asio::co_spawn(ws_.get_executor(), [self = shared_from_this()] { return self->fill_gaps(); }, asio::detached);
+}
+
+// Reads the events after the last delivered one from the colony's stream until nothing is
+// missing. A watcher too far behind for the stream to hold what it missed is closed with 4009:
+// it comes back without `since` and gets a fresh snapshot.
+asio::awaitable<void> WsSession::fill_gaps() {
+  auto& agents = shard_.context().agents;
+  for (;;) {
+    if (terminated_ || close_requested_) break;
+    auto page = co_await agents.read_events(shard_.redis(), colony_, sequencer_.delivered_seq(), kEventPageSize);
+    if (failed(page)) {
+      close(1013, "event store unavailable; watch again with since", "closed");
+      break;
+    }
+    auto& events = std::get<EventsPage>(page);
+    if (!events.complete) {
+      close(4009, "missed events are no longer held; watch again", "closed");
+      break;
+    }
+    for (auto& json : events.events) {
+      if (auto event = make_colony_event(colony_, std::move(json))) {
+        for (auto& ready : sequencer_.offer(std::move(event)).deliver) send(ready->payload);
+      }
+    }
+    if (events.events.size() < kEventPageSize && !sequencer_.has_gap()) break;
+    if (events.events.empty()) break;  // held events are ahead of the stream: they arrive live
+  }
+  filling_ = false;
+}
+
+asio::awaitable<void> WsSession::handle_clone(const std::optional<std::string>& id) {
+  auto& context = shard_.context();
+  auto outcome = co_await context.agents.clone(shard_.redis(), colony_, agent_id_);
+  if (auto* error = std::get_if<ApiError>(&outcome)) {
+    send_error(error->code, error->message, id);
+    co_return;
+  }
+  auto& clone = std::get<ClonedAgent>(outcome);
+  context.metrics.events_published.fetch_add(1, std::memory_order_relaxed);
+  log::info("agent ", colony_, "/", agent_id_, " cloned itself as ", clone.agent_id);
+  send_text(protocol::serialize_cloned(clone.agent_json, clone.token, id));
+}
+
+asio::awaitable<void> WsSession::handle_chat(const protocol::ChatRequest& request,
+                                             const std::optional<std::string>& id) {
+  if (!chat_budget_->try_take(steady_ms())) {
+    send_error("rate_limited", "Too many chat messages: slow down.", id);
+    co_return;
+  }
+  auto outcome = co_await shard_.context().agents.post_chat(shard_.redis(), colony_, agent_id_, request.text);
+  if (auto* error = std::get_if<ApiError>(&outcome)) {
+    send_error(error->code, error->message, id);
+    co_return;
+  }
+  shard_.context().metrics.events_published.fetch_add(1, std::memory_order_relaxed);
+}
+
+// Status updates coalesce: the latest meta wins, and at most one "update" per agent per
+// --status-min-interval goes out (the script enforces it across sockets and hubs).
+void WsSession::handle_status(const protocol::StatusRequest& request) {
+  pending_meta_ = request.meta_json;
+  if (status_publisher_running_) return;
+  status_publisher_running_ = true;
+  asio::co_spawn(ws_.get_executor(), [self = shared_from_this()] { return self->publish_status(); }, asio::detached);
+}
+
+asio::awaitable<void> WsSession::publish_status() {
+  auto& context = shard_.context();
+  auto interval = context.config.status_min_interval.count();
+  while (pending_meta_ && !terminated_) {
+    auto meta = std::move(*pending_meta_);
+    pending_meta_.reset();
+    auto outcome = co_await context.agents.update_status(shard_.redis(), colony_, agent_id_, meta, interval);
+    std::int64_t wait_ms = interval;
+    if (auto* error = std::get_if<ApiError>(&outcome)) {
+      send_error(error->code, error->message, std::nullopt);
+    } else if (auto& status = std::get<StatusOutcome>(outcome); !status.published) {
+      if (!pending_meta_) pending_meta_ = std::move(meta);
+      wait_ms = std::max<std::int64_t>(1, status.retry_after_ms);
+    } else {
+      context.metrics.events_published.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (!pending_meta_) break;
+    status_timer_.expires_after(std::chrono::milliseconds(wait_ms));
+    auto [ec] = co_await status_timer_.async_wait(kNoThrow);
+    if (ec) break;
+  }
+  status_publisher_running_ = false;
+}
+
+asio::awaitable<void> WsSession::on_end() {
+  auto& context = shard_.context();
+  if (in_colony_) shard_.leave_colony(colony_, this);
+  if (role_ == Role::watcher) context.metrics.sessions_watchers.fetch_sub(1, std::memory_order_relaxed);
+  if (role_ != Role::agent) co_return;
   context.metrics.sessions_agents.fetch_sub(1, std::memory_order_relaxed);
   auto reason = end_reason_.empty() ? std::string("closed") : end_reason_;
   auto last_frame = last_frame_wall_ms();
   for (int attempt = 0; attempt < kDisconnectRetries; ++attempt) {
-    auto outcome = co_await context.agents.disconnect(shard_.redis(), colony_, agent_id_, connection_id_, reason,
-                                                      last_frame);
+    auto outcome = co_await context.agents.disconnect(shard_.redis(), colony_, connection_id_, reason, last_frame,
+                                                      context.hub_id);
     if (!failed(outcome)) co_return;
     if (attempt == 0) log::warn("agent ", colony_, "/", agent_id_, " disconnected while Redis is unreachable; retrying");
     delay_timer_.expires_after(kDisconnectRetryPeriod);

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -18,7 +19,10 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
+#include "hub/colony_event.hpp"
+#include "hub/event_sequencer.hpp"
 #include "hub/outbound_queue.hpp"
+#include "hub/token_bucket.hpp"
 #include "hub/shard.hpp"
 #include "protocol/client_message.hpp"
 
@@ -48,6 +52,14 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   // Called by the shard's tick with the current steady_ms().
   void check_deadlines(std::int64_t now);
 
+  // An event of the session's colony (watchers get all, in order; agents get chat).
+  void on_event(const SharedEvent& event);
+  // Look in the event stream for anything missed (after the event subscription came back).
+  void catch_up();
+
+  // The command that refreshes this agent's presence key, when it is due (see Shard).
+  std::optional<std::vector<std::string>> presence_refresh_command(std::int64_t now, std::int64_t ttl_ms);
+
   Role role() const { return role_; }
   const std::string& colony() const { return colony_; }
   const std::string& agent_id() const { return agent_id_; }
@@ -60,6 +72,16 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
                                               const std::optional<std::string>& id);
   boost::asio::awaitable<void> handle_hello(const protocol::HelloRequest& request,
                                             const std::optional<std::string>& id);
+  boost::asio::awaitable<void> handle_watch(const protocol::WatchRequest& request,
+                                            const std::optional<std::string>& id);
+  boost::asio::awaitable<void> handle_clone(const std::optional<std::string>& id);
+  boost::asio::awaitable<void> handle_chat(const protocol::ChatRequest& request,
+                                           const std::optional<std::string>& id);
+  void handle_status(const protocol::StatusRequest& request);
+  boost::asio::awaitable<void> publish_status();
+  boost::asio::awaitable<void> fill_gaps();
+  void deliver(EventSequencer::Release release);
+  void become_agent(std::string colony, std::string agent_id);
   boost::asio::awaitable<void> on_end();
 
   void send_text(std::string text) { send(std::make_shared<const std::string>(std::move(text))); }
@@ -75,6 +97,8 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   boost::asio::steady_timer writer_wakeup_;
   boost::asio::steady_timer writer_finished_;
   boost::asio::steady_timer delay_timer_;
+  boost::asio::steady_timer live_wait_timer_;
+  boost::asio::steady_timer status_timer_;
   Shard::SessionList::iterator registration_;
 
   Role role_ = Role::pending;
@@ -93,6 +117,21 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   bool reader_done_ = false;
   bool writer_done_ = false;
   bool terminated_ = false;
+
+  // Colony membership (both roles), so that events reach the session.
+  bool in_colony_ = false;
+  bool subscription_live_ = false;
+
+  // Watcher.
+  EventSequencer sequencer_;
+  bool filling_ = false;
+
+  // Agent.
+  std::int64_t last_refresh_ = 0;
+  std::int64_t refreshed_frame_ = 0;
+  std::optional<TokenBucket> chat_budget_;
+  std::optional<std::string> pending_meta_;
+  bool status_publisher_running_ = false;
 };
 
 }  // namespace mi::hub

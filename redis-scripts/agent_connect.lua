@@ -16,6 +16,7 @@ if not stored[1] or stored[1] ~= ARGV[2] then
   return {'unauthorized'}
 end
 redis.call('HSET', prefix .. 'conns:' .. id, ARGV[3], ARGV[4])
+redis.call('HSET', prefix .. 'connections', ARGV[3], id)
 local seq = 0
 if stored[2] ~= 'online' then
   redis.call('HSET', agent_key, 'status', 'online', 'last_seen', ARGV[5])

@@ -13,6 +13,11 @@
 --   names                   set    every agent id ever given in the colony (never reused)
 --   suffix:<base>           string the last N handed out as <base>-N
 --   conns:<id>              hash   connection id -> hub id, one field per open socket
+--   connections             hash   connection id -> agent id, every open socket of the colony
+--   alive:<id>              string time of the agent's last frame (ms), expiring after the
+--                                  presence TTL; refreshed in batches by the hub holding it
+--   spawn                   stream spawn requests of the colony's clones, for provisioners
+--   update-at:<id>          string time of the agent's last "update" event (ms)
 --   seq                     string the colony's event counter
 --   events                  stream the last events, entry id "<seq>-0", field "e" = event JSON
 -- and the colony's pub/sub channel has the name of its events stream.
@@ -46,6 +51,10 @@ local function agent_json(prefix, id)
   if a.last_seen ~= nil and a.last_seen ~= '' then
     last_seen = a.last_seen
   end
+  local alive = redis.call('GET', prefix .. 'alive:' .. id)
+  if alive and (last_seen == 'null' or tonumber(alive) > tonumber(last_seen)) then
+    last_seen = alive
+  end
   return '{"id":' .. json_string(a.id) ..
       ',"colony":' .. json_string(a.colony) ..
       ',"kind":' .. json_string(a.kind) ..
@@ -75,6 +84,15 @@ local function invite_reply(prefix, code)
     return nil
   end
   return {i.code, i.type, i.colony, i.name or '', i.status, i.created_at, i.redeemed_by or ''}
+end
+
+-- The name a clone is numbered from: "jared-2" -> "jared" (a suffix -N with N >= 2).
+local function clone_base(id)
+  local base, n = string.match(id, '^(.+)%-([1-9][0-9]*)$')
+  if base and tonumber(n) >= 2 then
+    return base
+  end
+  return id
 end
 
 -- The first free id for `base`: base itself when it was never used, else base-N with the

@@ -31,6 +31,7 @@ redis.call('HSET', prefix .. 'agent:' .. id, 'id', id, 'colony', ARGV[7], 'kind'
     'meta', '{}', 'token_sha256', ARGV[4])
 redis.call('RPUSH', prefix .. 'agents', id)
 redis.call('HSET', prefix .. 'conns:' .. id, ARGV[5], ARGV[6])
+redis.call('HSET', prefix .. 'connections', ARGV[5], id)
 redis.call('HSET', invite_key, 'status', 'redeemed', 'redeemed_by', id, 'redeemed_at', now)
 local agent = agent_json(prefix, id)
 local seq = emit_event(prefix, ARGV[7], now, 'join',

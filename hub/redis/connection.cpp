@@ -30,6 +30,7 @@
 #include <iterator>
 #include <optional>
 #include <random>
+#include <map>
 #include <set>
 
 #include <netinet/in.h>
@@ -699,7 +700,14 @@ class PubSubClient : public Supervisor {
 
   void set_on_resubscribed(std::function<void()> callback) { on_resubscribed_ = std::move(callback); }
 
-  void subscribe(const std::string& channel) {
+  void subscribe(const std::string& channel, std::function<void()> on_subscribed) {
+    if (on_subscribed) {
+      if (confirmed_.contains(channel)) {
+        asio::post(executor_, std::move(on_subscribed));
+      } else {
+        confirmation_callbacks_[channel].push_back(std::move(on_subscribed));
+      }
+    }
     if (!channels_.insert(channel).second) return;
     if (ready() && link()) send_subscribe({&channel}, *link());
     // Otherwise the next connection subscribes it with the others.
@@ -709,6 +717,8 @@ class PubSubClient : public Supervisor {
     const auto it = channels_.find(channel);
     if (it == channels_.end()) return;
     channels_.erase(it);  // delivery checks the set, so nothing more is delivered from now on
+    confirmed_.erase(channel);
+    confirmation_callbacks_.erase(channel);
     if (ready() && link()) send(*link(), "UNSUBSCRIBE", {&channel});
   }
 
@@ -731,6 +741,13 @@ class PubSubClient : public Supervisor {
       });
     } else if (kind_text == "subscribe") {
       if (!awaiting_confirmation_.empty()) awaiting_confirmation_.pop_front();
+      std::string channel_name(channel.str, channel.len);
+      if (channels_.contains(channel_name)) {
+        confirmed_.insert(channel_name);
+        if (auto waiting = confirmation_callbacks_.extract(channel_name)) {
+          for (auto& callback : waiting.mapped()) asio::post(executor_, std::move(callback));
+        }
+      }
       if (resubscribe_remaining_ > 0 && --resubscribe_remaining_ == 0) post_resubscribed();
     }
   }
@@ -758,6 +775,7 @@ class PubSubClient : public Supervisor {
 
   void on_link_down() override {
     awaiting_confirmation_.clear();
+    confirmed_.clear();
     resubscribe_remaining_ = 0;
   }
   void on_stopping() override { confirm_timer_.cancel(); }
@@ -811,6 +829,8 @@ class PubSubClient : public Supervisor {
   Subscriber::MessageHandler on_message_;
   std::function<void()> on_resubscribed_;
   std::set<std::string, std::less<>> channels_;  // what we want, whatever the link state
+  std::set<std::string, std::less<>> confirmed_;  // what Redis confirmed on the current link
+  std::map<std::string, std::vector<std::function<void()>>> confirmation_callbacks_;
   std::deque<Clock::time_point> awaiting_confirmation_;  // one deadline per channel, in send order
   std::size_t resubscribe_remaining_ = 0;
   asio::steady_timer confirm_timer_;
@@ -917,7 +937,9 @@ bool Subscriber::is_connected() const { return impl_->ready(); }
 void Subscriber::set_on_resubscribed(std::function<void()> callback) {
   impl_->set_on_resubscribed(std::move(callback));
 }
-void Subscriber::subscribe(const std::string& channel) { impl_->subscribe(channel); }
+void Subscriber::subscribe(const std::string& channel, std::function<void()> on_subscribed) {
+  impl_->subscribe(channel, std::move(on_subscribed));
+}
 void Subscriber::unsubscribe(const std::string& channel) { impl_->unsubscribe(channel); }
 
 }  // namespace mi::redis

@@ -112,7 +112,10 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
   bool is_connected() const;
   void set_on_resubscribed(std::function<void()> callback);
 
-  void subscribe(const std::string& channel);    // no-op if already subscribed
+  // No-op if already subscribed. `on_subscribed`, when given, runs on the executor once Redis has
+  // confirmed the subscription (at once if it already has), so that a caller can read state
+  // knowing that no later message will be missed.
+  void subscribe(const std::string& channel, std::function<void()> on_subscribed = {});
   void unsubscribe(const std::string& channel);  // no-op if not subscribed
 
  private:

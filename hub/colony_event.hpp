@@ -1,0 +1,22 @@
+#pragma once
+// One event of a colony as the hub routes it: parsed once when it arrives from Redis, then the
+// same immutable object (and its serialized buffer) goes to every local receiver.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "hub/outbound_queue.hpp"
+
+namespace mi::hub {
+
+struct ColonyEvent {
+  std::string colony;
+  std::uint64_t seq = 0;
+  bool is_chat = false;   // agents receive only these
+  SharedMessage payload;  // the event JSON, exactly as published
+};
+
+using SharedEvent = std::shared_ptr<const ColonyEvent>;
+
+}  // namespace mi::hub

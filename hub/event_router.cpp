@@ -1,0 +1,107 @@
+#include "hub/event_router.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include "hub/log.hpp"
+#include "hub/shard.hpp"
+#include "protocol/event_header.hpp"
+
+namespace mi::hub {
+
+namespace asio = boost::asio;
+
+EventRouter::EventRouter(HubContext& context, std::vector<Shard*> shards)
+    : context_(context), shards_(std::move(shards)) {
+  redis::ConnectionOptions options;
+  options.command_timeout = context.config.redis_command_timeout;
+  options.connect_timeout = context.config.redis_connect_timeout;
+  subscriber_ = std::make_shared<redis::Subscriber>(
+      shards_[0]->io().get_executor(), context.redis_endpoint, options,
+      [this](std::string_view channel, std::string_view payload) { on_message(channel, payload); });
+  subscriber_->set_on_resubscribed([this] { on_resubscribed(); });
+}
+
+EventRouter::~EventRouter() = default;
+
+void EventRouter::start() {
+  asio::post(shards_[0]->io(), [this] { subscriber_->start(); });
+}
+
+void EventRouter::stop() { subscriber_->stop(); }
+
+std::string EventRouter::colony_of_channel(std::string_view channel) const {
+  // "mi:<env>:{c:<colony>}:events"
+  auto start = channel.find("{c:");
+  auto end = channel.find("}:", start == std::string_view::npos ? 0 : start);
+  if (start == std::string_view::npos || end == std::string_view::npos) return {};
+  return std::string(channel.substr(start + 3, end - start - 3));
+}
+
+void EventRouter::add_interest(unsigned shard, const std::string& colony, std::function<void()> on_live) {
+  asio::post(shards_[0]->io(), [this, shard, colony, on_live = std::move(on_live)]() mutable {
+    auto& entry = interest_[colony];
+    if (entry.per_shard.empty()) entry.per_shard.resize(shards_.size(), 0);
+    bool first = std::all_of(entry.per_shard.begin(), entry.per_shard.end(), [](auto n) { return n == 0; });
+    ++entry.per_shard[shard];
+    if (entry.live) {
+      asio::post(shards_[shard]->io(), std::move(on_live));
+      return;
+    }
+    entry.waiting.emplace_back(shard, std::move(on_live));
+    if (!first) return;
+    subscriber_->subscribe(context_.keys.colony_events(colony), [this, colony] {
+      auto found = interest_.find(colony);
+      if (found == interest_.end()) return;
+      found->second.live = true;
+      for (auto& [waiting_shard, callback] : found->second.waiting) {
+        asio::post(shards_[waiting_shard]->io(), std::move(callback));
+      }
+      found->second.waiting.clear();
+    });
+  });
+}
+
+void EventRouter::remove_interest(unsigned shard, const std::string& colony) {
+  asio::post(shards_[0]->io(), [this, shard, colony] {
+    auto found = interest_.find(colony);
+    if (found == interest_.end() || found->second.per_shard[shard] == 0) return;
+    --found->second.per_shard[shard];
+    const auto& counts = found->second.per_shard;
+    if (std::all_of(counts.begin(), counts.end(), [](auto n) { return n == 0; })) {
+      subscriber_->unsubscribe(context_.keys.colony_events(colony));
+      interest_.erase(found);
+    }
+  });
+}
+
+void EventRouter::on_message(std::string_view channel, std::string_view payload) {
+  auto header = protocol::peek_event_header(payload);
+  auto colony = colony_of_channel(channel);
+  if (!header || colony.empty()) {
+    log::warn("ignoring a message on ", channel, " that is not an event");
+    return;
+  }
+  auto found = interest_.find(colony);
+  if (found == interest_.end()) return;
+  auto event = std::make_shared<ColonyEvent>();
+  event->colony = std::move(colony);
+  event->seq = header->seq;
+  event->is_chat = header->kind == "chat";
+  event->payload = std::make_shared<const std::string>(payload);
+  SharedEvent shared = std::move(event);
+  for (unsigned i = 0; i < shards_.size(); ++i) {
+    if (found->second.per_shard[i] == 0) continue;
+    asio::post(shards_[i]->io(), [shard = shards_[i], shared] { shard->deliver(shared); });
+  }
+}
+
+void EventRouter::on_resubscribed() {
+  // Events published while the subscriber was away are only in the streams: every watcher
+  // checks for what it missed.
+  log::info("event subscription restored; watchers catch up from the event streams");
+  for (auto* shard : shards_) {
+    asio::post(shard->io(), [shard] { shard->catch_up_watchers(); });
+  }
+}
+
+}  // namespace mi::hub

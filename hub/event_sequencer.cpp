@@ -1,0 +1,38 @@
+#include "hub/event_sequencer.hpp"
+
+namespace mi::hub {
+
+EventSequencer::Release EventSequencer::start(std::uint64_t seq) {
+  started_ = true;
+  delivered_ = seq;
+  return release();
+}
+
+EventSequencer::Release EventSequencer::offer(SharedEvent event) {
+  if (started_ && event->seq <= delivered_) return {};
+  auto [position, inserted] = held_.emplace(event->seq, event);
+  if (inserted) held_bytes_ += event->payload->size();
+  if (!started_) return {};
+  return release();
+}
+
+EventSequencer::Release EventSequencer::release() {
+  Release out;
+  while (!held_.empty()) {
+    auto first = held_.begin();
+    if (first->first <= delivered_) {
+      held_bytes_ -= first->second->payload->size();
+      held_.erase(first);
+      continue;
+    }
+    if (first->first != delivered_ + 1) break;
+    delivered_ = first->first;
+    held_bytes_ -= first->second->payload->size();
+    out.deliver.push_back(std::move(first->second));
+    held_.erase(first);
+  }
+  out.gap = !held_.empty();
+  return out;
+}
+
+}  // namespace mi::hub

@@ -1,0 +1,99 @@
+#include "hub/hub_liveness.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "hub/clock.hpp"
+#include "hub/log.hpp"
+#include "hub/redis/args.hpp"
+#include "hub/redis_failure.hpp"
+
+namespace mi::hub {
+
+namespace asio = boost::asio;
+
+namespace {
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+// Orphaned connections put offline per round trip of the sweep.
+constexpr int kOrphansPerBatch = 200;
+}  // namespace
+
+HubLiveness::HubLiveness(HubContext& context, Shard& home)
+    : context_(context), home_(home), beat_timer_(home.io()), sweep_timer_(home.io()) {}
+
+void HubLiveness::start() {
+  asio::co_spawn(home_.io(), beat_loop(), asio::detached);
+  asio::co_spawn(home_.io(), sweep_loop(), asio::detached);
+}
+
+void HubLiveness::stop() {
+  asio::post(home_.io(), [this] {
+    stopped_ = true;
+    beat_timer_.cancel();
+    sweep_timer_.cancel();
+  });
+}
+
+asio::awaitable<void> HubLiveness::beat_loop() {
+  // Three beats per liveness period: one lost beat does not make the hub look dead.
+  auto period = context_.config.hub_liveness / 3;
+  bool registered = false;
+  while (!stopped_) {
+    auto result = co_await home_.redis().eval(
+        "hub_heartbeat", mi::redis::args(context_.keys.hubs_prefix()),
+        mi::redis::args(context_.hub_id, std::to_string(context_.config.hub_liveness.count()), std::to_string(now_ms())));
+    if (redis_failed(result)) {
+      log::warn("hub liveness beat failed: ", result.ec ? result.ec.message() : result.reply.str);
+    } else {
+      if (result.reply.integer == 1 && registered) {
+        log::error("this hub was taken for lost (its liveness key expired): agents it holds were put offline; "
+                   "they come back online when they reconnect");
+      }
+      registered = true;
+    }
+    beat_timer_.expires_after(period);
+    co_await beat_timer_.async_wait(kNoThrow);
+  }
+}
+
+asio::awaitable<void> HubLiveness::sweep_loop() {
+  while (!stopped_) {
+    sweep_timer_.expires_after(context_.config.sweep_period);
+    auto [ec] = co_await sweep_timer_.async_wait(kNoThrow);
+    if (ec || stopped_) break;
+    co_await sweep_once();
+  }
+}
+
+asio::awaitable<void> HubLiveness::sweep_once() {
+  auto& redis = home_.redis();
+  const auto& keys = context_.keys;
+  auto claimed = co_await redis.eval("claim_lost_hubs", mi::redis::args(keys.hubs_prefix()), {});
+  if (redis_failed(claimed)) co_return;
+  for (const auto& hub : claimed.reply.elements) log::warn("hub ", hub.str, " is lost; its agents go offline");
+
+  auto stream_length = std::to_string(context_.config.event_stream_length);
+  for (;;) {
+    auto batch = co_await redis.exec(mi::redis::args("SRANDMEMBER", keys.orphan_connections(),
+                                                     std::to_string(kOrphansPerBatch)));
+    if (redis_failed(batch) || !batch.reply.is_array() || batch.reply.elements.empty()) co_return;
+    for (const auto& entry : batch.reply.elements) {
+      auto space = entry.str.find(' ');
+      if (space != std::string::npos) {
+        auto colony = entry.str.substr(0, space);
+        auto connection = entry.str.substr(space + 1);
+        auto result = co_await redis.eval(
+            "agent_disconnect", mi::redis::args(keys.colony_prefix(colony)),
+            mi::redis::args(connection, "hub_lost", "0", std::to_string(now_ms()), stream_length));
+        if (redis_failed(result)) co_return;  // the next sweep tries again
+      }
+      co_await redis.exec(mi::redis::args("SREM", keys.orphan_connections(), entry.str));
+    }
+    if (batch.reply.elements.size() < static_cast<std::size_t>(kOrphansPerBatch)) co_return;
+  }
+}
+
+}  // namespace mi::hub

@@ -1,0 +1,34 @@
+#pragma once
+// Hubs watching each other through Redis. Each hub renews a short-lived liveness key; every hub
+// periodically claims the hubs whose key expired and puts the agents they held offline with
+// reason "hub_lost" (the claim is a script, so several sweepers never double-count). Runs on
+// shard 0's loop.
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "hub/hub_context.hpp"
+#include "hub/shard.hpp"
+
+namespace mi::hub {
+
+class HubLiveness {
+ public:
+  HubLiveness(HubContext& context, Shard& home);
+
+  void start();
+  void stop();
+
+ private:
+  boost::asio::awaitable<void> beat_loop();
+  boost::asio::awaitable<void> sweep_loop();
+  boost::asio::awaitable<void> sweep_once();
+
+  HubContext& context_;
+  Shard& home_;
+  boost::asio::steady_timer beat_timer_;
+  boost::asio::steady_timer sweep_timer_;
+  bool stopped_ = false;
+};
+
+}  // namespace mi::hub

@@ -1,0 +1,20 @@
+#pragma once
+// The two facts the hub needs of each event it routes (its seq, and whether it is chat), read
+// from the JSON that the Redis scripts build. The scripts write "type", "colony", "seq", "ts" and
+// "event" first, in that order, and a colony id cannot hold a quote, so a scan of the head is
+// exact; anything else is refused.
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace mi::protocol {
+
+struct EventHeader {
+  std::uint64_t seq = 0;
+  std::string_view kind;  // "join", "online", ... (a view into the event text)
+};
+
+std::optional<EventHeader> peek_event_header(std::string_view event_json);
+
+}  // namespace mi::protocol
