@@ -28,16 +28,21 @@ std::optional<AgentToken> AgentToken::parse(std::string_view text) {
   return token;
 }
 
+asio::awaitable<redis::Result> AgentStore::list_hub_connection(redis::Connection& redis, const std::string& hub_id,
+                                                               const std::string& colony,
+                                                               const std::string& connection_id) {
+  co_return co_await redis.eval("list_hub_connection", mi::redis::args(keys_.hubs_prefix()),
+                                mi::redis::args(hub_id, hub_connection_entry(colony, connection_id),
+                                                std::to_string(hub_liveness_ms_), std::to_string(now_ms())));
+}
+
 asio::awaitable<Outcome<RedeemedAgent>> AgentStore::redeem(redis::Connection& redis, const std::string& colony,
                                                            const std::string& code,
                                                            const std::optional<std::string>& name,
                                                            const std::string& connection_id,
                                                            const std::string& hub_id) {
   auto secret = random_secret();
-  // Listed among the hub's connections before it exists, so that a hub dying in between leaves
-  // nothing the sweep cannot clean.
-  auto listed = co_await redis.exec(mi::redis::args("SADD", keys_.hub_connections(hub_id),
-                                                    hub_connection_entry(colony, connection_id)));
+  auto listed = co_await list_hub_connection(redis, hub_id, colony, connection_id);
   if (redis_failed(listed)) co_return describe_redis_failure(listed);
   auto result = co_await redis.eval("redeem_invite", mi::redis::args(keys_.colony_prefix(colony)),
                                     mi::redis::args(code, name.value_or(""), std::to_string(now_ms()), sha256_hex(secret),
@@ -59,8 +64,7 @@ asio::awaitable<Outcome<RedeemedAgent>> AgentStore::redeem(redis::Connection& re
 asio::awaitable<Outcome<ConnectedAgent>> AgentStore::connect(redis::Connection& redis, const AgentToken& token,
                                                              const std::string& connection_id,
                                                              const std::string& hub_id) {
-  auto listed = co_await redis.exec(mi::redis::args("SADD", keys_.hub_connections(hub_id),
-                                                    hub_connection_entry(token.colony, connection_id)));
+  auto listed = co_await list_hub_connection(redis, hub_id, token.colony, connection_id);
   if (redis_failed(listed)) co_return describe_redis_failure(listed);
   auto result = co_await redis.eval("agent_connect", mi::redis::args(keys_.colony_prefix(token.colony)),
                                     mi::redis::args(token.agent_id, sha256_hex(token.secret), connection_id, hub_id,

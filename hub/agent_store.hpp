@@ -62,8 +62,8 @@ struct ColonySnapshot {
 
 class AgentStore {
  public:
-  explicit AgentStore(const Keys& keys, std::size_t event_stream_length)
-      : keys_(keys), event_stream_length_(std::to_string(event_stream_length)) {}
+  AgentStore(const Keys& keys, std::size_t event_stream_length, std::int64_t hub_liveness_ms)
+      : keys_(keys), event_stream_length_(std::to_string(event_stream_length)), hub_liveness_ms_(hub_liveness_ms) {}
 
   // invalid_code (unknown, used, revoked, other environment) or wrong_invite_type, or a Redis
   // failure. `code` is already normalized; `colony` is where the code index points.
@@ -115,8 +115,15 @@ class AgentStore {
   boost::asio::awaitable<Outcome<ColonySnapshot>> snapshot(redis::Connection& redis, const std::string& colony);
 
  private:
+  // Listed among the hub's connections before it exists, so that a hub dying in between leaves
+  // nothing the sweep cannot clean.
+  boost::asio::awaitable<redis::Result> list_hub_connection(redis::Connection& redis, const std::string& hub_id,
+                                                            const std::string& colony,
+                                                            const std::string& connection_id);
+
   const Keys& keys_;
   std::string event_stream_length_;
+  std::int64_t hub_liveness_ms_;
 };
 
 }  // namespace mi::hub

@@ -193,6 +193,12 @@ ConfigResult parse_config(int argc, char** argv) {
       ->envname("MI_CHAT_BURST")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  app.add_option("--web-dir", config.web_dir,
+                 "serve the pages from this folder (hub/web) instead of the copies compiled in")
+      ->envname("MI_WEB_DIR")
+      ->check(CLI::ExistingDirectory);
+  add_seconds_option(app, "--admin-session-ttl", "MI_ADMIN_SESSION_TTL", config.admin_session_ttl,
+                     "how long a browser stays signed in to the admin pages");
   app.add_option("--log-level", config.log_level, "debug, info, warn or error")
       ->envname("MI_LOG_LEVEL")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))

@@ -59,6 +59,8 @@ struct Config {
   std::uint32_t chat_burst = 20;   // chat messages allowed at once before the rate applies
 
   std::string log_level = "info";
+  std::string web_dir;  // empty: the pages compiled into the binary
+  Duration admin_session_ttl{12LL * 3'600'000};
 
   // Derived values.
   std::string listen_address() const;  // host:port as given

@@ -1,5 +1,6 @@
 #include "hub/http_api.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <vector>
 
@@ -9,6 +10,8 @@
 
 #include "hub/clock.hpp"
 #include "hub/crypto.hpp"
+#include "hub/http_connection.hpp"
+#include "hub/static_files.hpp"
 #include "hub/pages.hpp"
 #include "hub/redis/args.hpp"
 #include "hub/redis_failure.hpp"
@@ -88,15 +91,46 @@ std::optional<std::size_t> parse_size(std::string_view text) {
   return value;
 }
 
+constexpr std::string_view kSessionCookie = "mi_session";
+
+// The value of one cookie of the request, if sent.
+std::optional<std::string_view> cookie_value(const HttpRequest& request, std::string_view name) {
+  auto header = request[http::field::cookie];
+  std::string_view cookies(header.data(), header.size());
+  while (!cookies.empty()) {
+    auto semicolon = cookies.find(';');
+    auto pair = cookies.substr(0, semicolon);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    auto eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == name) return pair.substr(eq + 1);
+    if (semicolon == std::string_view::npos) break;
+    cookies.remove_prefix(semicolon + 1);
+  }
+  return std::nullopt;
+}
+
 bool is_admin(const HubContext& context, const HttpRequest& request) {
   auto header = request[http::field::authorization];
   constexpr std::string_view kBearer = "Bearer ";
-  if (header.size() <= kBearer.size() || !std::string_view(header.data(), kBearer.size()).starts_with(kBearer)) {
-    return false;
+  if (header.size() > kBearer.size() && std::string_view(header.data(), kBearer.size()) == kBearer) {
+    auto presented = std::string_view(header.data() + kBearer.size(), header.size() - kBearer.size());
+    // Hashing first gives equal lengths, so the comparison leaks nothing about the token's length.
+    return constant_time_equal(sha256_hex(presented), sha256_hex(context.admin_token));
   }
-  auto presented = std::string_view(header.data() + kBearer.size(), header.size() - kBearer.size());
-  // Hashing first gives equal lengths, so the comparison leaks nothing about the token's length.
-  return constant_time_equal(sha256_hex(presented), sha256_hex(context.admin_token));
+  // The admin pages' session cookie. It is SameSite=Strict; a request that changes state must
+  // also come from an allowed origin, so that no other site can act with it.
+  auto cookie = cookie_value(request, kSessionCookie);
+  if (!cookie || !context.admin_sessions.verify(*cookie, "admin", now_ms())) return false;
+  if (request.method() == http::verb::get || request.method() == http::verb::head) return true;
+  auto origin = request[http::field::origin];
+  auto host = request[http::field::host];
+  return origin.empty() || origin_allowed(context.config, context.public_url, std::string_view(origin.data(), origin.size()),
+                                          std::string_view(host.data(), host.size()));
+}
+
+std::string session_cookie(std::string_view value, std::int64_t max_age_seconds) {
+  return std::string(kSessionCookie) + "=" + std::string(value) + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
+         std::to_string(max_age_seconds);
 }
 
 HttpResponse method_not_allowed(const HttpRequest& request, std::string_view allowed) {
@@ -214,6 +248,53 @@ asio::awaitable<HttpResponse> api_route(Shard& shard, const HttpRequest& request
   auto& context = shard.context();
   auto& redis = shard.redis();
   auto verb = request.method();
+  // /v1/session: the admin pages sign in once with the token and get an HttpOnly cookie.
+  if (parts.size() >= 2 && parts[1] == "session") {
+    if (parts.size() == 2 && verb == http::verb::post) {
+      auto parsed = protocol::parse_sign_in_request(request.body());
+      if (auto rejected = reject_bad_body(request, parsed)) co_return *rejected;
+      const auto& token = std::get<protocol::SignInRequest>(parsed).token;
+      if (!constant_time_equal(sha256_hex(token), sha256_hex(context.admin_token))) {
+        co_return error_response(request, 401, "unauthorized", "That is not the admin token of this hub.");
+      }
+      auto ttl = context.config.admin_session_ttl;
+      auto expires_at = now_ms() + ttl.count();
+      auto response = json_response(request, 200, "{\"signed_in\":true,\"expires_at\":" + std::to_string(expires_at) + "}");
+      response.set(http::field::set_cookie,
+                   session_cookie(context.admin_sessions.issue("admin", expires_at),
+                                  std::chrono::duration_cast<std::chrono::seconds>(ttl).count()));
+      co_return response;
+    }
+    if (parts.size() == 2 && verb == http::verb::get) {
+      co_return json_response(request, 200, is_admin(context, request) ? "{\"signed_in\":true}" : "{\"signed_in\":false}");
+    }
+    if (parts.size() == 3 && parts[2] == "logout" && verb == http::verb::post) {
+      auto response = json_response(request, 200, "{\"signed_in\":false}");
+      response.set(http::field::set_cookie, session_cookie("", 0));
+      co_return response;
+    }
+    if (parts.size() == 2) co_return method_not_allowed(request, "GET, POST");
+    if (parts.size() == 3 && parts[2] == "logout") co_return method_not_allowed(request, "POST");
+  }
+  // /v1/colonies: the colonies that have invites, for the admin panel.
+  if (parts.size() == 2 && parts[1] == "colonies") {
+    if (!is_admin(context, request)) {
+      co_return error_response(request, 401, "unauthorized", "This call needs the admin token: Authorization: Bearer <token>.");
+    }
+    if (verb != http::verb::get) co_return method_not_allowed(request, "GET");
+    auto result = co_await redis.exec(mi::redis::args("SMEMBERS", context.keys.colonies()));
+    if (redis_failed(result)) co_return error_response(request, describe_redis_failure(result));
+    std::vector<std::string> colonies;
+    for (const auto& element : result.reply.elements) colonies.push_back(element.str);
+    std::sort(colonies.begin(), colonies.end());
+    std::string body = "{\"colonies\":[";
+    for (std::size_t i = 0; i < colonies.size(); ++i) {
+      if (i > 0) body += ',';
+      protocol::append_json_string(body, colonies[i]);
+    }
+    body += "]}";
+    co_return json_response(request, 200, std::move(body));
+  }
   // /v1/colonies/{colony}/{action}
   if (parts.size() == 4 && parts[1] == "colonies") {
     if (!is_admin(context, request)) {
@@ -278,6 +359,16 @@ asio::awaitable<HttpResponse> api_route(Shard& shard, const HttpRequest& request
   co_return error_response(request, 404, "not_found", "There is no such API path.");
 }
 
+// The file under hub/web that serves a page path, if any.
+std::optional<std::string> page_for(std::string_view path, const std::vector<std::string_view>& parts) {
+  if (path == "/admin" || path == "/admin/") return "/admin.html";
+  if (path == "/signin") return "/signin.html";
+  if (path == "/onboard") return "/onboard.html";
+  if (parts.size() == 2 && parts[0] == "colonies" && protocol::is_valid_colony_id(parts[1])) return "/dashboard.html";
+  if (parts.size() >= 2 && parts[0] == "assets") return std::string(path);
+  return std::nullopt;
+}
+
 }  // namespace
 
 HttpResponse json_error_response(unsigned version, bool keep_alive, unsigned status, std::string_view code,
@@ -332,6 +423,13 @@ asio::awaitable<HttpResponse> handle_http_request(Shard& shard, const HttpReques
     } else {
       response = make_response(request, 200, render_invite_page(*code, context.public_url), "text/html; charset=utf-8");
     }
+  } else if (auto page = page_for(path, parts); page && read_only) {
+    auto file = find_static_file(*page, context.config.web_dir);
+    response = file ? make_response(request, 200, std::move(file->bytes), file->content_type)
+                    : error_response(request, 404, "not_found", "There is nothing at this path.");
+  } else if (path == "/") {
+    response = make_response(request, 302, "", "text/plain");
+    response.set(http::field::location, "/admin");
   } else {
     response = error_response(request, 404, "not_found", "There is nothing at this path.");
   }

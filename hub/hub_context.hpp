@@ -10,7 +10,7 @@
 #include "hub/keys.hpp"
 #include "hub/metrics.hpp"
 #include "hub/onboard_limiter.hpp"
-#include "hub/watch_token.hpp"
+#include "hub/claim_signer.hpp"
 #include "hub/redis/endpoint.hpp"
 
 namespace mi::hub {
@@ -25,9 +25,10 @@ struct HubContext {
         public_url(config.effective_public_url()),
         keys(config.env),
         invites(keys, public_url),
-        agents(keys, config.event_stream_length),
+        agents(keys, config.event_stream_length, config.hub_liveness.count()),
         onboard_limiter(keys, config.onboard_fail_limit, config.onboard_fail_limit_global),
-        watch_tokens(admin_token) {}
+        watch_tokens(admin_token, "colony watch token"),
+        admin_sessions(admin_token, "admin session cookie") {}
 
   const Config config;
   const redis::Endpoint redis_endpoint;
@@ -38,7 +39,8 @@ struct HubContext {
   InviteStore invites;
   AgentStore agents;
   OnboardLimiter onboard_limiter;
-  WatchTokenSigner watch_tokens;
+  ClaimSigner watch_tokens;
+  ClaimSigner admin_sessions;
   Metrics metrics;
 };
 

@@ -107,4 +107,25 @@ std::variant<OnboardInviteRequest, ParseError> parse_onboard_invite_request(std:
   return request;
 }
 
+std::variant<SignInRequest, ParseError> parse_sign_in_request(std::string_view body) {
+  SignInRequest request;
+  bool seen = false;
+  if (!is_blank(body)) {
+    auto error = for_each_field(body, [&](std::string_view key, simdjson::dom::element value)
+                                          -> std::optional<ParseError> {
+      if (key != "token") return std::nullopt;
+      std::string_view token;
+      if (value.get_string().get(token) != simdjson::SUCCESS || token.empty() || token.size() > 512) {
+        return bad_request("\"token\" must be the admin token, a non-empty string.");
+      }
+      request.token = std::string(token);
+      seen = true;
+      return std::nullopt;
+    });
+    if (error) return *error;
+  }
+  if (!seen) return bad_request("The body needs {\"token\": \"<admin token>\"}.");
+  return request;
+}
+
 }  // namespace mi::protocol

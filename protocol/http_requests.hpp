@@ -27,3 +27,14 @@ std::variant<CreateInviteRequest, ParseError> parse_create_invite_request(std::s
 std::variant<OnboardInviteRequest, ParseError> parse_onboard_invite_request(std::string_view body);
 
 }  // namespace mi::protocol
+
+namespace mi::protocol {
+
+// POST /v1/session: {"token":"<admin token>"}, exchanged for the admin panel's session cookie.
+struct SignInRequest {
+  std::string token;
+};
+
+std::variant<SignInRequest, ParseError> parse_sign_in_request(std::string_view body);
+
+}  // namespace mi::protocol

@@ -1,4 +1,4 @@
-#include "hub/watch_token.hpp"
+#include "hub/claim_signer.hpp"
 
 #include <charconv>
 
@@ -6,15 +6,15 @@
 
 namespace mi::hub {
 
-WatchTokenSigner::WatchTokenSigner(std::string_view admin_token)
-    : key_(hmac_sha256(admin_token, "mi watch token v1")) {}
+ClaimSigner::ClaimSigner(std::string_view admin_token, std::string_view purpose)
+    : key_(hmac_sha256(admin_token, "mi signed claims v1: " + std::string(purpose))) {}
 
-std::string WatchTokenSigner::issue(std::string_view colony, std::int64_t expires_at_ms) const {
-  auto claims = std::string(colony) + ":" + std::to_string(expires_at_ms);
+std::string ClaimSigner::issue(std::string_view subject, std::int64_t expires_at_ms) const {
+  auto claims = std::string(subject) + ":" + std::to_string(expires_at_ms);
   return base64url(claims) + "." + base64url(hmac_sha256(key_, claims));
 }
 
-bool WatchTokenSigner::verify(std::string_view token, std::string_view colony, std::int64_t now_ms) const {
+bool ClaimSigner::verify(std::string_view token, std::string_view subject, std::int64_t now_ms) const {
   auto dot = token.find('.');
   if (dot == std::string_view::npos || token.size() > 512) return false;
   bool decoded = false;
@@ -23,7 +23,7 @@ bool WatchTokenSigner::verify(std::string_view token, std::string_view colony, s
   auto signature = base64url_decode(token.substr(dot + 1), decoded);
   if (!decoded || !constant_time_equal(signature, hmac_sha256(key_, claims))) return false;
   auto colon = claims.rfind(':');
-  if (colon == std::string::npos || std::string_view(claims).substr(0, colon) != colony) return false;
+  if (colon == std::string::npos || std::string_view(claims).substr(0, colon) != subject) return false;
   std::int64_t expires_at = 0;
   auto [end, ec] = std::from_chars(claims.data() + colon + 1, claims.data() + claims.size(), expires_at);
   return ec == std::errc{} && end == claims.data() + claims.size() && now_ms < expires_at;

@@ -1,0 +1,53 @@
+#pragma once
+// The hub's admin HTTP API (contract section 2), typed. Every call needs the admin token; a
+// refusal becomes a CommandError with a sentence, a hub that does not answer a NetworkError.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "cli/http.hpp"
+#include "cli/hub_url.hpp"
+#include "protocol/server_message.hpp"
+#include "protocol/server_message_parser.hpp"
+
+namespace mi::cli {
+
+struct InviteList {
+  std::vector<protocol::Invite> invites;  // newest first
+  std::uint64_t total = 0;                // in the colony; more than invites.size() when cut short
+};
+
+struct ColonyAgents {
+  std::string colony;
+  std::uint64_t seq = 0;  // the colony's last event
+  std::vector<protocol::Agent> agents;
+};
+
+class AdminApi {
+ public:
+  AdminApi(HubUrl hub, std::string admin_token);
+
+  boost::asio::awaitable<protocol::Invite> create_invite(std::string colony, std::string type,
+                                                         std::optional<std::string> name);
+  boost::asio::awaitable<InviteList> list_invites(std::string colony);
+  boost::asio::awaitable<protocol::Invite> get_invite(std::string code);
+  boost::asio::awaitable<protocol::Invite> revoke_invite(std::string code);
+  boost::asio::awaitable<ColonyAgents> list_agents(std::string colony);
+  // A token that lets a watcher follow this colony only.
+  boost::asio::awaitable<std::string> watch_token(std::string colony);
+
+  const HubUrl& hub() const { return hub_; }
+
+ private:
+  // Sends the request; returns the body of a 2xx reply, throws the refusal otherwise.
+  boost::asio::awaitable<std::string> call(HttpRequest request, std::string subject);
+
+  HubUrl hub_;
+  std::string admin_token_;
+};
+
+}  // namespace mi::cli

@@ -1,0 +1,139 @@
+#include "cli/agent_session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "cli/agent_link.hpp"
+#include "cli/command_error.hpp"
+#include "cli/console.hpp"
+#include "cli/json_output.hpp"
+#include "cli/messages.hpp"
+#include "cli/network_error.hpp"
+#include "cli/time_text.hpp"
+
+namespace mi::cli {
+
+namespace asio = boost::asio;
+
+namespace {
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+// A hub that sends nothing (not even a pong to the pings this triggers) for this long is gone.
+constexpr std::chrono::seconds kIdleTimeout{30};
+constexpr int kServiceRestart = 1012;
+}  // namespace
+
+AgentSession::AgentSession(asio::any_io_executor executor, AgentSessionOptions options)
+    : options_(std::move(options)), ws_(executor), retry_timer_(executor) {}
+
+std::string AgentSession::label() const { return agent_label(options_.credentials); }
+
+void AgentSession::stop(const std::string& why) {
+  if (stopping_) return;
+  stopping_ = true;
+  report_state(options_.json, "stopping", why + "; closing the connection");
+  if (live_ != nullptr) {
+    live_->request_close();
+  } else {
+    ws_.abort();
+  }
+  retry_timer_.cancel();
+}
+
+asio::awaitable<void> AgentSession::run() {
+  report_state(options_.json, "starting",
+               "keeping " + label() + " online through " + options_.hub.text() + ", a heartbeat every " +
+                   duration_text(options_.heartbeat_interval),
+               JsonObject().add("colony", options_.credentials.colony).add("agent", options_.credentials.agent));
+  while (!stopping_) {
+    Attempt attempt = co_await connect_once();
+    if (stopping_) break;
+    if (attempt.signed_in && attempt.lasted >= Backoff::kStableConnection) backoff_.reset();
+    const auto delay = attempt.close_code == kServiceRestart ? backoff_.after_restart() : backoff_.next();
+    JsonObject fields;
+    fields.add("colony", options_.credentials.colony)
+        .add("agent", options_.credentials.agent)
+        .add("retry_in_ms", std::chrono::duration_cast<std::chrono::milliseconds>(delay).count());
+    if (attempt.close_code) fields.add("close_code", *attempt.close_code);
+    report_state(options_.json, attempt.state,
+                 attempt.sentence + "; " + (attempt.signed_in ? "reconnecting" : "retrying") + " in " +
+                     duration_text(delay),
+                 std::move(fields));
+    retry_timer_.expires_after(delay);
+    co_await retry_timer_.async_wait(kNoThrow);
+  }
+  report_state(options_.json, "stopped", "stopped",
+               JsonObject().add("colony", options_.credentials.colony).add("agent", options_.credentials.agent));
+}
+
+asio::awaitable<AgentSession::Attempt> AgentSession::connect_once() {
+  Attempt attempt;
+  protocol::ServerMessage reply;
+  try {
+    co_await ws_.connect(options_.hub, kConnectTimeout);
+    reply = co_await say_hello(ws_, options_.hub, options_.credentials);
+  } catch (const NetworkError& error) {
+    attempt.state = "unreachable";
+    attempt.sentence = "could not connect to " + error.hub() + " (" + error.detail() + ")";
+    co_return attempt;
+  }
+  if (reply.type != "welcome") {
+    // Credentials the hub does not know will not become valid by retrying.
+    if (reply.code == "unauthorized") {
+      AgentRefusal refusal_info;
+      refusal_info.code = reply.code;
+      refusal_info.message = reply.message;
+      refusal_info.hub = options_.hub.text();
+      refusal_info.agent = label();
+      refusal_info.credentials_file = options_.credentials_file.string();
+      throw agent_refusal(refusal_info);
+    }
+    attempt.state = "rejected";
+    attempt.sentence = short_refusal(reply.code, reply.message);
+    co_return attempt;
+  }
+
+  attempt.signed_in = true;
+  const auto connected_at = std::chrono::steady_clock::now();
+  JsonObject fields;
+  fields.add("colony", options_.credentials.colony).add("agent", options_.credentials.agent);
+  if (reply.agent) fields.add_raw("agent_state", agent_json(*reply.agent));
+  report_state(options_.json, "connected", "connected as " + label(), std::move(fields));
+
+  LiveConnection::Handlers handlers;
+  handlers.on_message = [this](const std::string& text) { on_message(text); };
+  handlers.tick_period = options_.heartbeat_interval;
+  handlers.on_tick = [this]() { return send_heartbeat(); };
+  LiveConnection live(ws_, std::move(handlers), kIdleTimeout);
+  live_ = &live;
+  co_await live.run();
+  live_ = nullptr;
+
+  attempt.lasted = std::chrono::steady_clock::now() - connected_at;
+  attempt.close_code = ws_.disconnection().close_code;
+  attempt.state = "disconnected";
+  attempt.sentence = "disconnected (" + ws_.disconnection().description + ")";
+  co_return attempt;
+}
+
+asio::awaitable<bool> AgentSession::send_heartbeat() { return ws_.send(R"({"type":"heartbeat"})"); }
+
+void AgentSession::on_message(const std::string& text) {
+  // Agents are members of their colony's group chat; the other events are for watchers.
+  auto message = protocol::parse_server_message(text);
+  if (!message || message->type != "event" || message->event != "chat") return;
+  const std::string from = message->from.value_or("?");
+  const std::string chat_text = message->text.value_or("");
+  if (options_.json) {
+    print_line(JsonObject()
+                   .add("time", iso_time(message->ts))
+                   .add("event", "chat")
+                   .add("colony", message->colony)
+                   .add("from", from)
+                   .add("text", chat_text)
+                   .text());
+  } else {
+    print_line(iso_time(message->ts) + " " + from + ": " + chat_text);
+  }
+}
+
+}  // namespace mi::cli

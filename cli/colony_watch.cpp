@@ -1,0 +1,154 @@
+#include "cli/colony_watch.hpp"
+
+#include <iostream>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "cli/agent_link.hpp"
+#include "cli/command_error.hpp"
+#include "cli/console.hpp"
+#include "cli/json_output.hpp"
+#include "cli/messages.hpp"
+#include "cli/network_error.hpp"
+#include "cli/time_text.hpp"
+
+namespace mi::cli {
+
+namespace asio = boost::asio;
+
+namespace {
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+constexpr std::chrono::seconds kIdleTimeout{30};
+constexpr std::chrono::seconds kRedrawPeriod{1};
+constexpr std::chrono::hours kNoTick{24};
+constexpr int kServiceRestart = 1012;
+// Moves the cursor home and clears the screen: the table is drawn afresh in place.
+constexpr std::string_view kClearScreen = "\x1b[H\x1b[2J";
+}  // namespace
+
+ColonyWatch::ColonyWatch(asio::any_io_executor executor, AdminApi admin, std::string colony, WatchOutput output)
+    : admin_(std::move(admin)), view_(std::move(colony)), output_(output), ws_(executor), retry_timer_(executor) {}
+
+void ColonyWatch::stop() {
+  stopping_ = true;
+  if (live_ != nullptr) {
+    live_->request_close();
+  } else {
+    ws_.abort();
+  }
+  retry_timer_.cancel();
+}
+
+void ColonyWatch::notify(const std::string& state, const std::string& sentence) {
+  if (output_ == WatchOutput::redraw) {
+    connection_note_ = sentence;
+    if (have_view_) show(last_event_);
+    return;
+  }
+  report_state(false, state, sentence);
+}
+
+void ColonyWatch::show(const std::string& what_happened) {
+  const auto now = now_ms();
+  switch (output_) {
+    case WatchOutput::json:
+      print_line(view_.json());
+      return;
+    case WatchOutput::lines:
+      std::cout << iso_time(now) << " #" << view_.seq() << " " << what_happened << "\n"
+                << view_.render_table(now) << std::endl;
+      return;
+    case WatchOutput::redraw: {
+      std::size_t online = 0;
+      for (const auto& agent : view_.agents()) online += agent.status == "online" ? 1 : 0;
+      std::cout << kClearScreen << "Colony " << view_.colony() << ": " << view_.agents().size() << " agents, "
+                << online << " online (live; Ctrl-C to stop)\n\n"
+                << view_.render_table(now) << "\n"
+                << "Last event #" << view_.seq() << ": " << what_happened << "\n";
+      if (!connection_note_.empty()) std::cout << connection_note_ << "\n";
+      std::cout << std::flush;
+      return;
+    }
+  }
+}
+
+void ColonyWatch::on_message(const std::string& text) {
+  auto message = protocol::parse_server_message(text);
+  if (!message || message->type != "event") return;
+  last_event_ = view_.apply(*message);
+  show(last_event_);
+}
+
+asio::awaitable<void> ColonyWatch::watch_once() {
+  const std::string token = co_await admin_.watch_token(view_.colony());
+  co_await ws_.connect(admin_.hub(), kConnectTimeout);
+  JsonObject request;
+  request.add("type", "watch").add("id", 1).add("colony", view_.colony()).add("token", token);
+  if (have_view_) request.add("since", static_cast<std::int64_t>(view_.seq()));
+  auto reply = co_await request_reply(ws_, admin_.hub(), request.text(), "1");
+
+  if (reply.type == "snapshot") {
+    view_.reset(reply.seq, std::move(reply.agents));
+    last_event_ = "snapshot";
+  } else if (reply.type != "resume") {
+    if (reply.code == "unauthorized" || !have_view_) {
+      AdminRefusal refusal_info;
+      refusal_info.hub = admin_.hub().text();
+      refusal_info.code = reply.code;
+      refusal_info.message = reply.message;
+      refusal_info.token_given = true;
+      refusal_info.subject = "colony " + view_.colony();
+      throw admin_refusal(refusal_info);
+    }
+    throw NetworkError(admin_.hub().text(), short_refusal(reply.code, reply.message));
+  }
+  const bool resumed = reply.type == "resume";
+  have_view_ = true;
+  connection_note_.clear();
+  const auto connected_at = std::chrono::steady_clock::now();
+  notify("watching", std::string(resumed ? "resumed" : "watching") + " colony " + view_.colony() + " at " +
+                         admin_.hub().text() + " (event #" + std::to_string(view_.seq()) + ")");
+  if (!resumed) show(last_event_);
+
+  LiveConnection::Handlers handlers;
+  handlers.on_message = [this](const std::string& text) { on_message(text); };
+  handlers.tick_period = output_ == WatchOutput::redraw ? std::chrono::steady_clock::duration(kRedrawPeriod)
+                                                        : std::chrono::steady_clock::duration(kNoTick);
+  handlers.on_tick = [this]() -> asio::awaitable<bool> {
+    show(last_event_);  // the "last seen" ages move on even when nothing happens
+    co_return true;
+  };
+  LiveConnection live(ws_, std::move(handlers), kIdleTimeout);
+  live_ = &live;
+  co_await live.run();
+  live_ = nullptr;
+  if (std::chrono::steady_clock::now() - connected_at >= Backoff::kStableConnection) backoff_.reset();
+}
+
+asio::awaitable<void> ColonyWatch::run() {
+  while (!stopping_) {
+    std::string sentence;
+    std::optional<int> close_code;
+    try {
+      co_await watch_once();
+      close_code = ws_.disconnection().close_code;
+      sentence = "disconnected (" + ws_.disconnection().description + ")";
+    } catch (const NetworkError& error) {
+      // Before the first view there is nothing to keep live: say so and stop.
+      if (!have_view_ && !stopping_) throw unreachable(error);
+      sentence = "could not reach " + error.hub() + " (" + error.detail() + ")";
+    } catch (const CommandError& error) {
+      // A store outage passes; any other refusal (a revoked admin token, say) will not.
+      if (!have_view_ || error.code() != "unavailable" || stopping_) throw;
+      sentence = "the hub's data store is unavailable";
+    }
+    if (stopping_) break;
+    const auto delay = close_code == kServiceRestart ? backoff_.after_restart() : backoff_.next();
+    notify("disconnected", sentence + "; resuming in " + duration_text(delay));
+    retry_timer_.expires_after(delay);
+    co_await retry_timer_.async_wait(kNoThrow);
+  }
+}
+
+}  // namespace mi::cli

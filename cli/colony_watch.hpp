@@ -1,0 +1,59 @@
+#pragma once
+// `mi status --watch`: a colony's table kept live from the hub's event stream. A dropped
+// connection is resumed with `since` (the last event seen), so no event is missed or repeated.
+
+#include <optional>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "cli/admin_api.hpp"
+#include "cli/backoff.hpp"
+#include "cli/colony_view.hpp"
+#include "cli/live_connection.hpp"
+#include "cli/ws.hpp"
+
+namespace mi::cli {
+
+// How the view is shown as it changes.
+enum class WatchOutput {
+  redraw,  // a terminal: the screen is redrawn, times refreshed every second
+  lines,   // a pipe or a file: each change as a line, then the table
+  json,    // one {"colony","seq","agents"} document per line
+};
+
+class ColonyWatch {
+ public:
+  ColonyWatch(boost::asio::any_io_executor executor, AdminApi admin, std::string colony, WatchOutput output);
+
+  // Returns after stop(). Throws when the first connection fails or the hub refuses the
+  // watch; once the view is up, lost connections are retried forever.
+  boost::asio::awaitable<void> run();
+
+  void stop();
+
+ private:
+  // One connection: token, `watch`, then events until it ends. Throws NetworkError and
+  // CommandError; returns normally when the connection ends after the view was received.
+  boost::asio::awaitable<void> watch_once();
+  void on_message(const std::string& text);
+  void show(const std::string& what_happened);
+  // Connection news: on the redrawn screen's last line, else on stderr with the time.
+  void notify(const std::string& state, const std::string& sentence);
+
+  AdminApi admin_;
+  ColonyView view_;
+  WatchOutput output_;
+  WsClient ws_;
+  Backoff backoff_;
+  boost::asio::steady_timer retry_timer_;
+  LiveConnection* live_ = nullptr;
+  bool have_view_ = false;
+  bool stopping_ = false;
+  std::string last_event_;
+  std::string connection_note_;
+};
+
+}  // namespace mi::cli

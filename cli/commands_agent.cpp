@@ -1,0 +1,336 @@
+// mi agent: joining a colony with an invite and acting as the agent that joined.
+
+#include <csignal>
+#include <memory>
+
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <simdjson.h>
+
+#include "cli/agent_link.hpp"
+#include "cli/agent_session.hpp"
+#include "cli/command_error.hpp"
+#include "cli/commands.hpp"
+#include "cli/console.hpp"
+#include "cli/event_loop.hpp"
+#include "cli/json_output.hpp"
+#include "cli/messages.hpp"
+#include "protocol/client_message.hpp"
+#include "protocol/validation.hpp"
+
+namespace mi::cli {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct AgentArguments {
+  std::string code;
+  std::string name;
+  bool force = false;
+  std::string credentials_file;  // empty: $MI_HOME/agent.json
+  double interval_seconds = 30;
+  std::string text;
+  std::string meta = "{}";
+};
+
+fs::path credentials_file(const AgentArguments& args) {
+  return args.credentials_file.empty() ? agent_credentials_path() : fs::path(args.credentials_file);
+}
+
+std::string signal_name(int signal_number) { return signal_number == SIGINT ? "SIGINT" : "SIGTERM"; }
+
+// Turns a refusal of the whole onboarding into a sentence; the invite code is part of it.
+CommandError onboard_refusal(const protocol::ServerMessage& reply, const HubUrl& hub, const std::string& code) {
+  AgentRefusal refusal_info;
+  refusal_info.code = reply.code;
+  refusal_info.message = reply.message;
+  refusal_info.hub = hub.text();
+  refusal_info.invite_code = code;
+  return agent_refusal(refusal_info);
+}
+
+void refuse_to_replace(const fs::path& file) {
+  std::error_code ignored;
+  if (!fs::exists(file, ignored)) return;
+  std::string who = "An agent";
+  try {
+    const auto saved = load_credentials(file);
+    who = "Agent " + agent_label(saved);
+  } catch (const CommandError&) {
+    // Unreadable credentials are still a file that --force would replace.
+  }
+  throw usage_error(who + " is already saved in " + file.string() +
+                    ". Onboarding again would replace its credentials, and that agent could no longer connect "
+                    "from here. Use --force to replace it, or set MI_HOME to another directory to keep both.");
+}
+
+void onboard(const GlobalOptions& global, const AgentArguments& args, bool name_given) {
+  const auto code = checked_invite_code(args.code);
+  if (name_given && !protocol::is_valid_agent_name(args.name)) {
+    throw usage_error("\"" + args.name + "\" is not an agent name: use 1 to 63 characters of a-z, 0-9, '.', '_' "
+                      "and '-', starting with a letter or a digit.");
+  }
+  const fs::path file = agent_credentials_path();
+  if (!args.force) refuse_to_replace(file);
+  // Before the code is spent: the credentials must have somewhere to go.
+  prepare_private_directory(file.parent_path());
+  const HubUrl hub = chosen_hub(global);
+
+  run_event_loop([&]() -> asio::awaitable<void> {
+    WsClient ws(co_await asio::this_coro::executor);
+    co_await ws.connect(hub, kConnectTimeout);
+    JsonObject request;
+    request.add("type", "onboard").add("id", 1).add("code", code);
+    if (name_given) request.add("name", args.name);
+    auto reply = co_await request_reply(ws, hub, request.text(), "1");
+    if (reply.type != "welcome") throw onboard_refusal(reply, hub, code);
+    if (!reply.agent || !reply.token) {
+      throw refusal("bad_reply", "The hub at " + hub.text() + " welcomed the agent without its credentials. Are mi "
+                                 "and mi-hub of matching versions?");
+    }
+    const Credentials credentials{hub.text(), reply.colony, reply.agent->id, *reply.token};
+    try {
+      save_credentials(file, credentials);
+    } catch (const CommandError& error) {
+      // The invite is spent: these credentials are the only way back in for this agent.
+      throw refusal("file_error", std::string(error.what()) +
+                                      "\nThe agent joined, but its credentials could not be saved. Save them by hand "
+                                      "(mode 0600) to " + file.string() + ":\n" + credentials_json(credentials));
+    }
+    co_await ws.close(1000, kCloseTimeout);
+
+    if (global.json) {
+      print_line(JsonObject()
+                     .add("colony", credentials.colony)
+                     .add_raw("agent", agent_json(*reply.agent))
+                     .add("credentials", file.string())
+                     .text());
+    } else {
+      print_line("Joined colony " + credentials.colony + " as " + credentials.agent);
+      if (name_given && args.name != credentials.agent) {
+        tell("The name " + args.name + " was taken in colony " + credentials.colony + ", so the hub named this agent " +
+             credentials.agent + ".");
+      }
+      tell("Credentials saved to " + file.string() + " (readable by you only).\n"
+           "Keep the agent Online with: mi agent heartbeat-daemon");
+    }
+  });
+}
+
+// heartbeat-daemon and run: the same loop, until SIGINT or SIGTERM.
+void keep_online(const GlobalOptions& global, const AgentArguments& args) {
+  AgentSessionOptions options;
+  options.credentials_file = credentials_file(args);
+  options.credentials = load_credentials(options.credentials_file);
+  options.hub = agent_hub(global, options.credentials);
+  options.heartbeat_interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(args.interval_seconds));
+  options.json = global.json;
+
+  run_event_loop([&]() -> asio::awaitable<void> {
+    auto executor = co_await asio::this_coro::executor;
+    auto session = std::make_shared<AgentSession>(executor, options);
+    asio::signal_set signals(executor, SIGINT, SIGTERM);
+    signals.async_wait([session](const boost::system::error_code& error, int signal_number) {
+      if (!error) session->stop("received " + signal_name(signal_number));
+    });
+    co_await session->run();
+  });
+}
+
+void clone(const GlobalOptions& global, const AgentArguments& args) {
+  const fs::path file = credentials_file(args);
+  const Credentials credentials = load_credentials(file);
+  const HubUrl hub = agent_hub(global, credentials);
+  prepare_private_directory(clones_directory());
+
+  run_event_loop([&]() -> asio::awaitable<void> {
+    WsClient ws(co_await asio::this_coro::executor);
+    co_await sign_in(ws, hub, credentials, file);
+    auto reply = co_await request_reply(ws, hub, R"({"type":"clone","id":2})", "2");
+    if (reply.type != "cloned") {
+      AgentRefusal refusal_info;
+      refusal_info.code = reply.code;
+      refusal_info.message = reply.message;
+      refusal_info.hub = hub.text();
+      refusal_info.agent = agent_label(credentials);
+      refusal_info.credentials_file = file.string();
+      throw agent_refusal(refusal_info);
+    }
+    if (!reply.agent || !reply.token) {
+      throw refusal("bad_reply", "The hub at " + hub.text() + " made a clone without its credentials. Are mi and "
+                                 "mi-hub of matching versions?");
+    }
+    const Credentials clone_credentials{hub.text(), credentials.colony, reply.agent->id, *reply.token};
+    const fs::path clone_file = clone_credentials_path(clone_credentials.agent);
+    try {
+      save_credentials(clone_file, clone_credentials);
+    } catch (const CommandError& error) {
+      throw refusal("file_error", std::string(error.what()) + "\nThe clone " + clone_credentials.agent +
+                                      " exists, but its credentials could not be saved. Save them by hand (mode "
+                                      "0600) to " + clone_file.string() + ":\n" + credentials_json(clone_credentials));
+    }
+    co_await ws.close(1000, kCloseTimeout);
+
+    if (global.json) {
+      print_line(JsonObject()
+                     .add("colony", credentials.colony)
+                     .add("source", credentials.agent)
+                     .add_raw("agent", agent_json(*reply.agent))
+                     .add("credentials", clone_file.string())
+                     .text());
+      co_return;
+    }
+    print_line(clone_credentials.agent);
+    tell("Cloned " + agent_label(credentials) + " into " + clone_credentials.agent +
+         ", a Hosted agent, Offline until its worker runs.\nIts credentials are in " + clone_file.string() +
+         "; a worker runs it with: mi agent run --credentials " + clone_file.string());
+  });
+}
+
+// Signs in, sends `request` (carrying "id":1), and makes sure the hub took it.
+void send_as_agent(const GlobalOptions& global, const AgentArguments& args, const std::string& request,
+                   const std::function<void(const Credentials&)>& report) {
+  const fs::path file = credentials_file(args);
+  const Credentials credentials = load_credentials(file);
+  const HubUrl hub = agent_hub(global, credentials);
+  run_event_loop([&]() -> asio::awaitable<void> {
+    WsClient ws(co_await asio::this_coro::executor);
+    co_await sign_in(ws, hub, credentials, file);
+    co_await send_confirmed(ws, hub, request, credentials, file);
+    co_await ws.close(1000, kCloseTimeout);
+  });
+  report(credentials);
+}
+
+void chat(const GlobalOptions& global, const AgentArguments& args) {
+  const protocol::ParseLimits limits;
+  if (args.text.empty()) throw usage_error("The chat message is empty: write something to send.");
+  if (args.text.size() > limits.max_chat_bytes || !protocol::is_valid_utf8(args.text)) {
+    throw usage_error("A chat message is at most " + std::to_string(limits.max_chat_bytes) + " bytes of UTF-8 text.");
+  }
+  const std::string request = JsonObject().add("type", "chat").add("id", 1).add("text", args.text).text();
+  send_as_agent(global, args, request, [&](const Credentials& credentials) {
+    if (global.json) {
+      print_line(JsonObject()
+                     .add("colony", credentials.colony)
+                     .add("from", credentials.agent)
+                     .add("text", args.text)
+                     .text());
+    } else {
+      tell("Sent to the chat of colony " + credentials.colony + " as " + credentials.agent + ".");
+    }
+  });
+}
+
+// The meta of `mi agent status`, minified; throws a usage CommandError unless it is a JSON object
+// within the contract's size limit.
+std::string checked_meta(const std::string& meta) {
+  const protocol::ParseLimits limits;
+  simdjson::dom::parser parser;
+  simdjson::dom::object object;
+  if (parser.parse(meta).get(object) != simdjson::SUCCESS) {
+    throw usage_error("--meta must be a JSON object, such as '{\"task\":\"reviewing PR 12\"}'.");
+  }
+  std::string minified = simdjson::minify(object);
+  if (minified.size() > limits.max_meta_bytes) {
+    throw usage_error("--meta is " + std::to_string(minified.size()) + " bytes; the hub accepts at most " +
+                      std::to_string(limits.max_meta_bytes) + ".");
+  }
+  return minified;
+}
+
+void publish_status(const GlobalOptions& global, const AgentArguments& args) {
+  const std::string meta = checked_meta(args.meta);
+  const std::string request = JsonObject().add("type", "status").add("id", 1).add_raw("meta", meta).text();
+  send_as_agent(global, args, request, [&](const Credentials& credentials) {
+    if (global.json) {
+      print_line(JsonObject()
+                     .add("colony", credentials.colony)
+                     .add("agent", credentials.agent)
+                     .add_raw("meta", meta)
+                     .text());
+    } else {
+      tell("Published the status of " + agent_label(credentials) + ": " + meta);
+    }
+  });
+}
+
+CLI::Option* add_credentials_option(CLI::App* command, AgentArguments& args, const std::string& description) {
+  return command->add_option("--credentials", args.credentials_file, description)->type_name("FILE");
+}
+
+CLI::Option* add_interval_option(CLI::App* command, AgentArguments& args) {
+  return command
+      ->add_option("--interval", args.interval_seconds,
+                   "Seconds between heartbeats (default 30; fractions such as 0.5 are allowed). The hub marks an "
+                   "agent Offline when it hears nothing for its presence TTL (2 minutes by default)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(0.05, 3600.0));
+}
+
+}  // namespace
+
+void add_agent_commands(CLI::App& app, const GlobalOptions& global) {
+  auto args = std::make_shared<AgentArguments>();
+  const std::string saved_credentials = "The agent's credentials file (default: $MI_HOME/agent.json)";
+
+  auto* agent = app.add_subcommand(
+      "agent", "Join a colony as an AI agent with an invite code, keep it Online, clone it, chat");
+  agent->require_subcommand(1);
+
+  auto* onboard_command = agent->add_subcommand(
+      "onboard", "Join a colony with an invite code; saves the agent's credentials to $MI_HOME/agent.json");
+  onboard_command->add_option("code", args->code, "The 6-letter invite code from the office owner, e.g. JCVCFB")
+      ->type_name("CODE")
+      ->required();
+  auto* name = onboard_command
+                   ->add_option("--name", args->name,
+                                "The agent's name in the colony (a-z, 0-9, . _ -); the hub adds -2, -3... when "
+                                "it is taken. Default: agent")
+                   ->type_name("NAME");
+  onboard_command->add_flag("--force", args->force, "Replace the agent already saved in $MI_HOME/agent.json");
+  onboard_command->footer("Example: mi agent onboard JCVCFB --name jared --hub http://hub.example.com:8080");
+  onboard_command->callback([&global, args, name] { onboard(global, *args, name->count() > 0); });
+
+  auto* daemon = agent->add_subcommand(
+      "heartbeat-daemon",
+      "Keep the saved agent connected and Online: heartbeats, and reconnection whenever the connection is lost");
+  add_interval_option(daemon, *args);
+  add_credentials_option(daemon, *args, saved_credentials);
+  daemon->footer("Runs until SIGINT (Ctrl-C) or SIGTERM, then closes the connection cleanly and exits 0.\n"
+                 "Each change (connected, disconnected, reconnecting) is printed on stderr with its time.");
+  daemon->callback([&global, args] { keep_online(global, *args); });
+
+  auto* clone_command = agent->add_subcommand(
+      "clone", "Clone the agent into a Hosted worker (named like jared-2); saves the clone's credentials to "
+               "$MI_HOME/clones/ID.json");
+  add_credentials_option(clone_command, *args, saved_credentials);
+  clone_command->footer("Prints the clone's id on stdout. Only a Remote agent (one that joined with an invite) "
+                        "can clone itself.");
+  clone_command->callback([&global, args] { clone(global, *args); });
+
+  auto* run = agent->add_subcommand(
+      "run", "Run an agent worker from a credentials file (what a provisioner starts for a clone): keeps it Online");
+  add_credentials_option(run, *args, "The worker's credentials file, e.g. $MI_HOME/clones/jared-2.json")->required();
+  add_interval_option(run, *args);
+  run->footer("Runs until SIGINT or SIGTERM, like heartbeat-daemon.");
+  run->callback([&global, args] { keep_online(global, *args); });
+
+  auto* chat_command = agent->add_subcommand("chat", "Post a message to the colony's group chat as the agent");
+  chat_command->add_option("text", args->text, "The message")->type_name("TEXT")->required();
+  add_credentials_option(chat_command, *args, saved_credentials);
+  chat_command->callback([&global, args] { chat(global, *args); });
+
+  auto* status = agent->add_subcommand(
+      "status", "Publish what the agent is doing, as a JSON object that watchers and dashboards show");
+  status->add_option("--meta", args->meta, "A JSON object of at most 1 KiB, e.g. '{\"task\":\"reviewing PR 12\"}' "
+                                           "(default: {})")
+      ->type_name("JSON");
+  add_credentials_option(status, *args, saved_credentials);
+  status->callback([&global, args] { publish_status(global, *args); });
+}
+
+}  // namespace mi::cli

@@ -1,0 +1,56 @@
+#include "cli/http.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+
+#include "cli/connect.hpp"
+#include "cli/network_error.hpp"
+#include "cli/version.hpp"
+
+namespace mi::cli {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+// The hub's replies are small JSON documents; a larger one means something else answered.
+constexpr std::uint64_t kMaxResponseBytes = 64 * 1024 * 1024;
+}  // namespace
+
+asio::awaitable<HttpResponse> send_http_request(const HubUrl& hub, HttpRequest request,
+                                                std::chrono::steady_clock::duration timeout) {
+  beast::tcp_stream stream(co_await asio::this_coro::executor);
+  // One deadline for the whole exchange: connect_to_hub leaves the stream's timer running.
+  co_await connect_to_hub(stream, hub, timeout);
+
+  http::request<http::string_body> message(http::string_to_verb(request.method), hub.target(request.path), 11);
+  message.set(http::field::host, hub.host_header());
+  message.set(http::field::user_agent, std::string("mi/") + std::string(kVersion));
+  message.set(http::field::accept, "application/json");
+  if (!request.bearer_token.empty()) message.set(http::field::authorization, "Bearer " + request.bearer_token);
+  if (!request.body.empty()) message.set(http::field::content_type, "application/json");
+  message.body() = std::move(request.body);
+  message.keep_alive(false);
+  message.prepare_payload();
+
+  auto [write_error, written] = co_await http::async_write(stream, message, kNoThrow);
+  if (write_error) throw NetworkError(hub.text(), describe_network_failure(write_error, timeout));
+
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(kMaxResponseBytes);
+  auto [read_error, read] = co_await http::async_read(stream, buffer, parser, kNoThrow);
+  if (read_error) throw NetworkError(hub.text(), describe_network_failure(read_error, timeout));
+
+  beast::error_code ignored;
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  co_return HttpResponse{parser.get().result_int(), std::move(parser.get().body())};
+}
+
+}  // namespace mi::cli

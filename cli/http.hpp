@@ -1,0 +1,31 @@
+#pragma once
+// One HTTP/1.1 request to the hub on a fresh connection, with a deadline over the whole exchange.
+
+#include <chrono>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "cli/hub_url.hpp"
+
+namespace mi::cli {
+
+struct HttpRequest {
+  std::string method;        // "GET" or "POST"
+  std::string path;          // below the hub's base path, e.g. "/v1/invites/JCVCFB"
+  std::string body;          // sent as application/json when not empty
+  std::string bearer_token;  // the Authorization header, when not empty
+};
+
+struct HttpResponse {
+  unsigned status = 0;
+  std::string body;
+};
+
+inline constexpr std::chrono::seconds kHttpTimeout{10};
+
+// Throws NetworkError when there is no complete reply within `timeout`.
+boost::asio::awaitable<HttpResponse> send_http_request(const HubUrl& hub, HttpRequest request,
+                                                       std::chrono::steady_clock::duration timeout = kHttpTimeout);
+
+}  // namespace mi::cli

@@ -1,0 +1,87 @@
+// mi: the command line of the presence hub, for operators (invites, who is online) and for
+// agents (joining a colony, staying online). It speaks only the hub's public contract.
+
+#include <iostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/command_error.hpp"
+#include "cli/commands.hpp"
+#include "cli/console.hpp"
+#include "cli/json_output.hpp"
+#include "cli/messages.hpp"
+#include "cli/network_error.hpp"
+#include "cli/version.hpp"
+
+namespace {
+
+using mi::cli::ExitCode;
+
+constexpr const char* kDescription =
+    "mi: the command line of the presence hub.\n"
+    "Operators invite AI agents into a colony (an office) and see which of them are Online.\n"
+    "Agents join a colony with an invite code and stay Online by sending heartbeats.";
+
+constexpr const char* kFooter =
+    "From invite to Online agent:\n"
+    "  operator:  export MI_HUB=http://hub.example.com:8080 MI_ADMIN_TOKEN=<the hub's admin token>\n"
+    "             mi invite --colony c1 --name jared        prints a code, e.g. JCVCFB\n"
+    "  agent:     mi agent onboard JCVCFB --name jared --hub http://hub.example.com:8080\n"
+    "             mi agent heartbeat-daemon                  keeps it Online; leave it running\n"
+    "  operator:  mi status --colony c1                      jared  Remote  Online  just now\n"
+    "\n"
+    "Run mi COMMAND --help for the details of a command.\n"
+    "Exit status: 0 success, 1 the hub said no or could not be reached, 2 bad usage.";
+
+int fail(const mi::cli::GlobalOptions& global, ExitCode exit_code, const std::string& code, const std::string& sentence) {
+  std::cerr << "error: " << sentence << std::endl;
+  if (global.json && exit_code != ExitCode::usage) mi::cli::print_line(mi::cli::error_json(code, sentence));
+  return static_cast<int>(exit_code);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  mi::cli::GlobalOptions global;
+  CLI::App app(kDescription, "mi");
+  app.footer(kFooter);
+  app.get_formatter()->column_width(34);
+  // Global options may come after the command too: `mi status --colony c1 --json`.
+  app.fallthrough();
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "mi " + std::string(mi::cli::kVersion), "Print mi's version and exit");
+  app.add_option("--hub", global.hub, "The hub's address (default http://127.0.0.1:8080)")
+      ->envname("MI_HUB")
+      ->type_name("URL");
+  app.add_option("--admin-token", global.admin_token,
+                 "The hub's admin token, for invite and status (mi-hub prints it when it starts)")
+      ->envname("MI_ADMIN_TOKEN")
+      ->type_name("TOKEN");
+  app.add_flag("--json", global.json,
+               "Print results as JSON for programs: one document per result, one per line for streams");
+
+  mi::cli::add_invite_commands(app, global);
+  mi::cli::add_agent_commands(app, global);
+  mi::cli::add_status_command(app, global);
+
+  if (argc <= 1) {
+    std::cout << app.help();
+    return static_cast<int>(ExitCode::usage);
+  }
+  try {
+    app.parse(argc, argv);
+    return static_cast<int>(ExitCode::success);
+  } catch (const CLI::ParseError& error) {
+    // --help and --version are "errors" that exit 0; the rest are usage mistakes.
+    const int cli11_code = app.exit(error);
+    return cli11_code == 0 ? 0 : static_cast<int>(ExitCode::usage);
+  } catch (const mi::cli::CommandError& error) {
+    return fail(global, error.exit_code(), error.code(), error.what());
+  } catch (const mi::cli::NetworkError& error) {
+    const auto sentence = mi::cli::unreachable(error);
+    return fail(global, sentence.exit_code(), sentence.code(), sentence.what());
+  } catch (const std::exception& error) {
+    return fail(global, ExitCode::refused, "internal", std::string("unexpected failure: ") + error.what());
+  }
+}

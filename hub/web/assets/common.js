@@ -1,0 +1,413 @@
+// Helpers shared by every page: API calls, the session, the colony watch with reconnect,
+// relative times, safe DOM building and copy buttons. Text from the server only ever reaches the
+// page through textContent or attributes, never as HTML.
+
+export const COLONY_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** An error answered by the hub ({"error":{"code","message"}}) or by the network. */
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** The sign-in page, coming back to `next` (this page by default) afterwards. */
+export function signInUrl(next = location.pathname + location.search) {
+  return '/signin?next=' + encodeURIComponent(next);
+}
+
+/**
+ * One JSON call to the hub's API, same origin, with the session cookie. Throws ApiError with the
+ * hub's code and message. A 401 sends the browser to the sign-in page (unless allow401).
+ */
+export async function api(method, path, body, { allow401 = false } = {}) {
+  const init = { method, credentials: 'same-origin', cache: 'no-store', headers: { Accept: 'application/json' } };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch (cause) {
+    throw new ApiError(0, 'network_error', 'The hub cannot be reached. Check that it is running, then try again.');
+  }
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    const error = data && typeof data === 'object' ? data.error : null;
+    if (response.status === 401 && !allow401) {
+      location.assign(signInUrl());
+    }
+    throw new ApiError(
+      response.status,
+      (error && error.code) || `http_${response.status}`,
+      (error && error.message) || `The hub answered ${response.status} ${response.statusText}.`,
+    );
+  }
+  return data;
+}
+
+/** Resolves when signed in; otherwise moves to the sign-in page (and never resolves). */
+export async function requireSession() {
+  const state = await api('GET', '/v1/session', undefined, { allow401: true });
+  if (state && state.signed_in) return true;
+  location.replace(signInUrl());
+  return new Promise(() => {});
+}
+
+/** Wires the top bar: the sign-out button. */
+export function setupTopbar() {
+  const button = document.getElementById('sign-out');
+  if (!button) return;
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      await api('POST', '/v1/session/logout', undefined, { allow401: true });
+    } catch {
+      // Signing out of a hub that is gone: the cookie expires by itself.
+    }
+    location.assign('/signin');
+  });
+}
+
+/** Shows an error (ApiError or any Error) in an alert element; empty hides it. */
+export function showError(element, error) {
+  if (!element) return;
+  element.replaceChildren();
+  if (!error) {
+    element.hidden = true;
+    return;
+  }
+  element.hidden = false;
+  element.append(document.createTextNode(error.message || String(error)));
+  if (error.code) element.append(el('span', { className: 'alert-code' }, `(${error.code})`));
+}
+
+/**
+ * Builds an element. props: className, text, attributes under attrs, dataset under data, event
+ * handlers as on<Event>, anything else set as a property. Children are nodes or strings (text).
+ */
+export function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props || {})) {
+    if (value === undefined || value === null) continue;
+    if (key === 'attrs') {
+      for (const [name, attr] of Object.entries(value)) if (attr !== undefined && attr !== null && attr !== false) node.setAttribute(name, attr === true ? '' : String(attr));
+    } else if (key === 'data') {
+      for (const [name, data] of Object.entries(value)) node.dataset[name] = String(data);
+    } else if (key === 'text') {
+      node.textContent = String(value);
+    } else if (key.startsWith('on') && typeof value === 'function') {
+      node.addEventListener(key.slice(2).toLowerCase(), value);
+    } else {
+      node[key] = value;
+    }
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+/** "just now", "12 s ago", "5 min ago", "3 h ago", "2 d ago", or a date; "never" for null. */
+export function relativeTime(ms, now = Date.now()) {
+  if (ms === null || ms === undefined || !Number.isFinite(Number(ms))) return 'never';
+  const seconds = Math.round((now - Number(ms)) / 1000);
+  if (seconds < 5) return 'just now';
+  if (seconds < 60) return `${seconds} s ago`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours} h ago`;
+  const days = Math.floor(hours / 24);
+  if (days < 30) return `${days} d ago`;
+  return new Date(Number(ms)).toLocaleDateString();
+}
+
+/** A full local date and time, for title attributes. */
+export function absoluteTime(ms) {
+  if (ms === null || ms === undefined) return '';
+  return new Date(Number(ms)).toLocaleString();
+}
+
+/** A <time> element showing a relative time; refreshRelativeTimes() keeps it current. */
+export function timeElement(ms, { prefix = '' } = {}) {
+  const node = el('time', { className: 'relative-time' });
+  setTime(node, ms, prefix);
+  return node;
+}
+
+function setTime(node, ms, prefix) {
+  node.dataset.ms = ms === null || ms === undefined ? '' : String(ms);
+  node.dataset.prefix = prefix;
+  if (ms !== null && ms !== undefined) {
+    node.dateTime = new Date(Number(ms)).toISOString();
+    node.title = absoluteTime(ms);
+  }
+  node.textContent = prefix + relativeTime(ms);
+}
+
+/** Re-renders every relative time on the page. */
+export function refreshRelativeTimes(root = document) {
+  for (const node of root.querySelectorAll('time.relative-time')) {
+    const ms = node.dataset.ms === '' ? null : Number(node.dataset.ms);
+    node.textContent = (node.dataset.prefix || '') + relativeTime(ms);
+  }
+}
+
+/** Keeps relative times current (every 5 s). */
+export function startRelativeTimeTicker() {
+  return setInterval(() => refreshRelativeTimes(), 5000);
+}
+
+/** A stable hue for an agent id, for its avatar colour. */
+export function hueFor(text) {
+  let hash = 0;
+  for (const char of String(text)) hash = (hash * 31 + char.codePointAt(0)) >>> 0;
+  return hash % 360;
+}
+
+/** A round avatar with the first letter of the id. */
+export function avatar(id, { small = false } = {}) {
+  const node = el('span', { className: small ? 'avatar small' : 'avatar', attrs: { 'aria-hidden': 'true' } }, String(id).slice(0, 1).toUpperCase());
+  node.style.setProperty('--hue', String(hueFor(id)));
+  return node;
+}
+
+/** Copies text to the clipboard; falls back to a hidden textarea outside secure contexts. */
+export async function copyText(text) {
+  try {
+    if (navigator.clipboard && window.isSecureContext) {
+      await navigator.clipboard.writeText(text);
+      return true;
+    }
+  } catch {
+    // fall through to the older way
+  }
+  const area = el('textarea', { value: text, attrs: { readonly: true, 'aria-hidden': 'true' } });
+  area.style.position = 'fixed';
+  area.style.opacity = '0';
+  document.body.append(area);
+  area.select();
+  let copied = false;
+  try {
+    copied = document.execCommand('copy');
+  } catch {
+    copied = false;
+  }
+  area.remove();
+  return copied;
+}
+
+/** A "Copy …" button that copies getText() and says "Copied" for a moment. */
+export function copyButton(label, getText, { accessibleName } = {}) {
+  const button = el('button', { type: 'button', className: 'btn-secondary btn-small copy-button', attrs: { 'aria-label': accessibleName || label } }, label);
+  let timer = null;
+  button.addEventListener('click', async () => {
+    const ok = await copyText(typeof getText === 'function' ? getText() : String(getText));
+    button.textContent = ok ? 'Copied' : 'Select and copy';
+    button.dataset.copied = ok ? 'true' : 'false';
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      button.textContent = label;
+      delete button.dataset.copied;
+    }, 1800);
+  });
+  return button;
+}
+
+/** A row: the value in a monospace box beside its copy button. */
+export function copyRow(value, label, { dark = false, testId } = {}) {
+  const box = el('code', { className: dark ? 'copy-value dark' : 'copy-value', text: value, attrs: { 'data-testid': testId } });
+  return el('div', { className: 'copy-row' }, box, copyButton(label, () => box.textContent, { accessibleName: `${label}: ${value}` }));
+}
+
+/** The command an agent runs to join with a code (the hub's public URL comes from the invite link). */
+export function onboardCommand(invite) {
+  const url = String(invite.url || '');
+  const suffix = '/r/' + invite.code;
+  const hub = url.endsWith(suffix) ? url.slice(0, -suffix.length) : location.origin;
+  return `mi agent onboard ${invite.code} --hub ${hub}`;
+}
+
+/** Offline reasons as people say them. */
+export function offlineReasonText(reason) {
+  switch (reason) {
+    case 'closed': return 'connection closed';
+    case 'timeout': return 'no heartbeat';
+    case 'hub_lost': return 'its hub was lost';
+    case 'drained': return 'hub restarting';
+    default: return reason ? String(reason) : '';
+  }
+}
+
+/** Numbers ids naturally: jared, jared-2, jared-10. */
+export function compareIds(a, b) {
+  return String(a).localeCompare(String(b), undefined, { numeric: true, sensitivity: 'base' });
+}
+
+/**
+ * The live presence of one colony over /v1/ws: a fresh watch token from the API for each
+ * connection, `since` the last seen seq when it comes back after a drop, backoff between tries.
+ * Callbacks: onSnapshot(msg), onResume(msg), onEvent(msg) once per seq, onState(state, detail)
+ * with state 'connecting' | 'live' | 'reconnecting' | 'stopped' | 'failed'.
+ * initialSince: the since of the first connection (0 asks for the whole held history, so that a
+ * page gets recent chat too; the hub answers with a snapshot when it does not hold it all).
+ */
+export class ColonyWatch {
+  constructor(colony, { onSnapshot, onResume, onEvent, onState, initialSince = null } = {}) {
+    this.colony = colony;
+    this.handlers = { onSnapshot, onResume, onEvent, onState };
+    this.seq = initialSince;
+    this.socket = null;
+    this.attempt = 0;
+    this.stopped = false;
+    this.timer = null;
+    this.everLive = false;
+    this.state = 'idle';
+    this.onOnline = () => {
+      if (this.state === 'reconnecting') this.retryNow();
+    };
+  }
+
+  start() {
+    this.stopped = false;
+    window.addEventListener('online', this.onOnline);
+    this.connect();
+    return this;
+  }
+
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    window.removeEventListener('online', this.onOnline);
+    if (this.socket) this.socket.close(1000, 'page closed');
+    this.socket = null;
+    this.setState('stopped');
+  }
+
+  retryNow() {
+    clearTimeout(this.timer);
+    this.connect();
+  }
+
+  setState(state, detail = {}) {
+    this.state = state;
+    if (this.handlers.onState) this.handlers.onState(state, detail);
+  }
+
+  async connect() {
+    if (this.stopped) return;
+    if (this.state !== 'reconnecting') this.setState('connecting', { attempt: this.attempt });
+    let token;
+    try {
+      const answer = await api('POST', `/v1/colonies/${encodeURIComponent(this.colony)}/watch-token`);
+      token = answer.token;
+    } catch (error) {
+      if (error.status === 401) return; // api() is taking the browser to the sign-in page
+      this.scheduleRetry(error.message);
+      return;
+    }
+    if (this.stopped) return;
+    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const socket = new WebSocket(`${scheme}//${location.host}/v1/ws`);
+    this.socket = socket;
+    let opened = false;
+    socket.addEventListener('open', () => {
+      opened = true;
+      const request = { type: 'watch', colony: this.colony, token };
+      if (this.seq !== null && this.seq !== undefined) request.since = this.seq;
+      socket.send(JSON.stringify(request));
+    });
+    socket.addEventListener('message', (message) => {
+      if (socket !== this.socket) return;
+      let data;
+      try {
+        data = JSON.parse(message.data);
+      } catch {
+        return;
+      }
+      this.receive(data);
+    });
+    socket.addEventListener('close', (event) => {
+      if (socket !== this.socket) return;
+      this.socket = null;
+      if (this.stopped) return;
+      const reason = !opened ? 'the hub cannot be reached'
+        : event.code === 4009 ? 'the page fell behind'
+        : event.code === 1012 ? 'the hub is restarting'
+        : 'the connection dropped';
+      this.scheduleRetry(reason);
+    });
+  }
+
+  receive(data) {
+    switch (data.type) {
+      case 'snapshot':
+        this.seq = data.seq;
+        this.attempt = 0;
+        this.everLive = true;
+        if (this.handlers.onSnapshot) this.handlers.onSnapshot(data);
+        this.setState('live');
+        break;
+      case 'resume':
+        this.seq = data.seq;
+        this.attempt = 0;
+        this.everLive = true;
+        if (this.handlers.onResume) this.handlers.onResume(data);
+        this.setState('live');
+        break;
+      case 'event':
+        if (typeof data.seq === 'number' && typeof this.seq === 'number' && data.seq <= this.seq) return;
+        this.seq = data.seq;
+        if (this.handlers.onEvent) this.handlers.onEvent(data);
+        break;
+      case 'error':
+        // A refused watch (expired token, store unavailable): the hub closes or we retry.
+        if (this.socket) this.socket.close(4000, data.code || 'error');
+        break;
+      default:
+        break;
+    }
+  }
+
+  scheduleRetry(reason) {
+    if (this.stopped) return;
+    const delays = [300, 1000, 2000, 4000, 8000];
+    const delay = delays[Math.min(this.attempt, delays.length - 1)];
+    this.attempt += 1;
+    this.setState('reconnecting', { attempt: this.attempt, delay, reason });
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.connect(), delay);
+  }
+}
+
+/**
+ * Connects a ColonyWatch's states to a "Reconnecting…" banner and a small live indicator.
+ * Returns an onState handler.
+ */
+export function connectionStatusHandler(banner, indicator) {
+  return (state, detail = {}) => {
+    if (indicator) {
+      indicator.dataset.state = state;
+      indicator.textContent = state === 'live' ? 'Live' : state === 'reconnecting' ? 'Reconnecting…' : state === 'connecting' ? 'Connecting…' : 'Stopped';
+    }
+    if (!banner) return;
+    if (state === 'reconnecting') {
+      banner.hidden = false;
+      banner.textContent = `Reconnecting… ${detail.reason ? `(${detail.reason}) ` : ''}Live updates resume by themselves.`;
+    } else if (state === 'live') {
+      banner.hidden = true;
+      banner.textContent = '';
+    }
+  };
+}

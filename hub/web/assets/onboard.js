@@ -1,0 +1,262 @@
+// Onboarding (/onboard?colony=ID): "Yes, I already have an agent" gets an agent invite through
+// onboard-invite with a browser session id kept in local storage (a refresh shows the same active
+// invite), shows its link and command, waits live for that invite's `join`, animates the
+// transfer, animates the replication if the agent clones itself while the page is open, then
+// takes the user to the dashboard.
+import {
+  api, requireSession, setupTopbar, showError, copyRow, onboardCommand, ColonyWatch,
+  connectionStatusHandler, COLONY_ID, ApiError,
+} from '/assets/common.js';
+
+const SESSION_KEY = 'mi.onboard.session';
+const TRANSFER_MS = 1800;
+const REPLICATE_MS = 1600;
+const params = new URLSearchParams(location.search);
+// How long the page shows the result before moving to the dashboard (?stay=SECONDS to change).
+const STAY_MS = Math.max(1, Math.min(600, Number(params.get('stay')) || 6)) * 1000;
+
+const stages = ['stage-colony', 'stage-choose', 'stage-wait', 'stage-join'];
+const pageError = document.getElementById('page-error');
+
+let colony = params.get('colony') || '';
+let invite = null;
+let knownCodes = new Set();
+let watch = null;
+let joined = null; // the agent that joined with our invite
+let cloneShown = false;
+let pendingClone = null;
+let transferDone = false;
+let redirectAt = 0;
+let countdownTimer = null;
+
+function storageKey() {
+  return `mi.onboard.${colony}`;
+}
+
+function readState() {
+  try {
+    return JSON.parse(localStorage.getItem(storageKey()) || 'null') || {};
+  } catch {
+    return {};
+  }
+}
+
+function writeState(state) {
+  try {
+    localStorage.setItem(storageKey(), JSON.stringify(state));
+  } catch {
+    // private mode: the invite is still the same per session id for this page's life
+  }
+}
+
+/** The browser's onboarding session id (1..128 of A-Za-z0-9_.:-), made once and kept. */
+function sessionId() {
+  let id = null;
+  try {
+    id = localStorage.getItem(SESSION_KEY);
+  } catch {
+    id = null;
+  }
+  if (!id || !/^[A-Za-z0-9_.:-]{1,128}$/.test(id)) {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    id = 'web-' + Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+    try {
+      localStorage.setItem(SESSION_KEY, id);
+    } catch {
+      // kept in memory only
+    }
+  }
+  return id;
+}
+
+function show(stage, step) {
+  for (const id of stages) document.getElementById(id).hidden = id !== stage;
+  const order = ['choose', 'wait', 'join', 'dashboard'];
+  const current = order.indexOf(step);
+  for (const item of document.querySelectorAll('#steps li')) {
+    const index = order.indexOf(item.dataset.step);
+    item.classList.toggle('done', index < current);
+    if (index === current) item.setAttribute('aria-current', 'step'); else item.removeAttribute('aria-current');
+  }
+}
+
+function setColonyLinks() {
+  const path = encodeURIComponent(colony);
+  for (const label of document.querySelectorAll('[data-colony-label]')) label.textContent = `Office ${colony}`;
+  const dashboard = `/colonies/${path}`;
+  const navDashboard = document.getElementById('nav-dashboard');
+  navDashboard.href = dashboard;
+  navDashboard.hidden = false;
+  document.getElementById('nav-admin').href = `/admin?colony=${path}`;
+  document.getElementById('go-dashboard').href = dashboard;
+  document.getElementById('no-agent-dashboard').href = dashboard;
+  document.getElementById('no-agent-admin').href = `/admin?colony=${path}`;
+  document.title = `Onboarding · ${colony} · mitosis hub`;
+}
+
+async function getInvite() {
+  const state = readState();
+  const codes = Array.isArray(state.codes) ? state.codes.filter((code) => /^[A-Z]{6}$/.test(code)) : [];
+  invite = await api('POST', `/v1/colonies/${encodeURIComponent(colony)}/onboard-invite`, { session: sessionId() });
+  // Earlier codes of this browser stay ours: one may have been redeemed while the page was closed.
+  knownCodes = new Set([invite.code, ...codes].slice(0, 5));
+  writeState({ started: true, codes: [...knownCodes] });
+  return invite;
+}
+
+function showInvite() {
+  document.getElementById('invite-link-row').replaceChildren(copyRow(invite.url, 'Copy link', { testId: 'invite-link' }));
+  document.getElementById('invite-command-row').replaceChildren(copyRow(onboardCommand(invite), 'Copy command', { dark: true, testId: 'invite-command' }));
+  document.getElementById('invite-code').textContent = invite.code;
+  show('stage-wait', 'wait');
+}
+
+/** Our invite codes: the one shown, and those a reload replaced (one may have been redeemed meanwhile). */
+function isOurCode(code) {
+  return Boolean(code) && knownCodes.has(String(code).toUpperCase());
+}
+
+function onJoined(agent) {
+  if (joined) return;
+  joined = agent;
+  show('stage-join', 'join');
+  document.getElementById('join-title').textContent = `${agent.id} is moving into ${colony}…`;
+  document.getElementById('join-caption').textContent = 'Connected. Bringing it into the office.';
+  setTimeout(() => {
+    transferDone = true;
+    document.getElementById('transfer').classList.add('done');
+    document.getElementById('join-title').textContent = `${agent.id} joined ${colony}`;
+    document.getElementById('join-caption').textContent =
+      'It now appears in your dashboard with a Remote badge and takes part in the office group chat.';
+    if (pendingClone) showClone(pendingClone);
+    else startCountdown(STAY_MS);
+  }, TRANSFER_MS);
+}
+
+function showClone(clone) {
+  if (cloneShown) return;
+  if (!transferDone) {
+    pendingClone = clone;
+    return;
+  }
+  cloneShown = true;
+  const source = joined.id;
+  document.getElementById('replicate-stage').hidden = false;
+  document.getElementById('cell-parent').textContent = source;
+  document.getElementById('cell-child').textContent = clone.id;
+  document.getElementById('replicate-title').textContent = `${source} is replicating`;
+  document.getElementById('replicate-caption').textContent = `${source} cloned itself into a hosted worker: ${clone.id}.`;
+  stopCountdown();
+  setTimeout(() => {
+    document.getElementById('replicate-title').textContent = `${source} replicated into ${clone.id}`;
+    startCountdown(STAY_MS);
+  }, REPLICATE_MS);
+}
+
+function stopCountdown() {
+  clearInterval(countdownTimer);
+  countdownTimer = null;
+  document.getElementById('countdown').textContent = '';
+}
+
+function startCountdown(ms) {
+  stopCountdown();
+  redirectAt = Date.now() + ms;
+  const tick = () => {
+    const left = Math.max(0, Math.ceil((redirectAt - Date.now()) / 1000));
+    document.getElementById('countdown').textContent = `Taking you to the dashboard in ${left} s…`;
+    if (Date.now() >= redirectAt) {
+      clearInterval(countdownTimer);
+      goToDashboard();
+    }
+  };
+  tick();
+  countdownTimer = setInterval(tick, 250);
+}
+
+function goToDashboard() {
+  show('stage-join', 'dashboard');
+  writeState({});
+  if (watch) watch.stop();
+  location.assign(`/colonies/${encodeURIComponent(colony)}`);
+}
+
+function onAgentList(agentsList) {
+  const ours = (agentsList || []).find((agent) => isOurCode(agent.invite));
+  if (ours) onJoined(ours);
+}
+
+function onEvent(event) {
+  if (event.event === 'join' && event.agent && (isOurCode(event.invite) || isOurCode(event.agent.invite))) {
+    onJoined(event.agent);
+    return;
+  }
+  if (event.event === 'clone' && joined && event.agent &&
+      (event.source === joined.id || event.agent.clone_of === joined.id)) {
+    showClone(event.agent);
+  }
+}
+
+function startWatch() {
+  if (watch) return;
+  watch = new ColonyWatch(colony, {
+    onState: connectionStatusHandler(document.getElementById('reconnecting'), null),
+    onSnapshot: (snapshot) => onAgentList(snapshot.agents),
+    onEvent,
+  }).start();
+}
+
+async function begin() {
+  show('stage-wait', 'wait');
+  document.getElementById('wait-status').replaceChildren(document.createTextNode('Preparing your invite…'));
+  try {
+    await getInvite();
+  } catch (error) {
+    showError(pageError, error);
+    show('stage-choose', 'choose');
+    return;
+  }
+  showInvite();
+  const status = document.getElementById('wait-status');
+  status.replaceChildren();
+  const strong = document.createElement('strong');
+  strong.textContent = 'Waiting for your agent to connect…';
+  status.append(strong);
+  startWatch();
+}
+
+async function main() {
+  setupTopbar();
+  await requireSession();
+  document.getElementById('colony-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const value = document.getElementById('colony-input').value.trim();
+    if (!COLONY_ID.test(value)) {
+      document.getElementById('colony-input').setAttribute('aria-invalid', 'true');
+      showError(pageError, new ApiError(400, 'bad_colony', 'A colony id is 1 to 64 characters of A-Z a-z 0-9 _ -.'));
+      return;
+    }
+    location.assign(`/onboard?colony=${encodeURIComponent(value)}`);
+  });
+  if (!COLONY_ID.test(colony)) {
+    if (colony) showError(pageError, new ApiError(400, 'bad_colony', 'This is not a colony id: 1 to 64 characters of A-Z a-z 0-9 _ -.'));
+    show('stage-colony', 'choose');
+    return;
+  }
+  setColonyLinks();
+  document.getElementById('choose-yes').addEventListener('click', () => {
+    showError(pageError, null);
+    begin();
+  });
+  document.getElementById('choose-no').addEventListener('click', () => {
+    document.getElementById('no-agent-note').hidden = false;
+  });
+  if (readState().started) {
+    begin();
+  } else {
+    show('stage-choose', 'choose');
+  }
+}
+
+main();
