@@ -7,6 +7,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/use_future.hpp>
 
 #include "hub/http_connection.hpp"
 #include "hub/log.hpp"
@@ -131,6 +132,10 @@ void Hub::drain_and_stop() {
   }
   auto left = open_sessions();
   if (left > 0) log::warn("drain timeout: ", left, " session(s) still open");
+  auto leaving = asio::co_spawn(shards_[0]->io(), liveness_->leave(), asio::use_future);
+  if (leaving.wait_for(context_->config.redis_command_timeout * 2) != std::future_status::ready) {
+    log::warn("could not leave the registry of hubs in time");
+  }
   stop();
 }
 

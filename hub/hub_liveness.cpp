@@ -37,6 +37,17 @@ void HubLiveness::stop() {
   });
 }
 
+asio::awaitable<void> HubLiveness::leave() {
+  stopped_ = true;
+  beat_timer_.cancel();
+  sweep_timer_.cancel();
+  auto result = co_await home_.redis().eval("hub_leave", mi::redis::args(context_.keys.hubs_prefix()),
+                                            mi::redis::args(context_.hub_id));
+  if (redis_failed(result) || result.reply.integer != 1) {
+    log::warn("this hub still lists connections; the other hubs will put them offline (hub_lost)");
+  }
+}
+
 asio::awaitable<void> HubLiveness::beat_loop() {
   // Three beats per liveness period: one lost beat does not make the hub look dead.
   auto period = context_.config.hub_liveness / 3;

@@ -18,6 +18,8 @@ class HubLiveness {
 
   void start();
   void stop();
+  // After a drain: leave the registry of hubs (hub_leave). Run on shard 0's loop.
+  boost::asio::awaitable<void> leave();
 
  private:
   boost::asio::awaitable<void> beat_loop();
