@@ -61,13 +61,15 @@ asio::awaitable<Outcome<RedeemedAgent>> AgentStore::redeem(redis::Connection& re
   co_return agent;
 }
 
-asio::awaitable<Outcome<ConnectedAgent>> AgentStore::connect(redis::Connection& redis, const AgentToken& token,
+asio::awaitable<Outcome<ConnectedAgent>> AgentStore::connect(redis::Connection& redis, const std::string& colony,
+                                                             const std::string& agent_id,
+                                                             const std::string& secret_sha256,
                                                              const std::string& connection_id,
                                                              const std::string& hub_id) {
-  auto listed = co_await list_hub_connection(redis, hub_id, token.colony, connection_id);
+  auto listed = co_await list_hub_connection(redis, hub_id, colony, connection_id);
   if (redis_failed(listed)) co_return describe_redis_failure(listed);
-  auto result = co_await redis.eval("agent_connect", mi::redis::args(keys_.colony_prefix(token.colony)),
-                                    mi::redis::args(token.agent_id, sha256_hex(token.secret), connection_id, hub_id,
+  auto result = co_await redis.eval("agent_connect", mi::redis::args(keys_.colony_prefix(colony)),
+                                    mi::redis::args(agent_id, secret_sha256, connection_id, hub_id,
                                      std::to_string(now_ms()), event_stream_length_));
   if (redis_failed(result)) co_return describe_redis_failure(result);
   const auto& reply = result.reply;

@@ -73,8 +73,11 @@ class AgentStore {
                                                         const std::string& connection_id,
                                                         const std::string& hub_id);
 
-  // unauthorized when the token does not match.
-  boost::asio::awaitable<Outcome<ConnectedAgent>> connect(redis::Connection& redis, const AgentToken& token,
+  // unauthorized when the token does not match. `secret_sha256` is SHA-256 (hex) of the token's
+  // secret (the session keeps it to re-assert the connection, see WsSession::reassert).
+  boost::asio::awaitable<Outcome<ConnectedAgent>> connect(redis::Connection& redis, const std::string& colony,
+                                                          const std::string& agent_id,
+                                                          const std::string& secret_sha256,
                                                           const std::string& connection_id,
                                                           const std::string& hub_id);
 

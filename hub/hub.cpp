@@ -41,7 +41,7 @@ Hub::Hub(Config config, redis::Endpoint redis_endpoint, std::string admin_token,
   for (auto& shard : shards_) shard_pointers.push_back(shard.get());
   router_ = std::make_unique<EventRouter>(*context_, shard_pointers);
   for (auto& shard : shards_) shard->set_router(router_.get());
-  liveness_ = std::make_unique<HubLiveness>(*context_, *shards_[0]);
+  liveness_ = std::make_unique<HubLiveness>(*context_, shard_pointers);
   context_->metrics.append_extra = [this](std::string& out) {
     // Summed on the caller's thread: the counters are atomics inside each connection.
     std::uint64_t sent = 0, failed = 0, reconnects = 0;

@@ -21,8 +21,12 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr int kOrphansPerBatch = 200;
 }  // namespace
 
-HubLiveness::HubLiveness(HubContext& context, Shard& home)
-    : context_(context), home_(home), beat_timer_(home.io()), sweep_timer_(home.io()) {}
+HubLiveness::HubLiveness(HubContext& context, std::vector<Shard*> shards)
+    : context_(context),
+      shards_(std::move(shards)),
+      home_(*shards_.front()),
+      beat_timer_(home_.io()),
+      sweep_timer_(home_.io()) {}
 
 void HubLiveness::start() {
   asio::co_spawn(home_.io(), beat_loop(), asio::detached);
@@ -60,8 +64,8 @@ asio::awaitable<void> HubLiveness::beat_loop() {
       log::warn("hub liveness beat failed: ", result.ec ? result.ec.message() : result.reply.str);
     } else {
       if (result.reply.integer == 1 && registered) {
-        log::error("this hub was taken for lost (its liveness key expired): agents it holds were put offline; "
-                   "they come back online when they reconnect");
+        log::error("this hub was taken for lost (its liveness key expired): re-asserting the agents it holds");
+        for (auto* shard : shards_) asio::post(shard->io(), [shard] { shard->reassert_agents(); });
       }
       registered = true;
     }

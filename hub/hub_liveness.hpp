@@ -4,6 +4,8 @@
 // reason "hub_lost" (the claim is a script, so several sweepers never double-count). Runs on
 // shard 0's loop.
 
+#include <vector>
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -14,7 +16,7 @@ namespace mi::hub {
 
 class HubLiveness {
  public:
-  HubLiveness(HubContext& context, Shard& home);
+  HubLiveness(HubContext& context, std::vector<Shard*> shards);
 
   void start();
   void stop();
@@ -27,6 +29,7 @@ class HubLiveness {
   boost::asio::awaitable<void> sweep_once();
 
   HubContext& context_;
+  std::vector<Shard*> shards_;
   Shard& home_;
   boost::asio::steady_timer beat_timer_;
   boost::asio::steady_timer sweep_timer_;

@@ -147,6 +147,12 @@ void Shard::catch_up_watchers() {
   }
 }
 
+void Shard::reassert_agents() {
+  for (auto& weak : sessions_) {
+    if (auto session = weak.lock()) session->reassert();
+  }
+}
+
 void Shard::schedule_presence_refresh() {
   refresh_timer_.expires_after(context_.config.refresh_period);
   refresh_timer_.async_wait([this](boost::system::error_code ec) {

@@ -63,6 +63,8 @@ class Shard {
   void deliver(const SharedEvent& event);
   // After the event subscription was lost and restored: every watcher fills what it missed.
   void catch_up_watchers();
+  // After this hub was swept as lost while alive: every agent session marks its connection again.
+  void reassert_agents();
 
  private:
   void schedule_tick();

@@ -308,7 +308,7 @@ asio::awaitable<void> WsSession::handle_onboard(const protocol::OnboardRequest& 
   }
 
   auto& agent = std::get<RedeemedAgent>(outcome);
-  become_agent(colony, agent.agent_id);
+  become_agent(colony, agent.agent_id, sha256_hex(AgentToken::parse(agent.token)->secret));
   context.metrics.invites_redeemed.fetch_add(1, std::memory_order_relaxed);
   context.metrics.events_published.fetch_add(1, std::memory_order_relaxed);
   log::info("agent ", colony_, "/", agent_id_, " onboarded with invite ", *code, " from ", remote_address_);
@@ -324,18 +324,21 @@ asio::awaitable<void> WsSession::handle_hello(const protocol::HelloRequest& requ
     co_return;
   }
   connection_id_ = shard_.next_connection_id();
-  auto outcome = co_await context.agents.connect(shard_.redis(), *token, connection_id_, context.hub_id);
+  auto secret_sha256 = sha256_hex(token->secret);
+  auto outcome = co_await context.agents.connect(shard_.redis(), token->colony, token->agent_id, secret_sha256,
+                                                 connection_id_, context.hub_id);
   if (auto* error = std::get_if<ApiError>(&outcome)) {
     send_error(error->code, error->message, id);
     co_return;
   }
-  become_agent(token->colony, token->agent_id);
+  become_agent(token->colony, token->agent_id, std::move(secret_sha256));
   send_text(protocol::serialize_welcome(colony_, std::get<ConnectedAgent>(outcome).agent_json, std::nullopt, id));
 }
 
-void WsSession::become_agent(std::string colony, std::string agent_id) {
+void WsSession::become_agent(std::string colony, std::string agent_id, std::string secret_sha256) {
   const auto& config = shard_.context().config;
   role_ = Role::agent;
+  secret_sha256_ = std::move(secret_sha256);
   colony_ = std::move(colony);
   agent_id_ = std::move(agent_id);
   last_refresh_ = steady_ms();
@@ -345,6 +348,19 @@ void WsSession::become_agent(std::string colony, std::string agent_id) {
   // Agents are members of the colony's group chat.
   in_colony_ = true;
   shard_.join_colony(colony_, shared_from_this(), [] {});
+}
+
+void WsSession::reassert() {
+  if (role_ != Role::agent || terminated_) return;
+  asio::co_spawn(
+      ws_.get_executor(),
+      [self = shared_from_this()]() -> asio::awaitable<void> {
+        auto& context = self->shard_.context();
+        auto outcome = co_await context.agents.connect(self->shard_.redis(), self->colony_, self->agent_id_,
+                                                       self->secret_sha256_, self->connection_id_, context.hub_id);
+        if (failed(outcome)) log::warn("could not re-assert agent ", self->colony_, "/", self->agent_id_);
+      },
+      asio::detached);
 }
 
 std::optional<std::vector<std::string>> WsSession::presence_refresh_command(std::int64_t now, std::int64_t ttl_ms) {

@@ -57,6 +57,10 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   // Look in the event stream for anything missed (after the event subscription came back).
   void catch_up();
 
+  // This hub was swept as lost while it held this agent's socket (a long Redis outage): mark
+  // the connection again, which brings the agent back online.
+  void reassert();
+
   // The command that refreshes this agent's presence key, when it is due (see Shard).
   std::optional<std::vector<std::string>> presence_refresh_command(std::int64_t now, std::int64_t ttl_ms);
 
@@ -81,7 +85,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   boost::asio::awaitable<void> publish_status();
   boost::asio::awaitable<void> fill_gaps();
   void deliver(EventSequencer::Release release);
-  void become_agent(std::string colony, std::string agent_id);
+  void become_agent(std::string colony, std::string agent_id, std::string secret_sha256);
   boost::asio::awaitable<void> on_end();
 
   void send_text(std::string text) { send(std::make_shared<const std::string>(std::move(text))); }
@@ -127,6 +131,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   bool filling_ = false;
 
   // Agent.
+  std::string secret_sha256_;  // to re-assert the connection without the secret itself
   std::int64_t last_refresh_ = 0;
   std::int64_t refreshed_frame_ = 0;
   std::optional<TokenBucket> chat_budget_;

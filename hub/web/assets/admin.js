@@ -19,6 +19,7 @@ const createButton = document.getElementById('create-invite');
 const createError = document.getElementById('create-error');
 const result = document.getElementById('invite-result');
 const listError = document.getElementById('list-error');
+const actionError = document.getElementById('action-error');
 const tbody = document.getElementById('invites-body');
 const emptyNote = document.getElementById('invites-empty');
 const summary = document.getElementById('invites-summary');
@@ -120,7 +121,7 @@ function inviteRow(invite) {
     el('td', { text: invite.name || '—', className: invite.name ? '' : 'muted' }),
     el('td', {}, ...statusCell(invite)),
     el('td', {}, timeElement(invite.created_at)),
-    el('td', { style: 'text-align:right' }, ...actions),
+    el('td', { className: 'actions-cell' }, ...actions),
   );
 }
 
@@ -180,6 +181,7 @@ function colonyChanged() {
   limit = PAGE;
   if (colony !== listedColony) {
     listedColony = colony;
+    showError(actionError, null);
     const url = new URL(location.href);
     if (colony) url.searchParams.set('colony', colony); else url.searchParams.delete('colony');
     history.replaceState(null, '', url);
@@ -200,9 +202,9 @@ async function revoke(invite, button) {
   button.textContent = 'Revoking…';
   try {
     await api('POST', `/v1/invites/${encodeURIComponent(invite.code)}/revoke`);
-    showError(listError, null);
+    showError(actionError, null);
   } catch (error) {
-    showError(listError, error);
+    showError(actionError, error);
   }
   await loadInvites();
 }
@@ -211,9 +213,9 @@ function showResult(invite) {
   const isAgent = invite.type !== 'human';
   document.getElementById('result-title').textContent = `New ${isAgent ? 'agent' : 'human'} invite for ${invite.colony}`;
   document.getElementById('result-code').textContent = invite.code;
-  const rows = [copyRow(invite.url, 'Copy link', { testId: 'new-link' })];
-  if (isAgent) rows.push(copyRow(onboardCommand(invite), 'Copy command', { dark: true, testId: 'new-command' }));
-  rows.push(copyRow(invite.code, 'Copy code', { testId: 'new-code-copy' }));
+  const rows = [copyRow(invite.url, 'Copy link', { testId: 'new-link', buttonText: 'Copy', caption: 'Link' })];
+  if (isAgent) rows.push(copyRow(onboardCommand(invite), 'Copy command', { dark: true, testId: 'new-command', buttonText: 'Copy', caption: 'Command' }));
+  rows.push(copyRow(invite.code, 'Copy code', { testId: 'new-code-copy', buttonText: 'Copy', caption: 'Code' }));
   document.getElementById('result-rows').replaceChildren(...rows);
   document.getElementById('result-hint').textContent = isAgent
     ? 'Single use. Send the link to the agent (or its owner); the page it opens shows the exact command. Or give the 6-letter code.'

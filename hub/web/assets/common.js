@@ -226,9 +226,10 @@ export function copyButton(label, getText, { accessibleName } = {}) {
 }
 
 /** A row: the value in a monospace box beside its copy button. */
-export function copyRow(value, label, { dark = false, testId } = {}) {
+export function copyRow(value, label, { dark = false, testId, buttonText = label, caption } = {}) {
   const box = el('code', { className: dark ? 'copy-value dark' : 'copy-value', text: value, attrs: { 'data-testid': testId } });
-  return el('div', { className: 'copy-row' }, box, copyButton(label, () => box.textContent, { accessibleName: `${label}: ${value}` }));
+  const row = el('div', { className: 'copy-row' }, box, copyButton(buttonText, () => box.textContent, { accessibleName: `${label}: ${value}` }));
+  return caption ? el('div', { className: 'copy-field' }, el('span', { className: 'copy-caption', text: caption }), row) : row;
 }
 
 /** The command an agent runs to join with a code (the hub's public URL comes from the invite link). */

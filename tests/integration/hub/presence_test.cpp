@@ -158,3 +158,22 @@ TEST_CASE("events cross hubs: a watcher on one hub sees agents of another, in on
   }
   CHECK(seen_a == seen_b);
 }
+
+TEST_CASE("a hub taken for lost while alive re-asserts its agents, which come back online", "[presence][hub-lost]") {
+  HubFixture f({"--hub-liveness", "3", "--sweep-period", "0.3"});
+  WsClient watcher(f.hub.port());
+  watcher.send(watch_request("c1", f.hub.admin_token()));
+  watcher.expect("snapshot");
+  WsClient agent(f.hub.port());
+  REQUIRE(onboard(agent, f.create_invite("c1"), "steady").type == "welcome");
+  CHECK(watcher.expect("event").event == "join");
+  // As if Redis had lost the hub's liveness key during an outage.
+  f.redis.command({"DEL", "mi:test:{hubs}:alive:test-hub-" + std::to_string(f.hub.port())});
+  auto offline = watcher.expect("event", 5s);
+  CHECK(offline.event == "offline");
+  CHECK(offline.reason == std::optional<std::string>("hub_lost"));
+  agent.send(R"({"type":"heartbeat"})");
+  auto online = watcher.expect("event", 5s);
+  CHECK(online.event == "online");
+  CHECK(online.agent->id == "steady");
+}
