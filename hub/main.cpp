@@ -32,7 +32,7 @@ class EmbeddedRedisSupervisor {
  public:
   explicit EmbeddedRedisSupervisor(const std::string& data_dir) {
     mi::redis::RedisProcessOptions options;
-    options.data_dir = std::filesystem::absolute(data_dir) / "redis";
+    options.data_dir = (std::filesystem::absolute(data_dir) / "redis").lexically_normal();
     options.use_unix_socket = true;
     options.persistence = true;
     process_.emplace(options);
