@@ -102,16 +102,21 @@ export async function startHub({ presenceTtl = 2, extraArgs = [] } = {}) {
   ];
   if (process.env.MI_WEB_DIR) args.push('--web-dir', path.resolve(repoRoot, process.env.MI_WEB_DIR));
   let log = '';
-  const hub = spawn(HUB_BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  hub.stdout.on('data', (chunk) => { log += chunk; });
-  hub.stderr.on('data', (chunk) => { log += chunk; });
   const url = `http://127.0.0.1:${port}`;
-  try {
+  let hub = null;
+  async function launch() {
+    hub = spawn(HUB_BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    hub.stdout.on('data', (chunk) => { log += chunk; });
+    hub.stderr.on('data', (chunk) => { log += chunk; });
+    const child = hub;
     await waitFor(async () => {
-      if (hub.exitCode !== null) throw new Error(`mi-hub exited with ${hub.exitCode}: ${log}`);
+      if (child.exitCode !== null) throw new Error(`mi-hub exited with ${child.exitCode}: ${log}`);
       const response = await fetch(`${url}/readyz`);
       return response.ok;
     }, { what: 'mi-hub /readyz' });
+  }
+  try {
+    await launch();
   } catch (error) {
     await stopProcess(hub, 'SIGKILL');
     await stopProcess(redis, 'SIGKILL');
@@ -135,6 +140,14 @@ export async function startHub({ presenceTtl = 2, extraArgs = [] } = {}) {
     adminToken: ADMIN_TOKEN,
     api,
     hubLog: () => log,
+    /** Stops the hub (SIGTERM: it drains, closing sockets with 1012). Redis keeps the state. */
+    async stopHub() {
+      await stopProcess(hub);
+    },
+    /** Starts the hub again on the same port and Redis. */
+    async startHubAgain() {
+      await launch();
+    },
     async stop() {
       await stopProcess(hub);
       await stopProcess(redis);

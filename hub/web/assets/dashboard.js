@@ -51,6 +51,9 @@ function lastSeen(agent, online) {
     }
     return node;
   }
+  if (agent.last_seen === null || agent.last_seen === undefined) {
+    return el('span', { className: 'last-seen muted', text: 'not connected yet' });
+  }
   const node = timeElement(agent.last_seen, { prefix: 'last seen ' });
   node.classList.add('last-seen');
   return node;
