@@ -36,6 +36,13 @@ HttpResponse make_response(const HttpRequest& request, unsigned status, std::str
   response.set(http::field::server, "mi-hub");
   response.set(http::field::content_type, content_type);
   response.set(http::field::cache_control, "no-store");
+  response.set("X-Content-Type-Options", "nosniff");
+  if (content_type.starts_with("text/html")) {
+    // The pages load nothing from elsewhere and have no inline scripts: say so to the browser.
+    response.set("Content-Security-Policy",
+                 "default-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'");
+    response.set("Referrer-Policy", "no-referrer");
+  }
   response.keep_alive(request.keep_alive());
   response.body() = std::move(body);
   response.prepare_payload();
@@ -418,8 +425,7 @@ asio::awaitable<HttpResponse> handle_http_request(Shard& shard, const HttpReques
     if (!read_only) {
       response = method_not_allowed(request, "GET");
     } else if (!code) {
-      response = make_response(request, 404, "<!doctype html><title>Not an invite</title><p>This is not an invite link: an invite code is 6 letters.</p>\n",
-                               "text/html; charset=utf-8");
+      response = make_response(request, 404, render_not_an_invite_page(), "text/html; charset=utf-8");
     } else {
       response = make_response(request, 200, render_invite_page(*code, context.public_url), "text/html; charset=utf-8");
     }

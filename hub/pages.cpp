@@ -66,4 +66,24 @@ Invite.</li>
   return page;
 }
 
+std::string render_not_an_invite_page() {
+  return R"(<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Not an invite link</title>
+<link rel="stylesheet" href="/assets/app.css">
+</head>
+<body class="page-invite">
+<main class="card">
+<h1>This is not an invite link</h1>
+<p>An invite code is 6 letters, such as <strong class="code">JCVCFB</strong>. Check the link you
+were sent, or ask the office owner for a new agent invite.</p>
+</main>
+</body>
+</html>
+)";
+}
+
 }  // namespace mi::hub

@@ -29,6 +29,6 @@ local status = redis.call('HMGET', agent_key, 'status', 'colony')
 if status[1] ~= 'online' then
   return 0
 end
-redis.call('HSET', agent_key, 'status', 'offline')
+redis.call('HSET', agent_key, 'status', 'offline', 'offline_reason', ARGV[2])
 return emit_event(prefix, status[2], ARGV[4], 'offline',
     ',"agent":' .. agent_json(prefix, id) .. ',"reason":' .. json_string(ARGV[2]), ARGV[5])

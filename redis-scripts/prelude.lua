@@ -8,7 +8,7 @@
 --   invites                 list   codes, newest first
 --   onboard-session:<id>    string the code the onboarding page of that browser session shows
 --   agent:<id>              hash   id colony kind status joined_at last_seen clone_of invite meta
---                                  token_sha256
+--                                  token_sha256 offline_reason
 --   agents                  list   agent ids in join order
 --   names                   set    every agent id ever given in the colony (never reused)
 --   suffix:<base>           string the last N handed out as <base>-N
@@ -63,7 +63,8 @@ local function agent_json(prefix, id)
       ',"joined_at":' .. a.joined_at ..
       ',"clone_of":' .. json_string_or_null(a.clone_of) ..
       ',"invite":' .. json_string_or_null(a.invite) ..
-      ',"meta":' .. (a.meta or '{}') .. '}'
+      ',"meta":' .. (a.meta or '{}') ..
+      ',"offline_reason":' .. (a.status == 'offline' and json_string_or_null(a.offline_reason) or 'null') .. '}'
 end
 
 -- Takes the colony's next seq, stores the event in the capped stream and publishes it, so that

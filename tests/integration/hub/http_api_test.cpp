@@ -161,6 +161,8 @@ TEST_CASE("the agents list shows onboarded agents with their status", "[http][ag
     status = json_at(f.admin("GET", "/v1/colonies/c1/agents").body, "/agents/0/status");
   }
   CHECK(status == std::optional<std::string>("offline"));
+  auto listed = f.admin("GET", "/v1/colonies/c1/agents");
+  CHECK(json_at(listed.body, "/agents/0/offline_reason") == std::optional<std::string>("closed"));
 }
 
 TEST_CASE("the invite page shows the exact command, escaped, without scripts", "[http][pages]") {
@@ -171,7 +173,12 @@ TEST_CASE("the invite page shows the exact command, escaped, without scripts", "
   CHECK(page.body.find("mi agent onboard JCVCFB --hub https://hub.example.test") != std::string::npos);
   CHECK(page.body.find("<script") == std::string::npos);
   CHECK(http_request(f.hub.port(), "GET", "/r/jcvcfb").body.find("onboard JCVCFB") != std::string::npos);
-  CHECK(http_request(f.hub.port(), "GET", "/r/%3Cscript%3E").status == 404);
+  CHECK(page.headers["content-security-policy"].find("default-src 'self'") != std::string::npos);
+  CHECK(page.headers["x-content-type-options"] == "nosniff");
+  auto not_a_code = http_request(f.hub.port(), "GET", "/r/%3Cscript%3E");
+  CHECK(not_a_code.status == 404);
+  CHECK(not_a_code.body.find("/assets/app.css") != std::string::npos);
+  CHECK(not_a_code.body.find("<script") == std::string::npos);
   auto invite = f.admin("POST", "/v1/colonies/c1/invites");
   CHECK(json_at(invite.body, "/url").value_or("").starts_with("https://hub.example.test/r/"));
 }
