@@ -86,46 +86,48 @@ std::variant<CreateInviteRequest, ParseError> parse_create_invite_request(std::s
   return request;
 }
 
-std::variant<OnboardInviteRequest, ParseError> parse_onboard_invite_request(std::string_view body) {
-  OnboardInviteRequest request;
-  bool seen = false;
+namespace {
+
+// A body whose one required field is a string: `accept` checks its value, the messages say what
+// was wrong. Other fields are ignored.
+template <class Accept>
+std::variant<std::string, ParseError> read_required_string(std::string_view body, std::string_view name,
+                                                           Accept accept, std::string_view bad_value_message,
+                                                           std::string_view missing_message) {
+  std::optional<std::string> found;
   if (!is_blank(body)) {
     auto error = for_each_field(body, [&](std::string_view key, simdjson::dom::element value)
                                           -> std::optional<ParseError> {
-      if (key != "session") return std::nullopt;
-      std::string_view session;
-      if (value.get_string().get(session) != simdjson::SUCCESS || !is_valid_session_id(session)) {
-        return bad_request("\"session\" must be 1 to 128 characters of A-Z a-z 0-9 _ . : -");
+      if (key != name) return std::nullopt;
+      std::string_view text;
+      if (value.get_string().get(text) != simdjson::SUCCESS || !accept(text)) {
+        return bad_request(std::string(bad_value_message));
       }
-      request.session = std::string(session);
-      seen = true;
+      found = std::string(text);
       return std::nullopt;
     });
     if (error) return *error;
   }
-  if (!seen) return bad_request("The body needs {\"session\": \"<id>\"}: the onboarding page's session id.");
-  return request;
+  if (!found) return bad_request(std::string(missing_message));
+  return std::move(*found);
+}
+
+}  // namespace
+
+std::variant<OnboardInviteRequest, ParseError> parse_onboard_invite_request(std::string_view body) {
+  auto session = read_required_string(body, "session", is_valid_session_id,
+                                      "\"session\" must be 1 to 128 characters of A-Z a-z 0-9 _ . : -",
+                                      "The body needs {\"session\": \"<id>\"}: the onboarding page's session id.");
+  if (auto* error = std::get_if<ParseError>(&session)) return *error;
+  return OnboardInviteRequest{std::move(std::get<std::string>(session))};
 }
 
 std::variant<SignInRequest, ParseError> parse_sign_in_request(std::string_view body) {
-  SignInRequest request;
-  bool seen = false;
-  if (!is_blank(body)) {
-    auto error = for_each_field(body, [&](std::string_view key, simdjson::dom::element value)
-                                          -> std::optional<ParseError> {
-      if (key != "token") return std::nullopt;
-      std::string_view token;
-      if (value.get_string().get(token) != simdjson::SUCCESS || token.empty() || token.size() > 512) {
-        return bad_request("\"token\" must be the admin token, a non-empty string.");
-      }
-      request.token = std::string(token);
-      seen = true;
-      return std::nullopt;
-    });
-    if (error) return *error;
-  }
-  if (!seen) return bad_request("The body needs {\"token\": \"<admin token>\"}.");
-  return request;
+  auto token = read_required_string(
+      body, "token", [](std::string_view text) { return !text.empty() && text.size() <= 512; },
+      "\"token\" must be the admin token, a non-empty string.", "The body needs {\"token\": \"<admin token>\"}.");
+  if (auto* error = std::get_if<ParseError>(&token)) return *error;
+  return SignInRequest{std::move(std::get<std::string>(token))};
 }
 
 }  // namespace mi::protocol
