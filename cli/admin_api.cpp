@@ -29,10 +29,12 @@ void read_error_body(const std::string& body, AdminRefusal& refusal_info) {
   if (root["error"]["message"].get(message) == simdjson::SUCCESS) refusal_info.message = std::string(message);
 }
 
-protocol::Invite parse_invite_reply(const HubUrl& hub, std::string_view body) {
-  auto invite = protocol::parse_invite(body);
+InviteRecord parse_invite_reply(const HubUrl& hub, std::string json) {
+  auto invite = protocol::parse_invite(json);
   if (!invite) throw unreadable_reply(hub, "an invite");
-  return *std::move(invite);
+  // Printed as one line of --json output, so no line break of the body may remain.
+  json.erase(json.find_last_not_of(" \t\r\n") + 1);
+  return {*std::move(invite), std::move(json)};
 }
 
 }  // namespace
@@ -52,7 +54,7 @@ asio::awaitable<std::string> AdminApi::call(HttpRequest request, std::string sub
   throw admin_refusal(refusal_info);
 }
 
-asio::awaitable<protocol::Invite> AdminApi::create_invite(std::string colony, std::string type,
+asio::awaitable<InviteRecord> AdminApi::create_invite(std::string colony, std::string type,
                                                           std::optional<std::string> name) {
   JsonObject body;
   body.add("type", type);
@@ -81,13 +83,13 @@ asio::awaitable<InviteList> AdminApi::list_invites(std::string colony) {
   co_return list;
 }
 
-asio::awaitable<protocol::Invite> AdminApi::get_invite(std::string code) {
+asio::awaitable<InviteRecord> AdminApi::get_invite(std::string code) {
   HttpRequest request{"GET", "/v1/invites/" + code, {}, {}};
   auto reply = co_await call(std::move(request), "invite " + code);
   co_return parse_invite_reply(hub_, reply);
 }
 
-asio::awaitable<protocol::Invite> AdminApi::revoke_invite(std::string code) {
+asio::awaitable<InviteRecord> AdminApi::revoke_invite(std::string code) {
   HttpRequest request{"POST", "/v1/invites/" + code + "/revoke", {}, {}};
   auto reply = co_await call(std::move(request), "invite " + code);
   co_return parse_invite_reply(hub_, reply);
@@ -106,9 +108,10 @@ asio::awaitable<ColonyAgents> AdminApi::list_agents(std::string colony) {
     throw unreadable_reply(hub_, "an agent list");
   }
   for (simdjson::dom::element element : agents) {
-    auto agent = protocol::parse_agent(simdjson::minify(element));
+    std::string json = simdjson::minify(element);
+    auto agent = protocol::parse_agent(json);
     if (!agent) throw unreadable_reply(hub_, "an agent");
-    result.agents.push_back(*std::move(agent));
+    result.agents.push_back({*std::move(agent), std::move(json)});
   }
   co_return result;
 }

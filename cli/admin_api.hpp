@@ -9,33 +9,32 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "cli/hub_records.hpp"
 #include "cli/http.hpp"
 #include "cli/hub_url.hpp"
-#include "protocol/server_message.hpp"
-#include "protocol/server_message_parser.hpp"
 
 namespace mi::cli {
 
 struct InviteList {
-  std::vector<protocol::Invite> invites;  // newest first
+  std::vector<InviteRecord> invites;  // newest first
   std::uint64_t total = 0;                // in the colony; more than invites.size() when cut short
 };
 
 struct ColonyAgents {
   std::string colony;
   std::uint64_t seq = 0;  // the colony's last event
-  std::vector<protocol::Agent> agents;
+  std::vector<AgentRecord> agents;
 };
 
 class AdminApi {
  public:
   AdminApi(HubUrl hub, std::string admin_token);
 
-  boost::asio::awaitable<protocol::Invite> create_invite(std::string colony, std::string type,
-                                                         std::optional<std::string> name);
+  boost::asio::awaitable<InviteRecord> create_invite(std::string colony, std::string type,
+                                                     std::optional<std::string> name);
   boost::asio::awaitable<InviteList> list_invites(std::string colony);
-  boost::asio::awaitable<protocol::Invite> get_invite(std::string code);
-  boost::asio::awaitable<protocol::Invite> revoke_invite(std::string code);
+  boost::asio::awaitable<InviteRecord> get_invite(std::string code);
+  boost::asio::awaitable<InviteRecord> revoke_invite(std::string code);
   boost::asio::awaitable<ColonyAgents> list_agents(std::string colony);
   // A token that lets a watcher follow this colony only.
   boost::asio::awaitable<std::string> watch_token(std::string colony);

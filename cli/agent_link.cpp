@@ -25,13 +25,15 @@ CommandError refusal_of(const protocol::ServerMessage& error, const HubUrl& hub,
 }
 
 asio::awaitable<void> send_or_throw(WsClient& ws, const HubUrl& hub, std::string message) {
-  if (co_await ws.send(std::move(message))) co_return;
-  co_await ws.receive_within(kReplyTimeout);  // learns why the connection is gone
-  throw NetworkError(hub.text(), ws.disconnection().description);
+  const bool sent = co_await ws.send(std::move(message));
+  if (!sent) {
+    co_await ws.receive_within(kReplyTimeout);  // learns why the connection is gone
+    throw NetworkError(hub.text(), ws.disconnection().description);
+  }
 }
 
-asio::awaitable<protocol::ServerMessage> next_reply(WsClient& ws, const HubUrl& hub,
-                                                    const std::function<bool(const protocol::ServerMessage&)>& wanted) {
+asio::awaitable<HubReply> next_reply(WsClient& ws, const HubUrl& hub,
+                                     const std::function<bool(const protocol::ServerMessage&)>& wanted) {
   const auto deadline = std::chrono::steady_clock::now() + kReplyTimeout;
   while (true) {
     const auto left = std::max<std::chrono::steady_clock::duration>(deadline - std::chrono::steady_clock::now(),
@@ -39,7 +41,7 @@ asio::awaitable<protocol::ServerMessage> next_reply(WsClient& ws, const HubUrl& 
     auto text = co_await ws.receive_within(left);
     if (!text) throw NetworkError(hub.text(), ws.disconnection().description);
     auto message = protocol::parse_server_message(*text);
-    if (message && wanted(*message)) co_return *std::move(message);
+    if (message && wanted(*message)) co_return HubReply{*std::move(message), *std::move(text)};
   }
 }
 
@@ -47,15 +49,15 @@ asio::awaitable<protocol::ServerMessage> next_reply(WsClient& ws, const HubUrl& 
 
 std::string agent_label(const Credentials& credentials) { return credentials.colony + "/" + credentials.agent; }
 
-asio::awaitable<protocol::ServerMessage> request_reply(WsClient& ws, const HubUrl& hub, std::string request,
-                                                       std::string_view id_json) {
+asio::awaitable<HubReply> request_reply(WsClient& ws, const HubUrl& hub, std::string request,
+                                        std::string_view id_json) {
   co_await send_or_throw(ws, hub, std::move(request));
   const std::function<bool(const protocol::ServerMessage&)> answers_request =
       [id = std::string(id_json)](const protocol::ServerMessage& message) { return message.id_json == id; };
   co_return co_await next_reply(ws, hub, answers_request);
 }
 
-asio::awaitable<protocol::ServerMessage> say_hello(WsClient& ws, const HubUrl& hub, const Credentials& credentials) {
+asio::awaitable<HubReply> say_hello(WsClient& ws, const HubUrl& hub, const Credentials& credentials) {
   std::string hello = JsonObject().add("type", "hello").add("id", 1).add("token", credentials.token).text();
   co_return co_await request_reply(ws, hub, std::move(hello), "1");
 }
@@ -63,7 +65,7 @@ asio::awaitable<protocol::ServerMessage> say_hello(WsClient& ws, const HubUrl& h
 asio::awaitable<protocol::Agent> sign_in(WsClient& ws, const HubUrl& hub, const Credentials& credentials,
                                          const std::filesystem::path& credentials_file) {
   co_await ws.connect(hub, kConnectTimeout);
-  auto reply = co_await say_hello(ws, hub, credentials);
+  auto reply = (co_await say_hello(ws, hub, credentials)).message;
   if (reply.type != "welcome" || !reply.agent) throw refusal_of(reply, hub, credentials, credentials_file);
   co_return *std::move(reply.agent);
 }
@@ -77,7 +79,7 @@ asio::awaitable<void> send_confirmed(WsClient& ws, const HubUrl& hub, std::strin
   const std::function<bool(const protocol::ServerMessage&)> about_either = [](const protocol::ServerMessage& message) {
     return message.id_json == "1" || message.id_json == "2";
   };
-  auto reply = co_await next_reply(ws, hub, about_either);
+  auto reply = (co_await next_reply(ws, hub, about_either)).message;
   if (reply.type != "pong") throw refusal_of(reply, hub, credentials, credentials_file);
 }
 

@@ -19,15 +19,20 @@ inline constexpr std::chrono::seconds kConnectTimeout{10};
 inline constexpr std::chrono::seconds kReplyTimeout{10};
 inline constexpr std::chrono::seconds kCloseTimeout{3};
 
+// A message from the hub, read, and as it came (for the raw objects that --json passes on).
+struct HubReply {
+  protocol::ServerMessage message;
+  std::string frame;
+};
+
 // Sends `request`, which carries "id": `id_json`, and returns the hub's reply to it (an
 // "error" included). Anything else that arrives meanwhile, a chat event say, is passed over.
 // Throws NetworkError when the connection ends or no reply comes within kReplyTimeout.
-boost::asio::awaitable<protocol::ServerMessage> request_reply(WsClient& ws, const HubUrl& hub, std::string request,
-                                                              std::string_view id_json);
+boost::asio::awaitable<HubReply> request_reply(WsClient& ws, const HubUrl& hub, std::string request,
+                                               std::string_view id_json);
 
 // Sends `hello` on an open connection: the hub's "welcome" or "error".
-boost::asio::awaitable<protocol::ServerMessage> say_hello(WsClient& ws, const HubUrl& hub,
-                                                          const Credentials& credentials);
+boost::asio::awaitable<HubReply> say_hello(WsClient& ws, const HubUrl& hub, const Credentials& credentials);
 
 // Connects and signs in; the agent as the hub knows it. A refusal becomes a CommandError.
 boost::asio::awaitable<protocol::Agent> sign_in(WsClient& ws, const HubUrl& hub, const Credentials& credentials,

@@ -7,6 +7,7 @@
 #include "cli/command_error.hpp"
 #include "cli/console.hpp"
 #include "cli/json_output.hpp"
+#include "cli/json_read.hpp"
 #include "cli/messages.hpp"
 #include "cli/network_error.hpp"
 #include "cli/time_text.hpp"
@@ -67,15 +68,16 @@ asio::awaitable<void> AgentSession::run() {
 
 asio::awaitable<AgentSession::Attempt> AgentSession::connect_once() {
   Attempt attempt;
-  protocol::ServerMessage reply;
+  HubReply hello;
   try {
     co_await ws_.connect(options_.hub, kConnectTimeout);
-    reply = co_await say_hello(ws_, options_.hub, options_.credentials);
+    hello = co_await say_hello(ws_, options_.hub, options_.credentials);
   } catch (const NetworkError& error) {
     attempt.state = "unreachable";
     attempt.sentence = "could not connect to " + error.hub() + " (" + error.detail() + ")";
     co_return attempt;
   }
+  const auto& reply = hello.message;
   if (reply.type != "welcome") {
     // Credentials the hub does not know will not become valid by retrying.
     if (reply.code == "unauthorized") {
@@ -96,7 +98,7 @@ asio::awaitable<AgentSession::Attempt> AgentSession::connect_once() {
   const auto connected_at = std::chrono::steady_clock::now();
   JsonObject fields;
   fields.add("colony", options_.credentials.colony).add("agent", options_.credentials.agent);
-  if (reply.agent) fields.add_raw("agent_state", agent_json(*reply.agent));
+  if (auto agent = raw_member(hello.frame, "agent")) fields.add_raw("agent_state", *agent);
   report_state(options_.json, "connected", "connected as " + label(), std::move(fields));
 
   LiveConnection::Handlers handlers;
@@ -105,6 +107,8 @@ asio::awaitable<AgentSession::Attempt> AgentSession::connect_once() {
   handlers.on_tick = [this]() { return send_heartbeat(); };
   LiveConnection live(ws_, std::move(handlers), kIdleTimeout);
   live_ = &live;
+  // A stop that came while signing in could not reach this connection yet.
+  if (stopping_) live.request_close();
   co_await live.run();
   live_ = nullptr;
 

@@ -10,14 +10,9 @@ namespace mi::cli {
 
 namespace {
 
-bool joined_earlier(const protocol::Agent& left, const protocol::Agent& right) {
-  if (left.joined_at != right.joined_at) return left.joined_at < right.joined_at;
-  return left.id < right.id;
-}
-
-std::string capitalized(std::string word) {
-  if (!word.empty() && word[0] >= 'a' && word[0] <= 'z') word[0] = static_cast<char>(word[0] - 'a' + 'A');
-  return word;
+bool joined_earlier(const AgentRecord& left, const AgentRecord& right) {
+  if (left.agent.joined_at != right.agent.joined_at) return left.agent.joined_at < right.agent.joined_at;
+  return left.agent.id < right.agent.id;
 }
 
 std::string offline_reason_words(const std::optional<std::string>& reason) {
@@ -29,32 +24,37 @@ std::string offline_reason_words(const std::optional<std::string>& reason) {
   return " (" + *reason + ")";
 }
 
+// The product's words for an agent's kind and status, as on its dashboard badges: "Remote",
+// "Hosted", "Online", "Offline".
+std::string badge(std::string word) {
+  if (!word.empty() && word[0] >= 'a' && word[0] <= 'z') word[0] = static_cast<char>(word[0] - 'a' + 'A');
+  return word;
+}
+
 }  // namespace
 
-std::string kind_badge(const std::string& kind) { return capitalized(kind); }
-
-std::string status_badge(const std::string& status) { return capitalized(status); }
-
-void ColonyView::reset(std::uint64_t seq, std::vector<protocol::Agent> agents) {
+void ColonyView::reset(std::uint64_t seq, std::vector<AgentRecord> agents) {
   seq_ = seq;
   agents_ = std::move(agents);
   std::sort(agents_.begin(), agents_.end(), joined_earlier);
 }
 
-void ColonyView::upsert(const protocol::Agent& agent) {
-  auto known = std::find_if(agents_.begin(), agents_.end(), [&](const auto& other) { return other.id == agent.id; });
+void ColonyView::upsert(AgentRecord record) {
+  auto known = std::find_if(agents_.begin(), agents_.end(),
+                            [&](const auto& other) { return other.agent.id == record.agent.id; });
   if (known != agents_.end()) {
-    *known = agent;
+    *known = std::move(record);
     return;
   }
-  agents_.insert(std::upper_bound(agents_.begin(), agents_.end(), agent, joined_earlier), agent);
+  const auto place = std::upper_bound(agents_.begin(), agents_.end(), record, joined_earlier);
+  agents_.insert(place, std::move(record));
 }
 
-std::string ColonyView::apply(const protocol::ServerMessage& event) {
+std::string ColonyView::apply(const protocol::ServerMessage& event, std::string agent_json) {
   seq_ = std::max(seq_, event.seq);
   if (!event.agent) return event.event;
   const auto& agent = *event.agent;
-  upsert(agent);
+  upsert({agent, std::move(agent_json)});
   if (event.event == "join") return agent.id + " joined with invite " + event.invite.value_or("?");
   if (event.event == "online") return agent.id + " is online";
   if (event.event == "offline") return agent.id + " went offline" + offline_reason_words(event.reason);
@@ -66,8 +66,8 @@ std::string ColonyView::apply(const protocol::ServerMessage& event) {
 
 std::string ColonyView::render_table(std::int64_t now) const {
   Table table({"AGENT", "KIND", "STATUS", "LAST SEEN"});
-  for (const auto& agent : agents_) {
-    table.add_row({agent.id, kind_badge(agent.kind), status_badge(agent.status), time_ago(agent.last_seen, now)});
+  for (const auto& [agent, json] : agents_) {
+    table.add_row({agent.id, badge(agent.kind), badge(agent.status), time_ago(agent.last_seen, now)});
   }
   return table.render();
 }

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/hub_records.hpp"
 #include "protocol/server_message_parser.hpp"
 
 namespace mi::cli {
@@ -14,14 +15,15 @@ class ColonyView {
   explicit ColonyView(std::string colony) : colony_(std::move(colony)) {}
 
   // Replaces everything (a snapshot, or the agents list of the HTTP API).
-  void reset(std::uint64_t seq, std::vector<protocol::Agent> agents);
+  void reset(std::uint64_t seq, std::vector<AgentRecord> agents);
 
-  // Applies one event and returns what happened in a few words: "jared is online".
-  std::string apply(const protocol::ServerMessage& event);
+  // Applies one event, whose agent object is `agent_json` as the hub wrote it, and returns what
+  // happened in a few words: "jared is online".
+  std::string apply(const protocol::ServerMessage& event, std::string agent_json);
 
   const std::string& colony() const { return colony_; }
   std::uint64_t seq() const { return seq_; }
-  const std::vector<protocol::Agent>& agents() const { return agents_; }
+  const std::vector<AgentRecord>& agents() const { return agents_; }
 
   // The table: AGENT, KIND (Remote / Hosted), STATUS (Online / Offline), LAST SEEN.
   std::string render_table(std::int64_t now) const;
@@ -29,15 +31,11 @@ class ColonyView {
   std::string json() const;
 
  private:
-  void upsert(const protocol::Agent& agent);
+  void upsert(AgentRecord record);
 
   std::string colony_;
   std::uint64_t seq_ = 0;
-  std::vector<protocol::Agent> agents_;  // in the order they joined
+  std::vector<AgentRecord> agents_;  // in the order they joined
 };
-
-// The product's words for an agent's kind and status: its dashboard badges.
-std::string kind_badge(const std::string& kind);
-std::string status_badge(const std::string& status);
 
 }  // namespace mi::cli

@@ -9,6 +9,7 @@
 #include "cli/command_error.hpp"
 #include "cli/console.hpp"
 #include "cli/json_output.hpp"
+#include "cli/json_read.hpp"
 #include "cli/messages.hpp"
 #include "cli/network_error.hpp"
 #include "cli/time_text.hpp"
@@ -42,7 +43,8 @@ void ColonyWatch::stop() {
 
 void ColonyWatch::notify(const std::string& state, const std::string& sentence) {
   if (output_ == WatchOutput::redraw) {
-    connection_note_ = sentence;
+    // The screen's header already says that the view is live; only trouble needs a line.
+    connection_note_ = state == "watching" ? "" : sentence;
     if (have_view_) show(last_event_);
     return;
   }
@@ -61,9 +63,10 @@ void ColonyWatch::show(const std::string& what_happened) {
       return;
     case WatchOutput::redraw: {
       std::size_t online = 0;
-      for (const auto& agent : view_.agents()) online += agent.status == "online" ? 1 : 0;
-      std::cout << kClearScreen << "Colony " << view_.colony() << ": " << view_.agents().size() << " agents, "
-                << online << " online (live; Ctrl-C to stop)\n\n"
+      for (const auto& record : view_.agents()) online += record.agent.status == "online" ? 1 : 0;
+      const std::size_t agents = view_.agents().size();
+      std::cout << kClearScreen << "Colony " << view_.colony() << " at " << admin_.hub().text() << ": " << agents
+                << (agents == 1 ? " agent, " : " agents, ") << online << " online (live; Ctrl-C to stop)\n\n"
                 << view_.render_table(now) << "\n"
                 << "Last event #" << view_.seq() << ": " << what_happened << "\n";
       if (!connection_note_.empty()) std::cout << connection_note_ << "\n";
@@ -76,7 +79,7 @@ void ColonyWatch::show(const std::string& what_happened) {
 void ColonyWatch::on_message(const std::string& text) {
   auto message = protocol::parse_server_message(text);
   if (!message || message->type != "event") return;
-  last_event_ = view_.apply(*message);
+  last_event_ = view_.apply(*message, raw_member(text, "agent").value_or("null"));
   show(last_event_);
 }
 
@@ -86,10 +89,19 @@ asio::awaitable<void> ColonyWatch::watch_once() {
   JsonObject request;
   request.add("type", "watch").add("id", 1).add("colony", view_.colony()).add("token", token);
   if (have_view_) request.add("since", static_cast<std::int64_t>(view_.seq()));
-  auto reply = co_await request_reply(ws_, admin_.hub(), request.text(), "1");
+  HubReply answer = co_await request_reply(ws_, admin_.hub(), request.text(), "1");
+  auto& reply = answer.message;
 
   if (reply.type == "snapshot") {
-    view_.reset(reply.seq, std::move(reply.agents));
+    auto jsons = raw_elements(answer.frame, "agents").value_or(std::vector<std::string>{});
+    if (jsons.size() != reply.agents.size()) {
+      throw refusal("bad_reply", "The hub at " + admin_.hub().text() + " sent a snapshot that mi cannot read.");
+    }
+    std::vector<AgentRecord> agents;
+    for (std::size_t index = 0; index < jsons.size(); ++index) {
+      agents.push_back({std::move(reply.agents[index]), std::move(jsons[index])});
+    }
+    view_.reset(reply.seq, std::move(agents));
     last_event_ = "snapshot";
   } else if (reply.type != "resume") {
     if (reply.code == "unauthorized" || !have_view_) {
@@ -105,7 +117,6 @@ asio::awaitable<void> ColonyWatch::watch_once() {
   }
   const bool resumed = reply.type == "resume";
   have_view_ = true;
-  connection_note_.clear();
   const auto connected_at = std::chrono::steady_clock::now();
   notify("watching", std::string(resumed ? "resumed" : "watching") + " colony " + view_.colony() + " at " +
                          admin_.hub().text() + " (event #" + std::to_string(view_.seq()) + ")");
@@ -121,6 +132,8 @@ asio::awaitable<void> ColonyWatch::watch_once() {
   };
   LiveConnection live(ws_, std::move(handlers), kIdleTimeout);
   live_ = &live;
+  // A stop that came while connecting could not reach this connection yet.
+  if (stopping_) live.request_close();
   co_await live.run();
   live_ = nullptr;
   if (std::chrono::steady_clock::now() - connected_at >= Backoff::kStableConnection) backoff_.reset();
@@ -135,12 +148,14 @@ asio::awaitable<void> ColonyWatch::run() {
       close_code = ws_.disconnection().close_code;
       sentence = "disconnected (" + ws_.disconnection().description + ")";
     } catch (const NetworkError& error) {
+      if (stopping_) break;
       // Before the first view there is nothing to keep live: say so and stop.
-      if (!have_view_ && !stopping_) throw unreachable(error);
+      if (!have_view_) throw unreachable(error);
       sentence = "could not reach " + error.hub() + " (" + error.detail() + ")";
     } catch (const CommandError& error) {
+      if (stopping_) break;
       // A store outage passes; any other refusal (a revoked admin token, say) will not.
-      if (!have_view_ || error.code() != "unavailable" || stopping_) throw;
+      if (!have_view_ || error.code() != "unavailable") throw;
       sentence = "the hub's data store is unavailable";
     }
     if (stopping_) break;

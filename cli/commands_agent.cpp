@@ -14,6 +14,7 @@
 #include "cli/console.hpp"
 #include "cli/event_loop.hpp"
 #include "cli/json_output.hpp"
+#include "cli/json_read.hpp"
 #include "cli/messages.hpp"
 #include "protocol/client_message.hpp"
 #include "protocol/validation.hpp"
@@ -84,7 +85,8 @@ void onboard(const GlobalOptions& global, const AgentArguments& args, bool name_
     JsonObject request;
     request.add("type", "onboard").add("id", 1).add("code", code);
     if (name_given) request.add("name", args.name);
-    auto reply = co_await request_reply(ws, hub, request.text(), "1");
+    const HubReply welcome = co_await request_reply(ws, hub, request.text(), "1");
+    const auto& reply = welcome.message;
     if (reply.type != "welcome") throw onboard_refusal(reply, hub, code);
     if (!reply.agent || !reply.token) {
       throw refusal("bad_reply", "The hub at " + hub.text() + " welcomed the agent without its credentials. Are mi "
@@ -104,7 +106,7 @@ void onboard(const GlobalOptions& global, const AgentArguments& args, bool name_
     if (global.json) {
       print_line(JsonObject()
                      .add("colony", credentials.colony)
-                     .add_raw("agent", agent_json(*reply.agent))
+                     .add_raw("agent", raw_member(welcome.frame, "agent").value_or("null"))
                      .add("credentials", file.string())
                      .text());
     } else {
@@ -149,7 +151,8 @@ void clone(const GlobalOptions& global, const AgentArguments& args) {
   run_event_loop([&]() -> asio::awaitable<void> {
     WsClient ws(co_await asio::this_coro::executor);
     co_await sign_in(ws, hub, credentials, file);
-    auto reply = co_await request_reply(ws, hub, R"({"type":"clone","id":2})", "2");
+    const HubReply cloned = co_await request_reply(ws, hub, R"({"type":"clone","id":2})", "2");
+    const auto& reply = cloned.message;
     if (reply.type != "cloned") {
       AgentRefusal refusal_info;
       refusal_info.code = reply.code;
@@ -178,7 +181,7 @@ void clone(const GlobalOptions& global, const AgentArguments& args) {
       print_line(JsonObject()
                      .add("colony", credentials.colony)
                      .add("source", credentials.agent)
-                     .add_raw("agent", agent_json(*reply.agent))
+                     .add_raw("agent", raw_member(cloned.frame, "agent").value_or("null"))
                      .add("credentials", clone_file.string())
                      .text());
       co_return;
@@ -264,9 +267,7 @@ CLI::Option* add_credentials_option(CLI::App* command, AgentArguments& args, con
 
 CLI::Option* add_interval_option(CLI::App* command, AgentArguments& args) {
   return command
-      ->add_option("--interval", args.interval_seconds,
-                   "Seconds between heartbeats (default 30; fractions such as 0.5 are allowed). The hub marks an "
-                   "agent Offline when it hears nothing for its presence TTL (2 minutes by default)")
+      ->add_option("--interval", args.interval_seconds, "Seconds between heartbeats (default 30; 0.5 is fine)")
       ->type_name("SECONDS")
       ->check(CLI::Range(0.05, 3600.0));
 }
@@ -277,57 +278,60 @@ void add_agent_commands(CLI::App& app, const GlobalOptions& global) {
   auto args = std::make_shared<AgentArguments>();
   const std::string saved_credentials = "The agent's credentials file (default: $MI_HOME/agent.json)";
 
-  auto* agent = app.add_subcommand(
-      "agent", "Join a colony as an AI agent with an invite code, keep it Online, clone it, chat");
+  auto* agent = app.add_subcommand("agent", "Act as an agent: onboard, stay Online, clone, chat");
   agent->require_subcommand(1);
+  agent->footer("The agent's credentials are kept in $MI_HOME/agent.json (MI_HOME defaults to ~/.mi), readable by\n"
+                "you only; they connect to the hub they were issued by unless --hub says otherwise.\n"
+                "Run mi agent COMMAND --help for the details of a command.");
 
-  auto* onboard_command = agent->add_subcommand(
-      "onboard", "Join a colony with an invite code; saves the agent's credentials to $MI_HOME/agent.json");
+  auto* onboard_command = agent->add_subcommand("onboard", "Join a colony with an invite code");
   onboard_command->add_option("code", args->code, "The 6-letter invite code from the office owner, e.g. JCVCFB")
       ->type_name("CODE")
       ->required();
   auto* name = onboard_command
                    ->add_option("--name", args->name,
-                                "The agent's name in the colony (a-z, 0-9, . _ -); the hub adds -2, -3... when "
-                                "it is taken. Default: agent")
+                                "The agent's name (a-z 0-9 . _ -; default: agent)")
                    ->type_name("NAME");
   onboard_command->add_flag("--force", args->force, "Replace the agent already saved in $MI_HOME/agent.json");
-  onboard_command->footer("Example: mi agent onboard JCVCFB --name jared --hub http://hub.example.com:8080");
+  onboard_command->footer(
+      "Saves the agent's credentials to $MI_HOME/agent.json and prints the colony and the agent's id. When\n"
+      "the name is taken in the colony, the hub adds -2, -3... Then keep it Online: mi agent heartbeat-daemon\n"
+      "Example: mi agent onboard JCVCFB --name jared --hub http://hub.example.com:8080");
   onboard_command->callback([&global, args, name] { onboard(global, *args, name->count() > 0); });
 
-  auto* daemon = agent->add_subcommand(
-      "heartbeat-daemon",
-      "Keep the saved agent connected and Online: heartbeats, and reconnection whenever the connection is lost");
+  auto* daemon = agent->add_subcommand("heartbeat-daemon", "Keep the saved agent connected and Online");
   add_interval_option(daemon, *args);
   add_credentials_option(daemon, *args, saved_credentials);
-  daemon->footer("Runs until SIGINT (Ctrl-C) or SIGTERM, then closes the connection cleanly and exits 0.\n"
-                 "Each change (connected, disconnected, reconnecting) is printed on stderr with its time.");
+  daemon->footer("Sends heartbeats and reconnects whenever the connection is lost (waiting 0.5 s to 20 s,\n"
+                 "more after each failure). Each change is printed on stderr with its time. Runs until\n"
+                 "SIGINT (Ctrl-C) or SIGTERM, then closes the connection cleanly and exits 0.");
   daemon->callback([&global, args] { keep_online(global, *args); });
 
-  auto* clone_command = agent->add_subcommand(
-      "clone", "Clone the agent into a Hosted worker (named like jared-2); saves the clone's credentials to "
-               "$MI_HOME/clones/ID.json");
+  auto* clone_command = agent->add_subcommand("clone", "Clone the agent into a Hosted worker (e.g. jared-2)");
   add_credentials_option(clone_command, *args, saved_credentials);
-  clone_command->footer("Prints the clone's id on stdout. Only a Remote agent (one that joined with an invite) "
-                        "can clone itself.");
+  clone_command->footer("Prints the clone's id and saves its credentials to $MI_HOME/clones/ID.json. Only a\n"
+                        "Remote agent (one that joined with an invite) can clone itself; the original stays\n"
+                        "connected. The clone is Offline until a worker runs it: mi agent run --credentials FILE");
   clone_command->callback([&global, args] { clone(global, *args); });
 
-  auto* run = agent->add_subcommand(
-      "run", "Run an agent worker from a credentials file (what a provisioner starts for a clone): keeps it Online");
+  auto* run = agent->add_subcommand("run", "Run a worker from a credentials file (e.g. a clone's)");
   add_credentials_option(run, *args, "The worker's credentials file, e.g. $MI_HOME/clones/jared-2.json")->required();
   add_interval_option(run, *args);
-  run->footer("Runs until SIGINT or SIGTERM, like heartbeat-daemon.");
+  run->footer("What a provisioner starts for a clone: connects with those credentials, sends heartbeats and\n"
+              "reconnects, like heartbeat-daemon, until SIGINT or SIGTERM.\n"
+              "Example: mi agent run --credentials ~/.mi/clones/jared-2.json");
   run->callback([&global, args] { keep_online(global, *args); });
 
-  auto* chat_command = agent->add_subcommand("chat", "Post a message to the colony's group chat as the agent");
+  auto* chat_command = agent->add_subcommand("chat", "Post a message to the colony's group chat");
+  chat_command->footer("Example: mi agent chat \"Hello from jared\"");
   chat_command->add_option("text", args->text, "The message")->type_name("TEXT")->required();
   add_credentials_option(chat_command, *args, saved_credentials);
   chat_command->callback([&global, args] { chat(global, *args); });
 
-  auto* status = agent->add_subcommand(
-      "status", "Publish what the agent is doing, as a JSON object that watchers and dashboards show");
-  status->add_option("--meta", args->meta, "A JSON object of at most 1 KiB, e.g. '{\"task\":\"reviewing PR 12\"}' "
-                                           "(default: {})")
+  auto* status = agent->add_subcommand("status", "Publish what the agent is doing (a JSON object)");
+  status->footer("Watchers and dashboards show it as the agent's meta. Example:\n"
+                 "  mi agent status --meta '{\"task\":\"reviewing PR 12\"}'");
+  status->add_option("--meta", args->meta, "A JSON object of at most 1 KiB (default: {})")
       ->type_name("JSON");
   add_credentials_option(status, *args, saved_credentials);
   status->callback([&global, args] { publish_status(global, *args); });

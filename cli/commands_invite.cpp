@@ -10,7 +10,6 @@
 #include "cli/json_output.hpp"
 #include "cli/table.hpp"
 #include "cli/time_text.hpp"
-#include "protocol/server_message.hpp"
 
 namespace mi::cli {
 
@@ -37,9 +36,9 @@ void create_invite(const GlobalOptions& global, const InviteArguments& args, boo
   run_event_loop([&]() -> asio::awaitable<void> {
     std::optional<std::string> name;
     if (name_given) name = args.name;
-    const auto invite = co_await api.create_invite(args.colony, args.type, name);
+    const auto [invite, json] = co_await api.create_invite(args.colony, args.type, name);
     if (global.json) {
-      print_line(protocol::serialize_invite(invite));
+      print_line(json);
       co_return;
     }
     // The code alone on stdout, so that `CODE=$(mi invite --colony c1)` works.
@@ -60,9 +59,9 @@ void list_invites(const GlobalOptions& global, const InviteArguments& args) {
     const auto list = co_await api.list_invites(args.colony);
     if (global.json) {
       std::string invites = "[";
-      for (const auto& invite : list.invites) {
+      for (const auto& record : list.invites) {
         if (invites.size() > 1) invites.push_back(',');
-        invites += protocol::serialize_invite(invite);
+        invites += record.json;
       }
       invites.push_back(']');
       print_line(JsonObject()
@@ -78,7 +77,7 @@ void list_invites(const GlobalOptions& global, const InviteArguments& args) {
     }
     const auto now = now_ms();
     Table table({"CODE", "TYPE", "NAME", "STATUS", "CREATED", "REDEEMED BY"});
-    for (const auto& invite : list.invites) {
+    for (const auto& [invite, json] : list.invites) {
       table.add_row({invite.code, invite.type, or_dash(invite.name), invite.status, time_ago(invite.created_at, now),
                      or_dash(invite.redeemed_by)});
     }
@@ -90,11 +89,12 @@ void list_invites(const GlobalOptions& global, const InviteArguments& args) {
   });
 }
 
-void print_invite(const GlobalOptions& global, const protocol::Invite& invite) {
+void print_invite(const GlobalOptions& global, const InviteRecord& record) {
   if (global.json) {
-    print_line(protocol::serialize_invite(invite));
+    print_line(record.json);
     return;
   }
+  const auto& invite = record.invite;
   const auto now = now_ms();
   std::cout << render_fields({{"Code", invite.code},
                               {"Type", invite.type},
@@ -117,9 +117,9 @@ void revoke_invite(const GlobalOptions& global, const InviteArguments& args) {
   const auto code = checked_invite_code(args.code);
   auto api = admin_api(global);
   run_event_loop([&]() -> asio::awaitable<void> {
-    const auto invite = co_await api.revoke_invite(code);
+    const auto [invite, json] = co_await api.revoke_invite(code);
     if (global.json) {
-      print_line(protocol::serialize_invite(invite));
+      print_line(json);
       co_return;
     }
     print_line("Revoked invite " + invite.code + " of colony " + invite.colony + ": it can no longer be redeemed.");
@@ -131,17 +131,12 @@ void revoke_invite(const GlobalOptions& global, const InviteArguments& args) {
 void add_invite_commands(CLI::App& app, const GlobalOptions& global) {
   auto args = std::make_shared<InviteArguments>();
 
-  auto* invite = app.add_subcommand(
-      "invite",
-      "Create an invite for a colony (with --colony), or list, show and revoke invites. Needs the admin token.");
+  auto* invite = app.add_subcommand("invite", "Create, list, show or revoke invites (needs the admin token)");
   invite->require_subcommand(0, 1);
   invite->add_option("--colony", args->colony, "The colony (office) to invite into, e.g. c1")->type_name("ID");
-  auto* name = invite->add_option("--name", args->name,
-                                  "A name to recognise the invite by in lists (it does not name the agent)")
-                   ->type_name("NAME");
-  invite->add_option("--type", args->type,
-                     "agent: for an AI agent to join with `mi agent onboard` (default); human: for a person")
-      ->type_name("agent|human")
+  auto* name = invite->add_option("--name", args->name, "A label for the invite, shown in lists")->type_name("NAME");
+  invite->add_option("--type", args->type, "agent (default): for an AI agent; human: for a person")
+      ->type_name("TYPE")
       ->check(CLI::IsMember({"agent", "human"}));
   invite->footer("Without a command, creates an invite and prints its 6-letter code alone on stdout (its link\n"
                  "on stderr). Examples:\n"
@@ -153,17 +148,19 @@ void add_invite_commands(CLI::App& app, const GlobalOptions& global) {
     if (invite->get_subcommands().empty()) create_invite(global, *args, name->count() > 0);
   });
 
-  auto* list = invite->add_subcommand("list", "List a colony's invites, newest first: code, type, name, status, "
-                                              "when created, and which agent redeemed it");
+  auto* list = invite->add_subcommand("list", "List a colony's invites, newest first, with their status");
+  list->footer("Columns: code, type (agent or human), name, status (active, redeemed or revoked), created,\n"
+               "redeemed by (the agent that used it).");
   list->add_option("--colony", args->colony, "The colony whose invites to list")->type_name("ID")->required();
   list->callback([&global, args] { list_invites(global, *args); });
 
-  auto* show = invite->add_subcommand("show", "Show one invite: its status (active, redeemed or revoked), who "
-                                              "redeemed it, and its link");
+  auto* show = invite->add_subcommand("show", "Show one invite: status, who redeemed it, link");
+  show->footer("Example: mi invite show JCVCFB");
   show->add_option("code", args->code, "The invite's 6-letter code, e.g. JCVCFB")->type_name("CODE")->required();
   show->callback([&global, args] { show_invite(global, *args); });
 
-  auto* revoke = invite->add_subcommand("revoke", "Revoke an active invite so that its code can no longer be used");
+  auto* revoke = invite->add_subcommand("revoke", "Revoke an active invite: its code stops working");
+  revoke->footer("A redeemed invite cannot be revoked: its code is already spent.");
   revoke->add_option("code", args->code, "The invite's 6-letter code")->type_name("CODE")->required();
   revoke->callback([&global, args] { revoke_invite(global, *args); });
 }

@@ -61,13 +61,11 @@ void watch_status(const GlobalOptions& global, const StatusArguments& args) {
 
 void add_status_command(CLI::App& app, const GlobalOptions& global) {
   auto args = std::make_shared<StatusArguments>();
-  auto* status = app.add_subcommand(
-      "status", "Show a colony's agents: id, kind (Remote or Hosted), status (Online or Offline), last seen");
+  auto* status = app.add_subcommand("status", "List a colony's agents and who is Online (admin)");
   status->add_option("--colony", args->colony, "The colony (office) to show, e.g. c1")->type_name("ID")->required();
-  status->add_flag("--watch", args->watch,
-                   "Keep the table live from the hub's events until Ctrl-C (with --json: one document per "
-                   "line, per change)");
-  status->footer("Needs the admin token. Example: mi status --colony c1 --watch");
+  status->add_flag("--watch", args->watch, "Keep the table live until Ctrl-C (--json: a line per change)");
+  status->footer("Columns: agent id, kind (Remote: joined with an invite; Hosted: a clone), status (Online or\n"
+                 "Offline), last seen. Needs the admin token. Example: mi status --colony c1 --watch");
   status->callback([&global, args] {
     check_colony(args->colony);
     if (args->watch) {

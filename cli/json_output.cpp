@@ -36,26 +36,11 @@ JsonObject& JsonObject::add_raw(std::string_view key, std::string_view json) {
 
 std::string JsonObject::text() const { return "{" + members_ + "}"; }
 
-std::string agent_json(const protocol::Agent& agent) {
-  JsonObject object;
-  object.add("id", agent.id).add("colony", agent.colony).add("kind", agent.kind).add("status", agent.status);
-  if (agent.last_seen) {
-    object.add("last_seen", *agent.last_seen);
-  } else {
-    object.add_raw("last_seen", "null");
-  }
-  return object.add("joined_at", agent.joined_at)
-      .add_nullable("clone_of", agent.clone_of)
-      .add_nullable("invite", agent.invite)
-      .add_raw("meta", agent.meta_json)
-      .text();
-}
-
-std::string colony_json(std::string_view colony, std::uint64_t seq, const std::vector<protocol::Agent>& agents) {
+std::string colony_json(std::string_view colony, std::uint64_t seq, const std::vector<AgentRecord>& agents) {
   std::string list = "[";
-  for (const auto& agent : agents) {
+  for (const auto& record : agents) {
     if (list.size() > 1) list.push_back(',');
-    list += agent_json(agent);
+    list += record.json;
   }
   list.push_back(']');
   return JsonObject()

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "protocol/server_message_parser.hpp"
+#include "cli/hub_records.hpp"
 
 namespace mi::cli {
 
@@ -26,11 +26,8 @@ class JsonObject {
   std::string members_;
 };
 
-// An AGENT object, with the contract's field names.
-std::string agent_json(const protocol::Agent& agent);
-
 // {"colony":..,"seq":N,"agents":[AGENT...]}: what `mi status --json` prints, once or per change.
-std::string colony_json(std::string_view colony, std::uint64_t seq, const std::vector<protocol::Agent>& agents);
+std::string colony_json(std::string_view colony, std::uint64_t seq, const std::vector<AgentRecord>& agents);
 
 // {"error":{"code":..,"message":..}}: a failure, for scripts reading --json output.
 std::string error_json(std::string_view code, std::string_view message);

@@ -33,7 +33,11 @@ asio::awaitable<void> LiveConnection::tick_loop() {
     wakeup_.expires_after(handlers_.tick_period);
     co_await wakeup_.async_wait(kNoThrow);
     if (over_ || close_requested_) continue;
-    if (!co_await handlers_.on_tick()) co_return;
+    const bool usable = co_await handlers_.on_tick();
+    if (!usable) {
+      ws_.abort();  // the reader must not wait on a connection that cannot be written to
+      co_return;
+    }
   }
 }
 
@@ -48,10 +52,16 @@ asio::awaitable<void> LiveConnection::run() {
     tick_loop_done = true;
     tick_loop_finished.cancel();
   });
-  while (auto text = co_await ws_.receive()) handlers_.on_message(*text);
+  while (true) {
+    const auto text = co_await ws_.receive();
+    if (!text) break;
+    handlers_.on_message(*text);
+  }
   over_ = true;
   wakeup_.cancel();
-  while (!tick_loop_done) co_await tick_loop_finished.async_wait(kNoThrow);
+  while (!tick_loop_done) {
+    co_await tick_loop_finished.async_wait(kNoThrow);
+  }
   if (tick_failure) std::rethrow_exception(tick_failure);
 }
 

@@ -3,6 +3,7 @@
 
 #include <iostream>
 #include <string>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 
@@ -24,14 +25,29 @@ constexpr const char* kDescription =
     "Agents join a colony with an invite code and stay Online by sending heartbeats.";
 
 constexpr const char* kFooter =
-    "From invite to Online agent:\n"
-    "  operator:  export MI_HUB=http://hub.example.com:8080 MI_ADMIN_TOKEN=<the hub's admin token>\n"
-    "             mi invite --colony c1 --name jared        prints a code, e.g. JCVCFB\n"
-    "  agent:     mi agent onboard JCVCFB --name jared --hub http://hub.example.com:8080\n"
-    "             mi agent heartbeat-daemon                  keeps it Online; leave it running\n"
-    "  operator:  mi status --colony c1                      jared  Remote  Online  just now\n"
+    "Commands:\n"
+    "  invite --colony ID [--name N]   Create an agent invite and print its code (admin)\n"
+    "  invite list --colony ID         List a colony's invites and their status (admin)\n"
+    "  invite show CODE                Show one invite (admin)\n"
+    "  invite revoke CODE              Revoke an invite so that its code stops working (admin)\n"
+    "  agent onboard CODE [--name N]   Join a colony with an invite code, as an agent\n"
+    "  agent heartbeat-daemon          Keep the agent connected and Online\n"
+    "  agent clone                     Clone the agent into a Hosted worker (e.g. jared-2)\n"
+    "  agent run --credentials FILE    Run a worker from a credentials file (e.g. a clone's)\n"
+    "  agent chat TEXT                 Post to the colony's group chat\n"
+    "  agent status [--meta JSON]      Publish what the agent is doing\n"
+    "  status --colony ID [--watch]    List a colony's agents: Remote or Hosted, Online or Offline (admin)\n"
+    "(admin): needs the hub's admin token, from --admin-token or MI_ADMIN_TOKEN.\n"
     "\n"
-    "Run mi COMMAND --help for the details of a command.\n"
+    "From invite to Online agent:\n"
+    "  operator$ export MI_HUB=http://hub.example.com:8080 MI_ADMIN_TOKEN=<the hub's admin token>\n"
+    "  operator$ mi invite --colony c1 --name jared          prints a code, e.g. JCVCFB\n"
+    "  agent$    mi agent onboard JCVCFB --name jared --hub http://hub.example.com:8080\n"
+    "  agent$    mi agent heartbeat-daemon                    keeps it Online; leave it running\n"
+    "  operator$ mi status --colony c1                        jared  Remote  Online  just now\n"
+    "\n"
+    "Agent credentials are kept in $MI_HOME (default ~/.mi), readable by you only.\n"
+    "Run mi COMMAND --help for the details of a command, e.g. mi agent onboard --help.\n"
     "Exit status: 0 success, 1 the hub said no or could not be reached, 2 bad usage.";
 
 int fail(const mi::cli::GlobalOptions& global, ExitCode exit_code, const std::string& code, const std::string& sentence) {
@@ -54,16 +70,17 @@ int main(int argc, char** argv) {
   app.add_option("--hub", global.hub, "The hub's address (default http://127.0.0.1:8080)")
       ->envname("MI_HUB")
       ->type_name("URL");
-  app.add_option("--admin-token", global.admin_token,
-                 "The hub's admin token, for invite and status (mi-hub prints it when it starts)")
+  app.add_option("--admin-token", global.admin_token, "The hub's admin token (for invite and status)")
       ->envname("MI_ADMIN_TOKEN")
       ->type_name("TOKEN");
   app.add_flag("--json", global.json,
-               "Print results as JSON for programs: one document per result, one per line for streams");
+               "Print JSON for programs: one document per result (per line when streaming)");
 
   mi::cli::add_invite_commands(app, global);
   mi::cli::add_agent_commands(app, global);
   mi::cli::add_status_command(app, global);
+  // The footer lists every command with its arguments, which says more than their names alone.
+  for (auto* command : app.get_subcommands({})) command->group("");
 
   if (argc <= 1) {
     std::cout << app.help();
@@ -72,6 +89,14 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
     return static_cast<int>(ExitCode::success);
+  } catch (const CLI::RequiredError& error) {
+    // `mi bogus`: CLI11 would only say that a command is required; name the word it did not know.
+    const auto unknown = app.remaining(true);
+    if (std::string_view(error.what()).find("subcommand") != std::string_view::npos && !unknown.empty()) {
+      std::cerr << "error: unknown command: " << unknown.front() << "\nRun mi --help to see the commands.\n";
+      return static_cast<int>(ExitCode::usage);
+    }
+    return app.exit(error) == 0 ? 0 : static_cast<int>(ExitCode::usage);
   } catch (const CLI::ParseError& error) {
     // --help and --version are "errors" that exit 0; the rest are usage mistakes.
     const int cli11_code = app.exit(error);

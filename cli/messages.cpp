@@ -38,7 +38,7 @@ CommandError admin_refusal(const AdminRefusal& refusal_info) {
                        " did not accept the admin token (HTTP 401). Check that --admin-token or MI_ADMIN_TOKEN "
                        "holds the token that this hub was started with.");
   }
-  if (r.code == "not_found") {
+  if (r.code == "not_found" && r.subject.starts_with("invite ")) {
     return refusal("not_found", "There is no " + r.subject + " on the hub at " + r.hub +
                                     ". Check the code, and that --hub points to the environment (dev or "
                                     "production) where it was created.");

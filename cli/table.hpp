@@ -12,7 +12,6 @@ class Table {
 
   // A row has as many cells as there are headers; missing ones are blank.
   void add_row(std::vector<std::string> cells);
-  bool empty() const { return rows_.empty(); }
 
   // The header line and one line per row, each ending in a newline.
   std::string render() const;

@@ -22,14 +22,8 @@ namespace {
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 // A snapshot of a large colony is one message; anything up to this size is accepted.
 constexpr std::size_t kMaxMessageBytes = 64 * 1024 * 1024;
-}  // namespace
 
-struct WsClient::Connection {
-  explicit Connection(asio::any_io_executor executor) : ws(std::move(executor)) {}
-  websocket::stream<beast::tcp_stream> ws;
-  beast::flat_buffer buffer;
-};
-
+// Words for a WebSocket close code: 1012 -> "hub restarting".
 std::string close_code_words(int code) {
   switch (code) {
     case 1000: return "closed normally";
@@ -43,6 +37,14 @@ std::string close_code_words(int code) {
     default: return "closed by the hub";
   }
 }
+
+}  // namespace
+
+struct WsClient::Connection {
+  explicit Connection(asio::any_io_executor executor) : ws(std::move(executor)) {}
+  websocket::stream<beast::tcp_stream> ws;
+  beast::flat_buffer buffer;
+};
 
 WsClient::WsClient(asio::any_io_executor executor) : executor_(std::move(executor)) {}
 

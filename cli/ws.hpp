@@ -65,7 +65,4 @@ class WsClient {
   Disconnection disconnection_;
 };
 
-// Words for a WebSocket close code: 1012 -> "hub restarting".
-std::string close_code_words(int code);
-
 }  // namespace mi::cli

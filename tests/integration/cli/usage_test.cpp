@@ -1,0 +1,88 @@
+// `mi` without a hub: help, version, and every kind of bad usage (exit 2).
+
+#include <catch2/catch.hpp>
+
+#include "tests/integration/cli/run_mi.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace mi::test::cli;
+
+namespace {
+
+Env isolated_env(const mi::test::TempDir& home) {
+  // A port where nothing listens: a command that reached for the hub would fail with exit 1.
+  return {{"MI_HUB", "http://127.0.0.1:9"}, {"MI_HOME", home.path().string()}, {"HOME", home.path().string()}};
+}
+
+}  // namespace
+
+TEST_CASE("mi --help lists every command with an example of the whole flow", "[cli][usage]") {
+  mi::test::TempDir home("mi-cli-usage");
+  auto result = run_mi({"--help"}, isolated_env(home));
+  CHECK(result.exit_code == 0);
+  for (const char* expected : {"invite --colony ID", "invite list", "invite show", "invite revoke", "agent onboard CODE",
+                               "agent heartbeat-daemon", "agent clone", "agent run --credentials", "agent chat",
+                               "agent status", "status --colony ID", "--hub URL", "MI_HUB", "--admin-token",
+                               "MI_ADMIN_TOKEN", "--json", "MI_HOME", "Exit status"}) {
+    INFO(expected);
+    CHECK(result.out.find(expected) != std::string::npos);
+  }
+
+  // Every command has its own help.
+  const std::vector<std::vector<std::string>> commands = {
+      {"invite"}, {"invite", "list"}, {"invite", "show"}, {"invite", "revoke"}, {"agent"},
+      {"agent", "onboard"}, {"agent", "heartbeat-daemon"}, {"agent", "clone"}, {"agent", "run"},
+      {"agent", "chat"}, {"agent", "status"}, {"status"}};
+  for (auto args : commands) {
+    args.push_back("--help");
+    auto help = run_mi(args, isolated_env(home));
+    INFO(args[0] + " " + args[args.size() - 2]);
+    CHECK(help.exit_code == 0);
+    CHECK(help.out.find("Usage: mi " + args[0]) != std::string::npos);
+  }
+}
+
+TEST_CASE("mi --version prints the version", "[cli][usage]") {
+  mi::test::TempDir home("mi-cli-usage");
+  auto result = run_mi({"--version"}, isolated_env(home));
+  CHECK(result.exit_code == 0);
+  CHECK(result.out.rfind("mi 0.", 0) == 0);
+}
+
+TEST_CASE("bad usage exits 2 with a sentence, without reaching for the hub", "[cli][usage]") {
+  mi::test::TempDir home("mi-cli-usage");
+  const auto env = isolated_env(home);
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {{}, "Usage: mi"},
+      {{"bogus"}, "bogus"},
+      {{"agent"}, "subcommand is required"},
+      {{"invite"}, "needs --colony"},
+      {{"invite", "--colony", "not a colony"}, "is not a colony id"},
+      {{"invite", "--colony", "c1", "--type", "robot"}, "robot"},
+      {{"invite", "list"}, "--colony is required"},
+      {{"invite", "show", "ABC"}, "is not an invite code"},
+      {{"status"}, "--colony is required"},
+      {{"agent", "onboard"}, "code is required"},
+      {{"agent", "onboard", "JCVCF1"}, "is not an invite code"},
+      {{"agent", "onboard", "JCVCFB", "--name", "Not Valid"}, "is not an agent name"},
+      {{"agent", "heartbeat-daemon", "--interval", "0"}, "--interval"},
+      {{"agent", "heartbeat-daemon"}, "mi agent onboard CODE"},
+      {{"agent", "run"}, "--credentials is required"},
+      {{"agent", "status", "--meta", "[1,2]"}, "must be a JSON object"},
+      {{"agent", "chat", ""}, "empty"},
+      {{"--hub", "https://hub.example.com", "agent", "onboard", "JCVCFB"}, "plain http://"},
+      {{"--hub", "ftp://hub", "status", "--colony", "c1"}, "must start with http://"},
+  };
+  for (const auto& test : cases) {
+    auto result = run_mi(test.args, env);
+    std::string command;
+    for (const auto& arg : test.args) command += arg + " ";
+    INFO("mi " << command << "\nstdout: " << result.out << "\nstderr: " << result.err);
+    CHECK(result.exit_code == 2);
+    CHECK((result.err + result.out).find(test.says) != std::string::npos);
+  }
+}
