@@ -1,0 +1,274 @@
+#include "agent_client.hpp"
+
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <stdexcept>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/websocket.hpp>
+
+namespace mi::bench {
+
+using asio::use_awaitable;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::string_view kHeartbeat = R"({"type":"heartbeat"})";
+
+// One client-to-server text frame of kHeartbeat, masked (RFC 6455 5.3) with a fixed key.
+std::string masked_heartbeat_frame() {
+  const unsigned char key[4] = {0x37, 0xfa, 0x21, 0x3d};
+  std::string frame;
+  frame.push_back(static_cast<char>(0x81));
+  frame.push_back(static_cast<char>(0x80 | kHeartbeat.size()));
+  frame.append(reinterpret_cast<const char*>(key), 4);
+  for (std::size_t i = 0; i < kHeartbeat.size(); ++i) frame.push_back(static_cast<char>(kHeartbeat[i] ^ key[i % 4]));
+  return frame;
+}
+
+}  // namespace
+
+std::vector<std::string> read_tokens(const Config& config) {
+  std::ifstream in(config.tokens_file);
+  if (!in) throw std::runtime_error("cannot read tokens file " + config.tokens_file);
+  std::vector<std::string> tokens;
+  std::string line;
+  std::uint64_t n = 0;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    if (n++ < config.offset) continue;
+    tokens.push_back(line);
+    if (config.count && tokens.size() >= config.count) break;
+  }
+  if (config.count && tokens.size() < config.count) {
+    throw std::runtime_error("tokens file has " + std::to_string(tokens.size()) + " tokens after offset, need " +
+                             std::to_string(config.count));
+  }
+  return tokens;
+}
+
+AgentSwarm::AgentSwarm(asio::io_context& io, const Config& config, std::vector<std::string> tokens)
+    : io_(io), config_(config) {
+  for (auto& hub : config.hubs) targets_.push_back(parse_target(hub));
+  agents.reserve(tokens.size());
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    auto a = std::make_unique<Agent>();
+    a->index = i;
+    a->token = std::move(tokens[i]);
+    auto first = a->token.find(':');
+    auto second = a->token.find(':', first + 1);
+    a->id = a->token.substr(first + 1, second - first - 1);
+    a->target = &targets_[i % targets_.size()];
+    a->source = parse_source(config.sources[i % config.sources.size()]);
+    agents.push_back(std::move(a));
+  }
+  for (auto& a : agents) by_id_.emplace(a->id, a.get());
+  for (std::size_t i = 0; i < config.batch; ++i) flood_frames_ += masked_heartbeat_frame();
+}
+
+Agent* AgentSwarm::find(std::string_view id) {
+  auto it = by_id_.find(id);
+  return it == by_id_.end() ? nullptr : it->second;
+}
+
+asio::awaitable<void> AgentSwarm::open_agent(Agent& a) {
+  a.ws = std::make_unique<Ws>(io_);
+  co_await open_ws(*a.ws, *a.target, a.source);
+  a.hello_ns = mono_ns();
+  co_await send_text(*a.ws, R"({"type":"hello","token":")" + a.token + "\"}");
+  for (;;) {
+    auto reply = co_await read_text(*a.ws, a.buffer);
+    if (reply.find("\"welcome\"") != std::string_view::npos || config_.minimal_hello) break;
+    if (reply.find("\"error\"") != std::string_view::npos) throw std::runtime_error(std::string(reply));
+  }
+  auto now = mono_ns();
+  hello_latency.add_ns(now - a.hello_ns);
+  a.online = true;
+  ++counters.welcomes;
+  counters.last_welcome_ns = now;
+  if (++counters.online > counters.max_online) counters.max_online = counters.online;
+  if (config_.reconnect && counters.closes > 0 && counters.online == agents.size()) {
+    // Reconnect storm: every agent is back; bench/run times the storm from this line.
+    std::cout << "ALLONLINE {\"t_ns\":" << now << ",\"first_close_ns\":" << counters.first_close_ns
+              << ",\"reconnects\":" << counters.reconnects << ",\"failures\":" << counters.failures << "}"
+              << std::endl;
+  }
+}
+
+void AgentSwarm::went_offline(Agent& a) {
+  if (!a.online) return;
+  a.online = false;
+  --counters.online;
+  ++counters.closes;
+  if (counters.first_close_ns == 0) counters.first_close_ns = mono_ns();
+}
+
+asio::awaitable<void> AgentSwarm::reader(Agent& a) {
+  std::mt19937 rng(static_cast<unsigned>(a.index));
+  for (;;) {
+    try {
+      for (;;) co_await read_text(*a.ws, a.buffer);
+    } catch (const std::exception&) {
+    }
+    went_offline(a);
+    if (!config_.reconnect || stopping_) co_return;
+    // Jittered backoff: first retry within 100 ms, then doubling up to 2 s.
+    double backoff_ms = 100;
+    for (;;) {
+      asio::steady_timer wait(io_, std::chrono::microseconds(static_cast<long>(
+                                       std::uniform_real_distribution<double>(0, backoff_ms)(rng) * 1000)));
+      co_await wait.async_wait(use_awaitable);
+      if (stopping_) co_return;
+      ++counters.reconnects;
+      try {
+        co_await open_agent(a);
+        break;
+      } catch (const std::exception& e) {
+        ++counters.failures;
+        counters.last_error = e.what();
+        backoff_ms = std::min(backoff_ms * 2, 2000.0);
+      }
+    }
+  }
+}
+
+asio::awaitable<void> AgentSwarm::connect_all() {
+  std::size_t next = 0;
+  std::size_t lanes_done = 0;
+  auto lanes = std::min<std::size_t>(config_.concurrency, agents.size());
+  asio::steady_timer all_done(io_, asio::steady_timer::time_point::max());
+  auto lane = [&]() -> asio::awaitable<void> {
+    while (next < agents.size()) {
+      auto& a = *agents[next++];
+      for (int attempt = 0; attempt < 5; ++attempt) {
+        bool opened = false;
+        try {
+          co_await open_agent(a);
+          asio::co_spawn(io_, reader(a), asio::detached);
+          opened = true;
+        } catch (const std::exception& e) {
+          ++counters.failures;
+          counters.last_error = e.what();
+        }
+        if (opened) break;
+        asio::steady_timer wait(io_, std::chrono::milliseconds(100 << attempt));
+        co_await wait.async_wait(use_awaitable);
+      }
+    }
+    if (++lanes_done == lanes) all_done.cancel();
+  };
+  if (lanes == 0) co_return;
+  for (std::size_t i = 0; i < lanes; ++i) asio::co_spawn(io_, lane(), asio::detached);
+  try {
+    co_await all_done.async_wait(use_awaitable);
+  } catch (...) {
+  }
+}
+
+void AgentSwarm::start_heartbeats(double period_s) {
+  if (period_s <= 0 || agents.empty()) return;
+  // Buckets: the ticker runs every period/buckets and writes to one bucket, so the load is even.
+  std::size_t buckets = std::min<std::size_t>(agents.size(), std::max<std::size_t>(1, period_s * 1000 / 2));
+  buckets = std::min<std::size_t>(buckets, 1000);
+  auto tick = std::chrono::nanoseconds(static_cast<long long>(period_s * 1e9 / static_cast<double>(buckets)));
+  asio::co_spawn(
+      io_,
+      [this, buckets, tick]() -> asio::awaitable<void> {
+        asio::steady_timer timer(io_);
+        auto next = std::chrono::steady_clock::now();
+        for (std::size_t b = 0; !stopping_; b = (b + 1) % buckets) {
+          for (std::size_t i = b; i < agents.size(); i += buckets) {
+            auto& a = *agents[i];
+            if (!a.online || a.writing) continue;
+            a.writing = true;
+            a.ws->async_write(asio::buffer(kHeartbeat.data(), kHeartbeat.size()),
+                              [this, &a](beast::error_code ec, std::size_t) {
+                                a.writing = false;
+                                if (!ec) ++counters.frames_sent;
+                              });
+          }
+          next += tick;
+          timer.expires_at(next);
+          co_await timer.async_wait(use_awaitable);
+        }
+      },
+      asio::detached);
+}
+
+asio::awaitable<void> AgentSwarm::flood(Agent& a) {
+  try {
+    while (!stopping_ && a.online) {
+      co_await asio::async_write(a.ws->next_layer(), asio::buffer(flood_frames_), use_awaitable);
+      counters.frames_sent += config_.batch;
+    }
+  } catch (const std::exception& e) {
+    counters.last_error = e.what();
+  }
+}
+
+void AgentSwarm::start_flood() {
+  for (auto& a : agents) {
+    if (a->online) asio::co_spawn(io_, flood(*a), asio::detached);
+  }
+}
+
+asio::awaitable<void> AgentSwarm::cycle(Agent& a, double hold_ms) {
+  try {
+    co_await open_agent(a);
+    asio::steady_timer hold(io_, std::chrono::microseconds(static_cast<long>(hold_ms * 1000)));
+    co_await hold.async_wait(use_awaitable);
+    went_offline(a);
+    co_await a.ws->async_close(websocket::close_code::normal, use_awaitable);
+    // Drain until the server's close frame ends the read.
+    try {
+      for (;;) co_await read_text(*a.ws, a.buffer);
+    } catch (...) {
+    }
+    ++counters.cycles;
+  } catch (const std::exception& e) {
+    went_offline(a);
+    ++counters.failures;
+    counters.last_error = e.what();
+  }
+  a.ws.reset();
+  idle_.push_back(&a);
+}
+
+void AgentSwarm::start_cycles(double rate, double hold_ms) {
+  for (auto& a : agents) idle_.push_back(a.get());
+  asio::co_spawn(
+      io_,
+      [this, rate, hold_ms]() -> asio::awaitable<void> {
+        asio::steady_timer timer(io_);
+        auto start = std::chrono::steady_clock::now();
+        std::uint64_t launched = 0;
+        while (!stopping_) {
+          auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+          auto due = static_cast<std::uint64_t>(elapsed * rate);
+          while (launched < due) {
+            ++launched;
+            if (idle_head_ >= idle_.size()) {
+              ++counters.skipped;
+              continue;
+            }
+            Agent* a = idle_[idle_head_++];
+            if (idle_head_ > 4096 && idle_head_ * 2 > idle_.size()) {
+              idle_.erase(idle_.begin(), idle_.begin() + static_cast<long>(idle_head_));
+              idle_head_ = 0;
+            }
+            asio::co_spawn(io_, cycle(*a, hold_ms), asio::detached);
+          }
+          timer.expires_after(1ms);
+          co_await timer.async_wait(use_awaitable);
+        }
+      },
+      asio::detached);
+}
+
+}  // namespace mi::bench

@@ -1,0 +1,75 @@
+#pragma once
+// Many agents on one io_context: `hello` with prepared tokens, heartbeats at a set rate (one
+// ticker for all, agents spread over its buckets), flood (pre-masked frames written raw, `batch`
+// per write), reconnect with jittered backoff, and one-shot online/offline cycles (transitions).
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "config.hpp"
+#include "histogram.hpp"
+#include "net.hpp"
+
+namespace mi::bench {
+
+struct Agent {
+  std::size_t index = 0;
+  std::string token;
+  std::string id;  // from the token <colony>:<id>:<secret>
+  const Target* target = nullptr;
+  asio::ip::address source;
+  std::unique_ptr<Ws> ws;
+  beast::flat_buffer buffer;
+  bool online = false;
+  bool writing = false;
+  std::int64_t hello_ns = 0;
+};
+
+struct AgentCounters {
+  std::uint64_t online = 0, max_online = 0, welcomes = 0, failures = 0, closes = 0, reconnects = 0;
+  std::uint64_t frames_sent = 0, cycles = 0, skipped = 0;
+  std::int64_t first_close_ns = 0, last_welcome_ns = 0;
+  std::string last_error;
+};
+
+std::vector<std::string> read_tokens(const Config& config);
+
+class AgentSwarm {
+ public:
+  AgentSwarm(asio::io_context& io, const Config& config, std::vector<std::string> tokens);
+
+  // Opens every agent (config.concurrency at once) and keeps reading; returns once all tried.
+  asio::awaitable<void> connect_all();
+  void start_heartbeats(double period_s);  // 0: none
+  void start_flood();                      // every online agent writes heartbeats as fast as it can
+  // Transitions: at `rate` per second an idle agent says hello, stays hold_ms, closes.
+  void start_cycles(double rate, double hold_ms);
+  // Agent whose id is `id`, or nullptr.
+  Agent* find(std::string_view id);
+  void stop() { stopping_ = true; }
+
+  AgentCounters counters;
+  Histogram hello_latency;  // hello sent -> welcome received
+  std::vector<std::unique_ptr<Agent>> agents;
+
+ private:
+  asio::awaitable<void> open_agent(Agent& a);
+  asio::awaitable<void> reader(Agent& a);
+  asio::awaitable<void> flood(Agent& a);
+  asio::awaitable<void> cycle(Agent& a, double hold_ms);
+  void went_offline(Agent& a);
+
+  asio::io_context& io_;
+  const Config& config_;
+  std::vector<Target> targets_;
+  std::unordered_map<std::string_view, Agent*> by_id_;
+  std::vector<Agent*> idle_;  // transitions: agents not in a cycle (FIFO through idle_head_)
+  std::size_t idle_head_ = 0;
+  std::string flood_frames_;
+  bool stopping_ = false;
+};
+
+}  // namespace mi::bench

@@ -1,0 +1,35 @@
+#pragma once
+// Command line of mi-loadgen: one struct, parsed from --flag value pairs.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mi::bench {
+
+struct Config {
+  std::string mode;                  // invites | onboard | agents | flood | transitions | fanout
+  std::vector<std::string> hubs;     // HOST:PORT, agents spread round-robin
+  std::vector<std::string> sources;  // source addresses, spread round-robin ("" = any)
+  std::string admin_token = "bench-admin";
+  std::string colony = "bench";
+  std::string tokens_file;           // one token per line (agents, flood, transitions, fanout)
+  std::string out_file;              // onboard: tokens written here
+  std::string name_prefix = "a";
+  std::uint64_t offset = 0;          // first line of tokens_file used
+  std::uint64_t count = 0;           // agents
+  std::uint64_t watchers = 0;        // watchers per hub (transitions) or in all (fanout)
+  std::uint64_t concurrency = 500;   // connections being opened at once
+  double heartbeat_s = 30;           // agents: seconds between heartbeats (0: none)
+  double duration_s = 10;            // measured phase
+  double rate = 1000;                // transitions: hellos per second; fanout: events per second
+  double hold_ms = 50;               // transitions: time an agent stays online
+  std::uint64_t events = 100;        // fanout: events sent
+  std::uint64_t batch = 64;          // flood: frames per write
+  bool barrier = false;              // print READY and wait for a line on stdin before measuring
+  bool reconnect = false;            // agents: reconnect when the socket closes
+  bool minimal_hello = false;        // peers: do not require a "welcome" type
+};
+
+Config parse_config(int argc, char** argv);
+
+}  // namespace mi::bench

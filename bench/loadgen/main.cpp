@@ -1,0 +1,225 @@
+// mi-loadgen: plays many agents and watchers against one or several hubs (or a peer server that
+// speaks the same first messages). bench/run starts it; docs/benchmarks.md explains the modes.
+//
+// stdout protocol (for bench/run): `READY {json}` once set up (with --barrier it then waits for a
+// line on stdin), `PROGRESS {json}` every second, and a last line `REPORT {json}`.
+#include <unistd.h>
+
+#include <iostream>
+#include <map>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "agent_client.hpp"
+#include "config.hpp"
+#include "histogram.hpp"
+#include "net.hpp"
+#include "report.hpp"
+#include "setup.hpp"
+#include "watcher_client.hpp"
+
+using namespace mi::bench;
+using asio::use_awaitable;
+
+namespace {
+
+asio::awaitable<void> sleep_s(asio::io_context& io, double seconds) {
+  asio::steady_timer timer(io, std::chrono::nanoseconds(static_cast<long long>(seconds * 1e9)));
+  co_await timer.async_wait(use_awaitable);
+}
+
+void add_agent_counters(Report& r, const AgentSwarm& s) {
+  auto& c = s.counters;
+  r.integer("agents", static_cast<std::int64_t>(s.agents.size()))
+      .integer("online", static_cast<std::int64_t>(c.online))
+      .integer("max_online", static_cast<std::int64_t>(c.max_online))
+      .integer("welcomes", static_cast<std::int64_t>(c.welcomes))
+      .integer("failures", static_cast<std::int64_t>(c.failures))
+      .integer("closes", static_cast<std::int64_t>(c.closes))
+      .integer("reconnects", static_cast<std::int64_t>(c.reconnects))
+      .integer("frames_sent", static_cast<std::int64_t>(c.frames_sent))
+      .integer("first_close_ns", c.first_close_ns)
+      .integer("last_welcome_ns", c.last_welcome_ns)
+      .str("last_error", c.last_error);
+}
+
+// Prints PROGRESS once a second while the run lasts.
+asio::awaitable<void> progress(asio::io_context& io, AgentSwarm* swarm, WatcherSet* watchers) {
+  for (;;) {
+    co_await sleep_s(io, 1);
+    Report r;
+    r.integer("t_ns", mono_ns());
+    if (swarm) {
+      r.integer("online", static_cast<std::int64_t>(swarm->counters.online))
+          .integer("frames_sent", static_cast<std::int64_t>(swarm->counters.frames_sent))
+          .integer("failures", static_cast<std::int64_t>(swarm->counters.failures));
+    }
+    if (watchers) {
+      r.integer("watchers_ready", static_cast<std::int64_t>(watchers->ready))
+          .integer("events", static_cast<std::int64_t>(watchers->events));
+    }
+    r.print("PROGRESS");
+  }
+}
+
+asio::awaitable<void> run_agents(asio::io_context& io, const Config& config, Report& report) {
+  AgentSwarm swarm(io, config, read_tokens(config));
+  asio::co_spawn(io, progress(io, &swarm, nullptr), asio::detached);
+  auto t0 = mono_ns();
+  co_await swarm.connect_all();
+  auto connect_s = (mono_ns() - t0) / 1e9;
+  Report ready;
+  ready.integer("online", static_cast<std::int64_t>(swarm.counters.online)).num("connect_s", connect_s);
+  if (config.barrier) co_await barrier(io, ready.json());
+  auto start = mono_ns();
+  if (config.mode == "flood") {
+    swarm.start_flood();
+  } else {
+    swarm.start_heartbeats(config.heartbeat_s);
+  }
+  co_await sleep_s(io, config.duration_s);
+  swarm.stop();
+  report.str("mode", config.mode).num("connect_s", connect_s).num("measured_s", (mono_ns() - start) / 1e9);
+  report.raw("hello_latency", swarm.hello_latency.json());
+  add_agent_counters(report, swarm);
+}
+
+asio::awaitable<void> run_transitions(asio::io_context& io, const Config& config, Report& report) {
+  AgentSwarm swarm(io, config, read_tokens(config));
+  Histogram online_delay;
+  std::uint64_t online_events = 0, unmatched = 0;
+  WatcherSet watchers(io, config, config.watchers * config.hubs.size(), [&](std::string_view frame, std::int64_t now) {
+    if (frame.find("\"event\":\"online\"") == std::string_view::npos) return;
+    ++online_events;
+    auto agent_at = frame.find("\"agent\":{");
+    auto id = json_string_field(frame, "id", agent_at == std::string_view::npos ? 0 : agent_at);
+    Agent* a = swarm.find(id);
+    if (!a || a->hello_ns == 0) {
+      ++unmatched;
+      return;
+    }
+    online_delay.add_ns(now - a->hello_ns);
+  });
+  asio::co_spawn(io, progress(io, &swarm, &watchers), asio::detached);
+  co_await watchers.connect_all();
+  Report ready;
+  ready.integer("watchers_ready", static_cast<std::int64_t>(watchers.ready));
+  if (config.barrier) co_await barrier(io, ready.json());
+  auto start = mono_ns();
+  swarm.start_cycles(config.rate, config.hold_ms);
+  co_await sleep_s(io, config.duration_s);
+  swarm.stop();
+  auto measured = (mono_ns() - start) / 1e9;
+  co_await sleep_s(io, config.hold_ms / 1000 + 1.0);  // late events still count
+  watchers.stop();
+  report.str("mode", "transitions").num("rate", config.rate).num("measured_s", measured);
+  report.integer("watchers", static_cast<std::int64_t>(watchers.ready))
+      .integer("watcher_failures", static_cast<std::int64_t>(watchers.failures))
+      .integer("watchers_closed", static_cast<std::int64_t>(watchers.closed))
+      .integer("online_deliveries", static_cast<std::int64_t>(online_events))
+      .integer("unmatched", static_cast<std::int64_t>(unmatched))
+      .integer("cycles", static_cast<std::int64_t>(swarm.counters.cycles))
+      .integer("skipped_no_idle_agent", static_cast<std::int64_t>(swarm.counters.skipped))
+      .num("cycles_per_s", static_cast<double>(swarm.counters.cycles) / measured)
+      .raw("online_delay", online_delay.json())
+      .raw("hello_latency", swarm.hello_latency.json());
+  add_agent_counters(report, swarm);
+}
+
+asio::awaitable<void> run_fanout(asio::io_context& io, const Config& config, Report& report) {
+  Config sender_config = config;
+  sender_config.count = 1;
+  sender_config.hubs = {config.hubs.front()};
+  AgentSwarm sender(io, sender_config, read_tokens(sender_config));
+  Histogram delivery;
+  std::vector<std::int64_t> last(config.events, 0), sent_at(config.events, 0);
+  std::vector<std::uint32_t> got(config.events, 0);
+  WatcherSet watchers(io, config, config.watchers, [&](std::string_view frame, std::int64_t now) {
+    auto text = json_string_field(frame, "text");
+    if (text.size() < 3 || text.substr(0, 2) != "b:") return;
+    auto colon = text.find(':', 2);
+    auto index = std::stoull(std::string(text.substr(2, colon - 2)));
+    auto stamp = std::stoll(std::string(text.substr(colon + 1)));
+    if (index >= last.size()) return;
+    delivery.add_ns(now - stamp);
+    last[index] = std::max(last[index], now);
+    ++got[index];
+  });
+  asio::co_spawn(io, progress(io, &sender, &watchers), asio::detached);
+  co_await watchers.connect_all();
+  co_await sender.connect_all();
+  Report ready;
+  ready.integer("watchers_ready", static_cast<std::int64_t>(watchers.ready));
+  if (config.barrier) co_await barrier(io, ready.json());
+  auto& agent = *sender.agents.front();
+  auto start = mono_ns();
+  for (std::size_t i = 0; i < config.events; ++i) {
+    auto now = mono_ns();
+    sent_at[i] = now;
+    co_await send_text(*agent.ws, R"({"type":"chat","text":"b:)" + std::to_string(i) + ":" + std::to_string(now) + "\"}");
+    co_await sleep_s(io, 1.0 / config.rate);
+  }
+  auto measured = (mono_ns() - start) / 1e9;
+  co_await sleep_s(io, 2.0);
+  watchers.stop();
+  Histogram to_last;
+  std::uint64_t complete = 0, deliveries = 0;
+  for (std::size_t i = 0; i < config.events; ++i) {
+    deliveries += got[i];
+    if (got[i] == watchers.ready && got[i] > 0) {
+      ++complete;
+      to_last.add_ns(last[i] - sent_at[i]);
+    }
+  }
+  report.str("mode", "fanout").num("measured_s", measured);
+  report.integer("watchers", static_cast<std::int64_t>(watchers.ready))
+      .integer("watcher_failures", static_cast<std::int64_t>(watchers.failures))
+      .integer("watchers_closed", static_cast<std::int64_t>(watchers.closed))
+      .integer("events", static_cast<std::int64_t>(config.events))
+      .integer("events_complete", static_cast<std::int64_t>(complete))
+      .integer("deliveries", static_cast<std::int64_t>(deliveries))
+      .raw("delivery", delivery.json())
+      .raw("time_to_last_watcher", to_last.json())
+      .str("last_error", watchers.last_error + " " + sender.counters.last_error);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto config = parse_config(argc, argv);
+  Report report;
+  try {
+    if (config.mode == "onboard") {
+      std::cout << "REPORT " << run_onboard(config) << std::endl;
+      return 0;
+    }
+    asio::io_context io(1);
+    std::exception_ptr failure;
+    auto body = [&]() -> asio::awaitable<void> {
+      if (config.mode == "agents" || config.mode == "flood") {
+        co_await run_agents(io, config, report);
+      } else if (config.mode == "transitions") {
+        co_await run_transitions(io, config, report);
+      } else if (config.mode == "fanout") {
+        co_await run_fanout(io, config, report);
+      } else {
+        throw std::runtime_error("unknown mode " + config.mode);
+      }
+    };
+    asio::co_spawn(io, body(), [&](std::exception_ptr e) {
+      failure = e;
+      io.stop();
+    });
+    io.run();
+    if (failure) std::rethrow_exception(failure);
+  } catch (const std::exception& e) {
+    std::cerr << "mi-loadgen: " << e.what() << std::endl;
+    return 1;
+  }
+  report.print("REPORT");
+  std::cout.flush();
+  _exit(0);  // thousands of sockets: let the kernel close them
+}

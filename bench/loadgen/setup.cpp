@@ -1,0 +1,122 @@
+#include "setup.hpp"
+
+#include <fstream>
+#include <iostream>
+#include <stdexcept>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "histogram.hpp"
+#include "net.hpp"
+
+namespace mi::bench {
+
+namespace http = beast::http;
+using asio::use_awaitable;
+
+namespace {
+
+asio::awaitable<void> invite_worker(const Config& config, const Target& target, std::vector<std::string>& codes,
+                                    std::size_t& next, std::size_t count, std::string& error) {
+  try {
+    tcp::socket socket(co_await asio::this_coro::executor);
+    co_await socket.async_connect(target.endpoint, use_awaitable);
+    beast::flat_buffer buffer;
+    while (next < count) {
+      std::size_t index = next++;
+      http::request<http::string_body> request(http::verb::post, "/v1/colonies/" + config.colony + "/invites", 11);
+      request.set(http::field::host, target.host);
+      request.set(http::field::authorization, "Bearer " + config.admin_token);
+      request.set(http::field::content_type, "application/json");
+      request.body() = R"({"type":"agent"})";
+      request.prepare_payload();
+      co_await http::async_write(socket, request, use_awaitable);
+      http::response<http::string_body> response;
+      co_await http::async_read(socket, buffer, response, use_awaitable);
+      auto code = json_string_field(response.body(), "code");
+      if (response.result_int() != 201 || code.empty()) throw std::runtime_error("invite: " + response.body());
+      codes[index] = std::string(code);
+    }
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> create_invites(const Config& config, std::size_t count) {
+  asio::io_context io;
+  auto target = parse_target(config.hubs.front());
+  std::vector<std::string> codes(count);
+  std::size_t next = 0;
+  std::string error;
+  for (int i = 0; i < 8; ++i) {
+    asio::co_spawn(io, invite_worker(config, target, codes, next, count, error), asio::detached);
+  }
+  io.run();
+  if (!error.empty()) throw std::runtime_error(error);
+  return codes;
+}
+
+std::string run_onboard(const Config& config) {
+  auto t0 = mono_ns();
+  auto codes = create_invites(config, config.count);
+  auto t_invites = mono_ns();
+  std::cerr << "mi-loadgen: " << codes.size() << " invites in " << (t_invites - t0) / 1e9 << " s\n";
+  asio::io_context io;
+  std::vector<std::string> tokens(config.count);
+  std::size_t next = 0, failed = 0;
+  Histogram latency;
+  std::string last_error;
+  auto worker = [&](std::size_t lane) -> asio::awaitable<void> {
+    while (next < config.count) {
+      std::size_t i = next++;
+      auto target = parse_target(config.hubs[i % config.hubs.size()]);
+      auto source = parse_source(config.sources[lane % config.sources.size()]);
+      try {
+        Ws ws(io);
+        beast::flat_buffer buffer;
+        co_await open_ws(ws, target, source);
+        auto start = mono_ns();
+        co_await send_text(ws, R"({"type":"onboard","code":")" + codes[i] + R"(","name":")" + config.name_prefix +
+                                   std::to_string(config.offset + i) + "\"}");
+        for (;;) {
+          auto reply = co_await read_text(ws, buffer);
+          if (reply.find("\"welcome\"") == std::string_view::npos) {
+            if (reply.find("\"error\"") != std::string_view::npos) throw std::runtime_error(std::string(reply));
+            continue;
+          }
+          latency.add_ns(mono_ns() - start);
+          tokens[i] = std::string(json_string_field(reply, "token"));
+          break;
+        }
+        co_await ws.async_close(websocket::close_code::normal, use_awaitable);
+      } catch (const std::exception& e) {
+        ++failed;
+        last_error = e.what();
+      }
+    }
+  };
+  for (std::size_t lane = 0; lane < config.concurrency; ++lane) asio::co_spawn(io, worker(lane), asio::detached);
+  io.run();
+  std::ofstream out(config.out_file);
+  std::size_t written = 0;
+  for (auto& token : tokens) {
+    if (token.empty()) continue;
+    out << token << "\n";
+    ++written;
+  }
+  auto t_end = mono_ns();
+  std::cerr << "mi-loadgen: onboarded " << written << " agents in " << (t_end - t_invites) / 1e9 << " s"
+            << (failed ? ", failures: " + std::to_string(failed) + " last: " + last_error : "") << "\n";
+  return "{\"mode\":\"onboard\",\"agents\":" + std::to_string(written) + ",\"failed\":" + std::to_string(failed) +
+         ",\"invites_s\":" + std::to_string((t_invites - t0) / 1e9) +
+         ",\"onboard_s\":" + std::to_string((t_end - t_invites) / 1e9) + ",\"onboard_latency\":" + latency.json() +
+         "}";
+}
+
+}  // namespace mi::bench
