@@ -1,5 +1,7 @@
 #include "hub/http_connection.hpp"
 
+#include <optional>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -62,6 +64,7 @@ asio::awaitable<void> serve_connection(Shard& shard, asio::ip::tcp::socket socke
 
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
+  std::optional<http::request<http::string_body>> upgrade;
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(config.max_http_body_bytes);
@@ -109,9 +112,8 @@ asio::awaitable<void> serve_connection(Shard& shard, asio::ip::tcp::socket socke
         co_await http::async_write(stream, response, kNoThrow);
         break;
       }
-      auto session = std::make_shared<WsSession>(shard, std::move(stream), remote_address);
-      co_await session->run(std::move(request));
-      co_return;
+      upgrade = std::move(request);
+      break;
     }
 
     auto response = co_await handle_http_request(shard, request, remote_address);
@@ -119,6 +121,14 @@ asio::awaitable<void> serve_connection(Shard& shard, asio::ip::tcp::socket socke
     stream.expires_after(config.write_timeout);
     auto [write_error, written] = co_await http::async_write(stream, response, kNoThrow);
     if (write_error || !keep_alive) break;
+  }
+  if (upgrade) {
+    // The HTTP read buffer would otherwise live as long as the WebSocket session: a client waits
+    // for the 101 before it sends frames, so it holds nothing by now.
+    if (buffer.size() == 0) buffer = beast::flat_buffer{};
+    auto session = std::make_shared<WsSession>(shard, std::move(stream), remote_address);
+    co_await session->run(std::move(*upgrade));
+    co_return;
   }
   boost::system::error_code ignored;
   stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);

@@ -55,7 +55,6 @@ asio::awaitable<void> HubLiveness::leave() {
 asio::awaitable<void> HubLiveness::beat_loop() {
   // Three beats per liveness period: one lost beat does not make the hub look dead.
   auto period = context_.config.hub_liveness / 3;
-  bool registered = false;
   while (!stopped_) {
     auto result = co_await home_.redis().eval(
         "hub_heartbeat", mi::redis::args(context_.keys.hubs_prefix()),
@@ -63,15 +62,21 @@ asio::awaitable<void> HubLiveness::beat_loop() {
     if (redis_failed(result)) {
       log::warn("hub liveness beat failed: ", result.ec ? result.ec.message() : result.reply.str);
     } else {
-      if (result.reply.integer == 1 && registered) {
+      // Not registered: either the first beat, before any session (re-asserting finds none), or
+      // the hub was swept as lost while alive (every session lists its connection, which
+      // registers the hub, so only the sweep takes it off): its agents must be marked again.
+      if (result.reply.integer == 1 && open_agent_sessions()) {
         log::error("this hub was taken for lost (its liveness key expired): re-asserting the agents it holds");
         for (auto* shard : shards_) asio::post(shard->io(), [shard] { shard->reassert_agents(); });
       }
-      registered = true;
     }
     beat_timer_.expires_after(period);
     co_await beat_timer_.async_wait(kNoThrow);
   }
+}
+
+bool HubLiveness::open_agent_sessions() const {
+  return context_.metrics.sessions_agents.load(std::memory_order_relaxed) > 0;
 }
 
 asio::awaitable<void> HubLiveness::sweep_loop() {

@@ -27,6 +27,7 @@ class HubLiveness {
   boost::asio::awaitable<void> beat_loop();
   boost::asio::awaitable<void> sweep_loop();
   boost::asio::awaitable<void> sweep_once();
+  bool open_agent_sessions() const;
 
   HubContext& context_;
   std::vector<Shard*> shards_;

@@ -79,6 +79,9 @@ asio::awaitable<void> WsSession::run(http::request<http::string_body> upgrade) {
 
   opened_at_ = last_frame_ = steady_ms();
   auto [accept_error] = co_await ws_.async_accept(upgrade, kNoThrow);
+  // The upgrade request's headers are not needed past the handshake; this frame lives as long
+  // as the session.
+  upgrade = {};
   if (!accept_error) {
     asio::co_spawn(ws_.get_executor(), [self]() { return self->write_loop(); }, asio::detached);
     co_await read_loop();
@@ -110,9 +113,9 @@ asio::awaitable<void> WsSession::read_loop() {
     } else if (role_ == Role::pending) {
       send_error("unauthorized", user_messages::kUnauthorizedFirstMessage, std::nullopt);
     }
-    read_buffer_.consume(read_buffer_.size());
-    // A large message must not pin its buffer for the rest of a long, mostly idle session.
-    if (read_buffer_.capacity() > 16 * 1024) read_buffer_.shrink_to_fit();
+    // Most sessions are idle most of the time: between messages they hold no read buffer.
+    read_buffer_.clear();
+    read_buffer_.shrink_to_fit();
   }
 }
 
@@ -352,6 +355,9 @@ void WsSession::become_agent(std::string colony, std::string agent_id, std::stri
 
 void WsSession::reassert() {
   if (role_ != Role::agent || terminated_) return;
+  // A new connection id: the sweep may still be putting the old one offline, and must not
+  // remove the connection marked here.
+  connection_id_ = shard_.next_connection_id();
   asio::co_spawn(
       ws_.get_executor(),
       [self = shared_from_this()]() -> asio::awaitable<void> {
