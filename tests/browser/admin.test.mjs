@@ -1,21 +1,13 @@
 // Admin panel (/admin), Invites section: create agent and human invites, copy their link and
 // command, see the colony's invites kept current, revoke active ones.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHub, launchBrowser, newPage, TestAgent } from './harness.mjs';
+import { useHubAndBrowser, newPage, TestAgent } from './harness.mjs';
 
 let hub;
 let browser;
 
-before(async () => {
-  hub = await startHub();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await hub?.stop();
-});
+useHubAndBrowser((started) => ({ hub, browser } = started));
 
 const row = (page, code) => page.locator(`#invites-body tr[data-code="${code}"]`);
 

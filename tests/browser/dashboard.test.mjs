@@ -1,21 +1,13 @@
 // Dashboard (/colonies/{colony}): agents with Remote badges, Online/Offline, last seen, counts,
 // the group chat, all changing live; it reconnects by itself with `since` after a drop.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHub, launchBrowser, newPage, TestAgent, sleep } from './harness.mjs';
+import { useHubAndBrowser, newPage, TestAgent, sleep } from './harness.mjs';
 
 let hub;
 let browser;
 
-before(async () => {
-  hub = await startHub();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await hub?.stop();
-});
+useHubAndBrowser((started) => ({ hub, browser } = started));
 
 const agentRow = (page, id, status) => page.locator(`#agents li.agent[data-agent-id="${id}"]${status ? `[data-status="${status}"]` : ''}`);
 

@@ -2,6 +2,7 @@
 // a temp dir, a real mi-hub in front of it, test agents speaking the agent protocol over `ws`,
 // and Debian's chromium driven by playwright-core.
 import { spawn } from 'node:child_process';
+import { before, after } from 'node:test';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -292,6 +293,21 @@ export async function launchBrowser() {
  * A fresh browser context (and page) for the hub; signedIn signs the context in through
  * POST /v1/session (the cookie lands in the context's cookie jar).
  */
+// One hub and one browser for a test file: started before its tests, stopped after them.
+// `onStarted` receives {hub, browser}.
+export function useHubAndBrowser(onStarted, hubOptions) {
+  const started = {};
+  before(async () => {
+    started.hub = await startHub(hubOptions);
+    started.browser = await launchBrowser();
+    onStarted(started);
+  });
+  after(async () => {
+    await started.browser?.close();
+    await started.hub?.stop();
+  });
+}
+
 export async function newPage(browser, hub, { signedIn = true, viewport = { width: 1280, height: 800 }, reducedMotion } = {}) {
   const context = await browser.newContext({ baseURL: hub.url, viewport, reducedMotion });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: hub.url }).catch(() => {});

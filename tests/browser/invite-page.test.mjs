@@ -1,24 +1,16 @@
 // The invite page (/r/CODE) is rendered by the hub and must read well without JavaScript; it
 // shares app.css with the other pages. Also: the pages and assets the hub serves are
 // self-contained (no external URLs) and put server text on the page only as text.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { startHub, launchBrowser, newPage, repoRoot } from './harness.mjs';
+import { useHubAndBrowser, newPage, repoRoot } from './harness.mjs';
 
 let hub;
 let browser;
 
-before(async () => {
-  hub = await startHub();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await hub?.stop();
-});
+useHubAndBrowser((started) => ({ hub, browser } = started));
 
 test('/r/CODE without JavaScript: the command, the code, troubleshooting, styled by app.css', async () => {
   const invite = await hub.api('POST', '/v1/colonies/acme/invites', { name: 'for the docs' });

@@ -1,22 +1,14 @@
 // Onboarding (/onboard?colony=ID): "Yes, I already have an agent" makes an invite bound to a
 // browser session id in local storage; a reload shows the same invite; the page waits for the
 // join, animates the transfer and the replication, then goes to the dashboard.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHub, launchBrowser, newPage, TestAgent } from './harness.mjs';
+import { useHubAndBrowser, newPage, TestAgent } from './harness.mjs';
 
 let hub;
 let browser;
 
-before(async () => {
-  hub = await startHub();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await hub?.stop();
-});
+useHubAndBrowser((started) => ({ hub, browser } = started));
 
 test('the whole onboarding: invite kept across a reload, wait, transfer, replication, dashboard', async () => {
   const { context, page } = await newPage(browser, hub);

@@ -1,20 +1,12 @@
 // Sign-in page: the admin token becomes an HttpOnly, SameSite session cookie; sign-out clears it.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHub, launchBrowser, newPage } from './harness.mjs';
+import { useHubAndBrowser, newPage } from './harness.mjs';
 
 let hub;
 let browser;
 
-before(async () => {
-  hub = await startHub();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await hub?.stop();
-});
+useHubAndBrowser((started) => ({ hub, browser } = started));
 
 test('a page that needs the admin sends a signed-out browser to sign in', async () => {
   const { context, page } = await newPage(browser, hub, { signedIn: false });
