@@ -1,6 +1,6 @@
 #pragma once
 // One event of a colony as the hub routes it: parsed once when it arrives from Redis, then the
-// same immutable object (and its serialized buffer) goes to every local receiver.
+// same immutable object (and its WebSocket frame, built once) goes to every local receiver.
 
 #include <cstdint>
 #include <memory>
@@ -14,7 +14,7 @@ struct ColonyEvent {
   std::string colony;
   std::uint64_t seq = 0;
   bool is_chat = false;   // agents receive only these
-  SharedMessage payload;  // the event JSON, exactly as published
+  SharedMessage frame;    // a text frame carrying the event JSON exactly as published
 };
 
 using SharedEvent = std::shared_ptr<const ColonyEvent>;

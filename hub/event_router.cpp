@@ -5,6 +5,7 @@
 #include "hub/log.hpp"
 #include "hub/shard.hpp"
 #include "protocol/event_header.hpp"
+#include "protocol/websocket_frame.hpp"
 
 namespace mi::hub {
 
@@ -87,7 +88,7 @@ void EventRouter::on_message(std::string_view channel, std::string_view payload)
   event->colony = std::move(colony);
   event->seq = header->seq;
   event->is_chat = header->kind == "chat";
-  event->payload = std::make_shared<const std::string>(payload);
+  event->frame = std::make_shared<const std::string>(protocol::websocket::encode_text_frame(payload));
   SharedEvent shared = std::move(event);
   for (unsigned i = 0; i < shards_.size(); ++i) {
     if (found->second.per_shard[i] == 0) continue;

@@ -11,7 +11,7 @@ EventSequencer::Release EventSequencer::start(std::uint64_t seq) {
 EventSequencer::Release EventSequencer::offer(SharedEvent event) {
   if (started_ && event->seq <= delivered_) return {};
   auto [position, inserted] = held_.emplace(event->seq, event);
-  if (inserted) held_bytes_ += event->payload->size();
+  if (inserted) held_bytes_ += event->frame->size();
   if (!started_) return {};
   return release();
 }
@@ -21,13 +21,13 @@ EventSequencer::Release EventSequencer::release() {
   while (!held_.empty()) {
     auto first = held_.begin();
     if (first->first <= delivered_) {
-      held_bytes_ -= first->second->payload->size();
+      held_bytes_ -= first->second->frame->size();
       held_.erase(first);
       continue;
     }
     if (first->first != delivered_ + 1) break;
     delivered_ = first->first;
-    held_bytes_ -= first->second->payload->size();
+    held_bytes_ -= first->second->frame->size();
     out.deliver.push_back(std::move(first->second));
     held_.erase(first);
   }

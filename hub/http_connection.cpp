@@ -3,6 +3,8 @@
 #include <optional>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -11,6 +13,8 @@
 
 #include "hub/http_api.hpp"
 #include "hub/log.hpp"
+#include "hub/open_connection_count.hpp"
+#include "hub/websocket_upgrade.hpp"
 #include "hub/ws_session.hpp"
 
 namespace mi::hub {
@@ -30,12 +34,6 @@ std::string_view origin_of(std::string_view url) {
   return url.substr(0, path_start);
 }
 
-// Keeps the open-connection gauge right however the coroutine ends.
-struct OpenConnectionCount {
-  explicit OpenConnectionCount(Metrics& metrics) : metrics_(metrics) { metrics_.connections_open.fetch_add(1); }
-  ~OpenConnectionCount() { metrics_.connections_open.fetch_sub(1); }
-  Metrics& metrics_;
-};
 }  // namespace
 
 bool origin_allowed(const Config& config, std::string_view public_url, std::string_view origin,
@@ -112,6 +110,12 @@ asio::awaitable<void> serve_connection(Shard& shard, asio::ip::tcp::socket socke
         co_await http::async_write(stream, response, kNoThrow);
         break;
       }
+      if (auto refusal = websocket_upgrade_refusal(request)) {
+        context.metrics.http_errors.fetch_add(1, std::memory_order_relaxed);
+        stream.expires_after(config.write_timeout);
+        co_await http::async_write(stream, *refusal, kNoThrow);
+        break;
+      }
       upgrade = std::move(request);
       break;
     }
@@ -123,11 +127,22 @@ asio::awaitable<void> serve_connection(Shard& shard, asio::ip::tcp::socket socke
     if (write_error || !keep_alive) break;
   }
   if (upgrade) {
-    // The HTTP read buffer would otherwise live as long as the WebSocket session: a client waits
-    // for the 101 before it sends frames, so it holds nothing by now.
-    if (buffer.size() == 0) buffer = beast::flat_buffer{};
-    auto session = std::make_shared<WsSession>(shard, std::move(stream), remote_address);
-    co_await session->run(std::move(*upgrade));
+    // The session runs as a coroutine of its own, so that nothing of this one (the HTTP parser,
+    // buffers, the stream's timer) outlives the upgrade.
+    auto response = websocket_upgrade_response(*upgrade);
+    std::string early_bytes(static_cast<const char*>(buffer.data().data()), buffer.size());
+    stream.expires_never();
+    auto released = stream.release_socket();
+    boost::system::error_code release_error;
+    auto protocol = released.local_endpoint(release_error).protocol();
+    auto native = released.release(release_error);
+    if (release_error) co_return;
+    auto& io = shard.io();
+    auto session = std::make_shared<WsSession>(shard, WsSession::Socket(io.get_executor(), protocol, native),
+                                                std::move(remote_address), std::move(early_bytes));
+    asio::co_spawn(
+        io, [session, response = std::move(response)]() mutable { return session->run(std::move(response)); },
+        asio::detached);
     co_return;
   }
   boost::system::error_code ignored;

@@ -38,6 +38,9 @@ class Shard {
   HubContext& context() { return context_; }
   redis::Connection& redis() { return *redis_; }
   protocol::ClientMessageParser& parser() { return parser_; }
+  // Sessions read their sockets into this one buffer and handle the bytes where they lie: idle
+  // sessions then hold no read buffer of their own.
+  std::vector<char>& read_buffer() { return read_buffer_; }
 
   // Sessions register themselves so that deadlines are checked and draining reaches them.
   using SessionList = std::list<std::weak_ptr<WsSession>>;
@@ -77,6 +80,7 @@ class Shard {
   boost::asio::io_context io_{1};
   std::shared_ptr<redis::Connection> redis_;
   protocol::ClientMessageParser parser_;
+  std::vector<char> read_buffer_ = std::vector<char>(64 * 1024);
   SessionList sessions_;
   boost::asio::steady_timer tick_timer_{io_};
   boost::asio::steady_timer refresh_timer_{io_};

@@ -6,8 +6,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/buffers_to_string.hpp>
-#include <boost/beast/websocket.hpp>
 
 #include "hub/clock.hpp"
 #include "hub/crypto.hpp"
@@ -21,9 +19,7 @@
 namespace mi::hub {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
-namespace http = beast::http;
+namespace websocket = protocol::websocket;
 
 namespace {
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
@@ -41,129 +37,13 @@ SharedEvent make_colony_event(const std::string& colony, std::string json) {
   event->colony = colony;
   event->seq = header->seq;
   event->is_chat = header->kind == "chat";
-  event->payload = std::make_shared<const std::string>(std::move(json));
+  event->frame = std::make_shared<const std::string>(websocket::encode_text_frame(json));
   return event;
 }
 }  // namespace
 
-WsSession::WsSession(Shard& shard, beast::tcp_stream stream, std::string remote_address)
-    : shard_(shard),
-      ws_(std::move(stream)),
-      remote_address_(std::move(remote_address)),
-      queue_(shard.context().config.agent_queue_bytes),
-      writer_wakeup_(ws_.get_executor()),
-      writer_finished_(ws_.get_executor()),
-      delay_timer_(ws_.get_executor()),
-      live_wait_timer_(ws_.get_executor()),
-      status_timer_(ws_.get_executor()) {}
-
-WsSession::~WsSession() = default;
-
-asio::awaitable<void> WsSession::run(http::request<http::string_body> upgrade) {
-  auto self = shared_from_this();
-  const auto& config = shard_.context().config;
-  registration_ = shard_.add_session(weak_from_this());
-
-  // The session's own deadlines replace the TCP stream's timer from here on.
-  beast::get_lowest_layer(ws_).expires_never();
-  websocket::stream_base::timeout timeouts{};
-  timeouts.handshake_timeout = config.handshake_timeout;
-  timeouts.idle_timeout = websocket::stream_base::none();
-  timeouts.keep_alive_pings = false;
-  ws_.set_option(timeouts);
-  ws_.set_option(websocket::stream_base::decorator(
-      [](websocket::response_type& response) { response.set(http::field::server, "mi-hub"); }));
-  ws_.read_message_max(config.max_message_bytes);
-  // Every frame is a heartbeat, control frames included; Beast shows those only here.
-  ws_.control_callback([this](websocket::frame_type, beast::string_view) { last_frame_ = steady_ms(); });
-
-  opened_at_ = last_frame_ = steady_ms();
-  auto [accept_error] = co_await ws_.async_accept(upgrade, kNoThrow);
-  // The upgrade request's headers are not needed past the handshake; this frame lives as long
-  // as the session.
-  upgrade = {};
-  if (!accept_error) {
-    asio::co_spawn(ws_.get_executor(), [self]() { return self->write_loop(); }, asio::detached);
-    co_await read_loop();
-    reader_done_ = true;
-    // Whatever ended the reading, the connection is over: free a writer stuck on a dead peer.
-    terminate(end_reason_.empty() ? "closed" : end_reason_);
-    while (!writer_done_) {
-      writer_finished_.expires_at(asio::steady_timer::time_point::max());
-      co_await writer_finished_.async_wait(kNoThrow);
-    }
-    co_await on_end();
-  }
-  shard_.remove_session(registration_);
-}
-
-asio::awaitable<void> WsSession::read_loop() {
-  auto& metrics = shard_.context().metrics;
-  while (!terminated_) {
-    auto [ec, bytes] = co_await ws_.async_read(read_buffer_, kNoThrow);
-    if (ec) {
-      if (ec == websocket::error::message_too_big) log::debug("closing ", remote_address_, ": message too big");
-      break;
-    }
-    last_frame_ = steady_ms();
-    metrics.ws_messages_in.fetch_add(1, std::memory_order_relaxed);
-    if (ws_.got_text()) {
-      auto data = read_buffer_.cdata();
-      co_await handle_text(std::string_view(static_cast<const char*>(data.data()), data.size()));
-    } else if (role_ == Role::pending) {
-      send_error("unauthorized", user_messages::kUnauthorizedFirstMessage, std::nullopt);
-    }
-    // Most sessions are idle most of the time: between messages they hold no read buffer.
-    read_buffer_.clear();
-    read_buffer_.shrink_to_fit();
-  }
-}
-
-asio::awaitable<void> WsSession::write_loop() {
-  auto self = shared_from_this();
-  auto& metrics = shard_.context().metrics;
-  while (!terminated_) {
-    if (!queue_.empty()) {
-      SharedMessage message = queue_.front();
-      write_started_ = steady_ms();
-      ws_.text(true);
-      auto [ec, bytes] = co_await ws_.async_write(asio::buffer(*message), kNoThrow);
-      write_started_ = 0;
-      if (ec) {
-        terminate("closed");
-        break;
-      }
-      metrics.ws_messages_out.fetch_add(1, std::memory_order_relaxed);
-      // A 4009 close may have emptied the queue while this message was on its way.
-      if (!queue_.empty() && queue_.front() == message) queue_.pop();
-      continue;
-    }
-    if (close_requested_) {
-      close_started_ = steady_ms();
-      co_await ws_.async_close(close_reason_, kNoThrow);
-      break;
-    }
-    if (reader_done_) break;
-    writer_wakeup_.expires_at(asio::steady_timer::time_point::max());
-    co_await writer_wakeup_.async_wait(kNoThrow);
-  }
-  writer_done_ = true;
-  writer_finished_.cancel();
-}
-
-void WsSession::wake_writer() { writer_wakeup_.cancel(); }
-
-void WsSession::send(SharedMessage message) {
-  if (terminated_ || close_requested_) return;
-  if (!queue_.push(std::move(message))) {
-    shard_.context().metrics.ws_slow_closes.fetch_add(1, std::memory_order_relaxed);
-    auto bound = queue_.bytes();
-    queue_.clear();
-    log::info("closing ", remote_address_, " with 4009: ", bound, " bytes waiting to be sent");
-    close(4009, "too slow: outbound queue full", "closed");
-    return;
-  }
-  wake_writer();
+void WsSession::send_text(std::string_view json) {
+  send(std::make_shared<const std::string>(websocket::encode_text_frame(json)));
 }
 
 void WsSession::send_error(std::string_view code, std::string_view message, const std::optional<std::string>& id) {
@@ -171,30 +51,11 @@ void WsSession::send_error(std::string_view code, std::string_view message, cons
   send_text(protocol::serialize_ws_error(code, message, id));
 }
 
-void WsSession::close(std::uint16_t code, std::string_view reason, std::string_view end_reason) {
-  if (terminated_ || close_requested_) return;
-  if (end_reason_.empty()) end_reason_ = std::string(end_reason);
-  close_requested_ = true;
-  close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
-  close_started_ = steady_ms();
-  wake_writer();
-}
-
-void WsSession::terminate(std::string_view end_reason) {
-  if (terminated_) return;
-  terminated_ = true;
-  if (end_reason_.empty()) end_reason_ = std::string(end_reason);
-  beast::get_lowest_layer(ws_).close();
-  wake_writer();
-  live_wait_timer_.cancel();
-  status_timer_.cancel();
-}
-
 void WsSession::check_deadlines(std::int64_t now) {
   if (terminated_) return;
   const auto& config = shard_.context().config;
   if (role_ == Role::pending && !handling_request_ && now - opened_at_ > config.auth_timeout.count()) {
-    close(websocket::close_code::policy_error, "no onboard, hello or watch in time", "closed");
+    close(websocket::close_code::policy, "no onboard, hello or watch in time", "closed");
   }
   if (role_ == Role::agent && now - last_frame_ > config.presence_ttl.count()) {
     // Silent for a whole TTL: the peer is presumed gone, so no closing handshake is attempted.
@@ -207,52 +68,46 @@ void WsSession::check_deadlines(std::int64_t now) {
     terminate("closed");
     return;
   }
-  if (close_requested_ && now - close_started_ > config.handshake_timeout.count()) terminate("closed");
+  if (close_queued_ && now - close_started_ > config.handshake_timeout.count()) terminate("closed");
 }
 
 std::int64_t WsSession::last_frame_wall_ms() const { return now_ms() - (steady_ms() - last_frame_); }
 
-asio::awaitable<void> WsSession::handle_text(std::string_view text) {
+// The heartbeat as clients send it, recognised without a JSON parse: it is most of the traffic.
+constexpr std::string_view kPlainHeartbeat = R"({"type":"heartbeat"})";
+
+std::unique_ptr<protocol::ClientMessage> WsSession::handle_text(std::string_view text) {
+  if (text == kPlainHeartbeat && role_ != Role::pending) return nullptr;
   auto parsed = shard_.parser().parse(text);
   if (auto* error = std::get_if<protocol::ParseError>(&parsed)) {
     send_error(error->code, error->message, error->id_json);
-    co_return;
+    return nullptr;
   }
   auto& message = std::get<protocol::ClientMessage>(parsed);
   const auto& id = message.id_json;
-  handling_request_ = true;
-  if (role_ == Role::pending) {
-    if (auto* onboard = std::get_if<protocol::OnboardRequest>(&message.request)) {
-      co_await handle_onboard(*onboard, id);
-    } else if (auto* hello = std::get_if<protocol::HelloRequest>(&message.request)) {
-      co_await handle_hello(*hello, id);
-    } else if (auto* watch = std::get_if<protocol::WatchRequest>(&message.request)) {
-      co_await handle_watch(*watch, id);
-    } else {
-      send_error("unauthorized", user_messages::kUnauthorizedFirstMessage, id);
-    }
-    handling_request_ = false;
-    co_return;
-  }
-  handling_request_ = false;
   const auto& request = message.request;
-  if (std::holds_alternative<protocol::HeartbeatRequest>(request)) co_return;
+  if (role_ == Role::pending) {
+    if (std::holds_alternative<protocol::OnboardRequest>(request) ||
+        std::holds_alternative<protocol::HelloRequest>(request) ||
+        std::holds_alternative<protocol::WatchRequest>(request)) {
+      return std::make_unique<protocol::ClientMessage>(std::move(message));
+    }
+    send_error("unauthorized", user_messages::kUnauthorizedFirstMessage, id);
+    return nullptr;
+  }
+  if (std::holds_alternative<protocol::HeartbeatRequest>(request)) return nullptr;
   if (std::holds_alternative<protocol::PingRequest>(request)) {
     send_text(protocol::serialize_pong(now_ms(), id));
-    co_return;
+    return nullptr;
   }
   if (role_ == Role::agent) {
-    if (std::holds_alternative<protocol::CloneRequest>(request)) {
-      co_await handle_clone(id);
-      co_return;
-    }
-    if (auto* chat = std::get_if<protocol::ChatRequest>(&request)) {
-      co_await handle_chat(*chat, id);
-      co_return;
+    if (std::holds_alternative<protocol::CloneRequest>(request) ||
+        std::holds_alternative<protocol::ChatRequest>(request)) {
+      return std::make_unique<protocol::ClientMessage>(std::move(message));
     }
     if (auto* status = std::get_if<protocol::StatusRequest>(&request)) {
       handle_status(*status);
-      co_return;
+      return nullptr;
     }
   }
   std::string signed_in_as = role_ == Role::agent ? "agent " + colony_ + "/" + agent_id_ : "a watcher of " + colony_;
@@ -260,6 +115,25 @@ asio::awaitable<void> WsSession::handle_text(std::string_view text) {
              "\"" + std::string(protocol::request_type_name(request)) + "\" is not available: this socket is " +
                  signed_in_as + ".",
              id);
+  return nullptr;
+}
+
+asio::awaitable<void> WsSession::handle_request(std::unique_ptr<protocol::ClientMessage> message) {
+  const auto& id = message->id_json;
+  auto& request = message->request;
+  handling_request_ = true;
+  if (auto* onboard = std::get_if<protocol::OnboardRequest>(&request)) {
+    co_await handle_onboard(*onboard, id);
+  } else if (auto* hello = std::get_if<protocol::HelloRequest>(&request)) {
+    co_await handle_hello(*hello, id);
+  } else if (auto* watch = std::get_if<protocol::WatchRequest>(&request)) {
+    co_await handle_watch(*watch, id);
+  } else if (std::holds_alternative<protocol::CloneRequest>(request)) {
+    co_await handle_clone(id);
+  } else if (auto* chat = std::get_if<protocol::ChatRequest>(&request)) {
+    co_await handle_chat(*chat, id);
+  }
+  handling_request_ = false;
 }
 
 asio::awaitable<void> WsSession::handle_onboard(const protocol::OnboardRequest& request,
@@ -303,8 +177,9 @@ asio::awaitable<void> WsSession::handle_onboard(const protocol::OnboardRequest& 
     }
     context.metrics.onboard_failures.fetch_add(1, std::memory_order_relaxed);
     co_await context.onboard_limiter.count_failure(redis, remote_address_);
-    delay_timer_.expires_at(started + context.config.onboard_fail_delay);
-    co_await delay_timer_.async_wait(kNoThrow);
+    asio::steady_timer delay(socket_.get_executor());
+    delay.expires_at(started + context.config.onboard_fail_delay);
+    co_await delay.async_wait(kNoThrow);
     send_error(error->code,
                error->code == "invalid_code" ? user_messages::kInvalidCode : user_messages::kWrongInviteType, id);
     co_return;
@@ -359,7 +234,7 @@ void WsSession::reassert() {
   // remove the connection marked here.
   connection_id_ = shard_.next_connection_id();
   asio::co_spawn(
-      ws_.get_executor(),
+      socket_.get_executor(),
       [self = shared_from_this()]() -> asio::awaitable<void> {
         auto& context = self->shard_.context();
         auto outcome = co_await context.agents.connect(self->shard_.redis(), self->colony_, self->agent_id_,
@@ -399,12 +274,15 @@ asio::awaitable<void> WsSession::handle_watch(const protocol::WatchRequest& requ
   shard_.join_colony(colony_, shared_from_this(), [weak] {
     if (auto self = weak.lock()) {
       self->subscription_live_ = true;
-      self->live_wait_timer_.cancel();
+      if (self->live_wait_timer_ != nullptr) self->live_wait_timer_->cancel();
     }
   });
   if (!subscription_live_) {
-    live_wait_timer_.expires_after(config.redis_command_timeout + config.redis_connect_timeout);
-    co_await live_wait_timer_.async_wait(kNoThrow);
+    asio::steady_timer live_wait(socket_.get_executor());
+    live_wait_timer_ = &live_wait;
+    live_wait.expires_after(config.redis_command_timeout + config.redis_connect_timeout);
+    co_await live_wait.async_wait(kNoThrow);
+    live_wait_timer_ = nullptr;
   }
   if (terminated_) co_return;
   if (!subscription_live_) {
@@ -445,9 +323,9 @@ asio::awaitable<void> WsSession::handle_watch(const protocol::WatchRequest& requ
 }
 
 void WsSession::on_event(const SharedEvent& event) {
-  if (terminated_ || close_requested_) return;
+  if (terminated_ || close_queued_) return;
   if (role_ == Role::agent) {
-    if (event->is_chat) send(event->payload);
+    if (event->is_chat) send(event->frame);
     return;
   }
   if (role_ != Role::watcher) return;
@@ -459,14 +337,14 @@ void WsSession::on_event(const SharedEvent& event) {
 }
 
 void WsSession::deliver(EventSequencer::Release release) {
-  for (auto& event : release.deliver) send(event->payload);
+  for (auto& event : release.deliver) send(event->frame);
   if (release.gap) catch_up();
 }
 
 void WsSession::catch_up() {
   if (role_ != Role::watcher || !sequencer_.started() || filling_ || terminated_) return;
   filling_ = true;
-  asio::co_spawn(ws_.get_executor(), [self = shared_from_this()] { return self->fill_gaps(); }, asio::detached);
+  asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->fill_gaps(); }, asio::detached);
 }
 
 // Reads the events after the last delivered one from the colony's stream until nothing is
@@ -475,7 +353,7 @@ void WsSession::catch_up() {
 asio::awaitable<void> WsSession::fill_gaps() {
   auto& agents = shard_.context().agents;
   for (;;) {
-    if (terminated_ || close_requested_) break;
+    if (terminated_ || close_queued_) break;
     auto page = co_await agents.read_events(shard_.redis(), colony_, sequencer_.delivered_seq(), kEventPageSize);
     if (failed(page)) {
       close(1013, "event store unavailable; watch again with since", "closed");
@@ -488,7 +366,7 @@ asio::awaitable<void> WsSession::fill_gaps() {
     }
     for (auto& json : events.events) {
       if (auto event = make_colony_event(colony_, std::move(json))) {
-        for (auto& ready : sequencer_.offer(std::move(event)).deliver) send(ready->payload);
+        for (auto& ready : sequencer_.offer(std::move(event)).deliver) send(ready->frame);
       }
     }
     if (events.events.size() < kEventPageSize && !sequencer_.has_gap()) break;
@@ -530,7 +408,7 @@ void WsSession::handle_status(const protocol::StatusRequest& request) {
   pending_meta_ = request.meta_json;
   if (status_publisher_running_) return;
   status_publisher_running_ = true;
-  asio::co_spawn(ws_.get_executor(), [self = shared_from_this()] { return self->publish_status(); }, asio::detached);
+  asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->publish_status(); }, asio::detached);
 }
 
 asio::awaitable<void> WsSession::publish_status() {
@@ -550,8 +428,11 @@ asio::awaitable<void> WsSession::publish_status() {
       context.metrics.events_published.fetch_add(1, std::memory_order_relaxed);
     }
     if (!pending_meta_) break;
-    status_timer_.expires_after(std::chrono::milliseconds(wait_ms));
-    auto [ec] = co_await status_timer_.async_wait(kNoThrow);
+    asio::steady_timer wait(socket_.get_executor());
+    status_timer_ = &wait;
+    wait.expires_after(std::chrono::milliseconds(wait_ms));
+    auto [ec] = co_await wait.async_wait(kNoThrow);
+    status_timer_ = nullptr;
     if (ec) break;
   }
   status_publisher_running_ = false;
@@ -570,8 +451,9 @@ asio::awaitable<void> WsSession::on_end() {
                                                       context.hub_id);
     if (!failed(outcome)) co_return;
     if (attempt == 0) log::warn("agent ", colony_, "/", agent_id_, " disconnected while Redis is unreachable; retrying");
-    delay_timer_.expires_after(kDisconnectRetryPeriod);
-    auto [ec] = co_await delay_timer_.async_wait(kNoThrow);
+    asio::steady_timer delay(socket_.get_executor());
+    delay.expires_after(kDisconnectRetryPeriod);
+    auto [ec] = co_await delay.async_wait(kNoThrow);
     if (ec) break;  // the shard is stopping
   }
   log::error("gave up recording that agent ", colony_, "/", agent_id_, " disconnected");

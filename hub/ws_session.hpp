@@ -1,9 +1,14 @@
 #pragma once
 // One WebSocket client: an agent (after onboard or hello) or a watcher (after watch).
-// A reader coroutine handles requests one at a time; a writer coroutine is the only one that
-// writes, draining a bounded queue of shared buffers. Deadlines (first message, presence, slow
-// writes, closing handshake) are checked by the shard's periodic tick, not by a timer each.
-
+//
+// The session speaks RFC 6455 itself (protocol/websocket_frame) over a plain TCP socket, so that
+// an idle session costs little: while it waits, its reader coroutine is suspended on a readiness
+// wait with no buffer (bytes are read into the shard's shared buffer and handled where they lie),
+// and no writer coroutine exists. A frame to send goes out at once with one non-blocking send
+// when nothing is queued; only what the socket cannot take waits in a bounded queue, drained by a
+// writer coroutine that exists while there is a backlog and writes it gathered. Requests are
+// handled one at a time, in order. Deadlines (first message, presence, slow writes, closing
+// handshake) are checked by the shard's periodic tick, not by a timer each.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -12,19 +17,19 @@
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/basic_stream_socket.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/websocket/stream.hpp>
 
 #include "hub/colony_event.hpp"
 #include "hub/event_sequencer.hpp"
+#include "hub/open_connection_count.hpp"
 #include "hub/outbound_queue.hpp"
 #include "hub/token_bucket.hpp"
 #include "hub/shard.hpp"
 #include "protocol/client_message.hpp"
+#include "protocol/websocket_frame.hpp"
 
 namespace mi::hub {
 
@@ -32,16 +37,19 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
  public:
   enum class Role { pending, agent, watcher };
 
-  WsSession(Shard& shard, boost::beast::tcp_stream stream, std::string remote_address);
+  using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
+
+  // `early_bytes`: what the client sent after its upgrade request, already read.
+  WsSession(Shard& shard, Socket socket, std::string remote_address, std::string early_bytes);
   ~WsSession();
   WsSession(const WsSession&) = delete;
   WsSession& operator=(const WsSession&) = delete;
 
-  // Completes the upgrade and serves the session until it ends.
-  boost::asio::awaitable<void> run(boost::beast::http::request<boost::beast::http::string_body> upgrade);
+  // Sends the 101 (`upgrade_response`) and serves the session until it ends.
+  boost::asio::awaitable<void> run(std::string upgrade_response);
 
-  // Queues a message; a session whose queue is over its bound is closed with 4009.
-  void send(SharedMessage message);
+  // Sends a whole WebSocket frame; a session whose queue is over its bound is closed with 4009.
+  void send(SharedMessage frame);
 
   // Closing handshake with `code`; `end_reason` is what an agent's offline event will say.
   void close(std::uint16_t code, std::string_view reason, std::string_view end_reason);
@@ -69,9 +77,28 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   const std::string& agent_id() const { return agent_id_; }
 
  private:
-  boost::asio::awaitable<void> read_loop();
+  // Transport (ws_session_io.cpp).
+  enum class ReadStep {
+    wait,     // everything read was handled: wait for the socket
+    request,  // a request must wait for Redis (waiting_request_); the bytes after it are kept
+    stop,     // the reading is over (close frame, protocol error, end of stream)
+  };
+  ReadStep read_available();
+  ReadStep dispatch(char* data, std::size_t size, bool data_is_pending);
+  ReadStep dispatch_pending();
+  ReadStep handle_message(protocol::websocket::Opcode opcode, std::string_view payload);
+  void write_now(SharedMessage frame);
+  void start_writer();
   boost::asio::awaitable<void> write_loop();
-  boost::asio::awaitable<void> handle_text(std::string_view text);
+  void queue_close_frame(std::uint16_t code, std::string_view reason);
+  void on_close_frame_sent();
+  void fail(std::uint16_t code, const char* why);
+  boost::asio::awaitable<void> finish_closing();
+
+  // Requests (ws_session.cpp).
+  // Handles what needs no I/O at once; returns the request when it must wait for Redis.
+  std::unique_ptr<protocol::ClientMessage> handle_text(std::string_view text);
+  boost::asio::awaitable<void> handle_request(std::unique_ptr<protocol::ClientMessage> message);
   boost::asio::awaitable<void> handle_onboard(const protocol::OnboardRequest& request,
                                               const std::optional<std::string>& id);
   boost::asio::awaitable<void> handle_hello(const protocol::HelloRequest& request,
@@ -88,21 +115,23 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   void become_agent(std::string colony, std::string agent_id, std::string secret_sha256);
   boost::asio::awaitable<void> on_end();
 
-  void send_text(std::string text) { send(std::make_shared<const std::string>(std::move(text))); }
+  void send_text(std::string_view json);
   void send_error(std::string_view code, std::string_view message, const std::optional<std::string>& id);
-  void wake_writer();
   std::int64_t last_frame_wall_ms() const;
 
   Shard& shard_;
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  Socket socket_;
+  OpenConnectionCount open_count_;
   std::string remote_address_;
-  boost::beast::flat_buffer read_buffer_;
+  std::string pending_;  // bytes read and not handled yet: a partial frame, or frames behind a request
+  protocol::websocket::FrameReader reader_;
+  std::unique_ptr<protocol::ClientMessage> waiting_request_;
   OutboundQueue queue_;
-  boost::asio::steady_timer writer_wakeup_;
-  boost::asio::steady_timer writer_finished_;
-  boost::asio::steady_timer delay_timer_;
-  boost::asio::steady_timer live_wait_timer_;
-  boost::asio::steady_timer status_timer_;
+  // Timers live in the coroutine that waits on them (idle sessions hold none); these point to
+  // them while they wait, so that terminate() can wake them.
+  boost::asio::steady_timer* live_wait_timer_ = nullptr;
+  boost::asio::steady_timer* status_timer_ = nullptr;
+  boost::asio::steady_timer* closing_timer_ = nullptr;
   Shard::SessionList::iterator registration_;
 
   Role role_ = Role::pending;
@@ -116,10 +145,11 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   std::int64_t write_started_ = 0;  // 0 while no write is in progress
   std::int64_t close_started_ = 0;  // 0 until a closing handshake starts
   bool handling_request_ = false;
-  bool close_requested_ = false;
-  boost::beast::websocket::close_reason close_reason_;
-  bool reader_done_ = false;
-  bool writer_done_ = false;
+  bool writer_running_ = false;
+  bool close_queued_ = false;    // our close frame is queued or sent: nothing else goes out
+  bool close_sent_ = false;      // our close frame is on the wire
+  bool close_received_ = false;  // the client's close frame arrived
+  bool failing_ = false;         // the client broke the protocol: drop the TCP once the close is sent
   bool terminated_ = false;
 
   // Colony membership (both roles), so that events reach the session.

@@ -11,7 +11,7 @@ SharedEvent event(std::uint64_t seq) {
   auto e = std::make_shared<ColonyEvent>();
   e->colony = "c1";
   e->seq = seq;
-  e->payload = std::make_shared<const std::string>("event " + std::to_string(seq));
+  e->frame = std::make_shared<const std::string>("event " + std::to_string(seq));
   return e;
 }
 
