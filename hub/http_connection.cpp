@@ -3,8 +3,6 @@
 #include <optional>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -127,8 +125,8 @@ asio::awaitable<void> serve_connection(Shard& shard, asio::ip::tcp::socket socke
     if (write_error || !keep_alive) break;
   }
   if (upgrade) {
-    // The session runs as a coroutine of its own, so that nothing of this one (the HTTP parser,
-    // buffers, the stream's timer) outlives the upgrade.
+    // The session lives on its own, so that nothing of this coroutine (the HTTP parser, buffers,
+    // the stream's timer) outlives the upgrade.
     auto response = websocket_upgrade_response(*upgrade);
     std::string early_bytes(static_cast<const char*>(buffer.data().data()), buffer.size());
     stream.expires_never();
@@ -140,9 +138,7 @@ asio::awaitable<void> serve_connection(Shard& shard, asio::ip::tcp::socket socke
     auto& io = shard.io();
     auto session = std::make_shared<WsSession>(shard, WsSession::Socket(io.get_executor(), protocol, native),
                                                 std::move(remote_address), std::move(early_bytes));
-    asio::co_spawn(
-        io, [session, response = std::move(response)]() mutable { return session->run(std::move(response)); },
-        asio::detached);
+    session->start(std::move(response));
     co_return;
   }
   boost::system::error_code ignored;

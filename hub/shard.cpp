@@ -99,10 +99,11 @@ void Shard::tick() {
 
 namespace mi::hub {
 
-void Shard::join_colony(const std::string& colony, const std::shared_ptr<WsSession>& session,
+void Shard::join_colony(const std::string& colony, const std::shared_ptr<WsSession>& session, Membership membership,
                         std::function<void()> on_live) {
-  auto& members = colony_members_[colony];
-  members.push_back(session);
+  auto& list = colony_members_[colony].of(membership);
+  session->set_colony_slot(list.size());
+  list.push_back(session);
   if (router_ == nullptr) {
     on_live();
     return;
@@ -111,37 +112,42 @@ void Shard::join_colony(const std::string& colony, const std::shared_ptr<WsSessi
   router_->add_interest(index_, colony, std::move(on_live));
 }
 
-void Shard::leave_colony(const std::string& colony, const WsSession* session) {
+// O(1): the session knows its slot, and the last member moves into it.
+void Shard::leave_colony(const std::string& colony, WsSession& session, Membership membership) {
   auto found = colony_members_.find(colony);
   if (found == colony_members_.end()) return;
-  auto& members = found->second;
-  for (auto it = members.begin(); it != members.end(); ++it) {
-    if (it->lock().get() == session) {
-      *it = std::move(members.back());
-      members.pop_back();
-      if (router_ != nullptr) router_->remove_interest(index_, colony);
-      break;
-    }
+  auto& list = found->second.of(membership);
+  auto slot = session.colony_slot();
+  if (slot >= list.size() || list[slot].lock().get() != &session) return;
+  if (slot + 1 != list.size()) {
+    list[slot] = std::move(list.back());
+    if (auto moved = list[slot].lock()) moved->set_colony_slot(slot);
   }
-  if (members.empty()) colony_members_.erase(found);
+  list.pop_back();
+  if (router_ != nullptr) router_->remove_interest(index_, colony);
+  if (found->second.agents.empty() && found->second.watchers.empty()) colony_members_.erase(found);
 }
 
 void Shard::deliver(const SharedEvent& event) {
   auto found = colony_members_.find(event->colony);
   if (found == colony_members_.end()) return;
   std::uint64_t deliveries = 0;
-  for (auto& weak : found->second) {
-    if (auto session = weak.lock()) {
-      session->on_event(event);
-      ++deliveries;
+  auto deliver_to = [&](const std::vector<std::weak_ptr<WsSession>>& list) {
+    for (const auto& weak : list) {
+      if (auto session = weak.lock()) {
+        session->on_event(event);
+        ++deliveries;
+      }
     }
-  }
+  };
+  deliver_to(found->second.watchers);
+  if (event->is_chat) deliver_to(found->second.agents);
   context_.metrics.events_delivered.fetch_add(deliveries, std::memory_order_relaxed);
 }
 
 void Shard::catch_up_watchers() {
   for (auto& [colony, members] : colony_members_) {
-    for (auto& weak : members) {
+    for (auto& weak : members.watchers) {
       if (auto session = weak.lock()) session->catch_up();
     }
   }

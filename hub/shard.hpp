@@ -56,11 +56,15 @@ class Shard {
 
   void set_router(EventRouter* router) { router_ = router; }
 
+  // Agents receive their colony's chat, watchers every event of it: two lists, so that an
+  // agent's online event is not offered to every other agent of a large colony.
+  enum class Membership { agent, watcher };
+
   // A session receives the colony's events from now on. `on_live` runs once the hub's
   // subscription to the colony is active (at once if it already is).
-  void join_colony(const std::string& colony, const std::shared_ptr<WsSession>& session,
+  void join_colony(const std::string& colony, const std::shared_ptr<WsSession>& session, Membership membership,
                    std::function<void()> on_live);
-  void leave_colony(const std::string& colony, const WsSession* session);
+  void leave_colony(const std::string& colony, WsSession& session, Membership membership);
 
   // An event from the router: to every local session of its colony.
   void deliver(const SharedEvent& event);
@@ -85,7 +89,14 @@ class Shard {
   boost::asio::steady_timer tick_timer_{io_};
   boost::asio::steady_timer refresh_timer_{io_};
   EventRouter* router_ = nullptr;
-  std::unordered_map<std::string, std::vector<std::weak_ptr<WsSession>>> colony_members_;
+  struct ColonyMembers {
+    std::vector<std::weak_ptr<WsSession>> agents;
+    std::vector<std::weak_ptr<WsSession>> watchers;
+    std::vector<std::weak_ptr<WsSession>>& of(Membership membership) {
+      return membership == Membership::agent ? agents : watchers;
+    }
+  };
+  std::unordered_map<std::string, ColonyMembers> colony_members_;
   std::uint64_t connection_counter_ = 0;
   std::thread thread_;
 };

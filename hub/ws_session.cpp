@@ -225,7 +225,7 @@ void WsSession::become_agent(std::string colony, std::string agent_id, std::stri
   shard_.context().metrics.sessions_agents.fetch_add(1, std::memory_order_relaxed);
   // Agents are members of the colony's group chat.
   in_colony_ = true;
-  shard_.join_colony(colony_, shared_from_this(), [] {});
+  shard_.join_colony(colony_, shared_from_this(), Shard::Membership::agent, [] {});
 }
 
 void WsSession::reassert() {
@@ -263,6 +263,7 @@ asio::awaitable<void> WsSession::handle_watch(const protocol::WatchRequest& requ
     co_return;
   }
   role_ = Role::watcher;
+  sequencer_ = std::make_unique<EventSequencer>();
   colony_ = request.colony;
   queue_.set_max_bytes(config.watcher_queue_bytes);
   context.metrics.sessions_watchers.fetch_add(1, std::memory_order_relaxed);
@@ -271,7 +272,7 @@ asio::awaitable<void> WsSession::handle_watch(const protocol::WatchRequest& requ
   // live after it (the sequencer drops what the snapshot already covers).
   in_colony_ = true;
   std::weak_ptr<WsSession> weak = weak_from_this();
-  shard_.join_colony(colony_, shared_from_this(), [weak] {
+  shard_.join_colony(colony_, shared_from_this(), Shard::Membership::watcher, [weak] {
     if (auto self = weak.lock()) {
       self->subscription_live_ = true;
       if (self->live_wait_timer_ != nullptr) self->live_wait_timer_->cancel();
@@ -303,11 +304,11 @@ asio::awaitable<void> WsSession::handle_watch(const protocol::WatchRequest& requ
     auto& events = std::get<EventsPage>(page);
     if (events.complete && *request.since <= events.current_seq) {
       send_text(protocol::serialize_resume(colony_, *request.since, id));
-      deliver(sequencer_.start(*request.since));
+      deliver(sequencer_->start(*request.since));
       for (auto& json : events.events) {
-        if (auto event = make_colony_event(colony_, std::move(json))) deliver(sequencer_.offer(std::move(event)));
+        if (auto event = make_colony_event(colony_, std::move(json))) deliver(sequencer_->offer(std::move(event)));
       }
-      if (events.events.size() == kEventPageSize || sequencer_.has_gap()) catch_up();
+      if (events.events.size() == kEventPageSize || sequencer_->has_gap()) catch_up();
       co_return;
     }
   }
@@ -319,7 +320,7 @@ asio::awaitable<void> WsSession::handle_watch(const protocol::WatchRequest& requ
   }
   auto& state = std::get<ColonySnapshot>(snapshot);
   send_text(protocol::serialize_snapshot(colony_, state.seq, state.agent_jsons, id));
-  deliver(sequencer_.start(state.seq));
+  deliver(sequencer_->start(state.seq));
 }
 
 void WsSession::on_event(const SharedEvent& event) {
@@ -329,8 +330,8 @@ void WsSession::on_event(const SharedEvent& event) {
     return;
   }
   if (role_ != Role::watcher) return;
-  deliver(sequencer_.offer(event));
-  if (sequencer_.held_bytes() > shard_.context().config.watcher_queue_bytes) {
+  deliver(sequencer_->offer(event));
+  if (sequencer_->held_bytes() > shard_.context().config.watcher_queue_bytes) {
     shard_.context().metrics.ws_slow_closes.fetch_add(1, std::memory_order_relaxed);
     close(4009, "too slow: events waiting over the queue bound", "closed");
   }
@@ -342,7 +343,7 @@ void WsSession::deliver(EventSequencer::Release release) {
 }
 
 void WsSession::catch_up() {
-  if (role_ != Role::watcher || !sequencer_.started() || filling_ || terminated_) return;
+  if (role_ != Role::watcher || !sequencer_ || !sequencer_->started() || filling_ || terminated_) return;
   filling_ = true;
   asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->fill_gaps(); }, asio::detached);
 }
@@ -354,7 +355,7 @@ asio::awaitable<void> WsSession::fill_gaps() {
   auto& agents = shard_.context().agents;
   for (;;) {
     if (terminated_ || close_queued_) break;
-    auto page = co_await agents.read_events(shard_.redis(), colony_, sequencer_.delivered_seq(), kEventPageSize);
+    auto page = co_await agents.read_events(shard_.redis(), colony_, sequencer_->delivered_seq(), kEventPageSize);
     if (failed(page)) {
       close(1013, "event store unavailable; watch again with since", "closed");
       break;
@@ -366,10 +367,10 @@ asio::awaitable<void> WsSession::fill_gaps() {
     }
     for (auto& json : events.events) {
       if (auto event = make_colony_event(colony_, std::move(json))) {
-        for (auto& ready : sequencer_.offer(std::move(event)).deliver) send(ready->frame);
+        for (auto& ready : sequencer_->offer(std::move(event)).deliver) send(ready->frame);
       }
     }
-    if (events.events.size() < kEventPageSize && !sequencer_.has_gap()) break;
+    if (events.events.size() < kEventPageSize && !sequencer_->has_gap()) break;
     if (events.events.empty()) break;  // held events are ahead of the stream: they arrive live
   }
   filling_ = false;
@@ -440,11 +441,13 @@ asio::awaitable<void> WsSession::publish_status() {
 
 asio::awaitable<void> WsSession::on_end() {
   auto& context = shard_.context();
-  if (in_colony_) shard_.leave_colony(colony_, this);
+  if (in_colony_) {
+    shard_.leave_colony(colony_, *this, role_ == Role::watcher ? Shard::Membership::watcher : Shard::Membership::agent);
+  }
   if (role_ == Role::watcher) context.metrics.sessions_watchers.fetch_sub(1, std::memory_order_relaxed);
   if (role_ != Role::agent) co_return;
   context.metrics.sessions_agents.fetch_sub(1, std::memory_order_relaxed);
-  auto reason = end_reason_.empty() ? std::string("closed") : end_reason_;
+  std::string reason = end_reason_ != nullptr ? end_reason_ : "closed";
   auto last_frame = last_frame_wall_ms();
   for (int attempt = 0; attempt < kDisconnectRetries; ++attempt) {
     auto outcome = co_await context.agents.disconnect(shard_.redis(), colony_, connection_id_, reason, last_frame,

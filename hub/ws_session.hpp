@@ -2,13 +2,15 @@
 // One WebSocket client: an agent (after onboard or hello) or a watcher (after watch).
 //
 // The session speaks RFC 6455 itself (protocol/websocket_frame) over a plain TCP socket, so that
-// an idle session costs little: while it waits, its reader coroutine is suspended on a readiness
-// wait with no buffer (bytes are read into the shard's shared buffer and handled where they lie),
-// and no writer coroutine exists. A frame to send goes out at once with one non-blocking send
-// when nothing is queued; only what the socket cannot take waits in a bounded queue, drained by a
-// writer coroutine that exists while there is a backlog and writes it gathered. Requests are
-// handled one at a time, in order. Deadlines (first message, presence, slow writes, closing
-// handshake) are checked by the shard's periodic tick, not by a timer each.
+// an idle session costs little: while it waits it is one readiness wait on its socket, with no
+// buffer (bytes are read into the shard's shared buffer and handled where they lie) and no
+// coroutine frame; a reader coroutine runs only while a request waits for Redis. A frame to send
+// goes out at once with one non-blocking send when nothing is queued; only what the socket cannot
+// take waits in a bounded queue, drained by a writer coroutine that exists while there is a
+// backlog and writes it gathered. Requests are handled one at a time, in order. Deadlines (first
+// message, presence, slow writes, closing handshake) are checked by the shard's periodic tick,
+// not by a timer each.
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -45,17 +47,19 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   WsSession(const WsSession&) = delete;
   WsSession& operator=(const WsSession&) = delete;
 
-  // Sends the 101 (`upgrade_response`) and serves the session until it ends.
-  boost::asio::awaitable<void> run(std::string upgrade_response);
+  // Sends the 101 (`upgrade_response`) and serves the session until it ends. What waits on the
+  // socket holds the session, so it can be started and left alone.
+  void start(std::string upgrade_response);
 
   // Sends a whole WebSocket frame; a session whose queue is over its bound is closed with 4009.
   void send(SharedMessage frame);
 
   // Closing handshake with `code`; `end_reason` is what an agent's offline event will say.
-  void close(std::uint16_t code, std::string_view reason, std::string_view end_reason);
+  // (`end_reason` is a string literal: the session keeps the pointer.)
+  void close(std::uint16_t code, std::string_view reason, const char* end_reason);
 
   // Drops the TCP connection at once.
-  void terminate(std::string_view end_reason);
+  void terminate(const char* end_reason);
 
   // Called by the shard's tick with the current steady_ms().
   void check_deadlines(std::int64_t now);
@@ -73,6 +77,9 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   std::optional<std::vector<std::string>> presence_refresh_command(std::int64_t now, std::int64_t ttl_ms);
 
   Role role() const { return role_; }
+  // Where the shard keeps this session in its colony's member list.
+  std::size_t colony_slot() const { return colony_slot_; }
+  void set_colony_slot(std::size_t slot) { colony_slot_ = slot; }
   const std::string& colony() const { return colony_; }
   const std::string& agent_id() const { return agent_id_; }
 
@@ -83,6 +90,9 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     request,  // a request must wait for Redis (waiting_request_); the bytes after it are kept
     stop,     // the reading is over (close frame, protocol error, end of stream)
   };
+  void continue_reading(ReadStep step);
+  boost::asio::awaitable<void> run_requests();
+  boost::asio::awaitable<void> end();
   ReadStep read_available();
   ReadStep dispatch(char* data, std::size_t size, bool data_is_pending);
   ReadStep dispatch_pending();
@@ -138,7 +148,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   std::string colony_;
   std::string agent_id_;
   std::string connection_id_;
-  std::string end_reason_;
+  const char* end_reason_ = nullptr;  // a literal: "closed", "timeout", "drained"
 
   std::int64_t opened_at_ = 0;
   std::int64_t last_frame_ = 0;
@@ -154,10 +164,11 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
 
   // Colony membership (both roles), so that events reach the session.
   bool in_colony_ = false;
+  std::size_t colony_slot_ = 0;
   bool subscription_live_ = false;
 
   // Watcher.
-  EventSequencer sequencer_;
+  std::unique_ptr<EventSequencer> sequencer_;  // watchers only
   bool filling_ = false;
 
   // Agent.

@@ -44,25 +44,46 @@ WsSession::WsSession(Shard& shard, Socket socket, std::string remote_address, st
 
 WsSession::~WsSession() = default;
 
-asio::awaitable<void> WsSession::run(std::string upgrade_response) {
-  auto self = shared_from_this();
+void WsSession::start(std::string upgrade_response) {
   registration_ = shard_.add_session(weak_from_this());
   opened_at_ = last_frame_ = steady_ms();
   boost::system::error_code ec;
   socket_.non_blocking(true, ec);
   send(std::make_shared<const std::string>(std::move(upgrade_response)));
+  continue_reading(dispatch_pending());
+}
 
-  ReadStep step = dispatch_pending();
-  for (;;) {
-    while (step == ReadStep::request && !terminated_) {
-      co_await handle_request(std::move(waiting_request_));
-      step = terminated_ ? ReadStep::stop : dispatch_pending();
-    }
-    if (step == ReadStep::stop || terminated_) break;
-    auto [wait_error] = co_await socket_.async_wait(asio::socket_base::wait_read, kNoThrow);
-    if (wait_error || terminated_) break;
-    step = read_available();
+// Idle, a session is one readiness wait whose handler holds the session: no coroutine frame and
+// no buffer. A coroutine runs only while a request waits for Redis, and at the end.
+void WsSession::continue_reading(ReadStep step) {
+  if (terminated_) step = ReadStep::stop;
+  auto self = shared_from_this();
+  switch (step) {
+    case ReadStep::wait:
+      socket_.async_wait(asio::socket_base::wait_read, [self](const boost::system::error_code& ec) {
+        self->continue_reading(ec ? ReadStep::stop : self->read_available());
+      });
+      return;
+    case ReadStep::request:
+      asio::co_spawn(socket_.get_executor(), [self] { return self->run_requests(); }, asio::detached);
+      return;
+    case ReadStep::stop:
+      asio::co_spawn(socket_.get_executor(), [self] { return self->end(); }, asio::detached);
+      return;
   }
+}
+
+// Requests are handled one at a time, in order: the socket is not read meanwhile.
+asio::awaitable<void> WsSession::run_requests() {
+  ReadStep step = ReadStep::request;
+  while (step == ReadStep::request && !terminated_) {
+    co_await handle_request(std::move(waiting_request_));
+    step = terminated_ ? ReadStep::stop : dispatch_pending();
+  }
+  continue_reading(step);
+}
+
+asio::awaitable<void> WsSession::end() {
   co_await finish_closing();
   co_await on_end();
   shard_.remove_session(registration_);
@@ -143,7 +164,7 @@ WsSession::ReadStep WsSession::handle_message(websocket::Opcode opcode, std::str
       return ReadStep::wait;
     case websocket::Opcode::close: {
       close_received_ = true;
-      if (end_reason_.empty()) end_reason_ = "closed";
+      if (end_reason_ == nullptr) end_reason_ = "closed";
       if (close_sent_) {
         terminate("closed");
       } else if (!close_queued_) {
@@ -239,7 +260,7 @@ void WsSession::on_close_frame_sent() {
   close_sent_ = true;
   // The handshake is complete: the server ends the TCP connection.
   if (close_received_) {
-    terminate(end_reason_.empty() ? "closed" : end_reason_);
+    terminate(end_reason_ != nullptr ? end_reason_ : "closed");
     return;
   }
   if (failing_) {
@@ -250,9 +271,9 @@ void WsSession::on_close_frame_sent() {
   }
 }
 
-void WsSession::close(std::uint16_t code, std::string_view reason, std::string_view end_reason) {
+void WsSession::close(std::uint16_t code, std::string_view reason, const char* end_reason) {
   if (terminated_ || close_queued_) return;
-  if (end_reason_.empty()) end_reason_ = std::string(end_reason);
+  if (end_reason_ == nullptr) end_reason_ = end_reason;
   close_started_ = steady_ms();
   queue_close_frame(code, reason);
 }
@@ -260,7 +281,7 @@ void WsSession::close(std::uint16_t code, std::string_view reason, std::string_v
 void WsSession::fail(std::uint16_t code, const char* why) {
   log::debug("closing ", remote_address_, " with ", code, ": ", why);
   failing_ = true;
-  if (end_reason_.empty()) end_reason_ = "closed";
+  if (end_reason_ == nullptr) end_reason_ = "closed";
   if (close_sent_) {
     terminate("closed");
     return;
@@ -293,13 +314,13 @@ asio::awaitable<void> WsSession::finish_closing() {
     socket_.read_some(asio::buffer(buffer.data(), buffer.size()), read_error);
     if (read_error && !would_block(read_error)) break;
   }
-  terminate(end_reason_.empty() ? "closed" : end_reason_);
+  terminate(end_reason_ != nullptr ? end_reason_ : "closed");
 }
 
-void WsSession::terminate(std::string_view end_reason) {
+void WsSession::terminate(const char* end_reason) {
   if (terminated_) return;
   terminated_ = true;
-  if (end_reason_.empty()) end_reason_ = std::string(end_reason);
+  if (end_reason_ == nullptr) end_reason_ = end_reason;
   boost::system::error_code ignored;
   socket_.close(ignored);
   for (auto* timer : {live_wait_timer_, status_timer_, closing_timer_}) {
