@@ -63,16 +63,21 @@ void Shard::stop() {
   thread_.join();
 }
 
-Shard::SessionList::iterator Shard::add_session(std::weak_ptr<WsSession> session) {
-  return sessions_.insert(sessions_.end(), std::move(session));
+void Shard::add_session(WsSession& session) {
+  session.set_shard_slot(sessions_.size());
+  sessions_.push_back(&session);
 }
 
-void Shard::remove_session(SessionList::iterator position) { sessions_.erase(position); }
+void Shard::remove_session(WsSession& session) {
+  auto slot = session.shard_slot();
+  if (slot >= sessions_.size() || sessions_[slot] != &session) return;
+  sessions_[slot] = sessions_.back();
+  sessions_[slot]->set_shard_slot(slot);
+  sessions_.pop_back();
+}
 
 void Shard::close_all_sessions_for_drain() {
-  for (auto& weak : sessions_) {
-    if (auto session = weak.lock()) session->close(1012, "hub restarting", "drained");
-  }
+  for (auto* session : sessions_) session->close(1012, "hub restarting", "drained");
 }
 
 std::string Shard::next_connection_id() {
@@ -90,9 +95,7 @@ void Shard::schedule_tick() {
 
 void Shard::tick() {
   auto now = steady_ms();
-  for (auto& weak : sessions_) {
-    if (auto session = weak.lock()) session->check_deadlines(now);
-  }
+  for (auto* session : sessions_) session->check_deadlines(now);
 }
 
 }  // namespace mi::hub
@@ -103,7 +106,7 @@ void Shard::join_colony(const std::string& colony, const std::shared_ptr<WsSessi
                         std::function<void()> on_live) {
   auto& list = colony_members_[colony].of(membership);
   session->set_colony_slot(list.size());
-  list.push_back(session);
+  list.push_back(session.get());
   if (router_ == nullptr) {
     on_live();
     return;
@@ -118,11 +121,9 @@ void Shard::leave_colony(const std::string& colony, WsSession& session, Membersh
   if (found == colony_members_.end()) return;
   auto& list = found->second.of(membership);
   auto slot = session.colony_slot();
-  if (slot >= list.size() || list[slot].lock().get() != &session) return;
-  if (slot + 1 != list.size()) {
-    list[slot] = std::move(list.back());
-    if (auto moved = list[slot].lock()) moved->set_colony_slot(slot);
-  }
+  if (slot >= list.size() || list[slot] != &session) return;
+  list[slot] = list.back();
+  list[slot]->set_colony_slot(slot);
   list.pop_back();
   if (router_ != nullptr) router_->remove_interest(index_, colony);
   if (found->second.agents.empty() && found->second.watchers.empty()) colony_members_.erase(found);
@@ -132,13 +133,9 @@ void Shard::deliver(const SharedEvent& event) {
   auto found = colony_members_.find(event->colony);
   if (found == colony_members_.end()) return;
   std::uint64_t deliveries = 0;
-  auto deliver_to = [&](const std::vector<std::weak_ptr<WsSession>>& list) {
-    for (const auto& weak : list) {
-      if (auto session = weak.lock()) {
-        session->on_event(event);
-        ++deliveries;
-      }
-    }
+  auto deliver_to = [&](const std::vector<WsSession*>& list) {
+    for (auto* session : list) session->on_event(event);
+    deliveries += list.size();
   };
   deliver_to(found->second.watchers);
   if (event->is_chat) deliver_to(found->second.agents);
@@ -147,16 +144,12 @@ void Shard::deliver(const SharedEvent& event) {
 
 void Shard::catch_up_watchers() {
   for (auto& [colony, members] : colony_members_) {
-    for (auto& weak : members.watchers) {
-      if (auto session = weak.lock()) session->catch_up();
-    }
+    for (auto* session : members.watchers) session->catch_up();
   }
 }
 
 void Shard::reassert_agents() {
-  for (auto& weak : sessions_) {
-    if (auto session = weak.lock()) session->reassert();
-  }
+  for (auto* session : sessions_) session->reassert();
 }
 
 void Shard::schedule_presence_refresh() {
@@ -174,9 +167,7 @@ asio::awaitable<void> Shard::refresh_presence() {
   auto now = steady_ms();
   auto ttl = context_.config.presence_ttl.count();
   std::vector<std::vector<std::string>> batch;
-  for (auto& weak : sessions_) {
-    auto session = weak.lock();
-    if (!session) continue;
+  for (auto* session : sessions_) {
     if (auto command = session->presence_refresh_command(now, ttl)) batch.push_back(std::move(*command));
   }
   if (batch.empty()) co_return;

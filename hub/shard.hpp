@@ -4,7 +4,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <list>
 #include <memory>
 #include <string>
 #include <thread>
@@ -42,10 +41,11 @@ class Shard {
   // sessions then hold no read buffer of their own.
   std::vector<char>& read_buffer() { return read_buffer_; }
 
-  // Sessions register themselves so that deadlines are checked and draining reaches them.
-  using SessionList = std::list<std::weak_ptr<WsSession>>;
-  SessionList::iterator add_session(std::weak_ptr<WsSession> session);
-  void remove_session(SessionList::iterator position);
+  // Sessions register themselves so that deadlines are checked and draining reaches them. The
+  // list holds plain pointers (a session leaves it at its end, before it can be destroyed), so
+  // that the periodic walks over every session count no references and chase no list nodes.
+  void add_session(WsSession& session);
+  void remove_session(WsSession& session);
   std::size_t session_count() const { return sessions_.size(); }
 
   // Asks every session to close with 1012 (the hub is going away). Runs on the shard's thread.
@@ -85,14 +85,15 @@ class Shard {
   std::shared_ptr<redis::Connection> redis_;
   protocol::ClientMessageParser parser_;
   std::vector<char> read_buffer_ = std::vector<char>(64 * 1024);
-  SessionList sessions_;
+  std::vector<WsSession*> sessions_;
   boost::asio::steady_timer tick_timer_{io_};
   boost::asio::steady_timer refresh_timer_{io_};
   EventRouter* router_ = nullptr;
+  // Plain pointers, as in sessions_: a session leaves before it can be destroyed.
   struct ColonyMembers {
-    std::vector<std::weak_ptr<WsSession>> agents;
-    std::vector<std::weak_ptr<WsSession>> watchers;
-    std::vector<std::weak_ptr<WsSession>>& of(Membership membership) {
+    std::vector<WsSession*> agents;
+    std::vector<WsSession*> watchers;
+    std::vector<WsSession*>& of(Membership membership) {
       return membership == Membership::agent ? agents : watchers;
     }
   };

@@ -77,6 +77,9 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   std::optional<std::vector<std::string>> presence_refresh_command(std::int64_t now, std::int64_t ttl_ms);
 
   Role role() const { return role_; }
+  // Where the shard keeps this session in its session list.
+  std::size_t shard_slot() const { return shard_slot_; }
+  void set_shard_slot(std::size_t slot) { shard_slot_ = slot; }
   // Where the shard keeps this session in its colony's member list.
   std::size_t colony_slot() const { return colony_slot_; }
   void set_colony_slot(std::size_t slot) { colony_slot_ = slot; }
@@ -142,7 +145,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   boost::asio::steady_timer* live_wait_timer_ = nullptr;
   boost::asio::steady_timer* status_timer_ = nullptr;
   boost::asio::steady_timer* closing_timer_ = nullptr;
-  Shard::SessionList::iterator registration_;
+  std::size_t shard_slot_ = 0;
 
   Role role_ = Role::pending;
   std::string colony_;

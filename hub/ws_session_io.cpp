@@ -45,7 +45,7 @@ WsSession::WsSession(Shard& shard, Socket socket, std::string remote_address, st
 WsSession::~WsSession() = default;
 
 void WsSession::start(std::string upgrade_response) {
-  registration_ = shard_.add_session(weak_from_this());
+  shard_.add_session(*this);
   opened_at_ = last_frame_ = steady_ms();
   boost::system::error_code ec;
   socket_.non_blocking(true, ec);
@@ -86,7 +86,7 @@ asio::awaitable<void> WsSession::run_requests() {
 asio::awaitable<void> WsSession::end() {
   co_await finish_closing();
   co_await on_end();
-  shard_.remove_session(registration_);
+  shard_.remove_session(*this);
 }
 
 WsSession::ReadStep WsSession::read_available() {
