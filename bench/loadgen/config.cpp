@@ -21,7 +21,7 @@ std::vector<std::string> split(const std::string& s) {
 [[noreturn]] void usage(const std::string& why) {
   std::cerr << "mi-loadgen: " << why << "\n"
             << "usage: mi-loadgen MODE --hub H:P[,H:P...] [--source IP,...] [flags]\n"
-            << "modes: invites onboard agents flood transitions fanout (see docs/benchmarks.md)\n";
+            << "modes: invites onboard agents flood transitions watch fanout send-floor (see docs/benchmarks.md)\n";
   std::exit(2);
 }
 
@@ -59,7 +59,7 @@ Config parse_config(int argc, char** argv) {
     else if (flag == "--minimal-hello") c.minimal_hello = true;
     else usage("unknown flag " + flag);
   }
-  if (c.hubs.empty()) usage("--hub is required");
+  if (c.hubs.empty() && c.mode != "send-floor") usage("--hub is required");
   if (c.sources.empty()) c.sources.push_back("");
   if (c.concurrency == 0) c.concurrency = 1;
   return c;

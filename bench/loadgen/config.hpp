@@ -7,7 +7,7 @@
 namespace mi::bench {
 
 struct Config {
-  std::string mode;                  // invites | onboard | agents | flood | transitions | fanout
+  std::string mode;                  // invites | onboard | agents | flood | transitions | watch | fanout | send-floor
   std::vector<std::string> hubs;     // HOST:PORT, agents spread round-robin
   std::vector<std::string> sources;  // source addresses, spread round-robin ("" = any)
   std::string admin_token = "bench-admin";
@@ -17,7 +17,7 @@ struct Config {
   std::string name_prefix = "a";
   std::uint64_t offset = 0;          // first line of tokens_file used
   std::uint64_t count = 0;           // agents
-  std::uint64_t watchers = 0;        // watchers per hub (transitions) or in all (fanout)
+  std::uint64_t watchers = 0;        // watchers per hub (transitions, watch) or in all (fanout, send-floor)
   std::uint64_t concurrency = 500;   // connections being opened at once
   double heartbeat_s = 30;           // agents: seconds between heartbeats (0: none)
   double duration_s = 10;            // measured phase

@@ -18,6 +18,7 @@
 #include "histogram.hpp"
 #include "net.hpp"
 #include "report.hpp"
+#include "send_floor.hpp"
 #include "setup.hpp"
 #include "watcher_client.hpp"
 
@@ -129,6 +130,28 @@ asio::awaitable<void> run_transitions(asio::io_context& io, const Config& config
   add_agent_counters(report, swarm);
 }
 
+// Watchers that only receive: the load of a scenario's many dashboards, kept out of the process
+// that measures (its own probe watchers time the events).
+asio::awaitable<void> run_watch(asio::io_context& io, const Config& config, Report& report) {
+  std::uint64_t events = 0;
+  WatcherSet watchers(io, config, config.watchers * config.hubs.size(),
+                      [&](std::string_view, std::int64_t) { ++events; });
+  co_await watchers.connect_all();
+  Report ready;
+  ready.integer("watchers_ready", static_cast<std::int64_t>(watchers.ready));
+  if (config.barrier) co_await barrier(io, ready.json());
+  auto start = mono_ns();
+  co_await sleep_s(io, config.duration_s);
+  watchers.stop();
+  report.str("mode", "watch")
+      .num("measured_s", (mono_ns() - start) / 1e9)
+      .integer("watchers", static_cast<std::int64_t>(watchers.ready))
+      .integer("watcher_failures", static_cast<std::int64_t>(watchers.failures))
+      .integer("watchers_closed", static_cast<std::int64_t>(watchers.closed))
+      .integer("events", static_cast<std::int64_t>(events))
+      .str("last_error", watchers.last_error);
+}
+
 asio::awaitable<void> run_fanout(asio::io_context& io, const Config& config, Report& report) {
   Config sender_config = config;
   sender_config.count = 1;
@@ -196,6 +219,10 @@ int main(int argc, char** argv) {
       std::cout << "REPORT " << run_onboard(config) << std::endl;
       return 0;
     }
+    if (config.mode == "send-floor") {
+      std::cout << "REPORT " << run_send_floor(config) << std::endl;
+      return 0;
+    }
     asio::io_context io(1);
     std::exception_ptr failure;
     auto body = [&]() -> asio::awaitable<void> {
@@ -203,6 +230,8 @@ int main(int argc, char** argv) {
         co_await run_agents(io, config, report);
       } else if (config.mode == "transitions") {
         co_await run_transitions(io, config, report);
+      } else if (config.mode == "watch") {
+        co_await run_watch(io, config, report);
       } else if (config.mode == "fanout") {
         co_await run_fanout(io, config, report);
       } else {
