@@ -16,6 +16,7 @@
 #include "hub/colony_event.hpp"
 #include "hub/hub_context.hpp"
 #include "hub/redis/connection.hpp"
+#include "hub/snapshot_reads.hpp"
 #include "protocol/client_message.hpp"
 
 namespace mi::hub {
@@ -40,6 +41,7 @@ class Shard {
   // Sessions read their sockets into this one buffer and handle the bytes where they lie: idle
   // sessions then hold no read buffer of their own.
   std::vector<char>& read_buffer() { return read_buffer_; }
+  SnapshotReads& snapshots() { return snapshots_; }
 
   // Sessions register themselves so that deadlines are checked and draining reaches them. The
   // list holds plain pointers (a session leaves it at its end, before it can be destroyed), so
@@ -85,6 +87,7 @@ class Shard {
   std::shared_ptr<redis::Connection> redis_;
   protocol::ClientMessageParser parser_;
   std::vector<char> read_buffer_ = std::vector<char>(64 * 1024);
+  SnapshotReads snapshots_{context_.agents, io_.get_executor()};
   std::vector<WsSession*> sessions_;
   boost::asio::steady_timer tick_timer_{io_};
   boost::asio::steady_timer refresh_timer_{io_};

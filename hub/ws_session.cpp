@@ -312,7 +312,8 @@ asio::awaitable<void> WsSession::handle_watch(const protocol::WatchRequest& requ
       co_return;
     }
   }
-  auto snapshot = co_await agents.snapshot(shard_.redis(), colony_);
+  auto shared_snapshot = co_await shard_.snapshots().read(shard_.redis(), colony_);
+  const auto& snapshot = *shared_snapshot;
   if (auto* error = std::get_if<ApiError>(&snapshot)) {
     send_error(error->code, error->message, id);
     close(1013, "store unavailable", "closed");

@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "tests/support/agent_swarm.hpp"
 #include "tests/support/hub_fixture.hpp"
 #include "tests/support/json_pointer.hpp"
 #include "tests/support/ws_client.hpp"
@@ -363,4 +364,42 @@ TEST_CASE("a watcher that does not read is closed with 4009; other watchers are 
   CHECK(slow.wait_closed(10s) == 4009);
   auto metrics = http_request(f.hub.port(), "GET", "/metrics");
   CHECK(metrics.body.find("mi_ws_slow_closes_total 1") != std::string::npos);
+}
+
+namespace {
+std::uint64_t evalsha_calls(TestRedis& redis) {
+  auto info = redis.command({"INFO", "commandstats"}).str;
+  auto at = info.find("cmdstat_evalsha:calls=");
+  return at == std::string::npos ? 0 : std::stoull(info.substr(at + 22));
+}
+}  // namespace
+
+TEST_CASE("a storm of watchers shares snapshot reads, and each still gets every later event", "[watch][storm]") {
+  HubFixture f;
+  std::vector<std::string> codes;
+  for (int i = 0; i < 300; ++i) codes.push_back(f.create_invite("big"));
+  AgentSwarm swarm(f.hub.port(), codes, 10s);
+  REQUIRE(swarm.wait_welcomed(60s) == 300);
+
+  constexpr int kWatchers = 60;
+  std::vector<std::unique_ptr<WsClient>> watchers;
+  for (int i = 0; i < kWatchers; ++i) watchers.push_back(std::make_unique<WsClient>(f.hub.port()));
+  auto scripts_before = evalsha_calls(f.redis);
+  // All the watch requests are out before any snapshot is read: the hub has them at once.
+  for (auto& watcher : watchers) REQUIRE(watcher->send(watch_request("big", f.hub.admin_token())));
+  std::vector<std::uint64_t> seqs;
+  for (auto& watcher : watchers) {
+    auto snapshot = watcher->expect("snapshot", 20s);
+    CHECK(snapshot.agents.size() == 300);
+    seqs.push_back(snapshot.seq);
+  }
+  // Each watch is one snapshot script unless reads are shared (the hub's liveness beat may add one).
+  CHECK(evalsha_calls(f.redis) - scripts_before < kWatchers / 4);
+
+  WsClient late(f.hub.port());
+  onboard(late, f.create_invite("big"), "late");
+  for (int i = 0; i < kWatchers; ++i) {
+    auto event = watchers[i]->expect("event");
+    CHECK(event.seq == seqs[i] + 1);
+  }
 }
