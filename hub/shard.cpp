@@ -17,7 +17,7 @@ namespace mi::hub {
 namespace asio = boost::asio;
 
 std::chrono::milliseconds deadline_check_period(const Config& config) {
-  auto period = config.presence_ttl / 8;
+  auto period = std::min<std::chrono::milliseconds>(config.presence_ttl / 8, config.refresh_period);
   return std::clamp(period, std::chrono::milliseconds(50), std::chrono::milliseconds(1000));
 }
 
@@ -41,7 +41,6 @@ Shard::~Shard() { stop(); }
 void Shard::start() {
   redis_->start();
   schedule_tick();
-  schedule_presence_refresh();
   thread_ = std::thread([this] {
     try {
       io_.run();
@@ -56,7 +55,6 @@ void Shard::stop() {
   if (!thread_.joinable()) return;
   asio::post(io_, [this] {
     tick_timer_.cancel();
-    refresh_timer_.cancel();
     redis_->stop();
     io_.stop();
   });
@@ -93,9 +91,27 @@ void Shard::schedule_tick() {
   });
 }
 
+// One walk over the sessions checks their deadlines and, when a refresh is due, collects the
+// presence refresh batch: at tens of thousands of idle sessions the walk is most of the hub's
+// idle CPU, so it is done once.
 void Shard::tick() {
   auto now = steady_ms();
-  for (auto* session : sessions_) session->check_deadlines(now);
+  const auto& config = context_.config;
+  // Due at the tick nearest to the period, not the first one past it (ticks may be as long).
+  bool refresh = !refresh_in_flight_ &&
+                 now - last_refresh_ >= config.refresh_period.count() - deadline_check_period(config).count() / 2;
+  auto ttl = config.presence_ttl.count();
+  std::vector<std::vector<std::string>> batch;
+  for (auto* session : sessions_) {
+    session->check_deadlines(now);
+    if (!refresh) continue;
+    if (auto command = session->presence_refresh_command(now, ttl)) batch.push_back(std::move(*command));
+  }
+  if (!refresh) return;
+  last_refresh_ = now;
+  if (batch.empty()) return;
+  refresh_in_flight_ = true;
+  asio::co_spawn(io_, send_presence_refresh(std::move(batch)), [this](std::exception_ptr) { refresh_in_flight_ = false; });
 }
 
 }  // namespace mi::hub
@@ -152,25 +168,10 @@ void Shard::reassert_agents() {
   for (auto* session : sessions_) session->reassert();
 }
 
-void Shard::schedule_presence_refresh() {
-  refresh_timer_.expires_after(context_.config.refresh_period);
-  refresh_timer_.async_wait([this](boost::system::error_code ec) {
-    if (ec) return;
-    asio::co_spawn(io_, refresh_presence(), [this](std::exception_ptr) { schedule_presence_refresh(); });
-  });
-}
-
-// One pipelined batch per period: the presence key of each agent session whose last refresh is
-// older than TTL/4 and that has sent a frame since. Redis load is then bounded by the number of
-// agents over TTL/4, whatever their heartbeat rate.
-asio::awaitable<void> Shard::refresh_presence() {
-  auto now = steady_ms();
-  auto ttl = context_.config.presence_ttl.count();
-  std::vector<std::vector<std::string>> batch;
-  for (auto* session : sessions_) {
-    if (auto command = session->presence_refresh_command(now, ttl)) batch.push_back(std::move(*command));
-  }
-  if (batch.empty()) co_return;
+// One pipelined batch per --refresh-period: the presence key of each agent session whose last
+// refresh is older than TTL/4 and that has sent a frame since. Redis load is then bounded by the
+// number of agents over TTL/4, whatever their heartbeat rate.
+asio::awaitable<void> Shard::send_presence_refresh(std::vector<std::vector<std::string>> batch) {
   auto result = co_await redis_->exec_pipeline(std::move(batch));
   if (result.ec) log::warn("presence refresh failed on shard ", index_, ": ", result.ec.message());
 }

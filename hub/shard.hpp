@@ -78,8 +78,7 @@ class Shard {
  private:
   void schedule_tick();
   void tick();
-  void schedule_presence_refresh();
-  boost::asio::awaitable<void> refresh_presence();
+  boost::asio::awaitable<void> send_presence_refresh(std::vector<std::vector<std::string>> batch);
 
   HubContext& context_;
   unsigned index_;
@@ -90,7 +89,8 @@ class Shard {
   SnapshotReads snapshots_{context_.agents, io_.get_executor()};
   std::vector<WsSession*> sessions_;
   boost::asio::steady_timer tick_timer_{io_};
-  boost::asio::steady_timer refresh_timer_{io_};
+  std::int64_t last_refresh_ = 0;  // steady_ms() of the last refresh batch
+  bool refresh_in_flight_ = false;
   EventRouter* router_ = nullptr;
   // Plain pointers, as in sessions_: a session leaves before it can be destroyed.
   struct ColonyMembers {
@@ -105,8 +105,9 @@ class Shard {
   std::thread thread_;
 };
 
-// How often a shard looks at its sessions' deadlines (auth, presence, writes): fine enough for a
-// small --presence-ttl in tests, and at most once a second for the default two minutes.
+// How often a shard walks its sessions for deadlines (auth, presence, writes) and the presence
+// refresh: fine enough for a small --presence-ttl in tests and for --refresh-period, and at most
+// once a second for the default two minutes.
 std::chrono::milliseconds deadline_check_period(const Config& config);
 
 }  // namespace mi::hub
