@@ -2,15 +2,16 @@
 // One WebSocket client: an agent (after onboard or hello) or a watcher (after watch).
 //
 // The session speaks RFC 6455 itself (protocol/websocket_frame) over a plain TCP socket, so that
-// an idle session costs little: while it waits it is one readiness wait on its socket, with no
-// buffer (bytes are read into the shard's shared buffer and handled where they lie) and no
-// coroutine frame; a reader coroutine runs only while a request waits for Redis. A frame to send
+// an idle session costs little: while it waits it is one small receive on its socket, with no
+// other buffer (larger reads go into the shard's shared buffer and are handled where they lie)
+// and no coroutine frame; a reader coroutine runs only while a request waits for Redis. A frame to send
 // goes out at once with one non-blocking send when nothing is queued; only what the socket cannot
 // take waits in a bounded queue, drained by a writer coroutine that exists while there is a
 // backlog and writes it gathered. Requests are handled one at a time, in order. Deadlines (first
 // message, presence, slow writes, closing handshake) are checked by the shard's periodic tick,
 // not by a timer each.
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -96,6 +97,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   void continue_reading(ReadStep step);
   boost::asio::awaitable<void> run_requests();
   boost::asio::awaitable<void> end();
+  ReadStep on_wake_bytes(std::size_t size);
   ReadStep read_available();
   ReadStep dispatch(char* data, std::size_t size, bool data_is_pending);
   ReadStep dispatch_pending();
@@ -133,10 +135,24 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   std::int64_t last_frame_wall_ms() const;
 
   Shard& shard_;
+  // What the shard's tick reads of every session, together: at tens of thousands of sessions the
+  // walk costs one cache line each, not three.
+  std::int64_t opened_at_ = 0;
+  std::int64_t last_frame_ = 0;
+  std::int64_t write_started_ = 0;  // 0 while no write is in progress
+  std::int64_t close_started_ = 0;  // 0 until a closing handshake starts
+  std::int64_t last_refresh_ = 0;     // agents: when the presence key was last refreshed
+  std::int64_t refreshed_frame_ = 0;  // agents: last_frame_ at that refresh
+  Role role_ = Role::pending;
+  bool handling_request_ = false;
+  bool close_queued_ = false;  // our close frame is queued or sent: nothing else goes out
+  bool terminated_ = false;
   Socket socket_;
   OpenConnectionCount open_count_;
   std::string remote_address_;
   std::string pending_;  // bytes read and not handled yet: a partial frame, or frames behind a request
+  // What the idle receive reads into: a heartbeat frame (26 bytes) fits whole.
+  std::array<char, 32> wake_bytes_;
   protocol::websocket::FrameReader reader_;
   std::unique_ptr<protocol::ClientMessage> waiting_request_;
   OutboundQueue queue_;
@@ -147,23 +163,15 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   boost::asio::steady_timer* closing_timer_ = nullptr;
   std::size_t shard_slot_ = 0;
 
-  Role role_ = Role::pending;
   std::string colony_;
   std::string agent_id_;
   std::string connection_id_;
   const char* end_reason_ = nullptr;  // a literal: "closed", "timeout", "drained"
 
-  std::int64_t opened_at_ = 0;
-  std::int64_t last_frame_ = 0;
-  std::int64_t write_started_ = 0;  // 0 while no write is in progress
-  std::int64_t close_started_ = 0;  // 0 until a closing handshake starts
-  bool handling_request_ = false;
   bool writer_running_ = false;
-  bool close_queued_ = false;    // our close frame is queued or sent: nothing else goes out
   bool close_sent_ = false;      // our close frame is on the wire
   bool close_received_ = false;  // the client's close frame arrived
   bool failing_ = false;         // the client broke the protocol: drop the TCP once the close is sent
-  bool terminated_ = false;
 
   // Colony membership (both roles), so that events reach the session.
   bool in_colony_ = false;
@@ -176,8 +184,6 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
 
   // Agent.
   std::string secret_sha256_;  // to re-assert the connection without the secret itself
-  std::int64_t last_refresh_ = 0;
-  std::int64_t refreshed_frame_ = 0;
   std::optional<TokenBucket> chat_budget_;
   std::optional<std::string> pending_meta_;
   bool status_publisher_running_ = false;

@@ -53,16 +53,20 @@ void WsSession::start(std::string upgrade_response) {
   continue_reading(dispatch_pending());
 }
 
-// Idle, a session is one readiness wait whose handler holds the session: no coroutine frame and
-// no buffer. A coroutine runs only while a request waits for Redis, and at the end.
+// Idle, a session is one small receive whose handler holds the session: no coroutine frame and
+// no buffer beyond kWakeBytes. A coroutine runs only while a request waits for Redis, and at the
+// end. A receive, unlike a readiness wait, needs no epoll_ctl to re-arm: after a read that
+// emptied the socket, Asio queues the next one without a system call, and a heartbeat frame
+// arrives whole in the wake buffer.
 void WsSession::continue_reading(ReadStep step) {
   if (terminated_) step = ReadStep::stop;
   auto self = shared_from_this();
   switch (step) {
     case ReadStep::wait:
-      socket_.async_wait(asio::socket_base::wait_read, [self](const boost::system::error_code& ec) {
-        self->continue_reading(ec ? ReadStep::stop : self->read_available());
-      });
+      socket_.async_receive(asio::buffer(wake_bytes_),
+                            [self](const boost::system::error_code& ec, std::size_t size) {
+                              self->continue_reading(ec ? ReadStep::stop : self->on_wake_bytes(size));
+                            });
       return;
     case ReadStep::request:
       asio::co_spawn(socket_.get_executor(), [self] { return self->run_requests(); }, asio::detached);
@@ -71,6 +75,19 @@ void WsSession::continue_reading(ReadStep step) {
       asio::co_spawn(socket_.get_executor(), [self] { return self->end(); }, asio::detached);
       return;
   }
+}
+
+WsSession::ReadStep WsSession::on_wake_bytes(std::size_t size) {
+  ReadStep step;
+  if (pending_.empty()) {
+    step = dispatch(wake_bytes_.data(), size, false);
+  } else {
+    pending_.append(wake_bytes_.data(), size);
+    step = dispatch_pending();
+  }
+  // A full wake buffer may have more behind it; a request reads the rest once it is handled.
+  if (step == ReadStep::wait && size == wake_bytes_.size()) step = read_available();
+  return step;
 }
 
 // Requests are handled one at a time, in order: the socket is not read meanwhile.
