@@ -168,7 +168,7 @@ ConfigResult parse_config(int argc, char** argv) {
   add_seconds_option(app, "--write-timeout", "MI_WRITE_TIMEOUT", config.write_timeout,
                      "a peer that takes longer than this to accept one message is closed");
   add_seconds_option(app, "--handshake-timeout", "MI_HANDSHAKE_TIMEOUT", config.handshake_timeout,
-                     "deadline of the WebSocket opening and closing handshakes");
+                     "deadline of the WebSocket closing handshake (the 101 is a write: --write-timeout)");
   add_seconds_option(app, "--redis-timeout", "MI_REDIS_TIMEOUT", config.redis_command_timeout,
                      "deadline of each Redis command; past it the request gets 'unavailable'");
   add_seconds_option(app, "--redis-connect-timeout", "MI_REDIS_CONNECT_TIMEOUT",
