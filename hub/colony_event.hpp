@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "hub/outbound_queue.hpp"
 
@@ -18,5 +19,9 @@ struct ColonyEvent {
 };
 
 using SharedEvent = std::shared_ptr<const ColonyEvent>;
+
+// The event published as `json` (from the colony's channel or its stream), framed once; nothing
+// when `json` has no event header.
+SharedEvent make_colony_event(std::string colony, std::string_view json);
 
 }  // namespace mi::hub

@@ -4,8 +4,6 @@
 
 #include "hub/log.hpp"
 #include "hub/shard.hpp"
-#include "protocol/event_header.hpp"
-#include "protocol/websocket_frame.hpp"
 
 namespace mi::hub {
 
@@ -76,20 +74,14 @@ void EventRouter::remove_interest(unsigned shard, const std::string& colony) {
 }
 
 void EventRouter::on_message(std::string_view channel, std::string_view payload) {
-  auto header = protocol::peek_event_header(payload);
   auto colony = colony_of_channel(channel);
-  if (!header || colony.empty()) {
+  auto found = colony.empty() ? interest_.end() : interest_.find(colony);
+  if (found == interest_.end()) return;
+  SharedEvent shared = make_colony_event(std::move(colony), payload);
+  if (!shared) {
     log::warn("ignoring a message on ", channel, " that is not an event");
     return;
   }
-  auto found = interest_.find(colony);
-  if (found == interest_.end()) return;
-  auto event = std::make_shared<ColonyEvent>();
-  event->colony = std::move(colony);
-  event->seq = header->seq;
-  event->is_chat = header->kind == "chat";
-  event->frame = std::make_shared<const std::string>(protocol::websocket::encode_text_frame(payload));
-  SharedEvent shared = std::move(event);
   for (unsigned i = 0; i < shards_.size(); ++i) {
     if (found->second.per_shard[i] == 0) continue;
     asio::post(shards_[i]->io(), [shard = shards_[i], shared] { shard->deliver(shared); });

@@ -30,16 +30,6 @@ constexpr int kDisconnectRetries = 300;
 // Events read from a stream per round trip when resuming or filling a gap.
 constexpr std::size_t kEventPageSize = 1000;
 
-SharedEvent make_colony_event(const std::string& colony, std::string json) {
-  auto header = protocol::peek_event_header(json);
-  if (!header) return nullptr;
-  auto event = std::make_shared<ColonyEvent>();
-  event->colony = colony;
-  event->seq = header->seq;
-  event->is_chat = header->kind == "chat";
-  event->frame = std::make_shared<const std::string>(websocket::encode_text_frame(json));
-  return event;
-}
 }  // namespace
 
 void WsSession::send_text(std::string_view json) {
@@ -306,7 +296,7 @@ asio::awaitable<void> WsSession::handle_watch(const protocol::WatchRequest& requ
       send_text(protocol::serialize_resume(colony_, *request.since, id));
       deliver(sequencer_->start(*request.since));
       for (auto& json : events.events) {
-        if (auto event = make_colony_event(colony_, std::move(json))) deliver(sequencer_->offer(std::move(event)));
+        if (auto event = make_colony_event(colony_, json)) deliver(sequencer_->offer(std::move(event)));
       }
       if (events.events.size() == kEventPageSize || sequencer_->has_gap()) catch_up();
       co_return;
@@ -367,7 +357,7 @@ asio::awaitable<void> WsSession::fill_gaps() {
       break;
     }
     for (auto& json : events.events) {
-      if (auto event = make_colony_event(colony_, std::move(json))) {
+      if (auto event = make_colony_event(colony_, json)) {
         for (auto& ready : sequencer_->offer(std::move(event)).deliver) send(ready->frame);
       }
     }
