@@ -98,7 +98,8 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   boost::asio::awaitable<void> run_requests();
   boost::asio::awaitable<void> end();
   ReadStep on_wake_bytes(std::size_t size);
-  ReadStep read_available();
+  ReadStep read_available(std::string_view already_read);
+  ReadStep take(char* data, std::size_t size);
   ReadStep dispatch(char* data, std::size_t size, bool data_is_pending);
   ReadStep dispatch_pending();
   ReadStep handle_message(protocol::websocket::Opcode opcode, std::string_view payload);

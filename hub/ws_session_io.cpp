@@ -2,6 +2,7 @@
 // The request half is ws_session.cpp.
 
 #include <array>
+#include <cstring>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -78,16 +79,9 @@ void WsSession::continue_reading(ReadStep step) {
 }
 
 WsSession::ReadStep WsSession::on_wake_bytes(std::size_t size) {
-  ReadStep step;
-  if (pending_.empty()) {
-    step = dispatch(wake_bytes_.data(), size, false);
-  } else {
-    pending_.append(wake_bytes_.data(), size);
-    step = dispatch_pending();
-  }
-  // A full wake buffer may have more behind it; a request reads the rest once it is handled.
-  if (step == ReadStep::wait && size == wake_bytes_.size()) step = read_available();
-  return step;
+  if (size < wake_bytes_.size()) return take(wake_bytes_.data(), size);
+  // A full wake buffer may have more behind it: read the rest in behind it, in the shard's buffer.
+  return read_available(std::string_view(wake_bytes_.data(), size));
 }
 
 // Requests are handled one at a time, in order: the socket is not read meanwhile.
@@ -106,23 +100,30 @@ asio::awaitable<void> WsSession::end() {
   shard_.remove_session(*this);
 }
 
-WsSession::ReadStep WsSession::read_available() {
+WsSession::ReadStep WsSession::read_available(std::string_view already_read) {
   auto& buffer = shard_.read_buffer();
+  std::memcpy(buffer.data(), already_read.data(), already_read.size());
+  std::size_t filled = already_read.size();
   for (int reads = 0; reads < kReadsPerWakeup; ++reads) {
     boost::system::error_code ec;
-    std::size_t size = socket_.read_some(asio::buffer(buffer.data(), buffer.size()), ec);
-    if (would_block(ec)) return ReadStep::wait;
-    if (ec) return ReadStep::stop;  // end of stream or reset: the client is gone
-    ReadStep step;
-    if (pending_.empty()) {
-      step = dispatch(buffer.data(), size, false);
-    } else {
-      pending_.append(buffer.data(), size);
-      step = dispatch_pending();
+    std::size_t size = socket_.read_some(asio::buffer(buffer.data() + filled, buffer.size() - filled), ec);
+    if (ec && !would_block(ec)) {
+      if (filled > 0) take(buffer.data(), filled);
+      return ReadStep::stop;  // end of stream or reset: the client is gone
     }
-    if (step != ReadStep::wait || size < buffer.size()) return step;
+    filled += size;
+    auto step = filled > 0 ? take(buffer.data(), filled) : ReadStep::wait;
+    if (step != ReadStep::wait || filled < buffer.size()) return step;
+    filled = 0;
   }
   return ReadStep::wait;
+}
+
+// Bytes just read: handled where they lie when nothing is pending, else behind what is.
+WsSession::ReadStep WsSession::take(char* data, std::size_t size) {
+  if (pending_.empty()) return dispatch(data, size, false);
+  pending_.append(data, size);
+  return dispatch_pending();
 }
 
 WsSession::ReadStep WsSession::dispatch_pending() {
@@ -188,7 +189,6 @@ WsSession::ReadStep WsSession::handle_message(websocket::Opcode opcode, std::str
         // Echo the client's code (RFC 6455 section 5.5.1); the TCP connection ends once it is sent.
         websocket::ClosePayload close;
         websocket::FrameReader::parse_close(payload, close);
-        close_started_ = steady_ms();
         queue_close_frame(close.code, "");
       }
       return ReadStep::stop;
@@ -263,6 +263,7 @@ asio::awaitable<void> WsSession::write_loop() {
 
 void WsSession::queue_close_frame(std::uint16_t code, std::string_view reason) {
   close_queued_ = true;
+  close_started_ = steady_ms();
   auto frame = std::make_shared<const std::string>(
       code == websocket::close_code::no_status ? websocket::encode_frame(websocket::Opcode::close, {})
                                                : websocket::encode_close_frame(code, reason));
@@ -291,7 +292,6 @@ void WsSession::on_close_frame_sent() {
 void WsSession::close(std::uint16_t code, std::string_view reason, const char* end_reason) {
   if (terminated_ || close_queued_) return;
   if (end_reason_ == nullptr) end_reason_ = end_reason;
-  close_started_ = steady_ms();
   queue_close_frame(code, reason);
 }
 
@@ -304,7 +304,6 @@ void WsSession::fail(std::uint16_t code, const char* why) {
     return;
   }
   if (close_queued_) return;
-  close_started_ = steady_ms();
   queue_close_frame(code, why);
 }
 
