@@ -16,4 +16,13 @@ SharedEvent make_colony_event(std::string colony, std::string_view json) {
   return event;
 }
 
+SharedMessage join_frames(std::span<const SharedEvent> events) {
+  std::size_t size = 0;
+  for (const auto& event : events) size += event->frame->size();
+  std::string joined;
+  joined.reserve(size);
+  for (const auto& event : events) joined += *event->frame;
+  return std::make_shared<const std::string>(std::move(joined));
+}
+
 }  // namespace mi::hub

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -23,5 +24,9 @@ using SharedEvent = std::shared_ptr<const ColonyEvent>;
 // The event published as `json` (from the colony's channel or its stream), framed once; nothing
 // when `json` has no event header.
 SharedEvent make_colony_event(std::string colony, std::string_view json);
+
+// The frames of consecutive events one after the other: a receiver in step with the feed gets
+// them in one write, and the bytes are built once for all such receivers.
+SharedMessage join_frames(std::span<const SharedEvent> events);
 
 }  // namespace mi::hub

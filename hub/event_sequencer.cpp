@@ -16,6 +16,15 @@ EventSequencer::Release EventSequencer::offer(SharedEvent event) {
   return release();
 }
 
+bool EventSequencer::take_in_order(std::span<const SharedEvent> events) {
+  if (!started_ || !held_.empty()) return false;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (events[i]->seq != delivered_ + 1 + i) return false;
+  }
+  delivered_ += events.size();
+  return true;
+}
+
 EventSequencer::Release EventSequencer::release() {
   Release out;
   while (!held_.empty()) {

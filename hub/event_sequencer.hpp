@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <span>
 #include <vector>
 
 #include "hub/colony_event.hpp"
@@ -30,6 +31,11 @@ class EventSequencer {
 
   // An event from the live feed or from the stream.
   Release offer(SharedEvent event);
+
+  // The common case, decided without allocating: true (and they count as delivered) when the
+  // events are exactly the next ones and nothing is held; otherwise nothing changes and each goes
+  // through offer().
+  bool take_in_order(std::span<const SharedEvent> events);
 
  private:
   Release release();

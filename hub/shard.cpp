@@ -22,6 +22,11 @@ std::chrono::milliseconds deadline_check_period(const Config& config) {
 }
 
 namespace {
+
+// Events joined into one write at most: a burst of small events (a few hundred bytes each)
+// stays within a few socket buffers' worth.
+constexpr std::size_t kMaxEventsPerWrite = 64;
+
 redis::ConnectionOptions connection_options(const Config& config) {
   redis::ConnectionOptions options;
   options.command_timeout = config.redis_command_timeout;
@@ -146,15 +151,42 @@ void Shard::leave_colony(const std::string& colony, WsSession& session, Membersh
 }
 
 void Shard::deliver(const SharedEvent& event) {
-  auto found = colony_members_.find(event->colony);
+  arrived_events_.push_back(event);
+  // The pass runs behind what is already queued on the shard, events posted meanwhile included.
+  if (arrived_events_.size() == 1) asio::post(io_, [this] { deliver_arrived(); });
+}
+
+void Shard::deliver_arrived() {
+  std::vector<SharedEvent> events;
+  events.swap(arrived_events_);
+  // Runs of one colony's consecutive events, bounded so that one write stays a modest size.
+  std::size_t begin = 0;
+  while (begin < events.size()) {
+    std::size_t end = begin + 1;
+    while (end < events.size() && end - begin < kMaxEventsPerWrite && events[end]->colony == events[begin]->colony) {
+      ++end;
+    }
+    deliver_run(std::span<const SharedEvent>(events).subspan(begin, end - begin));
+    begin = end;
+  }
+}
+
+void Shard::deliver_run(std::span<const SharedEvent> run) {
+  auto found = colony_members_.find(run.front()->colony);
   if (found == colony_members_.end()) return;
-  std::uint64_t deliveries = 0;
-  auto deliver_to = [&](const std::vector<WsSession*>& list) {
-    for (auto* session : list) session->on_event(event);
-    deliveries += list.size();
-  };
-  deliver_to(found->second.watchers);
-  if (event->is_chat) deliver_to(found->second.agents);
+  const auto& members = found->second;
+  if (run.size() == 1) {
+    for (auto* session : members.watchers) session->on_event(run.front());
+  } else {
+    auto joined = join_frames(run);
+    for (auto* session : members.watchers) session->on_events(run, joined);
+  }
+  std::uint64_t deliveries = members.watchers.size() * run.size();
+  for (const auto& event : run) {
+    if (!event->is_chat) continue;
+    for (auto* session : members.agents) session->on_event(event);
+    deliveries += members.agents.size();
+  }
   context_.metrics.events_delivered.fetch_add(deliveries, std::memory_order_relaxed);
 }
 

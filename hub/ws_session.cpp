@@ -321,11 +321,24 @@ void WsSession::on_event(const SharedEvent& event) {
     return;
   }
   if (role_ != Role::watcher) return;
+  if (sequencer_->take_in_order(std::span(&event, 1))) {
+    send(event->frame);
+    return;
+  }
   deliver(sequencer_->offer(event));
   if (sequencer_->held_bytes() > shard_.context().config.watcher_queue_bytes) {
     shard_.context().metrics.ws_slow_closes.fetch_add(1, std::memory_order_relaxed);
     close(4009, "too slow: events waiting over the queue bound", "closed");
   }
+}
+
+void WsSession::on_events(std::span<const SharedEvent> events, const SharedMessage& joined) {
+  if (terminated_ || close_queued_ || role_ != Role::watcher) return;
+  if (sequencer_->take_in_order(events)) {
+    send(joined, events.size());
+    return;
+  }
+  for (const auto& event : events) on_event(event);
 }
 
 void WsSession::deliver(EventSequencer::Release release) {

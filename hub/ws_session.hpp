@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,8 +53,9 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   // socket holds the session, so it can be started and left alone.
   void start(std::string upgrade_response);
 
-  // Sends a whole WebSocket frame; a session whose queue is over its bound is closed with 4009.
-  void send(SharedMessage frame);
+  // Sends whole WebSocket frames (`messages` of them in `frames`); a session whose queue is over
+  // its bound is closed with 4009.
+  void send(SharedMessage frames, std::size_t messages = 1);
 
   // Closing handshake with `code`; `end_reason` is what an agent's offline event will say.
   // (`end_reason` is a string literal: the session keeps the pointer.)
@@ -67,6 +69,9 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
 
   // An event of the session's colony (watchers get all, in order; agents get chat).
   void on_event(const SharedEvent& event);
+  // Consecutive events of the colony that arrived together, with their frames joined: a watcher
+  // in step with the feed sends them in one write, any other takes them one by one.
+  void on_events(std::span<const SharedEvent> events, const SharedMessage& joined);
   // Look in the event stream for anything missed (after the event subscription came back).
   void catch_up();
 

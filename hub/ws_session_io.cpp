@@ -198,8 +198,12 @@ WsSession::ReadStep WsSession::handle_message(websocket::Opcode opcode, std::str
   }
 }
 
-void WsSession::send(SharedMessage frame) {
+void WsSession::send(SharedMessage frame, std::size_t messages) {
   if (terminated_ || close_queued_) return;
+  // Joined frames are one buffer to the writer, which counts one message when it is written.
+  if (messages > 1) {
+    shard_.context().metrics.ws_messages_out.fetch_add(messages - 1, std::memory_order_relaxed);
+  }
   if (queue_.empty() && !writer_running_) {
     write_now(std::move(frame));
     return;

@@ -69,3 +69,20 @@ TEST_CASE("a start after held events with a gap reports the gap", "[sequencer]")
   CHECK(seqs(started).empty());
   CHECK(started.gap);
 }
+
+TEST_CASE("a run of the next events is taken whole; anything else is left to offer", "[sequencer]") {
+  EventSequencer sequencer;
+  std::vector<SharedEvent> run{event(1), event(2), event(3)};
+  CHECK_FALSE(sequencer.take_in_order(run));  // not started: the snapshot decides first
+  sequencer.start(0);
+  CHECK(sequencer.take_in_order(run));
+  CHECK(sequencer.delivered_seq() == 3);
+  CHECK_FALSE(sequencer.take_in_order(run));  // already delivered
+  std::vector<SharedEvent> skipping{event(4), event(6)};
+  CHECK_FALSE(sequencer.take_in_order(skipping));
+  CHECK(sequencer.delivered_seq() == 3);  // a refused run changes nothing
+  sequencer.offer(event(6));  // held behind the missing 5
+  std::vector<SharedEvent> next{event(4)};
+  CHECK_FALSE(sequencer.take_in_order(next));  // something is held: offer() must sort it out
+  CHECK(seqs(sequencer.offer(event(4))) == std::vector<std::uint64_t>{4});
+}
