@@ -169,6 +169,9 @@ void Shard::deliver_arrived() {
     deliver_run(std::span<const SharedEvent>(events).subspan(begin, end - begin));
     begin = end;
   }
+  // Events arrive only through posted handlers, never while a pass runs: keep the capacity.
+  events.clear();
+  arrived_events_.swap(events);
 }
 
 void Shard::deliver_run(std::span<const SharedEvent> run) {
