@@ -180,7 +180,7 @@ void Shard::deliver_run(std::span<const SharedEvent> run) {
   const auto& members = found->second;
   if (run.size() == 1) {
     for (auto* session : members.watchers) session->on_event(run.front());
-  } else {
+  } else if (!members.watchers.empty()) {  // a colony with agents only gets chat, one by one
     auto joined = join_frames(run);
     for (auto* session : members.watchers) session->on_events(run, joined);
   }
