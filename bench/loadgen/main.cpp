@@ -15,6 +15,7 @@
 
 #include "agent_client.hpp"
 #include "config.hpp"
+#include "counting_watchers.hpp"
 #include "histogram.hpp"
 #include "net.hpp"
 #include "report.hpp"
@@ -131,11 +132,9 @@ asio::awaitable<void> run_transitions(asio::io_context& io, const Config& config
 }
 
 // Watchers that only receive: the load of a scenario's many dashboards, kept out of the process
-// that measures (its own probe watchers time the events).
+// that measures (its own probe watchers time the events), and counted at the least client cost.
 asio::awaitable<void> run_watch(asio::io_context& io, const Config& config, Report& report) {
-  std::uint64_t events = 0;
-  WatcherSet watchers(io, config, config.watchers * config.hubs.size(),
-                      [&](std::string_view, std::int64_t) { ++events; });
+  CountingWatchers watchers(io, config, config.watchers * config.hubs.size());
   co_await watchers.connect_all();
   Report ready;
   ready.integer("watchers_ready", static_cast<std::int64_t>(watchers.ready));
@@ -148,7 +147,7 @@ asio::awaitable<void> run_watch(asio::io_context& io, const Config& config, Repo
       .integer("watchers", static_cast<std::int64_t>(watchers.ready))
       .integer("watcher_failures", static_cast<std::int64_t>(watchers.failures))
       .integer("watchers_closed", static_cast<std::int64_t>(watchers.closed))
-      .integer("events", static_cast<std::int64_t>(events))
+      .integer("events", static_cast<std::int64_t>(watchers.events()))
       .str("last_error", watchers.last_error);
 }
 
