@@ -17,10 +17,14 @@ if not stored[1] or stored[1] ~= ARGV[2] then
 end
 redis.call('HSET', prefix .. 'conns:' .. id, ARGV[3], ARGV[4])
 redis.call('HSET', prefix .. 'connections', ARGV[3], id)
-local seq = 0
-if stored[2] ~= 'online' then
+local going_online = stored[2] ~= 'online'
+if going_online then
   redis.call('HSET', agent_key, 'status', 'online', 'last_seen', ARGV[5])
-  seq = emit_event(prefix, stored[3], ARGV[5], 'online', ',"agent":' .. agent_json(prefix, id),
-      ARGV[6])
 end
-return {'ok', agent_json(prefix, id), seq}
+-- Read once: the event and the reply describe the same state.
+local agent = agent_json(prefix, id)
+local seq = 0
+if going_online then
+  seq = emit_event(prefix, stored[3], ARGV[5], 'online', ',"agent":' .. agent, ARGV[6])
+end
+return {'ok', agent, seq}
