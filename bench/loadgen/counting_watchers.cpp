@@ -139,14 +139,15 @@ asio::awaitable<void> CountingWatchers::open(Watcher& w, const Target& target, c
                                  config_.admin_token + "\"}");
   co_await asio::async_write(w.socket, asio::buffer(watch), use_awaitable);
 
-  // Enough of the first message to tell a snapshot from an error.
+  // Enough of the first message to tell a snapshot from an error, and all of an error (small),
+  // whose code says whether to retry.
   for (;;) {
     auto start = frame_start(w.buffer.data(), w.have);
     if (start.header != 0 && w.have >= start.header + std::min<std::uint64_t>(start.length, kTypePrefix)) {
       std::string_view payload(reinterpret_cast<const char*>(w.buffer.data() + start.header),
                                std::min<std::uint64_t>(start.length, w.have - start.header));
-      if (payload.find("\"snapshot\"") == std::string_view::npos) throw std::runtime_error(std::string(payload));
-      break;
+      if (payload.find("\"snapshot\"") != std::string_view::npos) break;
+      if (payload.size() == start.length || w.have == w.buffer.size()) throw std::runtime_error(std::string(payload));
     }
     if (w.have == w.buffer.size()) throw std::runtime_error("first message header too long");
     w.have += co_await w.socket.async_read_some(asio::buffer(w.buffer.data() + w.have, w.buffer.size() - w.have),
