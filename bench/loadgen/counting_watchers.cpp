@@ -11,9 +11,10 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+
+#include "watch_lanes.hpp"
 
 namespace mi::bench {
 
@@ -160,40 +161,16 @@ asio::awaitable<void> CountingWatchers::open(Watcher& w, const Target& target, c
 }
 
 asio::awaitable<void> CountingWatchers::connect_all() {
-  std::size_t next = 0, lanes_done = 0;
-  auto lanes = std::min<std::size_t>(config_.concurrency, watchers_.size());
-  if (lanes == 0) co_return;
-  asio::steady_timer all_done(io_, asio::steady_timer::time_point::max());
-  auto lane = [&](std::size_t lane_index) -> asio::awaitable<void> {
-    auto source = parse_source(config_.sources[lane_index % config_.sources.size()]);
-    while (next < watchers_.size()) {
-      std::size_t i = next++;
-      auto& w = *watchers_[i];
-      // "unavailable" is safe to retry (PROTOCOL.md): a snapshot of a big colony under load may
-      // exceed the hub's Redis deadline; retry up to 10 times, 200 ms apart, counting each.
-      for (int attempt = 0; attempt < 10; ++attempt) {
-        bool retry = false;
-        try {
-          co_await open(w, targets_[i % targets_.size()], source);
-          ++ready;
-          asio::co_spawn(io_, count_loop(w), asio::detached);
-        } catch (const std::exception& e) {
-          ++failures;
-          last_error = e.what();
-          retry = last_error.find("unavailable") != std::string::npos;
-        }
-        if (!retry) break;
-        asio::steady_timer wait(io_, std::chrono::milliseconds(200));
-        co_await wait.async_wait(use_awaitable);
-      }
-    }
-    if (++lanes_done == lanes) all_done.cancel();
+  OpenCounts counts;
+  auto open_one = [this](std::size_t i, const asio::ip::address& source) -> asio::awaitable<void> {
+    auto& w = *watchers_[i];
+    co_await open(w, targets_[i % targets_.size()], source);
+    asio::co_spawn(io_, count_loop(w), asio::detached);
   };
-  for (std::size_t i = 0; i < lanes; ++i) asio::co_spawn(io_, lane(i), asio::detached);
-  try {
-    co_await all_done.async_wait(use_awaitable);
-  } catch (...) {
-  }
+  co_await open_in_lanes(io_, config_, watchers_.size(), open_one, counts);
+  ready += counts.ready;
+  failures += counts.failures;
+  if (!counts.last_error.empty()) last_error = counts.last_error;
 }
 
 asio::awaitable<void> CountingWatchers::count_loop(Watcher& w) {
