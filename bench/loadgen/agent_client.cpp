@@ -80,7 +80,7 @@ Agent* AgentSwarm::find(std::string_view id) {
 asio::awaitable<void> AgentSwarm::open_agent(Agent& a) {
   a.ws = std::make_unique<Ws>(io_);
   co_await open_ws(*a.ws, *a.target, a.source);
-  a.hello_ns = mono_ns();
+  a.hello_ns.store(mono_ns(), std::memory_order_release);
   co_await send_text(*a.ws, R"({"type":"hello","token":")" + a.token + "\"}");
   for (;;) {
     auto reply = co_await read_text(*a.ws, a.buffer);
@@ -88,7 +88,7 @@ asio::awaitable<void> AgentSwarm::open_agent(Agent& a) {
     if (reply.find("\"error\"") != std::string_view::npos) throw std::runtime_error(std::string(reply));
   }
   auto now = mono_ns();
-  hello_latency.add_ns(now - a.hello_ns);
+  hello_latency.add_ns(now - a.hello_ns.load(std::memory_order_relaxed));
   a.online = true;
   ++counters.welcomes;
   counters.last_welcome_ns = now;

@@ -4,6 +4,7 @@
 // per write), reconnect with jittered backoff, and one-shot online/offline cycles (transitions).
 #include <cstdint>
 #include <functional>
+#include <atomic>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -25,7 +26,7 @@ struct Agent {
   beast::flat_buffer buffer;
   bool online = false;
   bool writing = false;
-  std::int64_t hello_ns = 0;
+  std::atomic<std::int64_t> hello_ns{0};  // read by the probe watchers' thread (transitions)
 };
 
 struct AgentCounters {

@@ -21,7 +21,7 @@ std::vector<std::string> split(const std::string& s) {
 [[noreturn]] void usage(const std::string& why) {
   std::cerr << "mi-loadgen: " << why << "\n"
             << "usage: mi-loadgen MODE --hub H:P[,H:P...] [--source IP,...] [flags]\n"
-            << "modes: invites onboard agents flood transitions watch fanout send-floor (see docs/benchmarks.md)\n";
+            << "modes: invites onboard agents flood transitions watch fanout send-floor floor-server (see docs/benchmarks.md)\n";
   std::exit(2);
 }
 
@@ -54,6 +54,8 @@ Config parse_config(int argc, char** argv) {
     else if (flag == "--hold-ms") c.hold_ms = std::stod(value());
     else if (flag == "--events") c.events = std::stoull(value());
     else if (flag == "--batch") c.batch = std::stoull(value());
+    else if (flag == "--event-bytes") c.event_bytes = std::stoull(value());
+    else if (flag == "--flush-us") c.flush_us = std::stod(value());
     else if (flag == "--barrier") c.barrier = true;
     else if (flag == "--reconnect") c.reconnect = true;
     else if (flag == "--minimal-hello") c.minimal_hello = true;

@@ -88,6 +88,7 @@ std::size_t FrameCounter::feed(const unsigned char* data, std::size_t size) {
     bool fin = (data[at] & 0x80) != 0;
     if (opcode == 0x8) closed = true;
     if (fin && opcode < 0x8) ++messages;  // the last frame of a text or binary message
+    if (opcode < 0x8) payload_bytes += start.length;
     at += start.header;
     payload_left_ = start.length;
   }
@@ -102,6 +103,12 @@ CountingWatchers::CountingWatchers(asio::io_context& io, const Config& config, s
 std::uint64_t CountingWatchers::events() const {
   std::uint64_t total = 0;
   for (const auto& w : watchers_) total += w->counter.messages;
+  return total;
+}
+
+std::uint64_t CountingWatchers::event_bytes() const {
+  std::uint64_t total = 0;
+  for (const auto& w : watchers_) total += w->counter.payload_bytes;
   return total;
 }
 
@@ -158,6 +165,7 @@ asio::awaitable<void> CountingWatchers::open(Watcher& w, const Target& target, c
   std::memmove(w.buffer.data(), w.buffer.data() + used, w.have - used);
   w.have -= used;
   --w.counter.messages;  // the snapshot
+  w.counter.payload_bytes = 0;
 }
 
 asio::awaitable<void> CountingWatchers::connect_all() {

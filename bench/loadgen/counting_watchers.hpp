@@ -21,6 +21,7 @@ class FrameCounter {
   // partial frame header) must be offered again, with more bytes after it.
   std::size_t feed(const unsigned char* data, std::size_t size);
   std::uint64_t messages = 0;
+  std::uint64_t payload_bytes = 0;  // of data frames
   bool closed = false;  // a close frame was seen
 
  private:
@@ -35,6 +36,7 @@ class CountingWatchers {
   asio::awaitable<void> connect_all();
   void stop();
   std::uint64_t events() const;
+  std::uint64_t event_bytes() const;  // payload bytes of the counted events
 
   std::uint64_t ready = 0, failures = 0, closed = 0;
   std::string last_error;

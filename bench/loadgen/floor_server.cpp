@@ -1,0 +1,484 @@
+#include "floor_server.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <iostream>
+#include <memory>
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "net.hpp"
+#include "protocol/websocket_frame.hpp"
+#include "report.hpp"
+
+namespace mi::bench {
+
+namespace {
+
+namespace ws = protocol::websocket;
+
+// A watcher that lets this much pile up unread is dropped, as the hub drops a slow consumer
+// (its default --watcher-queue-bytes).
+constexpr std::size_t kMaxPendingBytes = 4 << 20;
+constexpr std::size_t kMaxRequestBytes = 8 << 10;
+
+void check(bool ok, const char* what) {
+  if (!ok) throw std::runtime_error(std::string(what) + ": " + std::strerror(errno));
+}
+
+std::string accept_key(std::string_view client_key) {
+  std::string input(client_key);
+  input += "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
+  char encoded[4 * ((SHA_DIGEST_LENGTH + 2) / 3) + 1];
+  int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded), digest, SHA_DIGEST_LENGTH);
+  return std::string(encoded, static_cast<std::size_t>(length));
+}
+
+// The value of a header in a request's header block, by case-insensitive name.
+std::string_view header_value(std::string_view headers, std::string_view name) {
+  std::size_t at = 0;
+  while ((at = headers.find("\r\n", at)) != std::string_view::npos) {
+    at += 2;
+    auto line_end = headers.find("\r\n", at);
+    auto line = headers.substr(at, line_end == std::string_view::npos ? std::string_view::npos : line_end - at);
+    auto colon = line.find(':');
+    if (colon == name.size() && std::equal(name.begin(), name.end(), line.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+        })) {
+      auto value = line.substr(colon + 1);
+      while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+      while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+      return value;
+    }
+  }
+  return {};
+}
+
+std::string_view string_field(std::string_view json, std::string_view key) {
+  std::string pattern = "\"" + std::string(key) + "\":\"";
+  auto at = json.find(pattern);
+  if (at == std::string_view::npos) return {};
+  auto start = at + pattern.size();
+  auto end = json.find('"', start);
+  return end == std::string_view::npos ? std::string_view{} : json.substr(start, end - start);
+}
+
+std::int64_t wall_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
+}
+
+// The bytes at the start of `data` that are whole unmasked frames.
+std::size_t whole_frames(const char* data, std::size_t size) {
+  std::size_t at = 0;
+  while (size - at >= 2) {
+    auto* p = reinterpret_cast<const unsigned char*>(data + at);
+    std::size_t header = 2;
+    std::uint64_t length = p[1] & 0x7f;
+    if (length == 126) {
+      header = 4;
+      if (size - at < header) break;
+      length = (std::uint64_t{p[2]} << 8) | p[3];
+    } else if (length == 127) {
+      header = 10;
+      if (size - at < header) break;
+      length = 0;
+      for (int i = 0; i < 8; ++i) length = (length << 8) | p[2 + i];
+    }
+    if (size - at < header + length) break;
+    at += header + length;
+  }
+  return at;
+}
+
+// Counters of all the server processes, in memory they share.
+struct Counters {
+  std::atomic<std::uint64_t> accepted{0}, events{0}, relayed{0}, dropped_slow{0};
+  std::atomic<std::uint64_t> seq{0};
+};
+
+struct Connection {
+  explicit Connection(int socket) : fd(socket) {}
+  int fd;
+  bool upgraded = false;
+  bool watcher = false;
+  bool relay = false;     // the socket to another server process
+  bool closed = false;
+  bool queued = false;    // in the loop's list of connections to send to
+  bool want_out = false;  // EPOLLOUT is registered: the socket's buffer was full
+  std::string agent_id;   // set by hello; an offline event goes out when the agent leaves
+  std::string in;         // bytes that are not yet a whole request or frame
+  std::string out;        // bytes to send, from out_at on
+  std::size_t out_at = 0;
+  ws::FrameReader reader{64 * 1024};
+
+  std::size_t pending() const { return out.size() - out_at; }
+};
+
+// One server process: one listening address, one thread, one epoll, as a hub with one shard.
+// Its events reach the other processes' watchers over one relay socket to each of them.
+class Loop {
+ public:
+  Loop(Counters& counters, const std::string& colony, std::size_t event_bytes, int listener, std::vector<int> relays)
+      : counters_(counters), colony_(colony), event_bytes_(event_bytes), listener_(listener) {
+    epoll_ = epoll_create1(0);
+    check(epoll_ >= 0, "epoll");
+    watch(listener_, EPOLLIN, &listener_);
+    for (int fd : relays) {
+      auto c = std::make_unique<Connection>(fd);
+      c->relay = true;
+      c->upgraded = true;
+      watch(fd, EPOLLIN, c.get());
+      relays_.push_back(c.get());
+      connections_.push_back(std::move(c));
+    }
+  }
+
+  [[noreturn]] void run(std::int64_t flush_ns) {
+    std::vector<epoll_event> ready(512);
+    std::int64_t next_flush = 0;
+    for (;;) {
+      int timeout_ms = -1;
+      if (flush_ns > 0 && !send_list_.empty()) {
+        timeout_ms = static_cast<int>(std::max<std::int64_t>(0, (next_flush - mono_ns() + 999'999) / 1'000'000));
+      }
+      int n = epoll_wait(epoll_, ready.data(), static_cast<int>(ready.size()), timeout_ms);
+      for (int i = 0; i < n; ++i) {
+        void* tag = ready[i].data.ptr;
+        if (tag == &listener_) {
+          accept_all();
+          continue;
+        }
+        auto* c = static_cast<Connection*>(tag);
+        if (c->closed) continue;
+        if (ready[i].events & EPOLLIN) receive(*c);
+        if (!c->closed && (ready[i].events & (EPOLLERR | EPOLLHUP)) && !(ready[i].events & EPOLLIN)) drop(*c);
+        if (!c->closed && (ready[i].events & EPOLLOUT)) queue_send(*c);
+      }
+      if (flush_ns == 0 || mono_ns() >= next_flush) {
+        send_queued();
+        next_flush = mono_ns() + flush_ns;
+        graveyard_.clear();  // the send list no longer names them
+      }
+    }
+  }
+
+ private:
+  void watch(int fd, std::uint32_t events, void* tag) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.ptr = tag;
+    check(epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) == 0, "epoll_ctl");
+  }
+
+  void accept_all() {
+    for (;;) {
+      int fd = accept4(listener_, nullptr, nullptr, SOCK_NONBLOCK);
+      if (fd < 0) return;
+      int one = 1;
+      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      auto c = std::make_unique<Connection>(fd);
+      watch(fd, EPOLLIN, c.get());
+      connections_.push_back(std::move(c));
+      counters_.accepted.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+
+  void receive(Connection& c) {
+    for (;;) {
+      auto got = recv(c.fd, buffer_, sizeof buffer_, 0);
+      if (got > 0) {
+        c.in.append(buffer_, static_cast<std::size_t>(got));
+        if (static_cast<std::size_t>(got) < sizeof buffer_) break;
+        continue;
+      }
+      if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+      drop(c);
+      return;
+    }
+    if (c.relay) {
+      // Another process's events, whole frames: passed on to this process's watchers as they are.
+      auto whole = whole_frames(c.in.data(), c.in.size());
+      deliver_here(std::string_view(c.in.data(), whole));
+      c.in.erase(0, whole);
+      return;
+    }
+    if (!c.upgraded && !upgrade(c)) return;
+    std::size_t at = 0;
+    while (!c.closed && at < c.in.size()) {
+      auto result = c.reader.next(c.in.data() + at, c.in.size() - at);
+      if (result.kind == ws::FrameReader::Result::Kind::need_more) break;
+      if (result.kind == ws::FrameReader::Result::Kind::error) {
+        drop(c);
+        return;
+      }
+      at += result.consumed;
+      if (result.kind != ws::FrameReader::Result::Kind::message) continue;
+      switch (result.opcode) {
+        case ws::Opcode::text:
+          on_text(c, result.payload);
+          break;
+        case ws::Opcode::ping:
+          c.out += ws::encode_frame(ws::Opcode::pong, result.payload);
+          queue_send(c);
+          break;
+        case ws::Opcode::close: {
+          // Answer the close and leave: the client reads until the connection ends.
+          c.out += ws::encode_close_frame(ws::close_code::normal, "");
+          send(c.fd, c.out.data() + c.out_at, c.pending(), MSG_NOSIGNAL | MSG_DONTWAIT);
+          drop(c);
+          return;
+        }
+        default:
+          break;
+      }
+    }
+    if (!c.closed) c.in.erase(0, at);
+  }
+
+  bool upgrade(Connection& c) {
+    auto end = c.in.find("\r\n\r\n");
+    if (end == std::string::npos) {
+      if (c.in.size() > kMaxRequestBytes) drop(c);
+      return false;
+    }
+    std::string_view headers(c.in.data(), end);
+    auto key = header_value(headers, "Sec-WebSocket-Key");
+    if (key.empty()) {
+      drop(c);
+      return false;
+    }
+    c.out += "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ";
+    c.out += accept_key(key);
+    c.out += "\r\n\r\n";
+    queue_send(c);
+    c.in.erase(0, end + 4);
+    c.upgraded = true;
+    return true;
+  }
+
+  void on_text(Connection& c, std::string_view text) {
+    auto type = string_field(text, "type");
+    if (type == "hello" && c.agent_id.empty()) {
+      // The bench's tokens are "agt:ID:secret": the id is all an event needs.
+      auto token = string_field(text, "token");
+      auto first = token.find(':');
+      auto second = token.find(':', first + 1);
+      if (first == std::string_view::npos || second == std::string_view::npos) {
+        drop(c);
+        return;
+      }
+      c.agent_id = std::string(token.substr(first + 1, second - first - 1));
+      c.out += ws::encode_text_frame(R"({"type":"welcome","agent":{"id":")" + c.agent_id + R"("}})");
+      queue_send(c);
+      broadcast("online", c.agent_id);
+    } else if (type == "watch" && !c.watcher) {
+      c.watcher = true;
+      watchers_.push_back(&c);
+      c.out += ws::encode_text_frame(R"({"type":"snapshot","colony":")" + colony_ + R"(","agents":[]})");
+      queue_send(c);
+    }
+  }
+
+  // One frame, built once, for every watcher here and every other process.
+  void broadcast(std::string_view event, const std::string& agent_id) {
+    auto seq = counters_.seq.fetch_add(1, std::memory_order_relaxed) + 1;
+    std::string json = R"({"type":"event","colony":")" + colony_ + R"(","seq":)" + std::to_string(seq) + R"(,"ts":)" +
+                       std::to_string(wall_ms()) + R"(,"event":")" + std::string(event) + R"(","agent":{"id":")" +
+                       agent_id + R"(","pad":")";
+    constexpr std::string_view kTail = "\"}}";
+    if (json.size() + kTail.size() < event_bytes_) json.append(event_bytes_ - json.size() - kTail.size(), 'x');
+    json += kTail;
+    auto frame = ws::encode_text_frame(json);
+    counters_.events.fetch_add(1, std::memory_order_relaxed);
+    deliver_here(frame);
+    for (auto* relay : relays_) {
+      if (relay->closed) continue;
+      relay->out += frame;
+      queue_send(*relay);
+      counters_.relayed.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+
+  void deliver_here(std::string_view frames) {
+    if (frames.empty()) return;
+    for (auto* w : watchers_) {
+      if (w->closed) continue;
+      w->out += frames;
+      queue_send(*w);
+    }
+  }
+
+  void queue_send(Connection& c) {
+    if (c.queued) return;
+    c.queued = true;
+    send_list_.push_back(&c);
+  }
+
+  // After each round of readiness: one send(2) per connection for all it was given.
+  void send_queued() {
+    // By index: dropping an agent here sends its offline event, which adds to the list.
+    for (std::size_t i = 0; i < send_list_.size(); ++i) {
+      auto* c = send_list_[i];
+      c->queued = false;
+      if (c->closed || c->pending() == 0) continue;
+      auto sent = send(c->fd, c->out.data() + c->out_at, c->pending(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+        drop(*c);
+        continue;
+      }
+      if (sent > 0) c->out_at += static_cast<std::size_t>(sent);
+      if (c->pending() == 0) {
+        c->out.clear();
+        c->out_at = 0;
+      } else if (c->out_at >= 64 * 1024) {
+        c->out.erase(0, c->out_at);
+        c->out_at = 0;
+      }
+      if (c->watcher && c->pending() > kMaxPendingBytes) {
+        counters_.dropped_slow.fetch_add(1, std::memory_order_relaxed);
+        drop(*c);
+        continue;
+      }
+      bool want_out = c->pending() != 0;
+      if (want_out != c->want_out) {
+        c->want_out = want_out;
+        epoll_event ev{};
+        ev.events = EPOLLIN | (want_out ? EPOLLOUT : 0u);
+        ev.data.ptr = c;
+        epoll_ctl(epoll_, EPOLL_CTL_MOD, c->fd, &ev);
+      }
+    }
+    send_list_.clear();
+  }
+
+  // The connection's memory lives until the end of this round: later readiness in the same
+  // round may still name it.
+  void drop(Connection& c) {
+    if (c.closed) return;
+    if (c.relay) _exit(0);  // another process is gone: the run is over
+    c.closed = true;
+    epoll_ctl(epoll_, EPOLL_CTL_DEL, c.fd, nullptr);
+    close(c.fd);
+    if (c.watcher) std::erase(watchers_, &c);
+    if (!c.agent_id.empty()) broadcast("offline", c.agent_id);
+    auto it = std::find_if(connections_.begin(), connections_.end(), [&](const auto& p) { return p.get() == &c; });
+    if (it != connections_.end()) {
+      graveyard_.push_back(std::move(*it));
+      *it = std::move(connections_.back());
+      connections_.pop_back();
+    }
+  }
+
+  Counters& counters_;
+  std::string colony_;
+  std::size_t event_bytes_;
+  int listener_ = -1, epoll_ = -1;
+  std::vector<std::unique_ptr<Connection>> connections_, graveyard_;
+  std::vector<Connection*> watchers_, relays_, send_list_;
+  char buffer_[64 * 1024];
+};
+
+int listen_on(const std::string& address) {
+  auto colon = address.rfind(':');
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  local.sin_port = htons(static_cast<unsigned short>(std::stoi(address.substr(colon + 1))));
+  check(inet_pton(AF_INET, address.substr(0, colon).c_str(), &local.sin_addr) == 1, "address");
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  check(fd >= 0, "socket");
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  check(bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0, "bind");
+  check(listen(fd, 4096) == 0, "listen");
+  return fd;
+}
+
+}  // namespace
+
+int run_floor_server(const Config& config) {
+  auto* counters = static_cast<Counters*>(
+      mmap(nullptr, sizeof(Counters), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+  check(counters != MAP_FAILED, "mmap");
+  new (counters) Counters;
+
+  // Listeners first, so that READY means every address takes connections; then a relay socket
+  // between each pair of processes.
+  std::size_t n = config.hubs.size();
+  std::vector<int> listeners;
+  for (const auto& address : config.hubs) listeners.push_back(listen_on(address));
+  std::vector<std::vector<int>> relays(n);
+  for (std::size_t a = 0; a < n; ++a) {
+    for (std::size_t b = a + 1; b < n; ++b) {
+      int pair[2];
+      check(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, pair) == 0, "socketpair");
+      relays[a].push_back(pair[0]);
+      relays[b].push_back(pair[1]);
+    }
+  }
+  std::cout.flush();
+  std::vector<pid_t> children;
+  for (std::size_t i = 0; i < n; ++i) {
+    pid_t child = fork();
+    check(child >= 0, "fork");
+    if (child == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGTERM);
+      for (std::size_t j = 0; j < n; ++j) {
+        if (j == i) continue;
+        close(listeners[j]);
+        for (int fd : relays[j]) close(fd);
+      }
+      Loop(*counters, config.colony, config.event_bytes, listeners[i], relays[i])
+          .run(static_cast<std::int64_t>(config.flush_us * 1000));
+    }
+    children.push_back(child);
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    close(listeners[i]);
+    for (int fd : relays[i]) close(fd);
+  }
+  std::cout << "READY {\"pids\":[";
+  for (std::size_t i = 0; i < n; ++i) std::cout << (i ? "," : "") << children[i];
+  std::cout << "]}" << std::endl;
+
+  // Serves until stdin ends.
+  std::string line;
+  while (std::getline(std::cin, line)) {
+  }
+  for (pid_t child : children) kill(child, SIGTERM);
+  for (pid_t child : children) waitpid(child, nullptr, 0);
+  Report report;
+  report.str("mode", "floor-server")
+      .integer("processes", static_cast<std::int64_t>(n))
+      .integer("accepted", static_cast<std::int64_t>(counters->accepted.load()))
+      .integer("events", static_cast<std::int64_t>(counters->events.load()))
+      .integer("relayed", static_cast<std::int64_t>(counters->relayed.load()))
+      .integer("dropped_slow_watchers", static_cast<std::int64_t>(counters->dropped_slow.load()));
+  report.print("REPORT");
+  std::cout.flush();
+  _exit(0);
+}
+
+}  // namespace mi::bench
