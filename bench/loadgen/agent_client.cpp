@@ -12,6 +12,8 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "raw_ws.hpp"
+
 namespace mi::bench {
 
 using asio::use_awaitable;
@@ -87,18 +89,23 @@ asio::awaitable<void> AgentSwarm::open_agent(Agent& a) {
     if (reply.find("\"welcome\"") != std::string_view::npos || config_.minimal_hello) break;
     if (reply.find("\"error\"") != std::string_view::npos) throw std::runtime_error(std::string(reply));
   }
-  auto now = mono_ns();
-  hello_latency.add_ns(now - a.hello_ns.load(std::memory_order_relaxed));
-  a.online = true;
-  ++counters.welcomes;
-  counters.last_welcome_ns = now;
-  if (++counters.online > counters.max_online) counters.max_online = counters.online;
+  auto now = welcomed(a);
   if (config_.reconnect && counters.closes > 0 && counters.online == agents.size()) {
     // Reconnect storm: every agent is back; bench/run times the storm from this line.
     std::cout << "ALLONLINE {\"t_ns\":" << now << ",\"first_close_ns\":" << counters.first_close_ns
               << ",\"reconnects\":" << counters.reconnects << ",\"failures\":" << counters.failures << "}"
               << std::endl;
   }
+}
+
+std::int64_t AgentSwarm::welcomed(Agent& a) {
+  auto now = mono_ns();
+  hello_latency.add_ns(now - a.hello_ns.load(std::memory_order_relaxed));
+  a.online = true;
+  ++counters.welcomes;
+  counters.last_welcome_ns = now;
+  if (++counters.online > counters.max_online) counters.max_online = counters.online;
+  return now;
 }
 
 void AgentSwarm::went_offline(Agent& a) {
@@ -218,16 +225,36 @@ void AgentSwarm::start_flood() {
   }
 }
 
+// Spoken by hand (raw_ws.hpp): a thousand handshakes a second through a WebSocket library took
+// a core of the two the servers under test share with their clients.
 asio::awaitable<void> AgentSwarm::cycle(Agent& a, double hold_ms) {
+  raw_ws::Connection c(io_);
   try {
-    co_await open_agent(a);
+    co_await raw_ws::open(c, *a.target, a.source);
+    a.hello_ns.store(mono_ns(), std::memory_order_release);
+    auto hello = raw_ws::masked_text_frame(R"({"type":"hello","token":")" + a.token + "\"}");
+    co_await asio::async_write(c.socket, asio::buffer(hello), use_awaitable);
+    for (;;) {
+      auto reply = co_await raw_ws::read_message(c);
+      bool welcome = reply.payload.find("\"welcome\"") != std::string_view::npos || config_.minimal_hello;
+      if (!welcome && reply.payload.find("\"error\"") != std::string_view::npos) {
+        throw std::runtime_error(std::string(reply.payload));
+      }
+      c.consume(reply.frame_bytes);
+      if (welcome) break;
+    }
+    welcomed(a);
     asio::steady_timer hold(io_, std::chrono::microseconds(static_cast<long>(hold_ms * 1000)));
     co_await hold.async_wait(use_awaitable);
     went_offline(a);
-    co_await a.ws->async_close(websocket::close_code::normal, use_awaitable);
-    // Drain until the server's close frame ends the read.
+    auto close = raw_ws::masked_close_frame();
+    co_await asio::async_write(c.socket, asio::buffer(close), use_awaitable);
+    // The server answers the close and ends the connection: read until it does.
     try {
-      for (;;) co_await read_text(*a.ws, a.buffer);
+      for (;;) {
+        co_await c.read_more();
+        c.have = 0;
+      }
     } catch (...) {
     }
     ++counters.cycles;
@@ -236,7 +263,6 @@ asio::awaitable<void> AgentSwarm::cycle(Agent& a, double hold_ms) {
     ++counters.failures;
     counters.last_error = e.what();
   }
-  a.ws.reset();
   idle_.push_back(&a);
 }
 

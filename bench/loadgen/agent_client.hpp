@@ -61,6 +61,7 @@ class AgentSwarm {
   asio::awaitable<void> reader(Agent& a);
   asio::awaitable<void> flood(Agent& a);
   asio::awaitable<void> cycle(Agent& a, double hold_ms);
+  std::int64_t welcomed(Agent& a);  // counts a welcome; returns when it came
   void went_offline(Agent& a);
 
   asio::io_context& io_;

@@ -1,9 +1,8 @@
 #pragma once
 // Dashboards that only count their events: the load of a scenario's many watchers at the least
-// cost on the client side. The WebSocket is spoken by hand (upgrade, one masked `watch` frame,
-// then the server's frames counted in 64 KiB reads), so that the cores this load takes are the
-// kernel's receive work and not a library's work per message: on a machine whose cores the
-// server under test shares with its clients, the clients' cost is time the server waits.
+// cost on the client side. They speak WebSocket by hand (raw_ws.hpp: the upgrade, one masked
+// `watch` frame) and count the server's frames in 64 KiB reads, so that the cores this load
+// takes are the kernel's receive work and not a library's work per message.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -11,6 +10,7 @@
 
 #include "config.hpp"
 #include "net.hpp"
+#include "raw_ws.hpp"
 
 namespace mi::bench {
 
@@ -43,10 +43,8 @@ class CountingWatchers {
 
  private:
   struct Watcher {
-    explicit Watcher(asio::io_context& io) : socket(io) {}
-    tcp::socket socket;
-    std::vector<unsigned char> buffer = std::vector<unsigned char>(64 * 1024);
-    std::size_t have = 0;  // bytes in buffer not yet counted
+    explicit Watcher(asio::io_context& io) : connection(io) {}
+    raw_ws::Connection connection;  // its bytes not yet counted
     FrameCounter counter;
   };
   asio::awaitable<void> open(Watcher& w, const Target& target, const asio::ip::address& source);

@@ -1,0 +1,111 @@
+#include "raw_ws.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstring>
+#include <stdexcept>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+namespace mi::bench::raw_ws {
+
+using asio::use_awaitable;
+
+std::string masked_frame(std::string_view payload, unsigned opcode) {
+  std::string frame;
+  frame.push_back(static_cast<char>(0x80 | opcode));
+  if (payload.size() < 126) {
+    frame.push_back(static_cast<char>(0x80 | payload.size()));
+  } else {
+    frame.push_back(static_cast<char>(0x80 | 126));
+    frame.push_back(static_cast<char>(payload.size() >> 8));
+    frame.push_back(static_cast<char>(payload.size() & 0xff));
+  }
+  frame.append(4, '\0');
+  frame.append(payload);
+  return frame;
+}
+
+std::string masked_close_frame() {
+  const char code[2] = {static_cast<char>(1000 >> 8), static_cast<char>(1000 & 0xff)};
+  return masked_frame(std::string_view(code, 2), 0x8);
+}
+
+FrameStart frame_start(const unsigned char* data, std::size_t size) {
+  if (size < 2) return {};
+  std::size_t header = 2 + ((data[1] & 0x80) ? 4 : 0);
+  std::uint64_t length = data[1] & 0x7f;
+  if (length == 126) {
+    header += 2;
+    if (size < header) return {};
+    length = (static_cast<std::uint64_t>(data[2]) << 8) | data[3];
+  } else if (length == 127) {
+    header += 8;
+    if (size < header) return {};
+    length = 0;
+    for (int i = 0; i < 8; ++i) length = (length << 8) | data[2 + i];
+  }
+  if (size < header) return {};
+  return {header, length};
+}
+
+asio::awaitable<void> Connection::read_more() {
+  if (have == buffer.size()) throw std::runtime_error("message larger than the read buffer");
+  have += co_await socket.async_read_some(asio::buffer(buffer.data() + have, buffer.size() - have), use_awaitable);
+}
+
+void Connection::consume(std::size_t count) {
+  std::memmove(buffer.data(), buffer.data() + count, have - count);
+  have -= count;
+}
+
+asio::awaitable<void> open(Connection& c, const Target& target, const asio::ip::address& source) {
+  c.have = 0;
+  c.socket.open(tcp::v4());
+  if (!source.is_unspecified()) {
+    int one = 1;
+    ::setsockopt(c.socket.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    c.socket.bind(tcp::endpoint(source, 0));
+  }
+  co_await c.socket.async_connect(target.endpoint, use_awaitable);
+  c.socket.set_option(tcp::no_delay(true));
+  std::string request = "GET /v1/ws HTTP/1.1\r\nHost: " + target.host +
+                        "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+  co_await asio::async_write(c.socket, asio::buffer(request), use_awaitable);
+
+  std::size_t headers_end = std::string_view::npos;
+  while (headers_end == std::string_view::npos) {
+    co_await c.read_more();
+    std::string_view seen(reinterpret_cast<const char*>(c.buffer.data()), c.have);
+    headers_end = seen.find("\r\n\r\n");
+  }
+  std::string_view status(reinterpret_cast<const char*>(c.buffer.data()), headers_end);
+  status = status.substr(0, status.find("\r\n"));
+  if (status.find(" 101") == std::string_view::npos) throw std::runtime_error("upgrade refused: " + std::string(status));
+  c.consume(headers_end + 4);
+}
+
+asio::awaitable<Message> read_message(Connection& c) {
+  for (;;) {
+    auto start = frame_start(c.buffer.data(), c.have);
+    if (start.header != 0 && c.have >= start.header + start.length) {
+      unsigned opcode = c.buffer[0] & 0x0f;
+      auto frame_bytes = start.header + static_cast<std::size_t>(start.length);
+      if (opcode == 0x8) throw std::runtime_error("closed by the server");
+      if (opcode < 0x8) {
+        co_return Message{std::string_view(reinterpret_cast<const char*>(c.buffer.data() + start.header),
+                                           static_cast<std::size_t>(start.length)),
+                          frame_bytes};
+      }
+      c.consume(frame_bytes);  // ping or pong: nothing to answer in a short-lived client
+      continue;
+    }
+    co_await c.read_more();
+  }
+}
+
+}  // namespace mi::bench::raw_ws

@@ -1,0 +1,56 @@
+#pragma once
+// The client side of WebSocket spoken by hand, for the clients whose own cost would otherwise be
+// measured: on a machine whose cores the server under test shares with its clients, a client's
+// CPU is time the server waits for. A connection is a plain socket and a byte buffer; the
+// upgrade's answer is checked for its status only, and client frames carry a zero mask key.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "net.hpp"
+
+namespace mi::bench::raw_ws {
+
+// One client text (or other) frame; the zero mask key leaves the payload as written.
+std::string masked_frame(std::string_view payload, unsigned opcode = 0x1);
+inline std::string masked_text_frame(std::string_view payload) { return masked_frame(payload, 0x1); }
+// A close frame with code 1000.
+std::string masked_close_frame();
+
+// Where a server frame's payload starts and how long it is.
+struct FrameStart {
+  std::size_t header = 0;  // 0: not all of the header is there yet
+  std::uint64_t length = 0;
+};
+FrameStart frame_start(const unsigned char* data, std::size_t size);
+
+// A socket and the bytes read from it that are not consumed yet.
+struct Connection {
+  explicit Connection(asio::io_context& io) : socket(io) {}
+  tcp::socket socket;
+  std::vector<unsigned char> buffer = std::vector<unsigned char>(64 * 1024);
+  std::size_t have = 0;
+
+  // Reads more bytes after the ones held; throws on EOF or a full buffer.
+  asio::awaitable<void> read_more();
+  // Drops the first `count` bytes held.
+  void consume(std::size_t count);
+};
+
+// TCP connect from `source` (unspecified: any), then the upgrade on /v1/ws; throws unless the
+// answer is 101. Bytes after the answer stay in the buffer.
+asio::awaitable<void> open(Connection& c, const Target& target, const asio::ip::address& source);
+
+// Reads until one whole data message (a single frame, as servers send) is held and returns its
+// payload; control frames before it are skipped. The caller consumes it with `consume`.
+struct Message {
+  std::string_view payload;
+  std::size_t frame_bytes = 0;
+};
+asio::awaitable<Message> read_message(Connection& c);
+
+}  // namespace mi::bench::raw_ws
