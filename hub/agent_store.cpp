@@ -1,5 +1,7 @@
 #include "hub/agent_store.hpp"
 
+#include <boost/asio/experimental/awaitable_operators.hpp>
+
 #include "hub/clock.hpp"
 #include "hub/crypto.hpp"
 #include "hub/redis/args.hpp"
@@ -66,16 +68,27 @@ asio::awaitable<Outcome<ConnectedAgent>> AgentStore::connect(redis::Connection& 
                                                              const std::string& secret_sha256,
                                                              const std::string& connection_id,
                                                              const std::string& hub_id) {
-  auto listed = co_await list_hub_connection(redis, hub_id, colony, connection_id);
-  if (redis_failed(listed)) co_return describe_redis_failure(listed);
-  auto result = co_await redis.eval("agent_connect", mi::redis::args(keys_.colony_prefix(colony)),
-                                    mi::redis::args(agent_id, secret_sha256, connection_id, hub_id,
-                                     std::to_string(now_ms()), event_stream_length_));
-  if (redis_failed(result)) co_return describe_redis_failure(result);
+  using namespace boost::asio::experimental::awaitable_operators;
+  // The hub's record of the connection must come first (so that it is swept if this hub dies),
+  // but it need not cost a round trip of its own: both go out at once on the shard's one Redis
+  // connection, which Redis runs in order. Their keys are under different hash tags, so they
+  // cannot be one script. Going online is on the way from an agent's hello to every watcher.
+  auto [listed, result] = co_await (
+      list_hub_connection(redis, hub_id, colony, connection_id) &&
+      redis.eval("agent_connect", mi::redis::args(keys_.colony_prefix(colony)),
+                 mi::redis::args(agent_id, secret_sha256, connection_id, hub_id, std::to_string(now_ms()),
+                                 event_stream_length_)));
+  if (redis_failed(result)) co_return describe_redis_failure(redis_failed(listed) ? listed : result);
   const auto& reply = result.reply;
   if (!reply.is_array() || reply.elements.empty()) co_return unexpected_reply();
   if (reply.elements[0].str == "unauthorized") {
     co_return ApiError{401, "unauthorized", "This agent token is not valid: onboard again with a new invite."};
+  }
+  if (redis_failed(listed)) {
+    // The agent went online without this hub's record of the connection, so no sweep would put
+    // it offline if this hub died: undo it now, as a close would.
+    co_await disconnect(redis, colony, connection_id, "closed", 0, hub_id);
+    co_return describe_redis_failure(listed);
   }
   if (reply.elements.size() < 2) co_return unexpected_reply();
   co_return ConnectedAgent{reply.elements[1].str};

@@ -198,3 +198,34 @@ TEST_CASE("a hub taken for lost while alive re-asserts its agents, which come ba
     CHECK(events == std::vector<std::string>{"offline hub_lost", "online"});
   }
 }
+
+TEST_CASE("an agent whose connection the hub cannot record is put offline again", "[presence][hub-lost]") {
+  HubFixture f;
+  std::string token;
+  {
+    WsClient agent(f.hub.port());
+    token = onboard(agent, f.create_invite("c1"), "jared").token.value();
+    agent.close();
+  }
+  WsClient watcher(f.hub.port());
+  watcher.send(watch_request("c1", f.hub.admin_token()));
+  watcher.expect("snapshot");
+  // The hub's set of the connections it holds becomes a string: recording one fails, while the
+  // connect script, sent with it, runs. Without its record no sweep would ever put the agent
+  // offline, so the hub must undo the connect itself.
+  auto conns_key = "mi:test:{hubs}:conns:test-hub-" + std::to_string(f.hub.port());
+  f.redis.command({"DEL", conns_key});
+  f.redis.command({"SET", conns_key, "not a set"});
+  WsClient again(f.hub.port());
+  again.send(R"({"type":"hello","token":")" + token + R"("})");
+  auto error = again.expect("error");
+  CHECK(error.code == "internal");
+  // Online (the connect ran), then offline: the hub undid it.
+  auto online = watcher.expect("event");
+  CHECK(online.event == "online");
+  auto offline = watcher.expect("event");
+  CHECK(offline.event == "offline");
+  CHECK(offline.seq == online.seq + 1);
+  auto listed = f.admin("GET", "/v1/colonies/c1/agents");
+  CHECK(json_at(listed.body, "/agents/0/status") == std::optional<std::string>("offline"));
+}
