@@ -56,6 +56,7 @@ Config parse_config(int argc, char** argv) {
     else if (flag == "--batch") c.batch = std::stoull(value());
     else if (flag == "--event-bytes") c.event_bytes = std::stoull(value());
     else if (flag == "--flush-us") c.flush_us = std::stod(value());
+    else if (flag == "--redis") c.redis = value();
     else if (flag == "--barrier") c.barrier = true;
     else if (flag == "--reconnect") c.reconnect = true;
     else if (flag == "--minimal-hello") c.minimal_hello = true;

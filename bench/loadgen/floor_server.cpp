@@ -1,6 +1,7 @@
 #include "floor_server.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/evp.h>
@@ -19,11 +20,13 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <deque>
 #include <iostream>
 #include <memory>
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "net.hpp"
@@ -113,6 +116,71 @@ std::size_t whole_frames(const char* data, std::size_t size) {
   return at;
 }
 
+std::string resp_command(std::initializer_list<std::string_view> args) {
+  std::string out = "*" + std::to_string(args.size()) + "\r\n";
+  for (auto arg : args) {
+    out += "$" + std::to_string(arg.size()) + "\r\n";
+    out += arg;
+    out += "\r\n";
+  }
+  return out;
+}
+
+// One `message` push of a subscribed Redis connection (*3, then the bulk strings "message",
+// the channel and the payload). Returns the bytes it takes, 0 when not all of it is there yet.
+std::size_t parse_message_push(std::string_view in, std::string_view& payload) {
+  std::size_t at = 0;
+  auto line = [&](std::string_view& out) {
+    auto end = in.find("\r\n", at);
+    if (end == std::string_view::npos) return false;
+    out = in.substr(at, end - at);
+    at = end + 2;
+    return true;
+  };
+  auto bulk = [&](std::string_view& out) {
+    std::string_view header;
+    if (!line(header)) return false;
+    if (header.empty() || header[0] != '$') throw std::runtime_error("unexpected reply from Redis");
+    auto length = std::stoull(std::string(header.substr(1)));
+    if (in.size() < at + length + 2) return false;
+    out = in.substr(at, length);
+    at += length + 2;
+    return true;
+  };
+  std::string_view header, kind, channel;
+  if (!line(header)) return 0;
+  if (header != "*3") throw std::runtime_error("unexpected push from Redis");
+  if (!bulk(kind) || !bulk(channel) || !bulk(payload)) return 0;
+  return at;
+}
+
+int connect_blocking(const std::string& address) {
+  auto colon = address.rfind(':');
+  sockaddr_in remote{};
+  remote.sin_family = AF_INET;
+  remote.sin_port = htons(static_cast<unsigned short>(std::stoi(address.substr(colon + 1))));
+  check(inet_pton(AF_INET, address.substr(0, colon).c_str(), &remote.sin_addr) == 1, "address");
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  check(fd >= 0, "socket");
+  check(connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof remote) == 0, "connect to Redis");
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return fd;
+}
+
+// Subscribes `fd` to `channel` and waits for the confirmation, so that no event is missed.
+void subscribe_blocking(int fd, const std::string& channel) {
+  auto command = resp_command({"SUBSCRIBE", channel});
+  check(send(fd, command.data(), command.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(command.size()), "subscribe");
+  std::string reply;
+  char chunk[512];
+  while (!(reply.size() >= 4 && reply.ends_with(":1\r\n"))) {
+    auto got = recv(fd, chunk, sizeof chunk, 0);
+    check(got > 0, "subscribe reply");
+    reply.append(chunk, static_cast<std::size_t>(got));
+  }
+}
+
 // Counters of all the server processes, in memory they share.
 struct Counters {
   std::atomic<std::uint64_t> accepted{0}, events{0}, relayed{0}, dropped_slow{0};
@@ -125,6 +193,8 @@ struct Connection {
   bool upgraded = false;
   bool watcher = false;
   bool relay = false;     // the socket to another server process
+  bool redis = false;     // a socket to Redis
+  std::uint64_t serial = 0;  // an agent waiting for its welcome until its online event is published
   bool closed = false;
   bool queued = false;    // in the loop's list of connections to send to
   bool want_out = false;  // EPOLLOUT is registered: the socket's buffer was full
@@ -138,21 +208,40 @@ struct Connection {
 };
 
 // One server process: one listening address, one thread, one epoll, as a hub with one shard.
-// Its events reach the other processes' watchers over one relay socket to each of them.
+// Its events reach the other processes' watchers over one relay socket to each of them; or,
+// routed through Redis, they are PUBLISHed, the agent is welcomed when Redis has answered, and
+// every process (this one too) delivers what its subscription brings, as hubs do.
 class Loop {
  public:
-  Loop(Counters& counters, const std::string& colony, std::size_t event_bytes, int listener, std::vector<int> relays)
-      : counters_(counters), colony_(colony), event_bytes_(event_bytes), listener_(listener) {
+  struct RedisLinks {
+    int commands = -1, events = -1;  // connected; events subscribed to channel
+    std::string channel;
+  };
+
+  Loop(Counters& counters, const std::string& colony, std::size_t event_bytes, int listener, std::vector<int> relays,
+       const RedisLinks& redis)
+      : counters_(counters), colony_(colony), event_bytes_(event_bytes), listener_(listener), channel_(redis.channel) {
     epoll_ = epoll_create1(0);
     check(epoll_ >= 0, "epoll");
     watch(listener_, EPOLLIN, &listener_);
-    for (int fd : relays) {
+    auto add = [this](int fd) {
+      fcntl(fd, F_SETFL, O_NONBLOCK);
       auto c = std::make_unique<Connection>(fd);
-      c->relay = true;
       c->upgraded = true;
       watch(fd, EPOLLIN, c.get());
-      relays_.push_back(c.get());
+      auto* raw = c.get();
       connections_.push_back(std::move(c));
+      return raw;
+    };
+    for (int fd : relays) {
+      auto* c = add(fd);
+      c->relay = true;
+      relays_.push_back(c);
+    }
+    if (redis.commands >= 0) {
+      redis_commands_ = add(redis.commands);
+      redis_events_ = add(redis.events);
+      redis_commands_->redis = redis_events_->redis = true;
     }
   }
 
@@ -225,6 +314,32 @@ class Loop {
       c.in.erase(0, whole);
       return;
     }
+    if (&c == redis_events_) {
+      std::size_t at = 0;
+      std::string_view frame;
+      while (auto taken = parse_message_push(std::string_view(c.in).substr(at), frame)) {
+        deliver_here(frame);
+        at += taken;
+      }
+      c.in.erase(0, at);
+      return;
+    }
+    if (&c == redis_commands_) {
+      // One reply line per PUBLISH, in order: its agent, if any, is welcomed now.
+      std::size_t at = 0;
+      for (auto end = c.in.find("\r\n"); end != std::string::npos; end = c.in.find("\r\n", at)) {
+        at = end + 2;
+        if (publish_waiters_.empty()) throw std::runtime_error("a reply from Redis with no command");
+        auto serial = publish_waiters_.front();
+        publish_waiters_.pop_front();
+        if (auto found = awaiting_welcome_.find(serial); found != awaiting_welcome_.end()) {
+          welcome(*found->second);
+          awaiting_welcome_.erase(found);
+        }
+      }
+      c.in.erase(0, at);
+      return;
+    }
     if (!c.upgraded && !upgrade(c)) return;
     std::size_t at = 0;
     while (!c.closed && at < c.in.size()) {
@@ -291,9 +406,14 @@ class Loop {
         return;
       }
       c.agent_id = std::string(token.substr(first + 1, second - first - 1));
-      c.out += ws::encode_text_frame(R"({"type":"welcome","agent":{"id":")" + c.agent_id + R"("}})");
-      queue_send(c);
-      broadcast("online", c.agent_id);
+      if (redis_commands_ == nullptr) {
+        welcome(c);
+        broadcast("online", c.agent_id, 0);
+      } else {
+        c.serial = ++next_serial_;
+        awaiting_welcome_.emplace(c.serial, &c);
+        broadcast("online", c.agent_id, c.serial);
+      }
     } else if (type == "watch" && !c.watcher) {
       c.watcher = true;
       watchers_.push_back(&c);
@@ -302,8 +422,14 @@ class Loop {
     }
   }
 
-  // One frame, built once, for every watcher here and every other process.
-  void broadcast(std::string_view event, const std::string& agent_id) {
+  void welcome(Connection& c) {
+    c.out += ws::encode_text_frame(R"({"type":"welcome","agent":{"id":")" + c.agent_id + R"("}})");
+    queue_send(c);
+  }
+
+  // One frame, built once, for every watcher here and every other process. Through Redis, the
+  // agent with `waiter` (0: none) is welcomed when the PUBLISH is answered.
+  void broadcast(std::string_view event, const std::string& agent_id, std::uint64_t waiter) {
     auto seq = counters_.seq.fetch_add(1, std::memory_order_relaxed) + 1;
     std::string json = R"({"type":"event","colony":")" + colony_ + R"(","seq":)" + std::to_string(seq) + R"(,"ts":)" +
                        std::to_string(wall_ms()) + R"(,"event":")" + std::string(event) + R"(","agent":{"id":")" +
@@ -313,6 +439,12 @@ class Loop {
     json += kTail;
     auto frame = ws::encode_text_frame(json);
     counters_.events.fetch_add(1, std::memory_order_relaxed);
+    if (redis_commands_ != nullptr) {
+      redis_commands_->out += resp_command({"PUBLISH", channel_, frame});
+      queue_send(*redis_commands_);
+      publish_waiters_.push_back(waiter);
+      return;
+    }
     deliver_here(frame);
     for (auto* relay : relays_) {
       if (relay->closed) continue;
@@ -378,12 +510,13 @@ class Loop {
   // round may still name it.
   void drop(Connection& c) {
     if (c.closed) return;
-    if (c.relay) _exit(0);  // another process is gone: the run is over
+    if (c.relay || c.redis) _exit(0);  // another process or Redis is gone: the run is over
     c.closed = true;
     epoll_ctl(epoll_, EPOLL_CTL_DEL, c.fd, nullptr);
     close(c.fd);
     if (c.watcher) std::erase(watchers_, &c);
-    if (!c.agent_id.empty()) broadcast("offline", c.agent_id);
+    if (c.serial != 0) awaiting_welcome_.erase(c.serial);
+    if (!c.agent_id.empty()) broadcast("offline", c.agent_id, 0);
     auto it = std::find_if(connections_.begin(), connections_.end(), [&](const auto& p) { return p.get() == &c; });
     if (it != connections_.end()) {
       graveyard_.push_back(std::move(*it));
@@ -398,6 +531,12 @@ class Loop {
   int listener_ = -1, epoll_ = -1;
   std::vector<std::unique_ptr<Connection>> connections_, graveyard_;
   std::vector<Connection*> watchers_, relays_, send_list_;
+  Connection* redis_commands_ = nullptr;  // through Redis only: PUBLISH
+  Connection* redis_events_ = nullptr;    // through Redis only: the subscription
+  std::string channel_;
+  std::deque<std::uint64_t> publish_waiters_;  // per PUBLISH in flight, the agent to welcome (0: none)
+  std::unordered_map<std::uint64_t, Connection*> awaiting_welcome_;
+  std::uint64_t next_serial_ = 0;
   char buffer_[64 * 1024];
 };
 
@@ -424,13 +563,16 @@ int run_floor_server(const Config& config) {
   check(counters != MAP_FAILED, "mmap");
   new (counters) Counters;
 
-  // Listeners first, so that READY means every address takes connections; then a relay socket
-  // between each pair of processes.
+  // Listeners first; then a relay socket between each pair of processes, unless events go
+  // through Redis. READY once every process has said it is ready (through Redis: subscribed).
   std::size_t n = config.hubs.size();
+  bool through_redis = !config.redis.empty();
   std::vector<int> listeners;
   for (const auto& address : config.hubs) listeners.push_back(listen_on(address));
+  int ready_pipe[2];
+  check(pipe(ready_pipe) == 0, "pipe");
   std::vector<std::vector<int>> relays(n);
-  for (std::size_t a = 0; a < n; ++a) {
+  for (std::size_t a = 0; a < n && !through_redis; ++a) {
     for (std::size_t b = a + 1; b < n; ++b) {
       int pair[2];
       check(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, pair) == 0, "socketpair");
@@ -450,14 +592,30 @@ int run_floor_server(const Config& config) {
         close(listeners[j]);
         for (int fd : relays[j]) close(fd);
       }
-      Loop(*counters, config.colony, config.event_bytes, listeners[i], relays[i])
-          .run(static_cast<std::int64_t>(config.flush_us * 1000));
+      close(ready_pipe[0]);
+      Loop::RedisLinks redis;
+      if (through_redis) {
+        redis.channel = "floor:{c:" + config.colony + "}:events";
+        redis.commands = connect_blocking(config.redis);
+        redis.events = connect_blocking(config.redis);
+        subscribe_blocking(redis.events, redis.channel);
+      }
+      Loop loop(*counters, config.colony, config.event_bytes, listeners[i], relays[i], redis);
+      char one = 1;
+      check(write(ready_pipe[1], &one, 1) == 1, "ready");
+      close(ready_pipe[1]);
+      loop.run(static_cast<std::int64_t>(config.flush_us * 1000));
     }
     children.push_back(child);
   }
   for (std::size_t i = 0; i < n; ++i) {
     close(listeners[i]);
     for (int fd : relays[i]) close(fd);
+  }
+  close(ready_pipe[1]);
+  for (std::size_t i = 0; i < n; ++i) {
+    char one;
+    if (read(ready_pipe[0], &one, 1) != 1) throw std::runtime_error("a floor server process failed to start");
   }
   std::cout << "READY {\"pids\":[";
   for (std::size_t i = 0; i < n; ++i) std::cout << (i ? "," : "") << children[i];
