@@ -154,12 +154,18 @@ std::size_t parse_message_push(std::string_view in, std::string_view& payload) {
   return at;
 }
 
-int connect_blocking(const std::string& address) {
+// "HOST:PORT", an IPv4 address.
+sockaddr_in ipv4_address(const std::string& address) {
   auto colon = address.rfind(':');
-  sockaddr_in remote{};
-  remote.sin_family = AF_INET;
-  remote.sin_port = htons(static_cast<unsigned short>(std::stoi(address.substr(colon + 1))));
-  check(inet_pton(AF_INET, address.substr(0, colon).c_str(), &remote.sin_addr) == 1, "address");
+  sockaddr_in result{};
+  result.sin_family = AF_INET;
+  result.sin_port = htons(static_cast<unsigned short>(std::stoi(address.substr(colon + 1))));
+  check(inet_pton(AF_INET, address.substr(0, colon).c_str(), &result.sin_addr) == 1, "address");
+  return result;
+}
+
+int connect_blocking(const std::string& address) {
+  auto remote = ipv4_address(address);
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   check(fd >= 0, "socket");
   check(connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof remote) == 0, "connect to Redis");
@@ -541,11 +547,7 @@ class Loop {
 };
 
 int listen_on(const std::string& address) {
-  auto colon = address.rfind(':');
-  sockaddr_in local{};
-  local.sin_family = AF_INET;
-  local.sin_port = htons(static_cast<unsigned short>(std::stoi(address.substr(colon + 1))));
-  check(inet_pton(AF_INET, address.substr(0, colon).c_str(), &local.sin_addr) == 1, "address");
+  auto local = ipv4_address(address);
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
   check(fd >= 0, "socket");
   int one = 1;
