@@ -23,17 +23,6 @@ namespace {
 
 constexpr std::string_view kHeartbeat = R"({"type":"heartbeat"})";
 
-// One client-to-server text frame of kHeartbeat, masked (RFC 6455 5.3) with a fixed key.
-std::string masked_heartbeat_frame() {
-  const unsigned char key[4] = {0x37, 0xfa, 0x21, 0x3d};
-  std::string frame;
-  frame.push_back(static_cast<char>(0x81));
-  frame.push_back(static_cast<char>(0x80 | kHeartbeat.size()));
-  frame.append(reinterpret_cast<const char*>(key), 4);
-  for (std::size_t i = 0; i < kHeartbeat.size(); ++i) frame.push_back(static_cast<char>(kHeartbeat[i] ^ key[i % 4]));
-  return frame;
-}
-
 }  // namespace
 
 std::vector<std::string> read_tokens(const Config& config) {
@@ -71,7 +60,7 @@ AgentSwarm::AgentSwarm(asio::io_context& io, const Config& config, std::vector<s
     agents.push_back(std::move(a));
   }
   for (auto& a : agents) by_id_.emplace(a->id, a.get());
-  for (std::size_t i = 0; i < config.batch; ++i) flood_frames_ += masked_heartbeat_frame();
+  for (std::size_t i = 0; i < config.batch; ++i) flood_frames_ += raw_ws::masked_text_frame(kHeartbeat);
 }
 
 Agent* AgentSwarm::find(std::string_view id) {

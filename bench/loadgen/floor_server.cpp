@@ -4,8 +4,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <openssl/evp.h>
-#include <openssl/sha.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -29,8 +27,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "hub/websocket_upgrade.hpp"
 #include "net.hpp"
 #include "protocol/websocket_frame.hpp"
+#include "raw_ws.hpp"
 #include "report.hpp"
 
 namespace mi::bench {
@@ -43,20 +43,6 @@ namespace ws = protocol::websocket;
 // (its default --watcher-queue-bytes).
 constexpr std::size_t kMaxPendingBytes = 4 << 20;
 constexpr std::size_t kMaxRequestBytes = 8 << 10;
-
-void check(bool ok, const char* what) {
-  if (!ok) throw std::runtime_error(std::string(what) + ": " + std::strerror(errno));
-}
-
-std::string accept_key(std::string_view client_key) {
-  std::string input(client_key);
-  input += "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-  unsigned char digest[SHA_DIGEST_LENGTH];
-  SHA1(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
-  char encoded[4 * ((SHA_DIGEST_LENGTH + 2) / 3) + 1];
-  int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded), digest, SHA_DIGEST_LENGTH);
-  return std::string(encoded, static_cast<std::size_t>(length));
-}
 
 // The value of a header in a request's header block, by case-insensitive name.
 std::string_view header_value(std::string_view headers, std::string_view name) {
@@ -78,42 +64,20 @@ std::string_view header_value(std::string_view headers, std::string_view name) {
   return {};
 }
 
-std::string_view string_field(std::string_view json, std::string_view key) {
-  std::string pattern = "\"" + std::string(key) + "\":\"";
-  auto at = json.find(pattern);
-  if (at == std::string_view::npos) return {};
-  auto start = at + pattern.size();
-  auto end = json.find('"', start);
-  return end == std::string_view::npos ? std::string_view{} : json.substr(start, end - start);
-}
-
 std::int64_t wall_ms() {
   timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);
   return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
 }
 
-// The bytes at the start of `data` that are whole unmasked frames.
+// The bytes at the start of `data` that are whole frames.
 std::size_t whole_frames(const char* data, std::size_t size) {
   std::size_t at = 0;
-  while (size - at >= 2) {
-    auto* p = reinterpret_cast<const unsigned char*>(data + at);
-    std::size_t header = 2;
-    std::uint64_t length = p[1] & 0x7f;
-    if (length == 126) {
-      header = 4;
-      if (size - at < header) break;
-      length = (std::uint64_t{p[2]} << 8) | p[3];
-    } else if (length == 127) {
-      header = 10;
-      if (size - at < header) break;
-      length = 0;
-      for (int i = 0; i < 8; ++i) length = (length << 8) | p[2 + i];
-    }
-    if (size - at < header + length) break;
-    at += header + length;
+  for (;;) {
+    auto start = raw_ws::frame_start(reinterpret_cast<const unsigned char*>(data + at), size - at);
+    if (start.header == 0 || size - at < start.header + start.length) return at;
+    at += start.header + static_cast<std::size_t>(start.length);
   }
-  return at;
 }
 
 std::string resp_command(std::initializer_list<std::string_view> args) {
@@ -160,15 +124,15 @@ sockaddr_in ipv4_address(const std::string& address) {
   sockaddr_in result{};
   result.sin_family = AF_INET;
   result.sin_port = htons(static_cast<unsigned short>(std::stoi(address.substr(colon + 1))));
-  check(inet_pton(AF_INET, address.substr(0, colon).c_str(), &result.sin_addr) == 1, "address");
+  check_errno(inet_pton(AF_INET, address.substr(0, colon).c_str(), &result.sin_addr) == 1, "address");
   return result;
 }
 
 int connect_blocking(const std::string& address) {
   auto remote = ipv4_address(address);
   int fd = socket(AF_INET, SOCK_STREAM, 0);
-  check(fd >= 0, "socket");
-  check(connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof remote) == 0, "connect to Redis");
+  check_errno(fd >= 0, "socket");
+  check_errno(connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof remote) == 0, "connect to Redis");
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   return fd;
@@ -177,12 +141,12 @@ int connect_blocking(const std::string& address) {
 // Subscribes `fd` to `channel` and waits for the confirmation, so that no event is missed.
 void subscribe_blocking(int fd, const std::string& channel) {
   auto command = resp_command({"SUBSCRIBE", channel});
-  check(send(fd, command.data(), command.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(command.size()), "subscribe");
+  check_errno(send(fd, command.data(), command.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(command.size()), "subscribe");
   std::string reply;
   char chunk[512];
   while (!(reply.size() >= 4 && reply.ends_with(":1\r\n"))) {
     auto got = recv(fd, chunk, sizeof chunk, 0);
-    check(got > 0, "subscribe reply");
+    check_errno(got > 0, "subscribe reply");
     reply.append(chunk, static_cast<std::size_t>(got));
   }
 }
@@ -228,7 +192,7 @@ class Loop {
        const RedisLinks& redis)
       : counters_(counters), colony_(colony), event_bytes_(event_bytes), listener_(listener), channel_(redis.channel) {
     epoll_ = epoll_create1(0);
-    check(epoll_ >= 0, "epoll");
+    check_errno(epoll_ >= 0, "epoll");
     watch(listener_, EPOLLIN, &listener_);
     auto add = [this](int fd) {
       fcntl(fd, F_SETFL, O_NONBLOCK);
@@ -285,7 +249,7 @@ class Loop {
     epoll_event ev{};
     ev.events = events;
     ev.data.ptr = tag;
-    check(epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) == 0, "epoll_ctl");
+    check_errno(epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) == 0, "epoll_ctl");
   }
 
   void accept_all() {
@@ -392,7 +356,7 @@ class Loop {
       return false;
     }
     c.out += "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ";
-    c.out += accept_key(key);
+    c.out += hub::websocket_accept_key(key);
     c.out += "\r\n\r\n";
     queue_send(c);
     c.in.erase(0, end + 4);
@@ -401,10 +365,10 @@ class Loop {
   }
 
   void on_text(Connection& c, std::string_view text) {
-    auto type = string_field(text, "type");
+    auto type = json_string_field(text, "type");
     if (type == "hello" && c.agent_id.empty()) {
       // The bench's tokens are "agt:ID:secret": the id is all an event needs.
-      auto token = string_field(text, "token");
+      auto token = json_string_field(text, "token");
       auto first = token.find(':');
       auto second = token.find(':', first + 1);
       if (first == std::string_view::npos || second == std::string_view::npos) {
@@ -549,11 +513,11 @@ class Loop {
 int listen_on(const std::string& address) {
   auto local = ipv4_address(address);
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-  check(fd >= 0, "socket");
+  check_errno(fd >= 0, "socket");
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  check(bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0, "bind");
-  check(listen(fd, 4096) == 0, "listen");
+  check_errno(bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0, "bind");
+  check_errno(listen(fd, 4096) == 0, "listen");
   return fd;
 }
 
@@ -562,7 +526,7 @@ int listen_on(const std::string& address) {
 int run_floor_server(const Config& config) {
   auto* counters = static_cast<Counters*>(
       mmap(nullptr, sizeof(Counters), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
-  check(counters != MAP_FAILED, "mmap");
+  check_errno(counters != MAP_FAILED, "mmap");
   new (counters) Counters;
 
   // Listeners first; then a relay socket between each pair of processes, unless events go
@@ -572,12 +536,12 @@ int run_floor_server(const Config& config) {
   std::vector<int> listeners;
   for (const auto& address : config.hubs) listeners.push_back(listen_on(address));
   int ready_pipe[2];
-  check(pipe(ready_pipe) == 0, "pipe");
+  check_errno(pipe(ready_pipe) == 0, "pipe");
   std::vector<std::vector<int>> relays(n);
   for (std::size_t a = 0; a < n && !through_redis; ++a) {
     for (std::size_t b = a + 1; b < n; ++b) {
       int pair[2];
-      check(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, pair) == 0, "socketpair");
+      check_errno(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, pair) == 0, "socketpair");
       relays[a].push_back(pair[0]);
       relays[b].push_back(pair[1]);
     }
@@ -586,7 +550,7 @@ int run_floor_server(const Config& config) {
   std::vector<pid_t> children;
   for (std::size_t i = 0; i < n; ++i) {
     pid_t child = fork();
-    check(child >= 0, "fork");
+    check_errno(child >= 0, "fork");
     if (child == 0) {
       prctl(PR_SET_PDEATHSIG, SIGTERM);
       for (std::size_t j = 0; j < n; ++j) {
@@ -604,7 +568,7 @@ int run_floor_server(const Config& config) {
       }
       Loop loop(*counters, config.colony, config.event_bytes, listeners[i], relays[i], redis);
       char one = 1;
-      check(write(ready_pipe[1], &one, 1) == 1, "ready");
+      check_errno(write(ready_pipe[1], &one, 1) == 1, "ready");
       close(ready_pipe[1]);
       loop.run(static_cast<std::int64_t>(config.flush_us * 1000));
     }

@@ -4,7 +4,10 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include <cerrno>
+#include <cstring>
 #include <iostream>
+#include <stdexcept>
 #include <thread>
 
 #include <boost/asio/buffer.hpp>
@@ -16,6 +19,10 @@
 namespace mi::bench {
 
 using asio::use_awaitable;
+
+void check_errno(bool ok, const char* what) {
+  if (!ok) throw std::runtime_error(std::string(what) + ": " + std::strerror(errno));
+}
 
 std::int64_t mono_ns() {
   timespec ts{};

@@ -18,6 +18,9 @@ namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 using Ws = websocket::stream<tcp::socket>;
 
+// Throws "what: strerror(errno)" unless `ok`: for the plain system calls of the floors.
+void check_errno(bool ok, const char* what);
+
 // CLOCK_MONOTONIC in ns: one clock for every process of the machine, so stamps cross processes.
 std::int64_t mono_ns();
 

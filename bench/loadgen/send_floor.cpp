@@ -31,10 +31,6 @@ std::int64_t thread_cpu_ns() {
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
-void check(bool ok, const char* what) {
-  if (!ok) throw std::runtime_error(std::string(what) + ": " + std::strerror(errno));
-}
-
 // The child: connects `count` sockets (spread over the source addresses) and reads until the
 // parent closes them all.
 [[noreturn]] void receive_all(unsigned short port, std::size_t count, const std::vector<std::string>& sources) {
@@ -93,26 +89,26 @@ std::string run_send_floor(const Config& config) {
   std::vector<std::string> sources = config.sources;
 
   int listener = socket(AF_INET, SOCK_STREAM, 0);
-  check(listener >= 0, "socket");
+  check_errno(listener >= 0, "socket");
   sockaddr_in address{};
   address.sin_family = AF_INET;
   inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-  check(bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0, "bind");
-  check(listen(listener, 4096) == 0, "listen");
+  check_errno(bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0, "bind");
+  check_errno(listen(listener, 4096) == 0, "listen");
   socklen_t length = sizeof address;
   getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
   unsigned short port = ntohs(address.sin_port);
 
   std::cout.flush();
   pid_t child = fork();
-  check(child >= 0, "fork");
+  check_errno(child >= 0, "fork");
   if (child == 0) receive_all(port, count, sources);
 
   std::vector<int> receivers;
   receivers.reserve(count);
   while (receivers.size() < count) {
     int fd = accept(listener, nullptr, nullptr);
-    check(fd >= 0, "accept");
+    check_errno(fd >= 0, "accept");
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     receivers.push_back(fd);
