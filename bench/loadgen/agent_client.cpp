@@ -217,7 +217,8 @@ void AgentSwarm::start_flood() {
 // Spoken by hand (raw_ws.hpp): a thousand handshakes a second through a WebSocket library took
 // a core of the two the servers under test share with their clients.
 asio::awaitable<void> AgentSwarm::cycle(Agent& a, double hold_ms) {
-  raw_ws::Connection c(io_);
+  // Room for the upgrade's answer and the welcome; a larger message fails the cycle, named.
+  raw_ws::Connection c(io_, 8 * 1024);
   try {
     co_await raw_ws::open(c, *a.target, a.source);
     a.hello_ns.store(mono_ns(), std::memory_order_release);
