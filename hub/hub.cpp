@@ -4,6 +4,8 @@
 #include <future>
 #include <thread>
 
+#include <unistd.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -22,6 +24,19 @@ unsigned shard_count(const Config& config) {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
+// Opens and binds the listening socket (not yet listening) and puts the port it got into the
+// configuration. Returns the socket's descriptor.
+int bind_listener(Config& config) {
+  asio::io_context unused;
+  asio::ip::tcp::acceptor acceptor(unused);
+  asio::ip::tcp::endpoint endpoint(asio::ip::make_address(config.listen_host), config.listen_port);
+  acceptor.open(endpoint.protocol());
+  acceptor.set_option(asio::socket_base::reuse_address(true));
+  acceptor.bind(endpoint);
+  config.listen_port = acceptor.local_endpoint().port();
+  return acceptor.release();
+}
+
 // Runs `work` on the shard's thread and waits for it.
 template <class Work>
 auto run_on(Shard& shard, Work work) {
@@ -33,7 +48,9 @@ auto run_on(Shard& shard, Work work) {
 }  // namespace
 
 Hub::Hub(Config config, redis::Endpoint redis_endpoint, std::string admin_token, std::string hub_id)
-    : context_(std::make_unique<HubContext>(std::move(config), std::move(redis_endpoint), std::move(admin_token),
+    : unlistened_socket_(bind_listener(config)),
+      bound_port_(config.listen_port),
+      context_(std::make_unique<HubContext>(std::move(config), std::move(redis_endpoint), std::move(admin_token),
                                             std::move(hub_id))) {
   auto count = shard_count(context_->config);
   for (unsigned i = 0; i < count; ++i) shards_.push_back(std::make_unique<Shard>(*context_, i));
@@ -59,19 +76,18 @@ Hub::Hub(Config config, redis::Endpoint redis_endpoint, std::string admin_token,
   };
 }
 
-Hub::~Hub() { stop(); }
+Hub::~Hub() {
+  stop();
+  if (unlistened_socket_ >= 0) ::close(unlistened_socket_);  // constructed, never started
+}
 
 void Hub::start() {
   const auto& config = context_->config;
-  auto address = asio::ip::make_address(config.listen_host);
-  asio::ip::tcp::endpoint endpoint(address, config.listen_port);
-  acceptor_storage_ = std::make_unique<asio::ip::tcp::acceptor>(shards_[0]->io());
+  auto protocol = asio::ip::make_address(config.listen_host).is_v6() ? asio::ip::tcp::v6() : asio::ip::tcp::v4();
+  acceptor_storage_ = std::make_unique<asio::ip::tcp::acceptor>(shards_[0]->io(), protocol, unlistened_socket_);
+  unlistened_socket_ = -1;
   acceptor_ = acceptor_storage_.get();
-  acceptor_->open(endpoint.protocol());
-  acceptor_->set_option(asio::socket_base::reuse_address(true));
-  acceptor_->bind(endpoint);
   acceptor_->listen(asio::socket_base::max_listen_connections);
-  bound_port_ = acceptor_->local_endpoint().port();
   for (auto& shard : shards_) shard->start();
   router_->start();
   liveness_->start();

@@ -17,12 +17,15 @@ namespace mi::hub {
 
 class Hub {
  public:
+  // Binds the listening socket first (throws std::system_error when it cannot): with --listen
+  // HOST:0 the port the system picks is then the one in the default --public-url, so invite
+  // links and the allowed origin name the hub as clients reach it.
   Hub(Config config, redis::Endpoint redis_endpoint, std::string admin_token, std::string hub_id);
   ~Hub();
   Hub(const Hub&) = delete;
   Hub& operator=(const Hub&) = delete;
 
-  // Binds the listening socket (throws std::system_error when it cannot) and starts serving.
+  // Listens on the bound socket and starts serving.
   void start();
   // The port actually bound (useful with --listen HOST:0).
   unsigned short port() const { return bound_port_; }
@@ -39,6 +42,8 @@ class Hub {
   void accept_next();
   std::size_t open_sessions();
 
+  int unlistened_socket_ = -1;  // bound by the constructor; owned by the acceptor from start()
+  unsigned short bound_port_ = 0;
   std::unique_ptr<HubContext> context_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::unique_ptr<EventRouter> router_;
@@ -46,7 +51,6 @@ class Hub {
   boost::asio::ip::tcp::acceptor* acceptor_ = nullptr;  // lives on shard 0's loop
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_storage_;
   std::size_t next_shard_ = 0;
-  unsigned short bound_port_ = 0;
   std::atomic<bool> stopped_{false};
 };
 

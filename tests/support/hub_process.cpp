@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 
 #include "hub/redis/redis_process.hpp"
@@ -22,10 +23,11 @@ namespace mi::test {
 std::string built_binary(const std::string& name) { return std::string(MI_BIN_DIR) + "/" + name; }
 
 HubProcess::HubProcess(HubOptions options) : options_(std::move(options)) {
-  port_ = redis::find_free_port();
+  port_ = options_.system_picks_port ? 0 : redis::find_free_port();
+  static int started = 0;
   log_path_ = options_.log_path.empty()
-                  ? std::filesystem::temp_directory_path() /
-                        ("mi-hub-test-" + std::to_string(getpid()) + "-" + std::to_string(port_) + ".log")
+                  ? std::filesystem::temp_directory_path() / ("mi-hub-test-" + std::to_string(getpid()) + "-" +
+                                                              std::to_string(port_) + "-" + std::to_string(++started) + ".log")
                   : options_.log_path;
   std::vector<std::string> args = {built_binary("mi-hub"),
                                    "--listen", "127.0.0.1:" + std::to_string(port_),
@@ -55,6 +57,17 @@ HubProcess::HubProcess(HubOptions options) : options_(std::move(options)) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
   while (std::chrono::steady_clock::now() < deadline) {
     if (!running()) throw std::runtime_error("mi-hub exited at start:\n" + log());
+    if (port_ == 0) {
+      // The line mi-hub prints on stdout once it is listening.
+      constexpr std::string_view kListening = "mi-hub listening on http://127.0.0.1:";
+      auto text = log();
+      auto at = text.find(kListening);
+      if (at == std::string::npos) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        continue;
+      }
+      port_ = static_cast<unsigned short>(std::stoi(text.substr(at + kListening.size())));
+    }
     auto reply = http_request(port_, "GET", "/readyz", "", {}, std::chrono::milliseconds(500));
     if (reply.status == 200) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

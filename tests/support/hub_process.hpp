@@ -17,6 +17,7 @@ struct HubOptions {
   std::string presence_ttl = "2";
   std::vector<std::string> extra_args;  // more flags, e.g. {"--onboard-fail-limit", "3"}
   std::filesystem::path log_path;       // where its stderr goes; default: a temp file
+  bool system_picks_port = false;       // --listen 127.0.0.1:0; the port is read from its stdout
 };
 
 class HubProcess {

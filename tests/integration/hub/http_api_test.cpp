@@ -183,6 +183,21 @@ TEST_CASE("the invite page shows the exact command, escaped, without scripts", "
   CHECK(json_at(invite.body, "/url").value_or("").starts_with("https://hub.example.test/r/"));
 }
 
+TEST_CASE("a hub on a port the system picks names that port in its links", "[http][pages]") {
+  TestRedis redis;
+  auto options = hub_options(redis, {});
+  options.system_picks_port = true;
+  HubProcess hub(options);
+  REQUIRE(hub.port() != 0);
+  auto created = http_request(hub.port(), "POST", "/v1/colonies/c1/invites", "",
+                              {{"Authorization", "Bearer " + hub.admin_token()}});
+  REQUIRE(created.status == 201);
+  auto code = json_at(created.body, "/code").value_or("");
+  CHECK(json_at(created.body, "/url") == std::optional<std::string>(hub.url() + "/r/" + code));
+  auto page = http_request(hub.port(), "GET", "/r/" + code);
+  CHECK(page.body.find("mi agent onboard " + code + " --hub " + hub.url()) != std::string::npos);
+}
+
 TEST_CASE("every bad HTTP request gets its status and a JSON error", "[http][errors]") {
   HubFixture f;
   auto port = f.hub.port();
