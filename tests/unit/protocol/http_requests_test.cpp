@@ -36,9 +36,14 @@ TEST_CASE("onboard-invite and sign-in bodies need their one string field", "[htt
   CHECK(std::get<OnboardInviteRequest>(session).session == "browser-1:a.b_c");
   CHECK(error_code(parse_onboard_invite_request("")) == "bad_request");
   CHECK(error_code(parse_onboard_invite_request(R"({"session":""})")) == "bad_request");
-  CHECK(error_code(parse_onboard_invite_request(R"({"session":"has space"})")) == "bad_request");
+  for (const char* opaque : {"has space", "a+b==", "abc/def", "{tag}"}) {
+    auto parsed = parse_onboard_invite_request(std::string(R"({"session":")") + opaque + "\"}");
+    REQUIRE(std::holds_alternative<OnboardInviteRequest>(parsed));
+    CHECK(std::get<OnboardInviteRequest>(parsed).session == opaque);
+  }
+  CHECK(error_code(parse_onboard_invite_request(R"({"session":"line\nbreak"})")) == "bad_request");
   CHECK(error_code(parse_onboard_invite_request(R"({"session":7})")) == "bad_request");
-  CHECK(error_code(parse_onboard_invite_request("{\"session\":\"" + std::string(129, 'a') + "\"}")) == "bad_request");
+  CHECK(error_code(parse_onboard_invite_request("{\"session\":\"" + std::string(257, 'a') + "\"}")) == "bad_request");
   auto sign_in = parse_sign_in_request(R"({"token":"secret"})");
   REQUIRE(std::holds_alternative<SignInRequest>(sign_in));
   CHECK(std::get<SignInRequest>(sign_in).token == "secret");
