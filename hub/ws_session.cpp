@@ -70,7 +70,14 @@ std::unique_ptr<protocol::ClientMessage> WsSession::handle_text(std::string_view
   if (text == kPlainHeartbeat && role_ != Role::pending) return nullptr;
   auto parsed = shard_.parser().parse(text);
   if (auto* error = std::get_if<protocol::ParseError>(&parsed)) {
-    send_error(error->code, error->message, error->id_json);
+    // Before the first message, a request of any other type is unauthorized however it is
+    // malformed; a first message with a bad field, or JSON that cannot be read, says what is wrong.
+    bool first_message_type = error->type == "onboard" || error->type == "hello" || error->type == "watch";
+    if (role_ == Role::pending && error->code == "bad_request" && !first_message_type) {
+      send_error("unauthorized", user_messages::kUnauthorizedFirstMessage, error->id_json);
+    } else {
+      send_error(error->code, error->message, error->id_json);
+    }
     return nullptr;
   }
   auto& message = std::get<protocol::ClientMessage>(parsed);

@@ -150,7 +150,7 @@ simdjson::error_code read_fields(ondemand::object& object, Fields& fields) {
 }
 
 ParseError bad_json(std::string message, std::optional<std::string> id_json = std::nullopt) {
-  return ParseError{"bad_json", std::move(message), std::move(id_json)};
+  return ParseError{"bad_json", std::move(message), std::move(id_json), {}};
 }
 
 ParseError bad_json(simdjson::error_code error, std::optional<std::string> id_json = std::nullopt) {
@@ -190,11 +190,11 @@ class RequestBuilder {
 
   ParseResult build() const {
     if (fields_.id.presence == Presence::null || fields_.id.presence == Presence::other_type) {
-      return ParseError{"bad_request", "\"id\" must be a string or a number", std::nullopt};
+      return bad_request("\"id\" must be a string or a number", std::nullopt);
     }
     // An id is echoed in every reply, so it is held to the same bound as the other short fields.
     if (id_json_ && id_json_->size() > limits_.max_field_bytes) {
-      return ParseError{"bad_request", too_long("id", limits_.max_field_bytes), std::nullopt};
+      return bad_request(too_long("id", limits_.max_field_bytes), std::nullopt);
     }
     if (fields_.type.presence != Presence::expected_type) {
       return fail(std::string("a message needs a string \"type\", one of: ").append(kKnownTypes));
@@ -315,8 +315,13 @@ class RequestBuilder {
     return required_string(type, name, field, max_bytes);
   }
 
-  ParseResult fail(std::string message) const {
-    return ParseError{"bad_request", std::move(message), id_json_};
+  ParseResult fail(std::string message) const { return bad_request(std::move(message), id_json_); }
+
+  // The type goes with the error: before a session's first message, what may come first decides
+  // between bad_request and unauthorized.
+  ParseError bad_request(std::string message, std::optional<std::string> id_json) const {
+    std::string type = fields_.type.presence == Presence::expected_type ? std::string(fields_.type.text) : "";
+    return ParseError{"bad_request", std::move(message), std::move(id_json), std::move(type)};
   }
 
   ParseResult succeed(ClientRequest request) const {

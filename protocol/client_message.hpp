@@ -55,6 +55,7 @@ struct ParseError {
   std::string code;     // "bad_json" (not JSON, not an object, invalid UTF-8) or "bad_request"
   std::string message;  // a sentence for a human
   std::optional<std::string> id_json;  // echoed when the id could still be read
+  std::string type;                    // the "type" of a bad_request, when it was a string
 };
 
 using ParseResult = std::variant<ClientMessage, ParseError>;

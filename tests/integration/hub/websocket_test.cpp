@@ -21,8 +21,17 @@ TEST_CASE("before onboard, hello or watch every request is unauthorized", "[ws][
     auto error = client.expect("error");
     CHECK(error.code == "unauthorized");
   }
+  // However malformed: a type that cannot come first, or none at all.
+  for (std::string request : {R"({"type":"status"})", R"({"type":"chat"})", R"({"type":"foo","id":2})", R"({"id":5})"}) {
+    client.send(request);
+    auto error = client.expect("error");
+    CHECK(error.code == "unauthorized");
+  }
   client.send_binary("\x01\x02");
   CHECK(client.expect("error").code == "unauthorized");
+  // A first message with a bad field says what is wrong with it.
+  client.send(R"({"type":"hello"})");
+  CHECK(client.expect("error").code == "bad_request");
   // Still usable.
   auto welcome = onboard(client, f.create_invite("c1"));
   CHECK(welcome.type == "welcome");
@@ -63,21 +72,21 @@ TEST_CASE("malformed messages get bad_json or bad_request and the socket stays o
     auto error = agent.expect("error");
     CHECK(error.code == "bad_json");
   }
-  for (std::string text : {std::string(R"({"no_type":1})"), std::string(R"({"type":"teleport","id":3})"),
-                           std::string(R"({"type":"onboard"})"), std::string(R"({"type":5})")}) {
-    agent.send(text);
-    auto error = agent.expect("error");
-    CHECK(error.code == "bad_request");
-  }
+  agent.send(R"({"type":"onboard"})");
+  CHECK(agent.expect("error").code == "bad_request");
   // Invalid UTF-8 in a text frame is a WebSocket protocol error (RFC 6455 section 8.1): 1007.
   WsClient broken(f.hub.port());
   broken.send("{\"type\":\"a\xff\"}");
   CHECK(broken.wait_closed() == 1007);
+  REQUIRE(onboard(agent, f.create_invite("c1")).type == "welcome");
+  for (std::string text : {std::string(R"({"no_type":1})"), std::string(R"({"type":"teleport","id":3})"),
+                           std::string(R"({"type":"status"})"), std::string(R"({"type":5})")}) {
+    agent.send(text);
+    auto error = agent.expect("error");
+    CHECK(error.code == "bad_request");
+  }
   agent.send(R"({"type":"teleport","id":3})");
   CHECK(agent.expect("error").id_json == std::optional<std::string>("3"));
-  REQUIRE(onboard(agent, f.create_invite("c1")).type == "welcome");
-  agent.send(R"({"type":"teleport"})");
-  CHECK(agent.expect("error").code == "bad_request");
   agent.send(R"({"type":"ping","id":1})");
   CHECK(agent.expect("pong").id_json == std::optional<std::string>("1"));
 }

@@ -291,6 +291,14 @@ TEST_CASE("ids of other types are refused", "[client_message][id]") {
   }
 }
 
+TEST_CASE("a bad request names its type when it was a string", "[client_message]") {
+  CHECK(expect_error(R"({"type":"hello"})").type == "hello");
+  CHECK(expect_error(R"({"type":"status","id":null})").type == "status");
+  CHECK(expect_error(R"({"type":"teleport"})").type == "teleport");
+  CHECK(expect_error(R"({"type":5})").type.empty());
+  CHECK(expect_error(R"({"id":1})").type.empty());
+}
+
 TEST_CASE("ids are bounded by max_field_bytes", "[client_message][id]") {
   const std::string fitting_id = "\"" + std::string(510, 'i') + "\"";
   CHECK(expect_message(R"({"type":"ping","id":)" + fitting_id + "}").id_json == fitting_id);
