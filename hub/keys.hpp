@@ -47,11 +47,12 @@ class Keys {
 
   // Failed onboard attempts in one minute window, per source address and for the whole system.
   // One hash tag for both, so that one script counts a failure in both at once.
-  std::string onboard_failures_by_address(std::string_view address, std::int64_t minute) const {
-    return env_prefix_ + "{onboard-failures}:addr:" + std::string(address) + ":" + std::to_string(minute);
+  // Failed onboard attempts in one 10-second bucket (unix ms / 10000): onboard_limiter.hpp.
+  std::string onboard_failures_by_address(std::string_view address, std::int64_t bucket) const {
+    return env_prefix_ + "{onboard-failures}:addr:" + std::string(address) + ":" + std::to_string(bucket);
   }
-  std::string onboard_failures_global(std::int64_t minute) const {
-    return env_prefix_ + "{onboard-failures}:all:" + std::to_string(minute);
+  std::string onboard_failures_global(std::int64_t bucket) const {
+    return env_prefix_ + "{onboard-failures}:all:" + std::to_string(bucket);
   }
 
  private:

@@ -1,6 +1,7 @@
 #include "hub/onboard_limiter.hpp"
 
 #include <charconv>
+#include <vector>
 
 #include "hub/clock.hpp"
 #include "hub/log.hpp"
@@ -12,7 +13,10 @@ namespace mi::hub {
 namespace asio = boost::asio;
 
 namespace {
-std::int64_t current_minute() { return now_ms() / 60'000; }
+constexpr std::int64_t kBucketMs = 10'000;
+constexpr std::int64_t kBucketsPerWindow = 6;
+
+std::int64_t current_bucket() { return now_ms() / kBucketMs; }
 
 std::uint64_t count_of(const redis::Reply& reply) {
   std::uint64_t value = 0;
@@ -23,20 +27,30 @@ std::uint64_t count_of(const redis::Reply& reply) {
 
 asio::awaitable<Outcome<bool>> OnboardLimiter::over_budget(redis::Connection& redis,
                                                            const std::string& address) const {
-  auto minute = current_minute();
-  auto result = co_await redis.exec(mi::redis::args("MGET", keys_.onboard_failures_by_address(address, minute),
-                                     keys_.onboard_failures_global(minute)));
+  // One MGET: the address's buckets of the window, then the system's.
+  auto bucket = current_bucket();
+  std::vector<std::string> command{"MGET"};
+  for (std::int64_t i = 0; i < kBucketsPerWindow; ++i) {
+    command.push_back(keys_.onboard_failures_by_address(address, bucket - i));
+  }
+  for (std::int64_t i = 0; i < kBucketsPerWindow; ++i) command.push_back(keys_.onboard_failures_global(bucket - i));
+  auto result = co_await redis.exec(std::move(command));
   if (redis_failed(result)) co_return describe_redis_failure(result);
-  if (!result.reply.is_array() || result.reply.elements.size() != 2) co_return false;
-  co_return count_of(result.reply.elements[0]) >= per_address_limit_ ||
-      count_of(result.reply.elements[1]) >= global_limit_;
+  const auto& counts = result.reply.elements;
+  if (!result.reply.is_array() || counts.size() != 2 * kBucketsPerWindow) co_return false;
+  std::uint64_t by_address = 0, global = 0;
+  for (std::int64_t i = 0; i < kBucketsPerWindow; ++i) {
+    by_address += count_of(counts[i]);
+    global += count_of(counts[kBucketsPerWindow + i]);
+  }
+  co_return by_address >= per_address_limit_ || global >= global_limit_;
 }
 
 asio::awaitable<void> OnboardLimiter::count_failure(redis::Connection& redis, const std::string& address) const {
-  auto minute = current_minute();
+  auto bucket = current_bucket();
   auto result = co_await redis.eval("count_onboard_failure",
-                                    mi::redis::args(keys_.onboard_failures_by_address(address, minute),
-                                     keys_.onboard_failures_global(minute)),
+                                    mi::redis::args(keys_.onboard_failures_by_address(address, bucket),
+                                     keys_.onboard_failures_global(bucket)),
                                     {});
   if (redis_failed(result)) log::warn("could not count a failed onboard attempt from ", address);
 }

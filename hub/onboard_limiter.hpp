@@ -2,6 +2,10 @@
 // Budgets of failed onboard attempts (wrong codes), per source address and for the whole system,
 // per minute and across hubs (the counters are in Redis). Over a budget every onboard is refused
 // with rate_limited, so that guessing 6-letter codes stays hopeless.
+//
+// A minute is a sliding window of six 10-second buckets: the failures of the last 50 to 60
+// seconds count. With one counter per calendar minute, a burst that straddled a minute's boundary
+// would get up to twice its budget, and a refusal would lift at the boundary, seconds later.
 
 #include <cstdint>
 #include <string>
@@ -19,7 +23,7 @@ class OnboardLimiter {
   OnboardLimiter(const Keys& keys, std::uint32_t per_address_limit, std::uint32_t global_limit)
       : keys_(keys), per_address_limit_(per_address_limit), global_limit_(global_limit) {}
 
-  // True when `address` or the system has used up this minute's budget.
+  // True when `address` or the system has used up its budget of the window.
   boost::asio::awaitable<Outcome<bool>> over_budget(redis::Connection& redis, const std::string& address) const;
 
   boost::asio::awaitable<void> count_failure(redis::Connection& redis, const std::string& address) const;

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 #include "tests/support/hub_fixture.hpp"
@@ -240,6 +241,19 @@ TEST_CASE("failed onboards are budgeted per address and for the system", "[onboa
   fourth.source_address = "127.0.0.4";
   WsClient late(f.hub.port(), fourth);
   CHECK(onboard(late, f.create_invite("c1")).code == "rate_limited");
+}
+
+TEST_CASE("a failure budget is a sliding window: failures across its buckets add up", "[onboard][rate-limit]") {
+  HubFixture f({"--onboard-fail-limit", "3", "--onboard-fail-delay", "0.01"});
+  WsClient guesser(f.hub.port());
+  for (int i = 0; i < 2; ++i) CHECK(onboard(guesser, "QQQQQQ").code == "invalid_code");
+  // Past the boundary of the hub's 10-second buckets (a calendar minute's counter would have
+  // started from zero here): the third failure still uses up the budget.
+  auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch()).count();
+  std::this_thread::sleep_for(std::chrono::milliseconds(10'000 - now_ms % 10'000 + 200));
+  CHECK(onboard(guesser, "QQQQQQ").code == "invalid_code");
+  CHECK(onboard(guesser, "QQQQQQ").code == "rate_limited");
 }
 
 TEST_CASE("onboarding while Redis is down answers unavailable, and works once it is back", "[onboard][redis]") {
