@@ -181,6 +181,7 @@ std::optional<ServerMessage> read_message_object(ondemand::object& object) {
     if (key == "from") return read_nullable_string(value, message.from);
     if (key == "text") return read_nullable_string(value, message.text);
     if (key == "invite") return read_nullable_string(value, message.invite);
+    if (key == "meta") return read_object_json(value, message.meta_json.emplace());
     return skip_unknown(value);
   });
   if (!well_formed || !has_type) {

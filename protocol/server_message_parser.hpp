@@ -46,6 +46,7 @@ struct ServerMessage {
   std::optional<std::string> from;    // chat
   std::optional<std::string> text;    // chat
   std::optional<std::string> invite;  // join
+  std::optional<std::string> meta_json;  // update: the new meta, minified (also the agent's meta)
 };
 
 // Parses one frame; nothing when it is not a JSON object with a string "type".

@@ -22,6 +22,7 @@ if now - last < interval then
 end
 redis.call('SET', prefix .. 'update-at:' .. id, ARGV[3], 'PX', interval * 2)
 redis.call('HSET', agent_key, 'meta', ARGV[2])
-local seq = emit_event(prefix, ARGV[5], ARGV[3], 'update', ',"agent":' .. agent_json(prefix, id),
-    ARGV[6])
+-- The new meta goes at the top of the event as well as in its agent, for readers of either.
+local seq = emit_event(prefix, ARGV[5], ARGV[3], 'update',
+    ',"agent":' .. agent_json(prefix, id) .. ',"meta":' .. ARGV[2], ARGV[6])
 return {'ok', seq}

@@ -94,6 +94,7 @@ TEST_CASE("a watcher gets a snapshot, then join, offline, online, clone, update 
   auto update = next_event(watcher, seq);
   CHECK(update.event == "update");
   CHECK(update.agent->meta_json == R"({"task":"reading","progress":1})");
+  CHECK(update.meta_json == std::optional<std::string>(R"({"task":"reading","progress":1})"));
 
   back.send(R"({"type":"chat","text":"hello, office"})");
   auto chat = next_event(watcher, seq);
