@@ -1,7 +1,8 @@
 #pragma once
 // Many agents on one io_context: `hello` with prepared tokens, heartbeats at a set rate (one
 // ticker for all, agents spread over its buckets), flood (pre-masked frames written raw, `batch`
-// per write), reconnect with jittered backoff, and one-shot online/offline cycles (transitions).
+// per write) and reconnect with jittered backoff. The transitions scenario cycles the same agents
+// through cycling_agents.hpp.
 #include <cstdint>
 #include <functional>
 #include <atomic>
@@ -31,7 +32,7 @@ struct Agent {
 
 struct AgentCounters {
   std::uint64_t online = 0, max_online = 0, welcomes = 0, failures = 0, closes = 0, reconnects = 0;
-  std::uint64_t frames_sent = 0, cycles = 0, skipped = 0;
+  std::uint64_t frames_sent = 0;
   std::int64_t first_close_ns = 0, last_welcome_ns = 0;
   std::string last_error;
 };
@@ -46,8 +47,6 @@ class AgentSwarm {
   asio::awaitable<void> connect_all();
   void start_heartbeats(double period_s);  // 0: none
   void start_flood();                      // every online agent writes heartbeats as fast as it can
-  // Transitions: at `rate` per second an idle agent says hello, stays hold_ms, closes.
-  void start_cycles(double rate, double hold_ms);
   // Agent whose id is `id`, or nullptr.
   Agent* find(std::string_view id);
   void stop() { stopping_ = true; }
@@ -60,7 +59,6 @@ class AgentSwarm {
   asio::awaitable<void> open_agent(Agent& a);
   asio::awaitable<void> reader(Agent& a);
   asio::awaitable<void> flood(Agent& a);
-  asio::awaitable<void> cycle(Agent& a, double hold_ms);
   std::int64_t welcomed(Agent& a);  // counts a welcome; returns when it came
   void went_offline(Agent& a);
 
@@ -68,8 +66,6 @@ class AgentSwarm {
   const Config& config_;
   std::vector<Target> targets_;
   std::unordered_map<std::string_view, Agent*> by_id_;
-  std::vector<Agent*> idle_;  // transitions: agents not in a cycle (FIFO through idle_head_)
-  std::size_t idle_head_ = 0;
   std::string flood_frames_;
   bool stopping_ = false;
 };

@@ -18,6 +18,7 @@
 #include "agent_client.hpp"
 #include "config.hpp"
 #include "counting_watchers.hpp"
+#include "cycling_agents.hpp"
 #include "floor_server.hpp"
 #include "histogram.hpp"
 #include "net.hpp"
@@ -52,11 +53,17 @@ void add_agent_counters(Report& r, const AgentSwarm& s) {
 }
 
 // Prints PROGRESS once a second while the run lasts.
-asio::awaitable<void> progress(asio::io_context& io, AgentSwarm* swarm, WatcherSet* watchers) {
+asio::awaitable<void> progress(asio::io_context& io, AgentSwarm* swarm, WatcherSet* watchers,
+                               const CyclingAgents* cycling = nullptr) {
   for (;;) {
     co_await sleep_s(io, 1);
     Report r;
     r.integer("t_ns", mono_ns());
+    if (cycling) {
+      r.integer("cycles", static_cast<std::int64_t>(cycling->cycles.load()))
+          .integer("online", static_cast<std::int64_t>(cycling->online.load()))
+          .integer("failures", static_cast<std::int64_t>(cycling->failures.load()));
+    }
     if (swarm) {
       r.integer("online", static_cast<std::int64_t>(swarm->counters.online))
           .integer("frames_sent", static_cast<std::int64_t>(swarm->counters.frames_sent))
@@ -130,17 +137,25 @@ asio::awaitable<void> run_transitions(asio::io_context& io, const Config& config
                         }
                         online_delay.add_ns(now - hello_ns);
                       });
-  asio::co_spawn(io, progress(io, &swarm, nullptr), asio::detached);
+  CyclingAgents cycling(swarm.agents, config);
+  asio::co_spawn(io, progress(io, nullptr, nullptr, &cycling), asio::detached);
   co_await asio::co_spawn(probes.io, watchers.connect_all(), use_awaitable);
   Report ready;
   ready.integer("watchers_ready", static_cast<std::int64_t>(watchers.ready));
   if (config.barrier) co_await barrier(io, ready.json());
   auto start = mono_ns();
-  swarm.start_cycles(config.rate, config.hold_ms);
+  std::thread agents([&] {
+    try {
+      cycling.run(config.rate, config.hold_ms, config.duration_s);
+    } catch (const std::exception& e) {
+      cycling.last_error = e.what();
+      ++cycling.failures;
+    }
+  });
   co_await sleep_s(io, config.duration_s);
-  swarm.stop();
   auto measured = (mono_ns() - start) / 1e9;
   co_await sleep_s(io, config.hold_ms / 1000 + 1.0);  // late events still count
+  agents.join();  // the cycles in flight have ended by now, or are about to
   probes.stop();
   watchers.stop();
   report.str("mode", "transitions").num("rate", config.rate).num("measured_s", measured);
@@ -149,12 +164,16 @@ asio::awaitable<void> run_transitions(asio::io_context& io, const Config& config
       .integer("watchers_closed", static_cast<std::int64_t>(watchers.closed))
       .integer("online_deliveries", static_cast<std::int64_t>(online_events))
       .integer("unmatched", static_cast<std::int64_t>(unmatched))
-      .integer("cycles", static_cast<std::int64_t>(swarm.counters.cycles))
-      .integer("skipped_no_idle_agent", static_cast<std::int64_t>(swarm.counters.skipped))
-      .num("cycles_per_s", static_cast<double>(swarm.counters.cycles) / measured)
+      .integer("cycles", static_cast<std::int64_t>(cycling.cycles.load()))
+      .integer("skipped_no_idle_agent", static_cast<std::int64_t>(cycling.skipped))
+      .num("cycles_per_s", static_cast<double>(cycling.cycles.load()) / measured)
       .raw("online_delay", online_delay.json())
-      .raw("hello_latency", swarm.hello_latency.json());
-  add_agent_counters(report, swarm);
+      .raw("hello_latency", cycling.hello_latency.json())
+      .integer("agents", static_cast<std::int64_t>(swarm.agents.size()))
+      .integer("welcomes", static_cast<std::int64_t>(cycling.welcomes))
+      .integer("failures", static_cast<std::int64_t>(cycling.failures.load()))
+      .integer("unfinished", static_cast<std::int64_t>(cycling.unfinished))
+      .str("last_error", cycling.last_error);
 }
 
 // Watchers that only receive: the load of a scenario's many dashboards, kept out of the process

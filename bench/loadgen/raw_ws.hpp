@@ -28,15 +28,11 @@ struct FrameStart {
 };
 FrameStart frame_start(const unsigned char* data, std::size_t size);
 
-// A socket and the bytes read from it that are not consumed yet. The buffer holds the largest
-// message the client expects: a dashboard's reads of many events want 64 KiB, an agent's welcome
-// far less (a short-lived client that zeroes 64 KiB per connection spends a sixth of its CPU so).
+// A socket and the bytes read from it that are not consumed yet.
 struct Connection {
-  static constexpr std::size_t kDefaultBufferBytes = 64 * 1024;
-  explicit Connection(asio::io_context& io, std::size_t buffer_bytes = kDefaultBufferBytes)
-      : socket(io), buffer(buffer_bytes) {}
+  explicit Connection(asio::io_context& io) : socket(io) {}
   tcp::socket socket;
-  std::vector<unsigned char> buffer;
+  std::vector<unsigned char> buffer = std::vector<unsigned char>(64 * 1024);
   std::size_t have = 0;
 
   // Reads more bytes after the ones held; throws on EOF or a full buffer.
