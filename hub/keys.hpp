@@ -45,9 +45,9 @@ class Keys {
   // Every colony that ever had an invite (for the admin panel).
   std::string colonies() const { return env_prefix_ + "colonies"; }
 
-  // Failed onboard attempts in one minute window, per source address and for the whole system.
-  // One hash tag for both, so that one script counts a failure in both at once.
-  // Failed onboard attempts in one 10-second bucket (unix ms / 10000): onboard_limiter.hpp.
+  // Failed onboard attempts in one 10-second bucket (unix ms / 10000; onboard_limiter.hpp), per
+  // source address and for the whole system. One hash tag for both, so that one script counts a
+  // failure in both at once.
   std::string onboard_failures_by_address(std::string_view address, std::int64_t bucket) const {
     return env_prefix_ + "{onboard-failures}:addr:" + std::string(address) + ":" + std::to_string(bucket);
   }
