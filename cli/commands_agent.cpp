@@ -52,19 +52,17 @@ CommandError onboard_refusal(const protocol::ServerMessage& reply, const HubUrl&
   return agent_refusal(refusal_info);
 }
 
-void refuse_to_replace(const fs::path& file) {
+// The agent already saved in `file`, whose credentials onboarding will keep aside; none when
+// there is no file. A file that is not credentials is refused: mi cannot tell where it belongs.
+std::optional<Credentials> agent_to_keep(const fs::path& file) {
   std::error_code ignored;
-  if (!fs::exists(file, ignored)) return;
-  std::string who = "An agent";
+  if (!fs::exists(file, ignored)) return std::nullopt;
   try {
-    const auto saved = load_credentials(file);
-    who = "Agent " + agent_label(saved);
-  } catch (const CommandError&) {
-    // Unreadable credentials are still a file that --force would replace.
+    return load_credentials(file);
+  } catch (const CommandError& error) {
+    throw usage_error(std::string(error.what()) + "\nOnboarding would replace " + file.string() +
+                      ". Use --force to replace it, or set MI_HOME to another directory.");
   }
-  throw usage_error(who + " is already saved in " + file.string() +
-                    ". Onboarding again would replace its credentials, and that agent could no longer connect "
-                    "from here. Use --force to replace it, or set MI_HOME to another directory to keep both.");
 }
 
 void onboard(const GlobalOptions& global, const AgentArguments& args, bool name_given) {
@@ -74,9 +72,17 @@ void onboard(const GlobalOptions& global, const AgentArguments& args, bool name_
                       "and '-', starting with a letter or a digit.");
   }
   const fs::path file = agent_credentials_path();
-  if (!args.force) refuse_to_replace(file);
+  // Onboarding another agent here keeps the one saved before in agents/COLONY/ID.json (unless
+  // --force), so that it can still connect with --credentials.
+  const std::optional<Credentials> previous = args.force ? std::nullopt : agent_to_keep(file);
+  const fs::path kept_file =
+      previous ? replaced_agent_credentials_path(previous->colony, previous->agent) : fs::path();
   // Before the code is spent: the credentials must have somewhere to go.
   prepare_private_directory(file.parent_path());
+  if (previous) {
+    prepare_private_directory(file.parent_path() / "agents");
+    prepare_private_directory(kept_file.parent_path());
+  }
   const HubUrl hub = chosen_hub(global);
 
   run_event_loop([&]() -> asio::awaitable<void> {
@@ -94,6 +100,7 @@ void onboard(const GlobalOptions& global, const AgentArguments& args, bool name_
     }
     const Credentials credentials{hub.text(), reply.colony, reply.agent->id, *reply.token};
     try {
+      if (previous) save_credentials(kept_file, *previous);
       save_credentials(file, credentials);
     } catch (const CommandError& error) {
       // The invite is spent: these credentials are the only way back in for this agent.
@@ -104,11 +111,12 @@ void onboard(const GlobalOptions& global, const AgentArguments& args, bool name_
     co_await ws.close(1000, kCloseTimeout);
 
     if (global.json) {
-      print_line(JsonObject()
-                     .add("colony", credentials.colony)
-                     .add_raw("agent", raw_member(welcome.frame, "agent").value_or("null"))
-                     .add("credentials", file.string())
-                     .text());
+      JsonObject out;
+      out.add("colony", credentials.colony)
+          .add_raw("agent", raw_member(welcome.frame, "agent").value_or("null"))
+          .add("credentials", file.string());
+      if (previous) out.add("previous_credentials", kept_file.string());
+      print_line(out.text());
     } else {
       print_line("Joined colony " + credentials.colony + " as " + credentials.agent);
       if (name_given && args.name != credentials.agent) {
@@ -117,6 +125,10 @@ void onboard(const GlobalOptions& global, const AgentArguments& args, bool name_
       }
       tell("Credentials saved to " + file.string() + " (readable by you only).\n"
            "Keep the agent Online with: mi agent heartbeat-daemon");
+      if (previous) {
+        tell("The agent saved there before, " + agent_label(*previous) + ", is kept in " + kept_file.string() +
+             ": mi agent heartbeat-daemon --credentials " + kept_file.string());
+      }
     }
   });
 }
@@ -292,7 +304,9 @@ void add_agent_commands(CLI::App& app, const GlobalOptions& global) {
                    ->add_option("--name", args->name,
                                 "The agent's name (a-z 0-9 . _ -; default: agent)")
                    ->type_name("NAME");
-  onboard_command->add_flag("--force", args->force, "Replace the agent already saved in $MI_HOME/agent.json");
+  onboard_command->add_flag("--force", args->force,
+                            "Replace the agent saved in $MI_HOME/agent.json without keeping it (by default it is "
+                            "kept in $MI_HOME/agents/COLONY/ID.json)");
   onboard_command->footer(
       "Saves the agent's credentials to $MI_HOME/agent.json and prints the colony and the agent's id. When\n"
       "the name is taken in the colony, the hub adds -2, -3... Then keep it Online: mi agent heartbeat-daemon\n"

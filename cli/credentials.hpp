@@ -1,5 +1,6 @@
 #pragma once
-// An agent's saved credentials: $MI_HOME/agent.json for the agent that onboarded here, and
+// An agent's saved credentials: $MI_HOME/agent.json for the agent that onboarded here last,
+// $MI_HOME/agents/COLONY/ID.json for the agents that onboarded here before it, and
 // $MI_HOME/clones/ID.json for each clone it made. The token in them is the agent's secret, so
 // the files are private to the user (0600, in a 0700 directory) and replaced atomically.
 
@@ -19,6 +20,8 @@ struct Credentials {
 // $MI_HOME, else ~/.mi. Throws a usage CommandError when neither MI_HOME nor HOME is set.
 std::filesystem::path mi_home();
 std::filesystem::path agent_credentials_path();
+std::filesystem::path replaced_agents_directory(std::string_view colony);
+std::filesystem::path replaced_agent_credentials_path(std::string_view colony, std::string_view agent_id);
 std::filesystem::path clones_directory();
 std::filesystem::path clone_credentials_path(std::string_view clone_id);
 

@@ -23,7 +23,7 @@ void check_invalid_code_sentence(const MiResult& result) {
   INFO(result.err);
   CHECK(result.exit_code == 1);
   CHECK(result.out.empty());
-  CHECK(result.err.find("invalid code") != std::string::npos);
+  CHECK(result.err.find("invalid code (invalid_code)") != std::string::npos);
   CHECK(result.err.find("already been used") != std::string::npos);
   CHECK(result.err.find("admin panel") != std::string::npos);
   CHECK(result.err.find("revoked") != std::string::npos);
@@ -53,26 +53,47 @@ TEST_CASE("mi agent onboard saves private credentials and names the colony and a
   // No temporary file is left beside it.
   CHECK(std::distance(std::filesystem::directory_iterator(fixture.home.path()), {}) == 1);
 
-  SECTION("a second onboard refuses to replace it, and spends no invite") {
+  SECTION("a second onboard saves the new agent and keeps the first one aside") {
     const std::string second = fixture.hub.create_invite("c1");
-    auto refused = fixture.mi({"agent", "onboard", second, "--name", "jared"});
-    CHECK(refused.exit_code == 2);
-    CHECK(refused.err.find("c1/jared is already saved in " + file.string()) != std::string::npos);
-    CHECK(refused.err.find("--force") != std::string::npos);
-    CHECK(read_file(file) == saved);
-    CHECK(json_at(fixture.mi({"invite", "show", second, "--json"}).out, "/status") == "active");
+    auto again = fixture.mi({"agent", "onboard", second, "--name", "jared"});
+    INFO(again.err);
+    REQUIRE(again.exit_code == 0);
+    CHECK(again.out == "Joined colony c1 as jared-2\n");
+    const auto kept = fixture.home.path() / "agents" / "c1" / "jared.json";
+    CHECK(again.err.find("c1/jared, is kept in " + kept.string()) != std::string::npos);
+    CHECK(read_file(kept) == saved);
+    CHECK(mode_of(kept) == 0600);
+    CHECK(mode_of(kept.parent_path()) == 0700);
+    CHECK(json_at(read_file(file), "/agent") == "jared-2");
+    // Both can still connect: the kept one with --credentials.
+    auto kept_status = fixture.mi({"agent", "status", "--credentials", kept.string(), "--json"});
+    INFO(kept_status.err);
+    CHECK(kept_status.exit_code == 0);
 
-    SECTION("--force replaces it; the taken name gets a suffix") {
-      auto replaced = fixture.mi({"agent", "onboard", second, "--name", "jared", "--force", "--json"});
+    SECTION("--force replaces it without keeping it") {
+      const std::string third = fixture.hub.create_invite("c1");
+      auto replaced = fixture.mi({"agent", "onboard", third, "--name", "jared", "--force", "--json"});
       INFO(replaced.err);
       REQUIRE(replaced.exit_code == 0);
       CHECK(json_at(replaced.out, "/colony") == "c1");
-      CHECK(json_at(replaced.out, "/agent/id") == "jared-2");
+      CHECK(json_at(replaced.out, "/agent/id") == "jared-3");
       CHECK(json_at(replaced.out, "/agent/kind") == "remote");
       CHECK(json_at(replaced.out, "/credentials") == file.string());
-      CHECK(json_at(read_file(file), "/agent") == "jared-2");
+      CHECK(!json_at(replaced.out, "/previous_credentials"));
+      CHECK(json_at(read_file(file), "/agent") == "jared-3");
+      CHECK(!std::filesystem::exists(fixture.home.path() / "agents" / "c1" / "jared-2.json"));
       CHECK(mode_of(file) == 0600);
     }
+  }
+
+  SECTION("credentials that cannot be read are not replaced without --force, and no invite is spent") {
+    write_file(file, "not json");
+    const std::string second = fixture.hub.create_invite("c1");
+    auto refused = fixture.mi({"agent", "onboard", second});
+    CHECK(refused.exit_code == 2);
+    CHECK(refused.err.find("--force") != std::string::npos);
+    CHECK(read_file(file) == "not json");
+    CHECK(json_at(fixture.mi({"invite", "show", second, "--json"}).out, "/status") == "active");
   }
 }
 
@@ -108,7 +129,7 @@ TEST_CASE("onboard refusals become sentences with the troubleshooting advice", "
     auto result = fixture.mi({"agent", "onboard", code});
     INFO(result.err);
     CHECK(result.exit_code == 1);
-    CHECK(result.err.find("wrong invite type") != std::string::npos);
+    CHECK(result.err.find("wrong invite type (wrong_invite_type)") != std::string::npos);
     CHECK(result.err.find("human invite") != std::string::npos);
     CHECK(result.err.find("Agent Invite selected") != std::string::npos);
   }
@@ -127,7 +148,7 @@ TEST_CASE("too many failed onboard attempts: rate limited", "[cli][onboard][erro
   auto limited = fixture.mi({"agent", "onboard", "QQQQQQ"});
   INFO(limited.err);
   CHECK(limited.exit_code == 1);
-  CHECK(limited.err.find("rate limited") != std::string::npos);
+  CHECK(limited.err.find("rate limited (rate_limited)") != std::string::npos);
   CHECK(limited.err.find("Wait a minute") != std::string::npos);
 }
 

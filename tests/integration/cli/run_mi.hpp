@@ -53,6 +53,11 @@ inline std::string read_file(const std::filesystem::path& path) {
   return text.str();
 }
 
+inline void write_file(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
 class ChildProcess {
  public:
   ChildProcess(std::vector<std::string> argv, const Env& env) : output_("mi-cli-child") {
