@@ -2,6 +2,9 @@
 
 namespace mi::cli {
 
+// A refusal reads first in the product's words ("invalid code"), then the contract's code in
+// brackets ("invalid_code"): people read the one, and scripts and searches find the other.
+
 namespace {
 
 std::string hub_said(std::string_view code, std::string_view message) {
@@ -50,7 +53,7 @@ CommandError admin_refusal(const AdminRefusal& refusal_info) {
   }
   if (r.code == "unavailable") return refusal("unavailable", std::string(kUnavailable));
   if (r.code == "rate_limited") {
-    return refusal("rate_limited", "rate limited: the hub is receiving too many requests. Wait a moment and retry.");
+    return refusal("rate_limited", "rate limited (rate_limited): the hub is receiving too many requests. Wait a moment and retry.");
   }
   if (r.code.empty()) {
     return refusal("bad_reply", "The server at " + r.hub + " answered HTTP " + std::to_string(r.status) +
@@ -62,7 +65,7 @@ CommandError admin_refusal(const AdminRefusal& refusal_info) {
 CommandError agent_refusal(const AgentRefusal& r) {
   if (r.code == "invalid_code") {
     return refusal("invalid_code",
-                   "invalid code: the hub at " + r.hub + " did not accept invite code " + r.invite_code +
+                   "invalid code (invalid_code): the hub at " + r.hub + " did not accept invite code " + r.invite_code +
                        ".\n"
                        "  - It may have already been used: each code works only once. Check its status in the "
                        "admin panel.\n"
@@ -73,13 +76,13 @@ CommandError agent_refusal(const AgentRefusal& r) {
   }
   if (r.code == "wrong_invite_type") {
     return refusal("wrong_invite_type",
-                   "wrong invite type: " + r.invite_code +
+                   "wrong invite type (wrong_invite_type): " + r.invite_code +
                        " was created as a human invite, not an agent invite. Ask the office owner to create a "
                        "new invite with Agent Invite selected (mi invite --colony ID creates one).");
   }
   if (r.code == "rate_limited") {
     return refusal("rate_limited",
-                   "rate limited: too many failed onboard attempts from this address in the last minute. Wait "
+                   "rate limited (rate_limited): too many failed onboard attempts from this address in the last minute. Wait "
                    "a minute, check the code, and try again.");
   }
   if (r.code == "unauthorized") {
@@ -92,7 +95,7 @@ CommandError agent_refusal(const AgentRefusal& r) {
   if (r.code == "unavailable") return refusal("unavailable", std::string(kUnavailable));
   if (r.code == "not_allowed") {
     return refusal("not_allowed",
-                   "not allowed: " + r.agent +
+                   "not allowed (not_allowed): " + r.agent +
                        " is a Hosted agent, and only a Remote agent (one that joined with an invite) can clone "
                        "itself. Run mi agent clone with the original agent's credentials.");
   }

@@ -121,7 +121,7 @@ TEST_CASE("seed flow: invite, onboard, heartbeats across a hub restart, clone, w
   // Only a Remote agent can clone itself.
   auto refused = flow.mi({"agent", "clone", "--credentials", clone_file.string()});
   CHECK(refused.exit_code == 1);
-  CHECK(has(refused.err, "not allowed"));
+  CHECK(has(refused.err, "not allowed (not_allowed)"));
   CHECK(has(refused.err, "only a Remote agent"));
 
   // A worker runs the clone with its credentials and brings it Online.
