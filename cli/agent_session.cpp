@@ -96,14 +96,28 @@ asio::awaitable<AgentSession::Attempt> AgentSession::connect_once() {
 
   attempt.signed_in = true;
   const auto connected_at = std::chrono::steady_clock::now();
+  // The hub says how long it waits for a frame before the agent is Offline: a heartbeat comes at
+  // least three times in that time, whatever --interval says, or the agent would flap between
+  // Online and Offline (a hub run with a TTL of seconds, as in tests, against the 30 s default).
+  auto period = options_.heartbeat_interval;
+  std::string pace;
+  if (reply.presence_ttl_ms && *reply.presence_ttl_ms > 0) {
+    const std::chrono::steady_clock::duration ttl = std::chrono::milliseconds(*reply.presence_ttl_ms);
+    if (ttl / 3 < period) {
+      period = std::max<std::chrono::steady_clock::duration>(ttl / 3, std::chrono::milliseconds(50));
+      pace = "; a heartbeat every " + duration_text(period) + ", as the hub puts an agent Offline after " +
+             duration_text(ttl) + " without one";
+    }
+  }
   JsonObject fields;
   fields.add("colony", options_.credentials.colony).add("agent", options_.credentials.agent);
+  fields.add("heartbeat_ms", std::chrono::duration_cast<std::chrono::milliseconds>(period).count());
   if (auto agent = raw_member(hello.frame, "agent")) fields.add_raw("agent_state", *agent);
-  report_state(options_.json, "connected", "connected as " + label(), std::move(fields));
+  report_state(options_.json, "connected", "connected as " + label() + pace, std::move(fields));
 
   LiveConnection::Handlers handlers;
   handlers.on_message = [this](const std::string& text) { on_message(text); };
-  handlers.tick_period = options_.heartbeat_interval;
+  handlers.tick_period = period;
   handlers.on_tick = [this]() { return send_heartbeat(); };
   LiveConnection live(ws_, std::move(handlers), kIdleTimeout);
   live_ = &live;

@@ -187,7 +187,7 @@ asio::awaitable<void> WsSession::handle_onboard(const protocol::OnboardRequest& 
   context.metrics.invites_redeemed.fetch_add(1, std::memory_order_relaxed);
   context.metrics.events_published.fetch_add(1, std::memory_order_relaxed);
   log::info("agent ", colony_, "/", agent_id_, " onboarded with invite ", *code, " from ", remote_address_);
-  send_text(protocol::serialize_welcome(colony_, agent.agent_json, agent.token, id));
+  send_text(protocol::serialize_welcome(colony_, agent.agent_json, agent.token, id, context.config.presence_ttl.count()));
 }
 
 asio::awaitable<void> WsSession::handle_hello(const protocol::HelloRequest& request,
@@ -207,7 +207,8 @@ asio::awaitable<void> WsSession::handle_hello(const protocol::HelloRequest& requ
     co_return;
   }
   become_agent(token->colony, token->agent_id, std::move(secret_sha256));
-  send_text(protocol::serialize_welcome(colony_, std::get<ConnectedAgent>(outcome).agent_json, std::nullopt, id));
+  send_text(protocol::serialize_welcome(colony_, std::get<ConnectedAgent>(outcome).agent_json, std::nullopt, id,
+                                       context.config.presence_ttl.count()));
 }
 
 void WsSession::become_agent(std::string colony, std::string agent_id, std::string secret_sha256) {

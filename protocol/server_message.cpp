@@ -90,13 +90,14 @@ std::string serialize_ws_error(std::string_view code, std::string_view message,
 
 std::string serialize_welcome(std::string_view colony, std::string_view agent_json,
                               const std::optional<std::string>& token,
-                              const std::optional<std::string>& id_json) {
-  std::string out = open_message("welcome", id_json, 64 + colony.size() + agent_json.size());
+                              const std::optional<std::string>& id_json, std::int64_t presence_ttl_ms) {
+  std::string out = open_message("welcome", id_json, 96 + colony.size() + agent_json.size());
   append_string_member(out, "colony", colony);
   append_raw_member(out, "agent", agent_json);
   if (token) {
     append_string_member(out, "token", *token);
   }
+  if (presence_ttl_ms > 0) append_uint_member(out, "presence_ttl_ms", static_cast<std::uint64_t>(presence_ttl_ms));
   out.push_back('}');
   return out;
 }

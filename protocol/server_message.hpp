@@ -32,10 +32,11 @@ std::string serialize_http_error(std::string_view code, std::string_view message
 std::string serialize_ws_error(std::string_view code, std::string_view message,
                                const std::optional<std::string>& id_json);
 
-// {"type":"welcome","id":..,"colony":..,"agent":AGENT[,"token":..]}
+// {"type":"welcome","id":..,"colony":..,"agent":AGENT[,"token":..][,"presence_ttl_ms":N]}. The
+// presence TTL (when positive) tells the agent how often it must send a frame to stay online.
 std::string serialize_welcome(std::string_view colony, std::string_view agent_json,
                               const std::optional<std::string>& token,
-                              const std::optional<std::string>& id_json);
+                              const std::optional<std::string>& id_json, std::int64_t presence_ttl_ms = 0);
 
 // {"type":"pong","id":..,"ts":ms}
 std::string serialize_pong(std::int64_t ts_ms, const std::optional<std::string>& id_json);

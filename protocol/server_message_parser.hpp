@@ -47,6 +47,7 @@ struct ServerMessage {
   std::optional<std::string> text;    // chat
   std::optional<std::string> invite;  // join
   std::optional<std::string> meta_json;  // update: the new meta, minified (also the agent's meta)
+  std::optional<std::uint64_t> presence_ttl_ms;  // welcome: how long the hub waits for a frame
 };
 
 // Parses one frame; nothing when it is not a JSON object with a string "type".

@@ -208,3 +208,25 @@ TEST_CASE("the daemon keeps trying while the hub is away, then connects", "[cli]
   daemon->signal(SIGINT);
   CHECK(daemon->wait_exit(5s) == 0);
 }
+
+TEST_CASE("with no --interval, the daemon keeps up with a hub's short presence TTL", "[cli][presence]") {
+  SeedFlow flow;  // the hub runs with --presence-ttl 2, as the contract's tests do
+  auto invite = flow.mi({"invite", "--colony", "c1"});
+  REQUIRE(invite.exit_code == 0);
+  REQUIRE(flow.mi({"agent", "onboard", invite.out.substr(0, 6)}).exit_code == 0);
+
+  auto daemon = start_mi({"agent", "heartbeat-daemon"}, flow.env());
+  REQUIRE(daemon->wait_for([](const std::string&, const std::string& err) {
+    return has(err, "connected as c1/agent; a heartbeat every 0.7s, as the hub puts an agent Offline after 2s");
+  }, 10s));
+  CHECK(flow.wait_agent("agent", "/status", "online") == "online");
+  // Three TTLs later: still the one connection, and Online all along.
+  for (int i = 0; i < 6; ++i) {
+    std::this_thread::sleep_for(1s);
+    CHECK(flow.wait_agent("agent", "/status", "online", 0s) == "online");
+  }
+  CHECK(count_of(daemon->err(), "connected as") == 1);
+  CHECK(!has(daemon->err(), "disconnected"));
+  daemon->signal(SIGINT);
+  CHECK(daemon->wait_exit(5s) == 0);
+}

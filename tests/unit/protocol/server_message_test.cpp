@@ -119,6 +119,9 @@ TEST_CASE("serialize_welcome", "[server_message]") {
         R"({"type":"welcome","colony":"c1","agent":)" + kAgentJared + R"(,"token":"s3cr3t"})");
   CHECK(serialize_welcome("c1", kAgentJared, std::nullopt, std::string(R"("h1")")) ==
         R"({"type":"welcome","id":"h1","colony":"c1","agent":)" + kAgentJared + "}");
+  auto with_ttl = serialize_welcome("c1", kAgentJared, std::nullopt, std::nullopt, 2000);
+  CHECK(with_ttl == R"({"type":"welcome","colony":"c1","agent":)" + kAgentJared + R"(,"presence_ttl_ms":2000})");
+  CHECK(expect_server_message(with_ttl).presence_ttl_ms == std::optional<std::uint64_t>(2000));
 }
 
 TEST_CASE("serialize_pong", "[server_message]") {
