@@ -53,16 +53,26 @@ CommandError onboard_refusal(const protocol::ServerMessage& reply, const HubUrl&
 }
 
 // The agent already saved in `file`, whose credentials onboarding will keep aside; none when
-// there is no file. A file that is not credentials is refused: mi cannot tell where it belongs.
+// there is no file. A file that is not credentials, or names no colony and agent the hub could
+// have given (they become a path), is refused: mi cannot tell where it belongs.
 std::optional<Credentials> agent_to_keep(const fs::path& file) {
   std::error_code ignored;
   if (!fs::exists(file, ignored)) return std::nullopt;
+  const auto refuse = [&file](const std::string& why) {
+    return usage_error(why + "\nOnboarding would replace " + file.string() +
+                       ". Use --force to replace it, or set MI_HOME to another directory.");
+  };
+  Credentials saved;
   try {
-    return load_credentials(file);
+    saved = load_credentials(file);
   } catch (const CommandError& error) {
-    throw usage_error(std::string(error.what()) + "\nOnboarding would replace " + file.string() +
-                      ". Use --force to replace it, or set MI_HOME to another directory.");
+    throw refuse(error.what());
   }
+  if (!protocol::is_valid_colony_id(saved.colony) || !protocol::is_valid_agent_name(saved.agent)) {
+    throw refuse(file.string() + " names colony \"" + saved.colony + "\" and agent \"" + saved.agent +
+                 "\", which are not ids a hub gives.");
+  }
+  return saved;
 }
 
 void onboard(const GlobalOptions& global, const AgentArguments& args, bool name_given) {

@@ -94,6 +94,12 @@ TEST_CASE("mi agent onboard saves private credentials and names the colony and a
     CHECK(refused.err.find("--force") != std::string::npos);
     CHECK(read_file(file) == "not json");
     CHECK(json_at(fixture.mi({"invite", "show", second, "--json"}).out, "/status") == "active");
+    // Nor are credentials whose colony or agent could not be a file name the hub gave.
+    write_file(file, R"({"hub":"http://127.0.0.1:1","colony":"../elsewhere","agent":"jared","token":"t"})");
+    auto odd = fixture.mi({"agent", "onboard", second});
+    CHECK(odd.exit_code == 2);
+    CHECK(odd.err.find("not ids a hub gives") != std::string::npos);
+    CHECK(json_at(fixture.mi({"invite", "show", second, "--json"}).out, "/status") == "active");
   }
 }
 
