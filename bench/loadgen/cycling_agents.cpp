@@ -37,11 +37,7 @@ CyclingAgents::CyclingAgents(const std::vector<std::unique_ptr<Agent>>& agents, 
   epoll_ = epoll_create1(EPOLL_CLOEXEC);
   check_errno(epoll_ >= 0, "epoll_create1");
   for (const auto& a : agents_) {
-    if (!upgrade_requests_.contains(a->target)) {
-      upgrade_requests_[a->target] = "GET /v1/ws HTTP/1.1\r\nHost: " + a->target->host +
-                                     "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
-    }
+    if (!upgrade_requests_.contains(a->target)) upgrade_requests_[a->target] = raw_ws::upgrade_request(a->target->host);
     if (hello_frames_.size() <= a->index) hello_frames_.resize(a->index + 1);
     hello_frames_[a->index] = raw_ws::masked_text_frame(R"({"type":"hello","token":")" + a->token + "\"}");
   }
@@ -190,17 +186,17 @@ void CyclingAgents::on_ready(Cycle& c, std::uint32_t events) {
 }
 
 bool CyclingAgents::on_bytes(Cycle& c) {
-  std::string_view seen(reinterpret_cast<const char*>(c.in.data()), c.have);
   if (c.step == Cycle::Step::upgrading) {
-    auto headers_end = seen.find("\r\n\r\n");
-    if (headers_end == std::string_view::npos) return true;
-    auto status = seen.substr(0, seen.find("\r\n"));
-    if (status.find(" 101") == std::string_view::npos) {
-      fail(c, "upgrade refused: " + std::string(status));
+    std::optional<std::size_t> answer;
+    try {
+      answer = raw_ws::upgrade_answer_length(std::string_view(reinterpret_cast<const char*>(c.in.data()), c.have));
+    } catch (const std::runtime_error& refused) {
+      fail(c, refused.what());
       return false;
     }
-    c.have -= headers_end + 4;
-    std::memmove(c.in.data(), c.in.data() + headers_end + 4, c.have);
+    if (!answer) return true;
+    c.have -= *answer;
+    std::memmove(c.in.data(), c.in.data() + *answer, c.have);
     c.agent->hello_ns.store(mono_ns(), std::memory_order_release);
     const auto& hello = hello_frames_[c.agent->index];
     if (::send(c.fd, hello.data(), hello.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(hello.size())) {
@@ -210,12 +206,11 @@ bool CyclingAgents::on_bytes(Cycle& c) {
     c.step = Cycle::Step::awaiting_welcome;
   }
   while (c.step == Cycle::Step::awaiting_welcome) {
-    auto start = raw_ws::frame_start(c.in.data(), c.have);
-    if (start.header == 0 || c.have < start.header + start.length) return true;
-    auto frame_bytes = start.header + static_cast<std::size_t>(start.length);
-    unsigned opcode = c.in[0] & 0x0f;
-    std::string_view payload(reinterpret_cast<const char*>(c.in.data() + start.header),
-                             static_cast<std::size_t>(start.length));
+    auto frame = raw_ws::whole_frame(c.in.data(), c.have);
+    if (!frame) return true;
+    const auto opcode = frame->opcode;
+    const auto payload = frame->payload;
+    const auto frame_bytes = frame->bytes;
     if (opcode == 0x8) {
       fail(c, "closed by the server");
       return false;

@@ -52,6 +52,29 @@ FrameStart frame_start(const unsigned char* data, std::size_t size) {
   return {header, length};
 }
 
+std::optional<WholeFrame> whole_frame(const unsigned char* data, std::size_t size) {
+  auto start = frame_start(data, size);
+  if (start.header == 0 || size < start.header + start.length) return std::nullopt;
+  return WholeFrame{data[0] & 0x0fu,
+                    std::string_view(reinterpret_cast<const char*>(data + start.header),
+                                     static_cast<std::size_t>(start.length)),
+                    start.header + static_cast<std::size_t>(start.length)};
+}
+
+std::string upgrade_request(std::string_view host) {
+  return "GET /v1/ws HTTP/1.1\r\nHost: " + std::string(host) +
+         "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+}
+
+std::optional<std::size_t> upgrade_answer_length(std::string_view bytes) {
+  auto headers_end = bytes.find("\r\n\r\n");
+  if (headers_end == std::string_view::npos) return std::nullopt;
+  auto status = bytes.substr(0, bytes.find("\r\n"));
+  if (status.find(" 101") == std::string_view::npos) throw std::runtime_error("upgrade refused: " + std::string(status));
+  return headers_end + 4;
+}
+
 asio::awaitable<void> Connection::read_more() {
   if (have == buffer.size()) throw std::runtime_error("message larger than the read buffer");
   have += co_await socket.async_read_some(asio::buffer(buffer.data() + have, buffer.size() - have), use_awaitable);
@@ -72,36 +95,22 @@ asio::awaitable<void> open(Connection& c, const Target& target, const asio::ip::
   }
   co_await c.socket.async_connect(target.endpoint, use_awaitable);
   c.socket.set_option(tcp::no_delay(true));
-  std::string request = "GET /v1/ws HTTP/1.1\r\nHost: " + target.host +
-                        "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+  std::string request = upgrade_request(target.host);
   co_await asio::async_write(c.socket, asio::buffer(request), use_awaitable);
-
-  std::size_t headers_end = std::string_view::npos;
-  while (headers_end == std::string_view::npos) {
+  std::optional<std::size_t> answer;
+  while (!answer) {
     co_await c.read_more();
-    std::string_view seen(reinterpret_cast<const char*>(c.buffer.data()), c.have);
-    headers_end = seen.find("\r\n\r\n");
+    answer = upgrade_answer_length(std::string_view(reinterpret_cast<const char*>(c.buffer.data()), c.have));
   }
-  std::string_view status(reinterpret_cast<const char*>(c.buffer.data()), headers_end);
-  status = status.substr(0, status.find("\r\n"));
-  if (status.find(" 101") == std::string_view::npos) throw std::runtime_error("upgrade refused: " + std::string(status));
-  c.consume(headers_end + 4);
+  c.consume(*answer);
 }
 
 asio::awaitable<Message> read_message(Connection& c) {
   for (;;) {
-    auto start = frame_start(c.buffer.data(), c.have);
-    if (start.header != 0 && c.have >= start.header + start.length) {
-      unsigned opcode = c.buffer[0] & 0x0f;
-      auto frame_bytes = start.header + static_cast<std::size_t>(start.length);
-      if (opcode == 0x8) throw std::runtime_error("closed by the server");
-      if (opcode < 0x8) {
-        co_return Message{std::string_view(reinterpret_cast<const char*>(c.buffer.data() + start.header),
-                                           static_cast<std::size_t>(start.length)),
-                          frame_bytes};
-      }
-      c.consume(frame_bytes);  // ping or pong: nothing to answer in a short-lived client
+    if (auto frame = whole_frame(c.buffer.data(), c.have)) {
+      if (frame->opcode == 0x8) throw std::runtime_error("closed by the server");
+      if (frame->opcode < 0x8) co_return Message{frame->payload, frame->bytes};
+      c.consume(frame->bytes);  // ping or pong: nothing to answer in a short-lived client
       continue;
     }
     co_await c.read_more();

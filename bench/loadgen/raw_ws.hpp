@@ -5,6 +5,7 @@
 // upgrade's answer is checked for its status only, and client frames carry a zero mask key.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,20 @@ struct FrameStart {
   std::uint64_t length = 0;
 };
 FrameStart frame_start(const unsigned char* data, std::size_t size);
+
+// One whole frame at the front of `data`, or none while it is incomplete.
+struct WholeFrame {
+  unsigned opcode = 0;
+  std::string_view payload;
+  std::size_t bytes = 0;  // header and payload, to consume
+};
+std::optional<WholeFrame> whole_frame(const unsigned char* data, std::size_t size);
+
+// The client's upgrade request for /v1/ws on `host` ("HOST:PORT"), with a fixed key.
+std::string upgrade_request(std::string_view host);
+// The length of the server's answer to the upgrade (up to its blank line) at the front of
+// `bytes`, or none while incomplete. Throws "upgrade refused: STATUS LINE" unless it is 101.
+std::optional<std::size_t> upgrade_answer_length(std::string_view bytes);
 
 // A socket and the bytes read from it that are not consumed yet.
 struct Connection {

@@ -87,3 +87,21 @@ TEST_CASE("a fragmented message counts once, and a close frame is seen") {
   CHECK(counter.payload_bytes == 4);
   CHECK(counter.closed);
 }
+
+TEST_CASE("the upgrade's answer is measured once whole, and anything but 101 is refused") {
+  CHECK(raw_ws::upgrade_request("127.0.0.1:8080").starts_with("GET /v1/ws HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"));
+  const std::string answer = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n";
+  CHECK(!raw_ws::upgrade_answer_length(answer.substr(0, answer.size() - 1)));
+  CHECK(raw_ws::upgrade_answer_length(answer + "\x81\x02hi") == std::optional<std::size_t>(answer.size()));
+  CHECK_THROWS_WITH(raw_ws::upgrade_answer_length("HTTP/1.1 403 Forbidden\r\n\r\n"), "upgrade refused: HTTP/1.1 403 Forbidden");
+}
+
+TEST_CASE("a whole frame is taken from the front, an incomplete one is not") {
+  const std::string frame = ws::encode_frame(ws::Opcode::text, "hello") + ws::encode_frame(ws::Opcode::ping, "");
+  auto first = raw_ws::whole_frame(bytes(frame), frame.size());
+  REQUIRE(first);
+  CHECK(first->opcode == 0x1);
+  CHECK(first->payload == "hello");
+  CHECK(first->bytes == 7);
+  CHECK(!raw_ws::whole_frame(bytes(frame), 6));
+}
