@@ -87,12 +87,9 @@ void onboard(const GlobalOptions& global, const AgentArguments& args, bool name_
   const std::optional<Credentials> previous = args.force ? std::nullopt : agent_to_keep(file);
   const fs::path kept_file =
       previous ? replaced_agent_credentials_path(previous->colony, previous->agent) : fs::path();
-  // Before the code is spent: the credentials must have somewhere to go.
+  // Before the code is spent: the credentials must have somewhere to go (parents included).
   prepare_private_directory(file.parent_path());
-  if (previous) {
-    prepare_private_directory(file.parent_path() / "agents");
-    prepare_private_directory(kept_file.parent_path());
-  }
+  if (previous) prepare_private_directory(kept_file.parent_path());
   const HubUrl hub = chosen_hub(global);
 
   run_event_loop([&]() -> asio::awaitable<void> {

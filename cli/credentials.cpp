@@ -58,10 +58,8 @@ fs::path mi_home() {
 
 fs::path agent_credentials_path() { return mi_home() / "agent.json"; }
 
-fs::path replaced_agents_directory(std::string_view colony) { return mi_home() / "agents" / std::string(colony); }
-
 fs::path replaced_agent_credentials_path(std::string_view colony, std::string_view agent_id) {
-  return replaced_agents_directory(colony) / (std::string(agent_id) + ".json");
+  return mi_home() / "agents" / std::string(colony) / (std::string(agent_id) + ".json");
 }
 
 fs::path clones_directory() { return mi_home() / "clones"; }

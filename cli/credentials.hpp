@@ -20,7 +20,6 @@ struct Credentials {
 // $MI_HOME, else ~/.mi. Throws a usage CommandError when neither MI_HOME nor HOME is set.
 std::filesystem::path mi_home();
 std::filesystem::path agent_credentials_path();
-std::filesystem::path replaced_agents_directory(std::string_view colony);
 std::filesystem::path replaced_agent_credentials_path(std::string_view colony, std::string_view agent_id);
 std::filesystem::path clones_directory();
 std::filesystem::path clone_credentials_path(std::string_view clone_id);
@@ -29,7 +28,8 @@ std::filesystem::path clone_credentials_path(std::string_view clone_id);
 Credentials load_credentials(const std::filesystem::path& file);
 
 // Creates `directory` (0700) when it is missing. Throws a CommandError when it cannot; called
-// before an invite is spent, so that the credentials will have somewhere to go.
+// before an invite is spent, so that the credentials will have somewhere to go. Missing parents
+// are made the same way.
 void prepare_private_directory(const std::filesystem::path& directory);
 
 // Writes a temporary file in the same directory with mode 0600, syncs it, and renames it over
