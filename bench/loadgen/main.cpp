@@ -5,6 +5,7 @@
 // line on stdin), `PROGRESS {json}` every second, and a last line `REPORT {json}`.
 #include <unistd.h>
 
+#include <chrono>
 #include <iostream>
 #include <map>
 #include <thread>
@@ -16,6 +17,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "agent_client.hpp"
+#include "client_pacing.hpp"
 #include "config.hpp"
 #include "counting_watchers.hpp"
 #include "cycling_agents.hpp"
@@ -144,6 +146,9 @@ asio::awaitable<void> run_transitions(asio::io_context& io, const Config& config
   ready.integer("watchers_ready", static_cast<std::int64_t>(watchers.ready));
   if (config.barrier) co_await barrier(io, ready.json());
   auto start = mono_ns();
+  // This thread and the agents' (which inherits it) only make load; the probes' thread, started
+  // above, keeps its priority.
+  lower_this_thread(config.load_nice);
   std::thread agents([&] {
     try {
       cycling.run(config.rate, config.hold_ms, config.duration_s);
@@ -179,6 +184,7 @@ asio::awaitable<void> run_transitions(asio::io_context& io, const Config& config
 // Watchers that only receive: the load of a scenario's many dashboards, kept out of the process
 // that measures (its own probe watchers time the events), and counted at the least client cost.
 asio::awaitable<void> run_watch(asio::io_context& io, const Config& config, Report& report) {
+  lower_this_thread(config.load_nice);
   CountingWatchers watchers(io, config, config.watchers * config.hubs.size());
   co_await watchers.connect_all();
   Report ready;
@@ -186,6 +192,13 @@ asio::awaitable<void> run_watch(asio::io_context& io, const Config& config, Repo
   if (config.barrier) co_await barrier(io, ready.json());
   auto start = mono_ns();
   co_await sleep_s(io, config.duration_s);
+  // Dashboards that read late (in rounds, at a low priority, behind a saturated server) still
+  // count what was sent to them: they end when their stream has been quiet for half a second.
+  for (int drains = 0; drains < 40; ++drains) {  // 20 s at most
+    auto before = watchers.events();
+    co_await sleep_s(io, 0.5);
+    if (watchers.events() == before) break;
+  }
   watchers.stop();
   report.str("mode", "watch")
       .num("measured_s", (mono_ns() - start) / 1e9)
@@ -288,7 +301,11 @@ int main(int argc, char** argv) {
       failure = e;
       io.stop();
     });
-    io.run();
+    if (config.mode == "watch" && config.read_every_ms > 0) {
+      run_in_rounds(io, std::chrono::microseconds(static_cast<std::int64_t>(config.read_every_ms * 1000)));
+    } else {
+      io.run();
+    }
     if (failure) std::rethrow_exception(failure);
   } catch (const std::exception& e) {
     std::cerr << "mi-loadgen: " << e.what() << std::endl;
