@@ -57,7 +57,6 @@ Config parse_config(int argc, char** argv) {
     else if (flag == "--event-bytes") c.event_bytes = std::stoull(value());
     else if (flag == "--flush-us") c.flush_us = std::stod(value());
     else if (flag == "--redis") c.redis = value();
-    else if (flag == "--load-nice") c.load_nice = std::stoi(value());
     else if (flag == "--read-every-ms") c.read_every_ms = std::stod(value());
     else if (flag == "--barrier") c.barrier = true;
     else if (flag == "--reconnect") c.reconnect = true;

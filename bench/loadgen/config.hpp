@@ -28,7 +28,6 @@ struct Config {
   std::uint64_t event_bytes = 300;   // floor-server: bytes of an event's JSON
   double flush_us = 0;               // floor-server: send at most this often (0: every round)
   std::string redis;                 // floor-server: HOST:PORT to route events through (pub/sub)
-  int load_nice = 0;                 // transitions, watch: nice value of the threads that only make load
   double read_every_ms = 0;          // watch: read in rounds this far apart (0: as soon as data comes)
   bool barrier = false;              // print READY and wait for a line on stdin before measuring
   bool reconnect = false;            // agents: reconnect when the socket closes

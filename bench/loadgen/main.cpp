@@ -146,9 +146,6 @@ asio::awaitable<void> run_transitions(asio::io_context& io, const Config& config
   ready.integer("watchers_ready", static_cast<std::int64_t>(watchers.ready));
   if (config.barrier) co_await barrier(io, ready.json());
   auto start = mono_ns();
-  // This thread and the agents' (which inherits it) only make load; the probes' thread, started
-  // above, keeps its priority.
-  lower_this_thread(config.load_nice);
   std::thread agents([&] {
     try {
       cycling.run(config.rate, config.hold_ms, config.duration_s);
@@ -184,7 +181,6 @@ asio::awaitable<void> run_transitions(asio::io_context& io, const Config& config
 // Watchers that only receive: the load of a scenario's many dashboards, kept out of the process
 // that measures (its own probe watchers time the events), and counted at the least client cost.
 asio::awaitable<void> run_watch(asio::io_context& io, const Config& config, Report& report) {
-  lower_this_thread(config.load_nice);
   CountingWatchers watchers(io, config, config.watchers * config.hubs.size());
   co_await watchers.connect_all();
   Report ready;

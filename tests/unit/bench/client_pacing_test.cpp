@@ -1,50 +1,22 @@
-// Pacing the clients that only make load: a lowered thread keeps its own nice value, and a
-// context run in rounds reads what arrived between rounds at once.
+// Pacing the dashboards that only count: a context run in rounds reads what arrived between
+// rounds at once.
 #include <catch2/catch.hpp>
-
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include <array>
 #include <chrono>
+#include <functional>
+#include <string_view>
 #include <thread>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/local/connect_pair.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
 #include "bench/loadgen/client_pacing.hpp"
 
 using namespace mi::bench;
 namespace asio = boost::asio;
-
-namespace {
-
-int nice_of_this_thread() { return getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())); }
-
-}  // namespace
-
-TEST_CASE("a lowered thread runs at its nice value and the others keep theirs") {
-  int before = nice_of_this_thread();
-  int lowered = -100, child_of_lowered = -100;
-  std::thread load([&] {
-    lower_this_thread(19);
-    lowered = nice_of_this_thread();
-    std::thread([&] { child_of_lowered = nice_of_this_thread(); }).join();
-  });
-  load.join();
-  CHECK(lowered == 19);
-  CHECK(child_of_lowered == 19);
-  CHECK(nice_of_this_thread() == before);
-}
-
-TEST_CASE("nice 0 leaves the thread as it is") {
-  int before = nice_of_this_thread();
-  lower_this_thread(0);
-  CHECK(nice_of_this_thread() == before);
-}
 
 TEST_CASE("run in rounds reads what came between rounds in one read, and returns when work ends") {
   asio::io_context io(1);
