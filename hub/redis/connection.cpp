@@ -179,11 +179,17 @@ class Link : public std::enable_shared_from_this<Link> {
     // On any other error hiredis' own read/write fails and it disconnects: let it find out.
     // hiredis re-arms through addRead/addWrite while it wants more. It may free the context in
     // here (then on_cleanup ran and context_ is null); `self` in the handler keeps *this alive.
-    if (side == read_side)
-      redisAsyncHandleRead(context_);
-    else
+    if (side == read_side) {
+      read_now();
+    } else {
       redisAsyncHandleWrite(context_);
+    }
   }
+
+  // One read: hiredis parses every reply it got and calls back into the owner, which collects
+  // what its callers are owed and hands it over after hiredis has returned, in this same handler
+  // (not posted behind the rest of the loop's work).
+  void read_now();
 
   void on_cleanup();  // the context is being freed; defined after Supervisor
 
@@ -227,6 +233,11 @@ class Supervisor : public std::enable_shared_from_this<Supervisor> {
 
   bool ready() const { return state_ == State::ready; }
   bool stopped() const { return state_ == State::stopped; }
+
+  // Around each read of the link (Link::read_now): the callbacks hiredis makes in between are
+  // inside hiredis, where no caller's code may run; after_read() runs it.
+  virtual void before_read() {}
+  virtual void after_read() {}
   std::uint64_t reconnects() const { return reconnects_; }
 
   // hiredis' connect callback (not flagged "in callback" by hiredis: never free from here).
@@ -370,6 +381,13 @@ class Supervisor : public std::enable_shared_from_this<Supervisor> {
   Errc closing_reason_ = Errc::connection_lost;
 };
 
+void Link::read_now() {
+  const auto owner = owner_.weak_from_this().lock();  // empty only while it is being destroyed
+  if (owner) owner->before_read();
+  redisAsyncHandleRead(context_);
+  if (owner) owner->after_read();
+}
+
 void Link::on_cleanup() {
   context_ = nullptr;
   sides_[read_side].wanted = sides_[write_side].wanted = false;
@@ -458,10 +476,25 @@ class CommandClient : public Supervisor {
         asio::use_awaitable);
   }
 
-  // Resumes the waiting coroutine from the executor, never from inside hiredis.
+  // Resumes the waiting coroutine, never from inside hiredis: the replies of one read resume
+  // their callers right after it (after_read), anything else from the executor.
   template <class T>
   void resume_later(ResumeSlot<T> slot, T value) {
-    asio::post(executor_, [slot = std::move(slot), value = std::move(value)]() mutable { slot(std::move(value)); });
+    auto resume = [slot = std::move(slot), value = std::move(value)]() mutable { slot(std::move(value)); };
+    if (in_read_) {
+      resumes_after_read_.push_back(std::make_unique<Deferred<decltype(resume)>>(std::move(resume)));
+    } else {
+      asio::post(executor_, std::move(resume));
+    }
+  }
+
+  void before_read() override { in_read_ = true; }
+  void after_read() override {
+    in_read_ = false;
+    // A resumed caller may send more commands (and read nothing): the list is taken first.
+    auto resumes = std::move(resumes_after_read_);
+    resumes_after_read_.clear();
+    for (auto& resume : resumes) resume->run();
   }
 
   void on_reply(Link& link, std::unique_ptr<PendingReply> pending, const redisReply* reply) {
@@ -494,6 +527,7 @@ class CommandClient : public Supervisor {
   void send_single(const std::vector<std::string>& args, ResumeSlot<Result> resume);
   void send_pipeline(const std::vector<std::vector<std::string>>& commands, ResumeSlot<PipelineResult> resume);
   bool append(Link& link, const std::vector<std::string>& args, std::unique_ptr<PendingReply>& pending);
+  void write_now(Link& link);
   Clock::time_point deadline() const { return Clock::now() + options_.command_timeout; }
 
   // One timer for all commands: replies come in order, so only the oldest can expire first.
@@ -542,6 +576,19 @@ class CommandClient : public Supervisor {
   std::uint64_t failed_ = 0;
   std::vector<const char*> argv_;  // scratch, reused: single-threaded
   std::vector<std::size_t> argv_sizes_;
+
+  struct DeferredBase {
+    virtual ~DeferredBase() = default;
+    virtual void run() = 0;
+  };
+  template <class F>
+  struct Deferred final : DeferredBase {
+    explicit Deferred(F&& f) : function(std::move(f)) {}
+    void run() override { function(); }
+    F function;
+  };
+  bool in_read_ = false;
+  std::vector<std::unique_ptr<DeferredBase>> resumes_after_read_;
 };
 
 struct SingleReply final : PendingReply {
@@ -625,10 +672,13 @@ void CommandClient::send_single(const std::vector<std::string>& args, ResumeSlot
     return;
   }
   std::unique_ptr<PendingReply> pending = std::make_unique<SingleReply>(deadline(), std::move(resume));
-  if (!append(*link(), args, pending)) {
+  const std::shared_ptr<Link> current = link();
+  if (!append(*current, args, pending)) {
     ++failed_;
     pending->finish(*this, nullptr, Errc::not_connected);
+    return;
   }
+  write_now(*current);
 }
 
 void CommandClient::send_pipeline(const std::vector<std::vector<std::string>>& commands,
@@ -641,8 +691,7 @@ void CommandClient::send_pipeline(const std::vector<std::vector<std::string>>& c
     batch->complete(*this, ec);
     return;
   }
-  // All commands go into hiredis' output buffer now; it writes them in one go when the socket
-  // is writable, so the pipeline costs one round trip.
+  // All commands go into hiredis' output buffer, then out in one write: one round trip.
   const auto when = deadline();
   const std::shared_ptr<Link> current = link();
   for (std::size_t i = 0; i < commands.size(); ++i) {
@@ -659,6 +708,14 @@ void CommandClient::send_pipeline(const std::vector<std::vector<std::string>>& c
     ++batch->remaining;
   }
   if (batch->remaining == 0 && !batch->done) batch->complete(*this, {});  // empty, or all refused
+  write_now(*current);
+}
+
+void CommandClient::write_now(Link& link) {
+  // hiredis asked for a writable event when the commands went into its buffer; waiting for it
+  // would cost a turn of the event loop. Written now, the wait finds nothing left to write. Not
+  // from inside hiredis (a read's callbacks), where hiredis writes once it returns anyway.
+  if (link.context() != nullptr && !in_read_) redisAsyncHandleWrite(link.context());
 }
 
 void CommandClient::on_link_up(Link& link) {
@@ -699,6 +756,22 @@ class PubSubClient : public Supervisor {
   ~PubSubClient() override { stop(); }
 
   void set_on_resubscribed(std::function<void()> callback) { on_resubscribed_ = std::move(callback); }
+  void set_on_messages_end(std::function<void()> callback) { on_messages_end_ = std::move(callback); }
+
+  // The messages of one read, in order, then the end of them.
+  void after_read() override {
+    if (read_messages_.empty()) return;
+    auto messages = std::move(read_messages_);
+    read_messages_.clear();
+    bool delivered = false;
+    for (const auto& [channel, body] : messages) {
+      if (stopped()) return;
+      if (!channels_.contains(channel)) continue;  // unsubscribed meanwhile
+      if (on_message_) on_message_(channel, body);
+      delivered = true;
+    }
+    if (delivered && !stopped() && on_messages_end_) on_messages_end_();
+  }
 
   void subscribe(const std::string& channel, std::function<void()> on_subscribed) {
     if (on_subscribed) {
@@ -731,14 +804,9 @@ class PubSubClient : public Supervisor {
     if (kind_text == "message") {
       const redisReply& payload = *reply.element[2];
       if (payload.type != REDIS_REPLY_STRING) return;
-      // Posted: no user code inside hiredis. The backlog is bounded by one read (16 KiB): the next
-      // read event is queued behind these deliveries.
-      asio::post(executor_, [weak = weak_self<PubSubClient>(), channel_name = std::string(channel.str, channel.len),
-                             body = std::string(payload.str, payload.len)] {
-        const auto self = weak.lock();
-        if (!self || self->stopped() || !self->channels_.contains(channel_name)) return;
-        if (self->on_message_) self->on_message_(channel_name, body);
-      });
+      // Handed over after the read (after_read): no user code inside hiredis. One read is at
+      // most 16 KiB, which bounds what is held.
+      read_messages_.emplace_back(std::string(channel.str, channel.len), std::string(payload.str, payload.len));
     } else if (kind_text == "subscribe") {
       if (!awaiting_confirmation_.empty()) awaiting_confirmation_.pop_front();
       std::string channel_name(channel.str, channel.len);
@@ -827,6 +895,8 @@ class PubSubClient : public Supervisor {
   }
 
   Subscriber::MessageHandler on_message_;
+  std::function<void()> on_messages_end_;
+  std::vector<std::pair<std::string, std::string>> read_messages_;  // channel, payload
   std::function<void()> on_resubscribed_;
   std::set<std::string, std::less<>> channels_;  // what we want, whatever the link state
   std::set<std::string, std::less<>> confirmed_;  // what Redis confirmed on the current link
@@ -937,6 +1007,7 @@ bool Subscriber::is_connected() const { return impl_->ready(); }
 void Subscriber::set_on_resubscribed(std::function<void()> callback) {
   impl_->set_on_resubscribed(std::move(callback));
 }
+void Subscriber::set_on_messages_end(std::function<void()> callback) { impl_->set_on_messages_end(std::move(callback)); }
 void Subscriber::subscribe(const std::string& channel, std::function<void()> on_subscribed) {
   impl_->subscribe(channel, std::move(on_subscribed));
 }

@@ -12,8 +12,10 @@
 //    executor. Arguments may be destroyed once the co_await returns.
 //  - On a command deadline the caller gets timed_out at once, the connection is dropped (its other
 //    commands get connection_lost) and a new one is made with backoff.
-//  - Callbacks (on_connected, on_resubscribed, messages) are posted to the executor, never run
-//    inside hiredis; they may call anything here, including stop().
+//  - Nothing of the caller's runs inside hiredis. Replies and messages are handed over right
+//    after the read that brought them, in the same handler (a posted step would wait behind the
+//    loop's other work); other callbacks (on_connected, on_resubscribed) are posted. All may call
+//    anything here, including stop(). Commands are written at once, not on the next turn.
 //  - hiredis 0.14 writes with write(2): the first connection sets SIGPIPE to SIG_IGN if it was
 //    still SIG_DFL, or a write to a dead Redis would kill the process.
 
@@ -111,6 +113,9 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
   void stop();
   bool is_connected() const;
   void set_on_resubscribed(std::function<void()> callback);
+  // Runs after the messages that one read from Redis brought have been given to `on_message`,
+  // in the same handler: a receiver can treat them as one burst.
+  void set_on_messages_end(std::function<void()> callback);
 
   // No-op if already subscribed. `on_subscribed`, when given, runs on the executor once Redis has
   // confirmed the subscription (at once if it already has), so that a caller can read state

@@ -146,3 +146,36 @@ TEST_CASE("many channels are subscribed again in batches", "[redis][subscriber]"
   REQUIRE(mi::test::run_until(f.io, [&] { return f.messages.size() == 1; }, test_timeout));
   CHECK(f.messages[0].channel == "channel-599");
 }
+
+TEST_CASE("the messages of one read are handed over in order, then their end", "[redis][subscriber]") {
+  SubscriberFixture f;
+  std::vector<std::string> calls;  // "m:<payload>" for each message, "end" for each end
+  f.subscriber = std::make_shared<redis::Subscriber>(
+      f.io.get_executor(), f.server.endpoint(), redis::ConnectionOptions{},
+      [&](std::string_view, std::string_view payload) { calls.push_back("m:" + std::string(payload)); });
+  f.subscriber->set_on_resubscribed([&] { ++f.resubscribed; });
+  f.subscriber->set_on_messages_end([&] { calls.emplace_back("end"); });
+  f.subscriber->subscribe("burst");
+  f.subscriber->start();
+  REQUIRE(mi::test::run_until(f.io, [&] { return f.resubscribed == 1; }, test_timeout));
+
+  // One script publishes them all: Redis writes them out together, a burst for the receiver.
+  f.server.command({"EVAL", "for i = 1, 50 do redis.call('PUBLISH', KEYS[1], i) end return 1", "1", "burst"});
+  REQUIRE(mi::test::run_until(f.io, [&] { return !calls.empty() && calls.back() == "end" &&
+                                                  calls.size() > 50; }, test_timeout));
+  std::vector<std::string> messages;
+  std::size_t ends = 0;
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    if (calls[i] == "end") {
+      ++ends;
+      CHECK(i > 0);
+      if (i > 0) CHECK(calls[i - 1] != "end");  // an end follows at least one message
+    } else {
+      messages.push_back(calls[i]);
+    }
+  }
+  REQUIRE(messages.size() == 50);
+  for (std::size_t i = 0; i < messages.size(); ++i) CHECK(messages[i] == "m:" + std::to_string(i + 1));
+  CHECK(ends >= 1);
+  CHECK(ends < 50);  // 50 small messages take far fewer reads than one each
+}
