@@ -10,7 +10,7 @@ namespace mi::hub {
 namespace asio = boost::asio;
 
 EventRouter::EventRouter(HubContext& context, std::vector<Shard*> shards)
-    : context_(context), shards_(std::move(shards)) {
+    : context_(context), shards_(std::move(shards)), pending_(shards_.size()) {
   redis::ConnectionOptions options;
   options.command_timeout = context.config.redis_command_timeout;
   options.connect_timeout = context.config.redis_connect_timeout;
@@ -18,6 +18,7 @@ EventRouter::EventRouter(HubContext& context, std::vector<Shard*> shards)
       shards_[0]->io().get_executor(), context.redis_endpoint, options,
       [this](std::string_view channel, std::string_view payload) { on_message(channel, payload); });
   subscriber_->set_on_resubscribed([this] { on_resubscribed(); });
+  subscriber_->set_on_messages_end([this] { on_messages_end(); });
 }
 
 EventRouter::~EventRouter() = default;
@@ -83,8 +84,22 @@ void EventRouter::on_message(std::string_view channel, std::string_view payload)
     return;
   }
   for (unsigned i = 0; i < shards_.size(); ++i) {
-    if (found->second.per_shard[i] == 0) continue;
-    asio::post(shards_[i]->io(), [shard = shards_[i], shared] { shard->deliver(shared); });
+    if (found->second.per_shard[i] != 0) pending_[i].push_back(shared);
+  }
+}
+
+void EventRouter::on_messages_end() {
+  for (unsigned i = 0; i < shards_.size(); ++i) {
+    if (pending_[i].empty()) continue;
+    auto events = std::move(pending_[i]);
+    pending_[i].clear();
+    if (i == 0) {
+      // The subscriber runs on this shard's loop: posting would put the delivery behind the
+      // loop's other work, a turn of the loop added to every event's delay.
+      shards_[0]->deliver(events);
+      continue;
+    }
+    asio::post(shards_[i]->io(), [shard = shards_[i], events = std::move(events)] { shard->deliver(events); });
   }
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 // Brings every colony's events from Redis pub/sub to the shards that have sessions of that
 // colony. One subscriber connection per hub, on shard 0's loop; a colony's channel is subscribed
-// while any shard has interest in it. Each event is parsed once and posted, as one shared
-// object, to each interested shard in the order it arrived.
+// while any shard has interest in it. Each event is parsed once, as one shared object; the
+// events of one read of the subscription go to each interested shard together, in the order
+// they arrived: to shard 0 in the same handler, to the others in one posted handler each.
 
 #include <cstdint>
 #include <functional>
@@ -40,6 +41,7 @@ class EventRouter {
   };
 
   void on_message(std::string_view channel, std::string_view payload);
+  void on_messages_end();
   void on_resubscribed();
   std::string colony_of_channel(std::string_view channel) const;
 
@@ -48,6 +50,7 @@ class EventRouter {
   std::shared_ptr<redis::Subscriber> subscriber_;
   // Touched only on shard 0's loop.
   std::unordered_map<std::string, ColonyInterest> interest_;
+  std::vector<std::vector<SharedEvent>> pending_;  // per shard: this read's events so far
 };
 
 }  // namespace mi::hub

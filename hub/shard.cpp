@@ -150,15 +150,7 @@ void Shard::leave_colony(const std::string& colony, WsSession& session, Membersh
   if (found->second.agents.empty() && found->second.watchers.empty()) colony_members_.erase(found);
 }
 
-void Shard::deliver(const SharedEvent& event) {
-  arrived_events_.push_back(event);
-  // The pass runs behind what is already queued on the shard, events posted meanwhile included.
-  if (arrived_events_.size() == 1) asio::post(io_, [this] { deliver_arrived(); });
-}
-
-void Shard::deliver_arrived() {
-  std::vector<SharedEvent> events;
-  events.swap(arrived_events_);
+void Shard::deliver(std::span<const SharedEvent> events) {
   // Runs of one colony's consecutive events, bounded so that one write stays a modest size.
   std::size_t begin = 0;
   while (begin < events.size()) {
@@ -166,12 +158,9 @@ void Shard::deliver_arrived() {
     while (end < events.size() && end - begin < kMaxEventsPerWrite && events[end]->colony == events[begin]->colony) {
       ++end;
     }
-    deliver_run(std::span<const SharedEvent>(events).subspan(begin, end - begin));
+    deliver_run(events.subspan(begin, end - begin));
     begin = end;
   }
-  // Events arrive only through posted handlers, never while a pass runs: keep the capacity.
-  events.clear();
-  arrived_events_.swap(events);
 }
 
 void Shard::deliver_run(std::span<const SharedEvent> run) {

@@ -69,9 +69,11 @@ class Shard {
                    std::function<void()> on_live);
   void leave_colony(const std::string& colony, WsSession& session, Membership membership);
 
-  // An event from the router: to every local session of its colony, together with the events
-  // that arrive before the shard gets to it.
-  void deliver(const SharedEvent& event);
+  // Events from the router, in order, at once: to every local session of their colony. A
+  // watcher gets a run of its colony's events in one write. The router hands over what one read
+  // of the subscription brought: under load that is a burst, and the send(2) per receiver per
+  // write is what fan-out costs.
+  void deliver(std::span<const SharedEvent> events);
   // After the event subscription was lost and restored: every watcher fills what it missed.
   void catch_up_watchers();
   // After this hub was swept as lost while alive: every agent session marks its connection again.
@@ -80,7 +82,6 @@ class Shard {
  private:
   void schedule_tick();
   void tick();
-  void deliver_arrived();
   void deliver_run(std::span<const SharedEvent> run);
   boost::asio::awaitable<void> send_presence_refresh(std::vector<std::vector<std::string>> batch);
 
@@ -96,10 +97,6 @@ class Shard {
   std::int64_t last_refresh_ = 0;  // steady_ms() of the last refresh batch
   bool refresh_in_flight_ = false;
   EventRouter* router_ = nullptr;
-  // Events that arrived since the last delivery pass. Under load many arrive while the shard is
-  // busy; delivered together, a watcher gets them in one write instead of one write each, and
-  // the send(2) per receiver per event is what fan-out costs. A quiet shard delivers each at once.
-  std::vector<SharedEvent> arrived_events_;
   // Plain pointers, as in sessions_: a session leaves before it can be destroyed.
   struct ColonyMembers {
     std::vector<WsSession*> agents;
