@@ -35,6 +35,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <boost/asio/async_result.hpp>
@@ -190,6 +191,7 @@ class Link : public std::enable_shared_from_this<Link> {
   // what its callers are owed and hands it over after hiredis has returned, in this same handler
   // (not posted behind the rest of the loop's work).
   void read_now();
+  static constexpr int kMaxReadsAtOnce = 16;
 
   void on_cleanup();  // the context is being freed; defined after Supervisor
 
@@ -384,7 +386,13 @@ class Supervisor : public std::enable_shared_from_this<Supervisor> {
 void Link::read_now() {
   const auto owner = owner_.weak_from_this().lock();  // empty only while it is being destroyed
   if (owner) owner->before_read();
-  redisAsyncHandleRead(context_);
+  // hiredis reads at most 16 KiB at a time. Whatever else has come is read too (bounded), so that
+  // a burst that Redis sent while this loop was busy is handed over as one.
+  for (int reads = 0; reads < kMaxReadsAtOnce && context_ != nullptr; ++reads) {
+    redisAsyncHandleRead(context_);
+    int waiting = 0;
+    if (context_ == nullptr || ioctl(context_->c.fd, FIONREAD, &waiting) != 0 || waiting <= 0) break;
+  }
   if (owner) owner->after_read();
 }
 
