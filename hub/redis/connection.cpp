@@ -191,7 +191,7 @@ class Link : public std::enable_shared_from_this<Link> {
   // what its callers are owed and hands it over after hiredis has returned, in this same handler
   // (not posted behind the rest of the loop's work).
   void read_now();
-  static constexpr int kMaxReadsAtOnce = 16;
+  static constexpr int kMaxReadsAtOnce = 16;  // of hiredis' 16 KiB: bounds what one read holds
 
   void on_cleanup();  // the context is being freed; defined after Supervisor
 
@@ -812,8 +812,8 @@ class PubSubClient : public Supervisor {
     if (kind_text == "message") {
       const redisReply& payload = *reply.element[2];
       if (payload.type != REDIS_REPLY_STRING) return;
-      // Handed over after the read (after_read): no user code inside hiredis. One read is at
-      // most 16 KiB, which bounds what is held.
+      // Handed over after the read (after_read): no user code inside hiredis. A read is at most
+      // kMaxReadsAtOnce times hiredis' 16 KiB, which bounds what is held.
       read_messages_.emplace_back(std::string(channel.str, channel.len), std::string(payload.str, payload.len));
     } else if (kind_text == "subscribe") {
       if (!awaiting_confirmation_.empty()) awaiting_confirmation_.pop_front();
