@@ -32,6 +32,7 @@
 #include <random>
 #include <map>
 #include <set>
+#include <variant>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -488,11 +489,11 @@ class CommandClient : public Supervisor {
   // their callers right after it (after_read), anything else from the executor.
   template <class T>
   void resume_later(ResumeSlot<T> slot, T value) {
-    auto resume = [slot = std::move(slot), value = std::move(value)]() mutable { slot(std::move(value)); };
     if (in_read_) {
-      resumes_after_read_.push_back(std::make_unique<Deferred<decltype(resume)>>(std::move(resume)));
+      resumes_after_read_.emplace_back(
+          [slot = std::move(slot), value = std::move(value)](std::monostate) mutable { slot(std::move(value)); });
     } else {
-      asio::post(executor_, std::move(resume));
+      asio::post(executor_, [slot = std::move(slot), value = std::move(value)]() mutable { slot(std::move(value)); });
     }
   }
 
@@ -502,7 +503,7 @@ class CommandClient : public Supervisor {
     // A resumed caller may send more commands (and read nothing): the list is taken first.
     auto resumes = std::move(resumes_after_read_);
     resumes_after_read_.clear();
-    for (auto& resume : resumes) resume->run();
+    for (auto& resume : resumes) resume({});
   }
 
   void on_reply(Link& link, std::unique_ptr<PendingReply> pending, const redisReply* reply) {
@@ -585,18 +586,8 @@ class CommandClient : public Supervisor {
   std::vector<const char*> argv_;  // scratch, reused: single-threaded
   std::vector<std::size_t> argv_sizes_;
 
-  struct DeferredBase {
-    virtual ~DeferredBase() = default;
-    virtual void run() = 0;
-  };
-  template <class F>
-  struct Deferred final : DeferredBase {
-    explicit Deferred(F&& f) : function(std::move(f)) {}
-    void run() override { function(); }
-    F function;
-  };
   bool in_read_ = false;
-  std::vector<std::unique_ptr<DeferredBase>> resumes_after_read_;
+  std::vector<ResumeSlot<std::monostate>> resumes_after_read_;  // each resumes one caller
 };
 
 struct SingleReply final : PendingReply {
