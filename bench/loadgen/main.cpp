@@ -188,8 +188,8 @@ asio::awaitable<void> run_watch(asio::io_context& io, const Config& config, Repo
   if (config.barrier) co_await barrier(io, ready.json());
   auto start = mono_ns();
   co_await sleep_s(io, config.duration_s);
-  // Dashboards that read late (in rounds, at a low priority, behind a saturated server) still
-  // count what was sent to them: they end when their stream has been quiet for half a second.
+  // Dashboards that read late (in rounds, behind a saturated server) still count what was sent
+  // to them: they end when their stream has been quiet for half a second.
   for (int drains = 0; drains < 40; ++drains) {  // 20 s at most
     auto before = watchers.events();
     co_await sleep_s(io, 0.5);
