@@ -17,13 +17,6 @@ namespace mi::bench {
 
 using asio::use_awaitable;
 
-namespace {
-
-// A snapshot of a colony of thousands of agents is hundreds of KiB: only its start is looked at.
-constexpr std::size_t kTypePrefix = 48;
-
-}  // namespace
-
 std::size_t FrameCounter::feed(const unsigned char* data, std::size_t size) {
   std::size_t at = 0;
   for (;;) {
@@ -72,23 +65,7 @@ asio::awaitable<void> CountingWatchers::open(Watcher& w, const Target& target, c
   auto watch = raw_ws::masked_text_frame(R"({"type":"watch","colony":")" + config_.colony + R"(","token":")" +
                                          config_.admin_token + "\"}");
   co_await asio::async_write(c.socket, asio::buffer(watch), use_awaitable);
-
-  // Enough of the first message to tell a snapshot from an error, and all of an error (small),
-  // whose code says whether to retry.
-  for (;;) {
-    auto start = raw_ws::frame_start(c.buffer.data(), c.have);
-    if (start.header != 0 && c.have >= start.header + std::min<std::uint64_t>(start.length, kTypePrefix)) {
-      std::string_view payload(reinterpret_cast<const char*>(c.buffer.data() + start.header),
-                               std::min<std::uint64_t>(start.length, c.have - start.header));
-      if (payload.find("\"snapshot\"") != std::string_view::npos) break;
-      if (payload.size() == start.length || c.have == c.buffer.size()) throw std::runtime_error(std::string(payload));
-    }
-    if (c.have == c.buffer.size()) throw std::runtime_error("first message header too long");
-    co_await c.read_more();
-  }
-  c.consume(w.counter.feed(c.buffer.data(), c.have));
-  --w.counter.messages;  // the snapshot
-  w.counter.payload_bytes = 0;
+  co_await raw_ws::skip_snapshot(c);
 }
 
 asio::awaitable<void> CountingWatchers::connect_all() {
@@ -107,10 +84,10 @@ asio::awaitable<void> CountingWatchers::connect_all() {
 asio::awaitable<void> CountingWatchers::count_loop(Watcher& w) {
   auto& c = w.connection;
   try {
-    for (;;) {
-      co_await c.read_more();
+    for (;;) {  // bytes after the snapshot may be held already
       c.consume(w.counter.feed(c.buffer.data(), c.have));
       if (w.counter.closed) throw std::runtime_error("closed by the server");
+      co_await c.read_more();
     }
   } catch (const std::exception& e) {
     if (!stopping_) {

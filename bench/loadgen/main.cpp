@@ -120,13 +120,15 @@ class IoThread {
 
 asio::awaitable<void> run_transitions(asio::io_context& io, const Config& config, Report& report) {
   AgentSwarm swarm(io, config, read_tokens(config));
-  Histogram online_delay;
+  // The delay ends when the event reached the probe's socket (the kernel's stamp); the time the
+  // probe read it, later by the probe's own wait for a core, is reported beside it.
+  Histogram online_delay, online_delay_read;
   std::uint64_t online_events = 0, unmatched = 0;
   // The probe watchers read on their own thread: on this one an event would wait behind the
   // agents' work (a thousand handshakes a second), and that wait would be timed as the server's.
   IoThread probes;
   WatcherSet watchers(probes.io, config, config.watchers * config.hubs.size(),
-                      [&](std::string_view frame, std::int64_t now) {
+                      [&](std::string_view frame, EventTimes times) {
                         if (frame.find("\"event\":\"online\"") == std::string_view::npos) return;
                         ++online_events;
                         auto agent_at = frame.find("\"agent\":{");
@@ -137,7 +139,8 @@ asio::awaitable<void> run_transitions(asio::io_context& io, const Config& config
                           ++unmatched;
                           return;
                         }
-                        online_delay.add_ns(now - hello_ns);
+                        online_delay.add_ns(times.arrival_ns - hello_ns);
+                        online_delay_read.add_ns(times.read_ns - hello_ns);
                       });
   CyclingAgents cycling(swarm.agents, config);
   asio::co_spawn(io, progress(io, nullptr, nullptr, &cycling), asio::detached);
@@ -170,6 +173,7 @@ asio::awaitable<void> run_transitions(asio::io_context& io, const Config& config
       .integer("skipped_no_idle_agent", static_cast<std::int64_t>(cycling.skipped))
       .num("cycles_per_s", static_cast<double>(cycling.cycles.load()) / measured)
       .raw("online_delay", online_delay.json())
+      .raw("online_delay_read", online_delay_read.json())
       .raw("hello_latency", cycling.hello_latency.json())
       .integer("agents", static_cast<std::int64_t>(swarm.agents.size()))
       .integer("welcomes", static_cast<std::int64_t>(cycling.welcomes))
@@ -211,18 +215,21 @@ asio::awaitable<void> run_fanout(asio::io_context& io, const Config& config, Rep
   sender_config.count = 1;
   sender_config.hubs = {config.hubs.front()};
   AgentSwarm sender(io, sender_config, read_tokens(sender_config));
+  // Timed when the watchers read, as the peer's clients time theirs; the kernel's arrival stamps
+  // give the time to the last watcher's socket beside it, what the send(2) floor times.
   Histogram delivery;
-  std::vector<std::int64_t> last(config.events, 0), sent_at(config.events, 0);
+  std::vector<std::int64_t> last(config.events, 0), last_arrival(config.events, 0), sent_at(config.events, 0);
   std::vector<std::uint32_t> got(config.events, 0);
-  WatcherSet watchers(io, config, config.watchers, [&](std::string_view frame, std::int64_t now) {
+  WatcherSet watchers(io, config, config.watchers, [&](std::string_view frame, EventTimes times) {
     auto text = json_string_field(frame, "text");
     if (text.size() < 3 || text.substr(0, 2) != "b:") return;
     auto colon = text.find(':', 2);
     auto index = std::stoull(std::string(text.substr(2, colon - 2)));
     auto stamp = std::stoll(std::string(text.substr(colon + 1)));
     if (index >= last.size()) return;
-    delivery.add_ns(now - stamp);
-    last[index] = std::max(last[index], now);
+    delivery.add_ns(times.read_ns - stamp);
+    last[index] = std::max(last[index], times.read_ns);
+    last_arrival[index] = std::max(last_arrival[index], times.arrival_ns);
     ++got[index];
   });
   asio::co_spawn(io, progress(io, &sender, &watchers), asio::detached);
@@ -242,13 +249,14 @@ asio::awaitable<void> run_fanout(asio::io_context& io, const Config& config, Rep
   auto measured = (mono_ns() - start) / 1e9;
   co_await sleep_s(io, 2.0);
   watchers.stop();
-  Histogram to_last;
+  Histogram to_last, to_last_arrival;
   std::uint64_t complete = 0, deliveries = 0;
   for (std::size_t i = 0; i < config.events; ++i) {
     deliveries += got[i];
     if (got[i] == watchers.ready && got[i] > 0) {
       ++complete;
       to_last.add_ns(last[i] - sent_at[i]);
+      to_last_arrival.add_ns(last_arrival[i] - sent_at[i]);
     }
   }
   report.str("mode", "fanout").num("measured_s", measured);
@@ -260,6 +268,7 @@ asio::awaitable<void> run_fanout(asio::io_context& io, const Config& config, Rep
       .integer("deliveries", static_cast<std::int64_t>(deliveries))
       .raw("delivery", delivery.json())
       .raw("time_to_last_watcher", to_last.json())
+      .raw("time_to_last_watcher_arrival", to_last_arrival.json())
       .str("last_error", watchers.last_error + " " + sender.counters.last_error);
 }
 

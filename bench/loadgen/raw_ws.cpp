@@ -3,12 +3,15 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+
+#include "arrival_stamp.hpp"
 
 namespace mi::bench::raw_ws {
 
@@ -80,6 +83,18 @@ asio::awaitable<void> Connection::read_more() {
   have += co_await socket.async_read_some(asio::buffer(buffer.data() + have, buffer.size() - have), use_awaitable);
 }
 
+asio::awaitable<Connection::Arrival> Connection::read_more_stamped() {
+  if (have == buffer.size()) throw std::runtime_error("message larger than the read buffer");
+  for (;;) {
+    auto read = read_stamped(socket.native_handle(), buffer.data() + have, buffer.size() - have);
+    if (!read.would_block) {
+      have += read.bytes;
+      co_return Arrival{read.arrival_ns, read.read_ns};
+    }
+    co_await socket.async_wait(tcp::socket::wait_read, use_awaitable);
+  }
+}
+
 void Connection::consume(std::size_t count) {
   std::memmove(buffer.data(), buffer.data() + count, have - count);
   have -= count;
@@ -103,6 +118,31 @@ asio::awaitable<void> open(Connection& c, const Target& target, const asio::ip::
     answer = upgrade_answer_length(std::string_view(reinterpret_cast<const char*>(c.buffer.data()), c.have));
   }
   c.consume(*answer);
+}
+
+asio::awaitable<void> skip_snapshot(Connection& c) {
+  // Enough of the message to tell a snapshot from an error, and all of an error (small).
+  constexpr std::size_t kTypePrefix = 48;
+  FrameStart start;
+  for (;;) {
+    start = frame_start(c.buffer.data(), c.have);
+    if (start.header != 0 && c.have >= start.header + std::min<std::uint64_t>(start.length, kTypePrefix)) {
+      std::string_view payload(reinterpret_cast<const char*>(c.buffer.data() + start.header),
+                               std::min<std::uint64_t>(start.length, c.have - start.header));
+      if (payload.find("\"snapshot\"") != std::string_view::npos) break;
+      if (payload.size() == start.length || c.have == c.buffer.size()) throw std::runtime_error(std::string(payload));
+    }
+    if (c.have == c.buffer.size()) throw std::runtime_error("first message header too long");
+    co_await c.read_more();
+  }
+  auto left = start.header + start.length;
+  for (;;) {
+    auto here = static_cast<std::size_t>(std::min<std::uint64_t>(left, c.have));
+    c.consume(here);
+    left -= here;
+    if (left == 0) break;
+    co_await c.read_more();
+  }
 }
 
 asio::awaitable<Message> read_message(Connection& c) {

@@ -45,13 +45,21 @@ std::optional<std::size_t> upgrade_answer_length(std::string_view bytes);
 
 // A socket and the bytes read from it that are not consumed yet.
 struct Connection {
-  explicit Connection(asio::io_context& io) : socket(io) {}
+  explicit Connection(asio::io_context& io, std::size_t buffer_bytes = 64 * 1024)
+      : socket(io), buffer(buffer_bytes) {}
   tcp::socket socket;
-  std::vector<unsigned char> buffer = std::vector<unsigned char>(64 * 1024);
+  std::vector<unsigned char> buffer;
   std::size_t have = 0;
 
   // Reads more bytes after the ones held; throws on EOF or a full buffer.
   asio::awaitable<void> read_more();
+  // The same, returning when they reached the socket and when they were read (CLOCK_MONOTONIC
+  // ns); the first is the kernel's stamp once enable_arrival_stamps (arrival_stamp.hpp) is on.
+  struct Arrival {
+    std::int64_t arrival_ns = 0;
+    std::int64_t read_ns = 0;
+  };
+  asio::awaitable<Arrival> read_more_stamped();
   // Drops the first `count` bytes held.
   void consume(std::size_t count);
 };
@@ -59,6 +67,11 @@ struct Connection {
 // TCP connect from `source` (unspecified: any), then the upgrade on /v1/ws; throws unless the
 // answer is 101. Bytes after the answer stay in the buffer.
 asio::awaitable<void> open(Connection& c, const Target& target, const asio::ip::address& source);
+
+// After `watch`: reads the first message, which must be the snapshot, and consumes it whole
+// (a colony of thousands of agents makes it larger than the buffer); throws with the message
+// when it is anything else, such as an error.
+asio::awaitable<void> skip_snapshot(Connection& c);
 
 // Reads until one whole data message (a single frame, as servers send) is held and returns its
 // payload; control frames before it are skipped. The caller consumes it with `consume`.

@@ -2,11 +2,13 @@
 
 #include <stdexcept>
 
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/websocket.hpp>
+#include <boost/asio/write.hpp>
 
+#include "arrival_stamp.hpp"
 #include "watch_lanes.hpp"
 
 namespace mi::bench {
@@ -16,22 +18,25 @@ using asio::use_awaitable;
 WatcherSet::WatcherSet(asio::io_context& io, const Config& config, std::size_t count, OnEvent on_event)
     : io_(io), config_(config), on_event_(std::move(on_event)) {
   for (auto& hub : config.hubs) targets_.push_back(parse_target(hub));
-  for (std::size_t i = 0; i < count; ++i) watchers_.push_back(std::make_unique<Watcher>());
+  for (std::size_t i = 0; i < count; ++i) watchers_.push_back(std::make_unique<Watcher>(io));
+}
+
+asio::awaitable<void> WatcherSet::open(Watcher& w, const Target& target, const asio::ip::address& source) {
+  auto& c = w.connection;
+  c.socket = tcp::socket(io_);
+  co_await raw_ws::open(c, target, source);
+  enable_arrival_stamps(c.socket.native_handle());
+  auto watch = raw_ws::masked_text_frame(R"({"type":"watch","colony":")" + config_.colony + R"(","token":")" +
+                                         config_.admin_token + "\"}");
+  co_await asio::async_write(c.socket, asio::buffer(watch), use_awaitable);
+  co_await raw_ws::skip_snapshot(c);
 }
 
 asio::awaitable<void> WatcherSet::connect_all() {
   OpenCounts counts;
   auto open_one = [this](std::size_t i, const asio::ip::address& source) -> asio::awaitable<void> {
     auto& w = *watchers_[i];
-    w.ws = std::make_unique<Ws>(io_);
-    co_await open_ws(*w.ws, targets_[i % targets_.size()], source);
-    for (;;) {
-      co_await send_text(*w.ws, R"({"type":"watch","colony":")" + config_.colony + R"(","token":")" +
-                                    config_.admin_token + "\"}");
-      auto reply = co_await read_text(*w.ws, w.buffer);
-      if (reply.find("\"snapshot\"") != std::string_view::npos) break;
-      if (reply.find("\"error\"") != std::string_view::npos) throw std::runtime_error(std::string(reply));
-    }
+    co_await open(w, targets_[i % targets_.size()], source);
     asio::co_spawn(io_, read_loop(w), asio::detached);
   };
   co_await open_in_lanes(io_, config_, watchers_.size(), open_one, counts);
@@ -41,11 +46,19 @@ asio::awaitable<void> WatcherSet::connect_all() {
 }
 
 asio::awaitable<void> WatcherSet::read_loop(Watcher& w) {
+  auto& c = w.connection;
   try {
     for (;;) {
-      auto frame = co_await read_text(*w.ws, w.buffer);
-      ++events;
-      on_event_(frame, mono_ns());
+      auto read = co_await c.read_more_stamped();
+      EventTimes times{read.arrival_ns, read.read_ns};
+      while (auto frame = raw_ws::whole_frame(c.buffer.data(), c.have)) {
+        if (frame->opcode == 0x8) throw std::runtime_error("closed by the server");
+        if (frame->opcode < 0x8) {
+          ++events;
+          on_event_(frame->payload, times);
+        }
+        c.consume(frame->bytes);
+      }
     }
   } catch (const std::exception& e) {
     if (!stopping_) {

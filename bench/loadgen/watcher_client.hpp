@@ -1,6 +1,8 @@
 #pragma once
-// Watchers of one colony: `watch` with the admin token, wait for the snapshot, then hand every
-// event frame to a callback with its arrival time (CLOCK_MONOTONIC ns).
+// Watchers of one colony that time events: `watch` with the admin token, skip the snapshot, then
+// hand every event frame to a callback with two times (CLOCK_MONOTONIC ns): when its bytes
+// reached the watcher's socket, as the kernel stamped it (arrival_stamp.hpp), and when the
+// watcher read them. The first leaves out the measuring process's own wait for a core.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -10,12 +12,18 @@
 
 #include "config.hpp"
 #include "net.hpp"
+#include "raw_ws.hpp"
 
 namespace mi::bench {
 
+struct EventTimes {
+  std::int64_t arrival_ns = 0;  // the kernel's stamp of the last segment of the read
+  std::int64_t read_ns = 0;     // just after the read returned
+};
+
 class WatcherSet {
  public:
-  using OnEvent = std::function<void(std::string_view frame, std::int64_t now_ns)>;
+  using OnEvent = std::function<void(std::string_view frame, EventTimes times)>;
   WatcherSet(asio::io_context& io, const Config& config, std::size_t count, OnEvent on_event);
 
   // Opens all watchers (config.concurrency at once); returns when each has its snapshot or failed.
@@ -27,9 +35,11 @@ class WatcherSet {
 
  private:
   struct Watcher {
-    std::unique_ptr<Ws> ws;
-    beast::flat_buffer buffer;
+    // Events are a few hundred bytes, read as they come: room for many, for ten thousand watchers.
+    explicit Watcher(asio::io_context& io) : connection(io, 16 * 1024) {}
+    raw_ws::Connection connection;
   };
+  asio::awaitable<void> open(Watcher& w, const Target& target, const asio::ip::address& source);
   asio::awaitable<void> read_loop(Watcher& w);
 
   asio::io_context& io_;

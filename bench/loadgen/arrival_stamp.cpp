@@ -1,0 +1,66 @@
+#include "arrival_stamp.hpp"
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "net.hpp"
+
+namespace mi::bench {
+
+namespace {
+
+std::int64_t clock_ns(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+}  // namespace
+
+void enable_arrival_stamps(int fd) {
+  int one = 1;
+  check_errno(::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one) == 0, "setsockopt SO_TIMESTAMPNS");
+}
+
+std::int64_t realtime_to_monotonic(std::int64_t realtime_ns, std::int64_t now_realtime_ns,
+                                   std::int64_t now_monotonic_ns) {
+  return now_monotonic_ns - (now_realtime_ns - realtime_ns);
+}
+
+StampedRead read_stamped(int fd, void* data, std::size_t size) {
+  iovec iov{data, size};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+  msghdr message{};
+  message.msg_iov = &iov;
+  message.msg_iovlen = 1;
+  message.msg_control = control;
+  message.msg_controllen = sizeof control;
+  auto got = ::recvmsg(fd, &message, MSG_DONTWAIT);
+  if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return StampedRead{.would_block = true};
+  check_errno(got >= 0, "recvmsg");
+  if (got == 0) throw std::runtime_error("closed by the server");
+  StampedRead read;
+  read.bytes = static_cast<std::size_t>(got);
+  auto now_realtime = clock_ns(CLOCK_REALTIME);
+  read.read_ns = mono_ns();
+  read.arrival_ns = read.read_ns;
+  for (auto* c = CMSG_FIRSTHDR(&message); c != nullptr; c = CMSG_NXTHDR(&message, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
+    timespec stamp{};
+    std::memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
+    auto stamp_ns = static_cast<std::int64_t>(stamp.tv_sec) * 1'000'000'000 + stamp.tv_nsec;
+    if (stamp_ns != 0) {
+      read.arrival_ns = std::min(read.read_ns, realtime_to_monotonic(stamp_ns, now_realtime, read.read_ns));
+    }
+  }
+  return read;
+}
+
+}  // namespace mi::bench
