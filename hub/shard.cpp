@@ -9,6 +9,7 @@
 #include "hub/event_router.hpp"
 #include "hub/log.hpp"
 #include "hub/redis_failure.hpp"
+#include "hub/rotating_order.hpp"
 #include "hub/steady_clock.hpp"
 #include "hub/ws_session.hpp"
 
@@ -166,12 +167,13 @@ void Shard::deliver(std::span<const SharedEvent> events) {
 void Shard::deliver_run(std::span<const SharedEvent> run) {
   auto found = colony_members_.find(run.front()->colony);
   if (found == colony_members_.end()) return;
-  const auto& members = found->second;
+  auto& members = found->second;
+  std::span<WsSession*> watchers(members.watchers);
   if (run.size() == 1) {
-    for (auto* session : members.watchers) session->on_event(run.front());
-  } else if (!members.watchers.empty()) {  // a colony with agents only gets chat, one by one
+    visit_rotating(watchers, members.first_watcher, [&](WsSession* session) { session->on_event(run.front()); });
+  } else if (!watchers.empty()) {  // a colony with agents only gets chat, one by one
     auto joined = join_frames(run);
-    for (auto* session : members.watchers) session->on_events(run, joined);
+    visit_rotating(watchers, members.first_watcher, [&](WsSession* session) { session->on_events(run, joined); });
   }
   std::uint64_t deliveries = members.watchers.size() * run.size();
   for (const auto& event : run) {

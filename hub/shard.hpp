@@ -101,6 +101,7 @@ class Shard {
   struct ColonyMembers {
     std::vector<WsSession*> agents;
     std::vector<WsSession*> watchers;
+    std::size_t first_watcher = 0;  // where the next delivery starts (rotating_order.hpp)
     std::vector<WsSession*>& of(Membership membership) {
       return membership == Membership::agent ? agents : watchers;
     }
