@@ -43,21 +43,25 @@ StampedRead read_stamped(int fd, void* data, std::size_t size) {
   message.msg_control = control;
   message.msg_controllen = sizeof control;
   auto got = ::recvmsg(fd, &message, MSG_DONTWAIT);
-  if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return StampedRead{.would_block = true};
+  StampedRead read;
+  if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    read.would_block = true;
+    return read;
+  }
   check_errno(got >= 0, "recvmsg");
   if (got == 0) throw std::runtime_error("closed by the server");
-  StampedRead read;
   read.bytes = static_cast<std::size_t>(got);
   auto now_realtime = clock_ns(CLOCK_REALTIME);
-  read.read_ns = mono_ns();
-  read.arrival_ns = read.read_ns;
+  auto& times = read.times;
+  times.read_ns = mono_ns();
+  times.arrival_ns = times.read_ns;
   for (auto* c = CMSG_FIRSTHDR(&message); c != nullptr; c = CMSG_NXTHDR(&message, c)) {
     if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
     timespec stamp{};
     std::memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
     auto stamp_ns = static_cast<std::int64_t>(stamp.tv_sec) * 1'000'000'000 + stamp.tv_nsec;
     if (stamp_ns != 0) {
-      read.arrival_ns = std::min(read.read_ns, realtime_to_monotonic(stamp_ns, now_realtime, read.read_ns));
+      times.arrival_ns = std::min(times.read_ns, realtime_to_monotonic(stamp_ns, now_realtime, times.read_ns));
     }
   }
   return read;

@@ -11,14 +11,19 @@ namespace mi::bench {
 // Asks the kernel to stamp what arrives on the socket `fd`; throws on failure.
 void enable_arrival_stamps(int fd);
 
+// When the bytes of one read reached the socket and when they were read, CLOCK_MONOTONIC ns.
+struct ArrivalTimes {
+  // The kernel's stamp of the last segment read, or the read's own time when the kernel gave
+  // none. Bytes of earlier segments in the same read arrived before it: their delays come out
+  // late, never early.
+  std::int64_t arrival_ns = 0;
+  std::int64_t read_ns = 0;  // just after the read
+};
+
 struct StampedRead {
   bool would_block = false;  // nothing to read yet
   std::size_t bytes = 0;
-  // CLOCK_MONOTONIC ns at which the last segment read arrived, or the read's own time when the
-  // kernel gave no stamp. Bytes of earlier segments in the same read arrived before it: their
-  // delays come out late, never early.
-  std::int64_t arrival_ns = 0;
-  std::int64_t read_ns = 0;  // CLOCK_MONOTONIC ns just after the read
+  ArrivalTimes times;
 };
 
 // One recvmsg(2) without blocking; throws on end of stream or an error.

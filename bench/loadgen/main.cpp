@@ -128,7 +128,7 @@ asio::awaitable<void> run_transitions(asio::io_context& io, const Config& config
   // agents' work (a thousand handshakes a second), and that wait would be timed as the server's.
   IoThread probes;
   WatcherSet watchers(probes.io, config, config.watchers * config.hubs.size(),
-                      [&](std::string_view frame, EventTimes times) {
+                      [&](std::string_view frame, ArrivalTimes times) {
                         if (frame.find("\"event\":\"online\"") == std::string_view::npos) return;
                         ++online_events;
                         auto agent_at = frame.find("\"agent\":{");
@@ -220,7 +220,7 @@ asio::awaitable<void> run_fanout(asio::io_context& io, const Config& config, Rep
   Histogram delivery;
   std::vector<std::int64_t> last(config.events, 0), last_arrival(config.events, 0), sent_at(config.events, 0);
   std::vector<std::uint32_t> got(config.events, 0);
-  WatcherSet watchers(io, config, config.watchers, [&](std::string_view frame, EventTimes times) {
+  WatcherSet watchers(io, config, config.watchers, [&](std::string_view frame, ArrivalTimes times) {
     auto text = json_string_field(frame, "text");
     if (text.size() < 3 || text.substr(0, 2) != "b:") return;
     auto colon = text.find(':', 2);

@@ -11,7 +11,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
-#include "arrival_stamp.hpp"
 
 namespace mi::bench::raw_ws {
 
@@ -83,13 +82,13 @@ asio::awaitable<void> Connection::read_more() {
   have += co_await socket.async_read_some(asio::buffer(buffer.data() + have, buffer.size() - have), use_awaitable);
 }
 
-asio::awaitable<Connection::Arrival> Connection::read_more_stamped() {
+asio::awaitable<ArrivalTimes> Connection::read_more_stamped() {
   if (have == buffer.size()) throw std::runtime_error("message larger than the read buffer");
   for (;;) {
     auto read = read_stamped(socket.native_handle(), buffer.data() + have, buffer.size() - have);
     if (!read.would_block) {
       have += read.bytes;
-      co_return Arrival{read.arrival_ns, read.read_ns};
+      co_return read.times;
     }
     co_await socket.async_wait(tcp::socket::wait_read, use_awaitable);
   }

@@ -12,6 +12,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "arrival_stamp.hpp"
 #include "net.hpp"
 
 namespace mi::bench::raw_ws {
@@ -53,13 +54,9 @@ struct Connection {
 
   // Reads more bytes after the ones held; throws on EOF or a full buffer.
   asio::awaitable<void> read_more();
-  // The same, returning when they reached the socket and when they were read (CLOCK_MONOTONIC
-  // ns); the first is the kernel's stamp once enable_arrival_stamps (arrival_stamp.hpp) is on.
-  struct Arrival {
-    std::int64_t arrival_ns = 0;
-    std::int64_t read_ns = 0;
-  };
-  asio::awaitable<Arrival> read_more_stamped();
+  // The same, returning when they reached the socket and when they were read; the first is the
+  // kernel's stamp once enable_arrival_stamps is on.
+  asio::awaitable<ArrivalTimes> read_more_stamped();
   // Drops the first `count` bytes held.
   void consume(std::size_t count);
 };

@@ -49,8 +49,7 @@ asio::awaitable<void> WatcherSet::read_loop(Watcher& w) {
   auto& c = w.connection;
   try {
     for (;;) {
-      auto read = co_await c.read_more_stamped();
-      EventTimes times{read.arrival_ns, read.read_ns};
+      auto times = co_await c.read_more_stamped();
       while (auto frame = raw_ws::whole_frame(c.buffer.data(), c.have)) {
         if (frame->opcode == 0x8) throw std::runtime_error("closed by the server");
         if (frame->opcode < 0x8) {

@@ -16,14 +16,9 @@
 
 namespace mi::bench {
 
-struct EventTimes {
-  std::int64_t arrival_ns = 0;  // the kernel's stamp of the last segment of the read
-  std::int64_t read_ns = 0;     // just after the read returned
-};
-
 class WatcherSet {
  public:
-  using OnEvent = std::function<void(std::string_view frame, EventTimes times)>;
+  using OnEvent = std::function<void(std::string_view frame, ArrivalTimes times)>;
   WatcherSet(asio::io_context& io, const Config& config, std::size_t count, OnEvent on_event);
 
   // Opens all watchers (config.concurrency at once); returns when each has its snapshot or failed.

@@ -59,9 +59,9 @@ TEST_CASE("a late read still gets the time its bytes arrived, which is before it
   CHECK(std::string(buffer.data(), read.bytes) == "hello");
   // Within the send, give or take the two clocks' reading (and any slewing of the real-time one).
   constexpr std::int64_t kClocksSlack = 1'000'000;
-  CHECK(read.arrival_ns >= before_send - kClocksSlack);
-  CHECK(read.arrival_ns <= after_send + kClocksSlack);
-  CHECK(read.read_ns - read.arrival_ns >= 20'000'000 - kClocksSlack);
+  CHECK(read.times.arrival_ns >= before_send - kClocksSlack);
+  CHECK(read.times.arrival_ns <= after_send + kClocksSlack);
+  CHECK(read.times.read_ns - read.times.arrival_ns >= 20'000'000 - kClocksSlack);
 }
 
 TEST_CASE("without stamps enabled the arrival is the read's own time") {
@@ -75,7 +75,7 @@ TEST_CASE("without stamps enabled the arrival is the read's own time") {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   REQUIRE_FALSE(read.would_block);
-  CHECK(read.arrival_ns == read.read_ns);
+  CHECK(read.times.arrival_ns == read.times.read_ns);
 }
 
 TEST_CASE("the end of the stream is an error, not an empty read") {
