@@ -22,11 +22,13 @@
 #include <iostream>
 #include <memory>
 #include <new>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "hub/rotating_order.hpp"
 #include "hub/websocket_upgrade.hpp"
 #include "net.hpp"
 #include "protocol/websocket_frame.hpp"
@@ -424,13 +426,15 @@ class Loop {
     }
   }
 
+  // Queued (and so sent) from a start that moves on at each event, as the hubs deliver: the
+  // probe's delay is then that of any watcher, not of one that joined early.
   void deliver_here(std::string_view frames) {
     if (frames.empty()) return;
-    for (auto* w : watchers_) {
-      if (w->closed) continue;
+    hub::visit_rotating(std::span<Connection*>(watchers_), first_watcher_, [&](Connection* w) {
+      if (w->closed) return;
       w->out += frames;
       queue_send(*w);
-    }
+    });
   }
 
   void queue_send(Connection& c) {
@@ -501,6 +505,7 @@ class Loop {
   int listener_ = -1, epoll_ = -1;
   std::vector<std::unique_ptr<Connection>> connections_, graveyard_;
   std::vector<Connection*> watchers_, relays_, send_list_;
+  std::size_t first_watcher_ = 0;  // where the next event's deliveries start
   Connection* redis_commands_ = nullptr;  // through Redis only: PUBLISH
   Connection* redis_events_ = nullptr;    // through Redis only: the subscription
   std::string channel_;
