@@ -62,6 +62,7 @@ StampedRead read_stamped(int fd, void* data, std::size_t size) {
     auto stamp_ns = static_cast<std::int64_t>(stamp.tv_sec) * 1'000'000'000 + stamp.tv_nsec;
     if (stamp_ns != 0) {
       times.arrival_ns = std::min(times.read_ns, realtime_to_monotonic(stamp_ns, now_realtime, times.read_ns));
+      read.kernel_stamp = true;
     }
   }
   return read;

@@ -24,6 +24,9 @@ struct StampedRead {
   bool would_block = false;  // nothing to read yet
   std::size_t bytes = 0;
   ArrivalTimes times;
+  // The kernel stamped what was read. It starts stamping a little after the first socket of the
+  // machine asks (the switch is flipped by a kernel worker), so the first reads may have none.
+  bool kernel_stamp = false;
 };
 
 // One recvmsg(2) without blocking; throws on end of stream or an error.
