@@ -4,8 +4,8 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/basic_stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
@@ -49,16 +49,19 @@ bool origin_allowed(const Config& config, std::string_view public_url, std::stri
          (origin.substr(0, scheme_end) == "http" || origin.substr(0, scheme_end) == "https");
 }
 
-asio::awaitable<void> serve_connection(Shard& shard, asio::ip::tcp::socket socket) {
+asio::awaitable<void> serve_connection(Shard& shard, Shard::Socket socket, asio::ip::tcp::endpoint peer) {
   auto& context = shard.context();
   const auto& config = context.config;
   OpenConnectionCount open_count(context.metrics);
-  boost::system::error_code endpoint_error;
-  auto remote = socket.remote_endpoint(endpoint_error);
-  std::string remote_address = endpoint_error ? std::string("unknown") : remote.address().to_string();
-  socket.set_option(asio::ip::tcp::no_delay(true), endpoint_error);
+  std::string remote_address = peer.address().to_string();
+  boost::system::error_code option_error;
+  socket.set_option(asio::ip::tcp::no_delay(true), option_error);
+  // Set once here for the socket's life: Asio then needs no call of its own to make it
+  // non-blocking for the HTTP requests, nor the WebSocket session another.
+  socket.non_blocking(true, option_error);
 
-  beast::tcp_stream stream(std::move(socket));
+  // On the shard's own executor type, so that the socket passes to a WebSocket session as it is.
+  beast::basic_stream<asio::ip::tcp, asio::io_context::executor_type> stream(std::move(socket));
   beast::flat_buffer buffer;
   std::optional<http::request<http::string_body>> upgrade;
   for (;;) {
@@ -130,14 +133,8 @@ asio::awaitable<void> serve_connection(Shard& shard, asio::ip::tcp::socket socke
     auto response = websocket_upgrade_response(*upgrade);
     std::string early_bytes(static_cast<const char*>(buffer.data().data()), buffer.size());
     stream.expires_never();
-    auto released = stream.release_socket();
-    boost::system::error_code release_error;
-    auto protocol = released.local_endpoint(release_error).protocol();
-    auto native = released.release(release_error);
-    if (release_error) co_return;
-    auto& io = shard.io();
-    auto session = std::make_shared<WsSession>(shard, WsSession::Socket(io.get_executor(), protocol, native),
-                                                std::move(remote_address), std::move(early_bytes));
+    auto session = std::make_shared<WsSession>(shard, stream.release_socket(), std::move(remote_address),
+                                                std::move(early_bytes));
     session->start(std::move(response));
     co_return;
   }

@@ -9,7 +9,8 @@
 
 namespace mi::hub {
 
-boost::asio::awaitable<void> serve_connection(Shard& shard, boost::asio::ip::tcp::socket socket);
+// `peer` is the address the accept returned.
+boost::asio::awaitable<void> serve_connection(Shard& shard, Shard::Socket socket, boost::asio::ip::tcp::endpoint peer);
 
 // Whether a browser page from `origin` may open a WebSocket, for a request whose Host is `host`.
 bool origin_allowed(const Config& config, std::string_view public_url, std::string_view origin,

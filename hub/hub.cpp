@@ -100,7 +100,9 @@ void Hub::accept_next() {
   // Connections go round-robin to the shards: each socket is opened on its shard's loop.
   auto& target = *shards_[next_shard_];
   next_shard_ = (next_shard_ + 1) % shards_.size();
-  acceptor_->async_accept(target.io(), [this, &target](boost::system::error_code ec, asio::ip::tcp::socket socket) {
+  // Accepted onto the shard's loop with the shard's socket type, the peer's address from the
+  // accept itself.
+  auto on_accept = [this, &target](boost::system::error_code ec, Shard::Socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_->is_open()) return;
     if (!ec) {
       auto& metrics = context_->metrics;
@@ -110,7 +112,7 @@ void Hub::accept_next() {
         socket.close(ignored);
       } else {
         metrics.connections_accepted.fetch_add(1, std::memory_order_relaxed);
-        asio::co_spawn(target.io(), serve_connection(target, std::move(socket)), asio::detached);
+        asio::co_spawn(target.io(), serve_connection(target, std::move(socket), accepted_peer_), asio::detached);
       }
       accept_next();
       return;
@@ -119,7 +121,8 @@ void Hub::accept_next() {
     log::warn("accept failed: ", ec.message());
     auto timer = std::make_shared<asio::steady_timer>(shards_[0]->io(), std::chrono::milliseconds(100));
     timer->async_wait([this, timer](boost::system::error_code) { accept_next(); });
-  });
+  };
+  acceptor_->async_accept(target.io(), accepted_peer_, std::move(on_accept));
 }
 
 std::size_t Hub::open_sessions() {

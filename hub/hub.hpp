@@ -49,6 +49,7 @@ class Hub {
   std::unique_ptr<EventRouter> router_;
   std::unique_ptr<HubLiveness> liveness_;
   boost::asio::ip::tcp::acceptor* acceptor_ = nullptr;  // lives on shard 0's loop
+  boost::asio::ip::tcp::endpoint accepted_peer_;  // filled by the one accept in flight
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_storage_;
   std::size_t next_shard_ = 0;
   std::atomic<bool> stopped_{false};

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "hub/colony_event.hpp"
@@ -27,6 +28,10 @@ class WsSession;
 
 class Shard {
  public:
+  // A socket on a shard's loop. Accepted with this type, a connection keeps its registration with
+  // the loop and its non-blocking mode from its HTTP requests to its WebSocket session.
+  using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
+
   Shard(HubContext& context, unsigned index);
   ~Shard();
   Shard(const Shard&) = delete;

@@ -41,7 +41,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
  public:
   enum class Role { pending, agent, watcher };
 
-  using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
+  using Socket = Shard::Socket;
 
   // `early_bytes`: what the client sent after its upgrade request, already read.
   WsSession(Shard& shard, Socket socket, std::string remote_address, std::string early_bytes);

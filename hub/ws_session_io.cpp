@@ -48,8 +48,11 @@ WsSession::~WsSession() = default;
 void WsSession::start(std::string upgrade_response) {
   shard_.add_session(*this);
   opened_at_ = last_frame_ = steady_ms();
-  boost::system::error_code ec;
-  socket_.non_blocking(true, ec);
+  // Writes and reads are tried at once and must not block (serve_connection sets it on accept).
+  if (!socket_.non_blocking()) {
+    boost::system::error_code ec;
+    socket_.non_blocking(true, ec);
+  }
   send(std::make_shared<const std::string>(std::move(upgrade_response)));
   continue_reading(dispatch_pending());
 }
