@@ -66,11 +66,7 @@ std::string_view header_value(std::string_view headers, std::string_view name) {
   return {};
 }
 
-std::int64_t wall_ms() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
-}
+std::int64_t wall_ms() { return clock_ns(CLOCK_REALTIME) / 1'000'000; }
 
 // The bytes at the start of `data` that are whole frames.
 std::size_t whole_frames(const char* data, std::size_t size) {

@@ -1,5 +1,7 @@
 #pragma once
 // Shared networking pieces: clock, endpoints, WebSocket open with a chosen source address.
+#include <time.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -21,8 +23,10 @@ using Ws = websocket::stream<tcp::socket>;
 // Throws "what: strerror(errno)" unless `ok`: for the plain system calls of the floors.
 void check_errno(bool ok, const char* what);
 
+// A clock_gettime(2) clock in ns.
+std::int64_t clock_ns(clockid_t clock);
 // CLOCK_MONOTONIC in ns: one clock for every process of the machine, so stamps cross processes.
-std::int64_t mono_ns();
+inline std::int64_t mono_ns() { return clock_ns(CLOCK_MONOTONIC); }
 
 struct Target {
   tcp::endpoint endpoint;
