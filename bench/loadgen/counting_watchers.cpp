@@ -4,18 +4,13 @@
 #include <stdexcept>
 #include <string_view>
 
-#include <boost/asio/buffer.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 
 #include "raw_ws.hpp"
 #include "watch_lanes.hpp"
 
 namespace mi::bench {
-
-using asio::use_awaitable;
 
 std::size_t FrameCounter::feed(const unsigned char* data, std::size_t size) {
   std::size_t at = 0;
@@ -62,10 +57,7 @@ asio::awaitable<void> CountingWatchers::open(Watcher& w, const Target& target, c
   c.socket = tcp::socket(io_);
   w.counter = FrameCounter{};
   co_await raw_ws::open(c, target, source);
-  auto watch = raw_ws::masked_text_frame(R"({"type":"watch","colony":")" + config_.colony + R"(","token":")" +
-                                         config_.admin_token + "\"}");
-  co_await asio::async_write(c.socket, asio::buffer(watch), use_awaitable);
-  co_await raw_ws::skip_snapshot(c);
+  co_await raw_ws::watch(c, config_.colony, config_.admin_token);
 }
 
 asio::awaitable<void> CountingWatchers::connect_all() {

@@ -119,6 +119,13 @@ asio::awaitable<void> open(Connection& c, const Target& target, const asio::ip::
   c.consume(*answer);
 }
 
+asio::awaitable<void> watch(Connection& c, std::string_view colony, std::string_view token) {
+  auto frame = masked_text_frame(R"({"type":"watch","colony":")" + std::string(colony) + R"(","token":")" +
+                                 std::string(token) + "\"}");
+  co_await asio::async_write(c.socket, asio::buffer(frame), use_awaitable);
+  co_await skip_snapshot(c);
+}
+
 asio::awaitable<void> skip_snapshot(Connection& c) {
   // Enough of the message to tell a snapshot from an error, and all of an error (small).
   constexpr std::size_t kTypePrefix = 48;

@@ -65,6 +65,10 @@ struct Connection {
 // answer is 101. Bytes after the answer stay in the buffer.
 asio::awaitable<void> open(Connection& c, const Target& target, const asio::ip::address& source);
 
+// Sends `watch` for `colony` with `token` and skips the snapshot that answers it (below); throws
+// with the answer when it is an error.
+asio::awaitable<void> watch(Connection& c, std::string_view colony, std::string_view token);
+
 // After `watch`: reads the first message, which must be the snapshot, and consumes it whole
 // (a colony of thousands of agents makes it larger than the buffer); throws with the message
 // when it is anything else, such as an error.

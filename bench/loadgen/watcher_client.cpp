@@ -2,18 +2,13 @@
 
 #include <stdexcept>
 
-#include <boost/asio/buffer.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 
 #include "arrival_stamp.hpp"
 #include "watch_lanes.hpp"
 
 namespace mi::bench {
-
-using asio::use_awaitable;
 
 WatcherSet::WatcherSet(asio::io_context& io, const Config& config, std::size_t count, OnEvent on_event)
     : io_(io), config_(config), on_event_(std::move(on_event)) {
@@ -26,10 +21,7 @@ asio::awaitable<void> WatcherSet::open(Watcher& w, const Target& target, const a
   c.socket = tcp::socket(io_);
   co_await raw_ws::open(c, target, source);
   enable_arrival_stamps(c.socket.native_handle());
-  auto watch = raw_ws::masked_text_frame(R"({"type":"watch","colony":")" + config_.colony + R"(","token":")" +
-                                         config_.admin_token + "\"}");
-  co_await asio::async_write(c.socket, asio::buffer(watch), use_awaitable);
-  co_await raw_ws::skip_snapshot(c);
+  co_await raw_ws::watch(c, config_.colony, config_.admin_token);
 }
 
 asio::awaitable<void> WatcherSet::connect_all() {
