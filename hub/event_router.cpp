@@ -106,7 +106,14 @@ void EventRouter::on_messages_end() {
 void EventRouter::on_resubscribed() {
   // Events published while the subscriber was away are only in the streams: every watcher
   // checks for what it missed.
-  log::info("event subscription restored; watchers catch up from the event streams");
+  // The subscriber calls this after its first connection too, when no watcher can have missed
+  // anything yet: only a return is news.
+  if (subscribed_before_) {
+    log::info("event subscription restored; watchers catch up from the event streams");
+  } else {
+    log::info("event subscription up");
+  }
+  subscribed_before_ = true;
   for (auto* shard : shards_) {
     asio::post(shard->io(), [shard] { shard->catch_up_watchers(); });
   }

@@ -51,6 +51,7 @@ class EventRouter {
   // Touched only on shard 0's loop.
   std::unordered_map<std::string, ColonyInterest> interest_;
   std::vector<std::vector<SharedEvent>> pending_;  // per shard: this read's events so far
+  bool subscribed_before_ = false;                  // a later subscription is a return
 };
 
 }  // namespace mi::hub

@@ -1,5 +1,7 @@
 #include "hub/hub_liveness.hpp"
 
+#include <chrono>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -19,6 +21,8 @@ namespace {
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 // Orphaned connections put offline per round trip of the sweep.
 constexpr int kOrphansPerBatch = 200;
+// How often the first liveness beat checks whether the Redis connection is up.
+constexpr std::chrono::milliseconds kFirstBeatPoll{10};
 }  // namespace
 
 HubLiveness::HubLiveness(HubContext& context, std::vector<Shard*> shards)
@@ -55,6 +59,13 @@ asio::awaitable<void> HubLiveness::leave() {
 asio::awaitable<void> HubLiveness::beat_loop() {
   // Three beats per liveness period: one lost beat does not make the hub look dead.
   auto period = context_.config.hub_liveness / 3;
+  // The shard's Redis connection is still being made when the hub starts: the first beat waits
+  // for it, up to one beat period, rather than fail and warn on every start.
+  for (auto waited = kFirstBeatPoll; !stopped_ && !home_.redis().is_connected() && waited <= period;
+       waited += kFirstBeatPoll) {
+    beat_timer_.expires_after(kFirstBeatPoll);
+    co_await beat_timer_.async_wait(kNoThrow);
+  }
   while (!stopped_) {
     auto result = co_await home_.redis().eval(
         "hub_heartbeat", mi::redis::args(context_.keys.hubs_prefix()),

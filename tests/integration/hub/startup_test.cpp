@@ -1,0 +1,50 @@
+// mi-hub on its embedded default (a private redis-server child over a unix socket), as
+// scripts/run-hub starts it: it comes up ready, registers itself, and its start-up log carries no
+// warning, since an operator reads a warning at start as something wrong.
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <thread>
+
+#include "hub/redis/endpoint.hpp"
+#include "tests/support/hub_process.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/test_redis.hpp"
+
+using namespace mi::test;
+
+TEST_CASE("on the embedded default the hub starts ready, registers itself and warns of nothing", "[startup]") {
+  TempDir data("mi-startup");
+  HubOptions options;
+  options.redis_url = "embedded";
+  options.extra_args = {"--data-dir", data.path().string()};
+  HubProcess hub(options);  // returns once /readyz answers 200
+
+  // The hub's first liveness beat registers it; the sweep of other hubs relies on that.
+  // The hub logs where its Redis child listens.
+  constexpr std::string_view kRunningAt = "embedded redis-server running at ";
+  auto started = hub.log();
+  auto at = started.find(kRunningAt);
+  REQUIRE(at != std::string::npos);
+  auto url_begin = at + kRunningAt.size();
+  auto endpoint = mi::redis::parse_redis_url(started.substr(url_begin, started.find('\n', url_begin) - url_begin));
+  REQUIRE(endpoint);
+  bool registered = false;
+  for (int attempt = 0; attempt < 100 && !registered; ++attempt) {
+    auto members = blocking_command(*endpoint, {"SMEMBERS", "mi:test:{hubs}:all"});
+    for (const auto& member : members.elements) {
+      registered = registered || member.str == "test-hub-" + std::to_string(hub.port());
+    }
+    if (!registered) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(registered);
+
+  auto log = hub.log();
+  INFO(log);
+  CHECK(log.find(" warn ") == std::string::npos);
+  CHECK(log.find(" error ") == std::string::npos);
+  CHECK(log.find("event subscription up") != std::string::npos);
+  CHECK(log.find("restored") == std::string::npos);
+  CHECK(hub.terminate() == 0);
+}
