@@ -105,9 +105,8 @@ void EventRouter::on_messages_end() {
 
 void EventRouter::on_resubscribed() {
   // Events published while the subscriber was away are only in the streams: every watcher
-  // checks for what it missed.
-  // The subscriber calls this after its first connection too, when no watcher can have missed
-  // anything yet: only a return is news.
+  // checks for what it missed. The first subscription comes here too, when nothing can have been
+  // missed yet, so only a later one is logged as a return.
   if (subscribed_before_) {
     log::info("event subscription restored; watchers catch up from the event streams");
   } else {

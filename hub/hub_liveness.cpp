@@ -1,7 +1,5 @@
 #include "hub/hub_liveness.hpp"
 
-#include <chrono>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -21,8 +19,6 @@ namespace {
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 // Orphaned connections put offline per round trip of the sweep.
 constexpr int kOrphansPerBatch = 200;
-// How often the first liveness beat checks whether the Redis connection is up.
-constexpr std::chrono::milliseconds kFirstBeatPoll{10};
 }  // namespace
 
 HubLiveness::HubLiveness(HubContext& context, std::vector<Shard*> shards)
@@ -40,6 +36,7 @@ void HubLiveness::start() {
 void HubLiveness::stop() {
   asio::post(home_.io(), [this] {
     stopped_ = true;
+    home_.redis().set_on_connected(nullptr);
     beat_timer_.cancel();
     sweep_timer_.cancel();
   });
@@ -59,11 +56,13 @@ asio::awaitable<void> HubLiveness::leave() {
 asio::awaitable<void> HubLiveness::beat_loop() {
   // Three beats per liveness period: one lost beat does not make the hub look dead.
   auto period = context_.config.hub_liveness / 3;
-  // The shard's Redis connection is still being made when the hub starts: the first beat waits
-  // for it, up to one beat period, rather than fail and warn on every start.
-  for (auto waited = kFirstBeatPoll; !stopped_ && !home_.redis().is_connected() && waited <= period;
-       waited += kFirstBeatPoll) {
-    beat_timer_.expires_after(kFirstBeatPoll);
+  // Each (re)connection of the shard's Redis link brings the next beat forward. At start the
+  // link is still being made, so the first beat waits for it (up to one period, then fails and
+  // warns as any beat would) instead of warning on every start; after an outage, a hub whose key
+  // lapsed finds out at once.
+  home_.redis().set_on_connected([this] { beat_timer_.cancel(); });
+  if (!home_.redis().is_connected()) {
+    beat_timer_.expires_after(period);
     co_await beat_timer_.async_wait(kNoThrow);
   }
   while (!stopped_) {

@@ -21,8 +21,7 @@ TEST_CASE("on the embedded default the hub starts ready, registers itself and wa
   options.extra_args = {"--data-dir", data.path().string()};
   HubProcess hub(options);  // returns once /readyz answers 200
 
-  // The hub's first liveness beat registers it; the sweep of other hubs relies on that.
-  // The hub logs where its Redis child listens.
+  // The Redis child listens where the hub's log says.
   constexpr std::string_view kRunningAt = "embedded redis-server running at ";
   auto started = hub.log();
   auto at = started.find(kRunningAt);
@@ -30,6 +29,7 @@ TEST_CASE("on the embedded default the hub starts ready, registers itself and wa
   auto url_begin = at + kRunningAt.size();
   auto endpoint = mi::redis::parse_redis_url(started.substr(url_begin, started.find('\n', url_begin) - url_begin));
   REQUIRE(endpoint);
+  // The first liveness beat registers the hub: the other hubs' sweep relies on it.
   bool registered = false;
   for (int attempt = 0; attempt < 100 && !registered; ++attempt) {
     auto members = blocking_command(*endpoint, {"SMEMBERS", "mi:test:{hubs}:all"});
