@@ -47,6 +47,7 @@
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
+#include "hub/core/relaxed_counter.hpp"
 #include "hub/redis/hiredis_reply.hpp"
 
 namespace mi::redis {
@@ -241,7 +242,7 @@ class Supervisor : public std::enable_shared_from_this<Supervisor> {
   // inside hiredis, where no caller's code may run; after_read() runs it.
   virtual void before_read() {}
   virtual void after_read() {}
-  std::uint64_t reconnects() const { return reconnects_; }
+  std::uint64_t reconnects() const { return reconnects_.load(); }
 
   // hiredis' connect callback (not flagged "in callback" by hiredis: never free from here).
   static void on_hiredis_connect(const redisAsyncContext* context, int status) {
@@ -380,7 +381,7 @@ class Supervisor : public std::enable_shared_from_this<Supervisor> {
   std::minstd_rand random_;
   unsigned failed_attempts_ = 0;
   std::uint64_t successful_connections_ = 0;
-  std::uint64_t reconnects_ = 0;
+  mi::hub::RelaxedCounter reconnects_;  // read by /metrics on any shard
   Errc closing_reason_ = Errc::connection_lost;
 };
 
@@ -458,8 +459,8 @@ class CommandClient : public Supervisor {
 
   const ScriptSet& scripts() const { return scripts_; }
   void set_on_connected(std::function<void()> callback) { on_connected_ = std::move(callback); }
-  std::uint64_t commands_sent() const { return sent_; }
-  std::uint64_t commands_failed() const { return failed_; }
+  std::uint64_t commands_sent() const { return sent_.load(); }
+  std::uint64_t commands_failed() const { return failed_.load(); }
   void count_failed(std::size_t n) { failed_ += n; }
 
   // Why `count` commands cannot be sent now (fast failure), or nothing.
@@ -581,8 +582,9 @@ class CommandClient : public Supervisor {
   std::function<void()> on_connected_;
   asio::steady_timer watchdog_;
   bool watchdog_armed_ = false;
-  std::uint64_t sent_ = 0;
-  std::uint64_t failed_ = 0;
+  // Read by /metrics on any shard.
+  mi::hub::RelaxedCounter sent_;
+  mi::hub::RelaxedCounter failed_;
   std::vector<const char*> argv_;  // scratch, reused: single-threaded
   std::vector<std::size_t> argv_sizes_;
 
