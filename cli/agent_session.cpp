@@ -3,6 +3,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "hub/core/no_throw.hpp"
 #include "cli/agent_link.hpp"
 #include "cli/command_error.hpp"
 #include "cli/console.hpp"
@@ -17,7 +18,6 @@ namespace mi::cli {
 namespace asio = boost::asio;
 
 namespace {
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 // A hub that sends nothing (not even a pong to the pings this triggers) for this long is gone.
 constexpr std::chrono::seconds kIdleTimeout{30};
 constexpr int kServiceRestart = 1012;

@@ -5,6 +5,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "hub/core/no_throw.hpp"
 #include "cli/agent_link.hpp"
 #include "cli/command_error.hpp"
 #include "cli/console.hpp"
@@ -19,7 +20,6 @@ namespace mi::cli {
 namespace asio = boost::asio;
 
 namespace {
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::chrono::seconds kIdleTimeout{30};
 constexpr std::chrono::seconds kRedrawPeriod{1};
 constexpr std::chrono::hours kNoTick{24};

@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 
+#include "hub/core/no_throw.hpp"
 #include "cli/network_error.hpp"
 #include "cli/time_text.hpp"
 
@@ -18,10 +19,6 @@ namespace mi::cli {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
-
-namespace {
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
-}
 
 std::string describe_network_failure(const boost::system::error_code& error,
                                      std::chrono::steady_clock::duration timeout) {

@@ -7,6 +7,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
+#include "hub/core/no_throw.hpp"
 #include "cli/connect.hpp"
 #include "cli/network_error.hpp"
 #include "cli/version.hpp"
@@ -18,7 +19,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 
 namespace {
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 // The hub's replies are small JSON documents; a larger one means something else answered.
 constexpr std::uint64_t kMaxResponseBytes = 64 * 1024 * 1024;
 }  // namespace

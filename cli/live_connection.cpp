@@ -4,15 +4,12 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "hub/core/no_throw.hpp"
 #include "cli/agent_link.hpp"
 
 namespace mi::cli {
 
 namespace asio = boost::asio;
-
-namespace {
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
-}
 
 LiveConnection::LiveConnection(WsClient& ws, Handlers handlers, Duration idle_timeout)
     : ws_(ws), handlers_(std::move(handlers)), wakeup_(ws.executor()) {

@@ -7,6 +7,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "hub/core/no_throw.hpp"
 #include "cli/connect.hpp"
 #include "cli/network_error.hpp"
 #include "cli/time_text.hpp"
@@ -19,7 +20,6 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 
 namespace {
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 // A snapshot of a large colony is one message; anything up to this size is accepted.
 constexpr std::size_t kMaxMessageBytes = 64 * 1024 * 1024;
 

@@ -1,7 +1,7 @@
-# Writes a C++ source that holds every file under hub/web as bytes, keyed by its path relative to
-# hub/web. Invoked by the build with -DOUTPUT=... -DROOT=...
-set(body "// Generated from hub/web by cmake/embed_web.cmake. Do not edit.\n")
-string(APPEND body "#include \"hub/web_assets.hpp\"\n\nnamespace mi::hub {\n")
+# Writes a C++ source that holds every file under hub/http/web as bytes, keyed by its path relative to
+# hub/http/web. Invoked by the build with -DOUTPUT=... -DROOT=...
+set(body "// Generated from hub/http/web by cmake/embed_web.cmake. Do not edit.\n")
+string(APPEND body "#include \"hub/http/web_assets.hpp\"\n\nnamespace mi::hub {\n")
 set(table "")
 set(index 0)
 file(GLOB_RECURSE FILES ${ROOT}/*)

@@ -78,7 +78,7 @@ local function emit_event(prefix, colony, now_ms, kind, body, stream_max_length)
   return seq
 end
 
--- INVITE fields as a flat array, in the order the hub reads them (hub/invite_store.cpp).
+-- INVITE fields as a flat array, in the order the hub reads them (hub/store/invite_store.cpp).
 local function invite_reply(prefix, code)
   local i = hash_to_table(redis.call('HGETALL', prefix .. 'invite:' .. code))
   if i.code == nil then

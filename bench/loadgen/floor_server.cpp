@@ -28,8 +28,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "hub/rotating_order.hpp"
-#include "hub/websocket_upgrade.hpp"
+#include "hub/core/rotating_order.hpp"
+#include "protocol/websocket_handshake.hpp"
 #include "net.hpp"
 #include "protocol/websocket_frame.hpp"
 #include "raw_ws.hpp"
@@ -354,7 +354,7 @@ class Loop {
       return false;
     }
     c.out += "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ";
-    c.out += hub::websocket_accept_key(key);
+    c.out += protocol::websocket::accept_key(key);
     c.out += "\r\n\r\n";
     queue_send(c);
     c.in.erase(0, end + 4);

@@ -80,7 +80,7 @@ function stopProcess(child, signal = 'SIGTERM', grace = 5000) {
 
 /**
  * Starts redis-server and mi-hub. Returns { url, port, adminToken, api(), stop(), hubLog() }.
- * MI_WEB_DIR (e.g. hub/web) makes the hub serve the pages from a folder instead of its
+ * MI_WEB_DIR (e.g. hub/http/web) makes the hub serve the pages from a folder instead of its
  * compiled-in copies.
  */
 export async function startHub({ presenceTtl = 2, extraArgs = [] } = {}) {

@@ -79,7 +79,7 @@ test('every page and asset is served with its content type, and the pages load w
 });
 
 test('the web files name no external URL and never inject server text as HTML', () => {
-  const webRoot = path.join(repoRoot, 'hub/web');
+  const webRoot = path.join(repoRoot, 'hub/http/web');
   const files = [];
   const walk = (dir) => {
     for (const name of readdirSync(dir)) {

@@ -1,5 +1,7 @@
 #include "tests/support/agent_swarm.hpp"
 
+#include "hub/core/no_throw.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -23,7 +25,6 @@ struct AgentSwarm::Impl {
 };
 
 namespace {
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 asio::awaitable<void> run_agent(AgentSwarm::Impl& impl, unsigned short port, std::string code,
                                 std::chrono::milliseconds interval, std::atomic<std::uint64_t>& heartbeats,

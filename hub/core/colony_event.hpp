@@ -1,0 +1,32 @@
+#pragma once
+// One event of a colony as the hub routes it: parsed once when it arrives from Redis, then the
+// same immutable object (and its WebSocket frame, built once) goes to every local receiver.
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "hub/core/outbound_queue.hpp"
+
+namespace mi::hub {
+
+struct ColonyEvent {
+  std::string colony;
+  std::uint64_t seq = 0;
+  bool is_chat = false;   // agents receive only these
+  SharedMessage frame;    // a text frame carrying the event JSON exactly as published
+};
+
+using SharedEvent = std::shared_ptr<const ColonyEvent>;
+
+// The event published as `json` (from the colony's channel or its stream), framed once; nothing
+// when `json` has no event header.
+SharedEvent make_colony_event(std::string colony, std::string_view json);
+
+// The frames of consecutive events one after the other: a receiver in step with the feed gets
+// them in one write, and the bytes are built once for all such receivers.
+SharedMessage join_frames(std::span<const SharedEvent> events);
+
+}  // namespace mi::hub

@@ -1,0 +1,49 @@
+#include "hub/core/metrics.hpp"
+
+namespace mi::hub {
+namespace {
+template <class T>
+void append_metric(std::string& out, const char* name, const char* type, const char* help,
+                   const std::atomic<T>& value) {
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  out += help;
+  out += "\n# TYPE ";
+  out += name;
+  out += ' ';
+  out += type;
+  out += '\n';
+  out += name;
+  out += ' ';
+  out += std::to_string(value.load(std::memory_order_relaxed));
+  out += '\n';
+}
+}  // namespace
+
+std::string Metrics::render() const {
+  std::string out;
+  out.reserve(4096);
+  append_metric(out, "mi_connections_accepted_total", "counter", "TCP connections accepted.", connections_accepted);
+  append_metric(out, "mi_connections_rejected_total", "counter", "Connections refused over --max-connections.", connections_rejected);
+  append_metric(out, "mi_connections_open", "gauge", "Open TCP connections (HTTP and WebSocket).", connections_open);
+  append_metric(out, "mi_sessions_agents", "gauge", "Authenticated agent WebSocket sessions.", sessions_agents);
+  append_metric(out, "mi_sessions_watchers", "gauge", "Watcher WebSocket sessions.", sessions_watchers);
+  append_metric(out, "mi_http_requests_total", "counter", "HTTP requests served.", http_requests);
+  append_metric(out, "mi_http_errors_total", "counter", "HTTP replies with status >= 400.", http_errors);
+  append_metric(out, "mi_ws_messages_in_total", "counter", "WebSocket messages received.", ws_messages_in);
+  append_metric(out, "mi_ws_messages_out_total", "counter", "WebSocket messages sent.", ws_messages_out);
+  append_metric(out, "mi_ws_errors_total", "counter", "WebSocket error replies sent.", ws_errors_sent);
+  append_metric(out, "mi_ws_slow_closes_total", "counter", "Sessions closed with 4009 for falling behind.", ws_slow_closes);
+  append_metric(out, "mi_invites_created_total", "counter", "Invites created.", invites_created);
+  append_metric(out, "mi_invites_redeemed_total", "counter", "Invites redeemed by onboarding agents.", invites_redeemed);
+  append_metric(out, "mi_invites_revoked_total", "counter", "Invites revoked.", invites_revoked);
+  append_metric(out, "mi_onboard_failures_total", "counter", "Failed onboard attempts (bad code or type).", onboard_failures);
+  append_metric(out, "mi_onboard_rate_limited_total", "counter", "Onboard attempts refused over a failure budget.", onboard_rate_limited);
+  append_metric(out, "mi_events_published_total", "counter", "Events this hub produced.", events_published);
+  append_metric(out, "mi_events_delivered_total", "counter", "Event deliveries to local sessions.", events_delivered);
+  if (append_extra) append_extra(out);
+  return out;
+}
+
+}  // namespace mi::hub

@@ -1,0 +1,129 @@
+#include "hub/fanout/hub_liveness.hpp"
+#include "hub/core/no_throw.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "hub/core/clock.hpp"
+#include "hub/core/log.hpp"
+#include "hub/redis/args.hpp"
+#include "hub/store/redis_failure.hpp"
+
+namespace mi::hub {
+
+namespace asio = boost::asio;
+
+namespace {
+// Orphaned connections put offline per round trip of the sweep.
+constexpr int kOrphansPerBatch = 200;
+}  // namespace
+
+HubLiveness::HubLiveness(HubContext& context, std::vector<Shard*> shards)
+    : context_(context),
+      shards_(std::move(shards)),
+      home_(*shards_.front()),
+      beat_timer_(home_.io()),
+      sweep_timer_(home_.io()) {}
+
+void HubLiveness::start() {
+  asio::co_spawn(home_.io(), beat_loop(), asio::detached);
+  asio::co_spawn(home_.io(), sweep_loop(), asio::detached);
+}
+
+void HubLiveness::stop() {
+  asio::post(home_.io(), [this] {
+    stopped_ = true;
+    home_.redis().set_on_connected(nullptr);
+    beat_timer_.cancel();
+    sweep_timer_.cancel();
+  });
+}
+
+asio::awaitable<void> HubLiveness::leave() {
+  stopped_ = true;
+  beat_timer_.cancel();
+  sweep_timer_.cancel();
+  auto result = co_await home_.redis().eval("hub_leave", mi::redis::args(context_.keys.hubs_prefix()),
+                                            mi::redis::args(context_.hub_id));
+  if (redis_failed(result) || result.reply.integer != 1) {
+    log::warn("this hub still lists connections; the other hubs will put them offline (hub_lost)");
+  }
+}
+
+asio::awaitable<void> HubLiveness::beat_loop() {
+  // Three beats per liveness period: one lost beat does not make the hub look dead.
+  auto period = context_.config.hub_liveness / 3;
+  // Each (re)connection of the shard's Redis link brings the next beat forward. At start the
+  // link is still being made, so the first beat waits for it (up to one period, then fails and
+  // warns as any beat would) instead of warning on every start; after an outage, a hub whose key
+  // lapsed finds out at once.
+  home_.redis().set_on_connected([this] { beat_timer_.cancel(); });
+  if (!home_.redis().is_connected()) {
+    beat_timer_.expires_after(period);
+    co_await beat_timer_.async_wait(kNoThrow);
+  }
+  while (!stopped_) {
+    auto result = co_await home_.redis().eval(
+        "hub_heartbeat", mi::redis::args(context_.keys.hubs_prefix()),
+        mi::redis::args(context_.hub_id, std::to_string(context_.config.hub_liveness.count()), std::to_string(now_ms())));
+    if (redis_failed(result)) {
+      log::warn("hub liveness beat failed: ", result.ec ? result.ec.message() : result.reply.str);
+    } else {
+      // Not registered: either the first beat, before any session (re-asserting finds none), or
+      // the hub was swept as lost while alive (every session lists its connection, which
+      // registers the hub, so only the sweep takes it off): its agents must be marked again.
+      if (result.reply.integer == 1 && open_agent_sessions()) {
+        log::error("this hub was taken for lost (its liveness key expired): re-asserting the agents it holds");
+        for (auto* shard : shards_) asio::post(shard->io(), [shard] { shard->reassert_agents(); });
+      }
+    }
+    beat_timer_.expires_after(period);
+    co_await beat_timer_.async_wait(kNoThrow);
+  }
+}
+
+bool HubLiveness::open_agent_sessions() const {
+  return context_.metrics.sessions_agents.load(std::memory_order_relaxed) > 0;
+}
+
+asio::awaitable<void> HubLiveness::sweep_loop() {
+  while (!stopped_) {
+    sweep_timer_.expires_after(context_.config.sweep_period);
+    auto [ec] = co_await sweep_timer_.async_wait(kNoThrow);
+    if (ec || stopped_) break;
+    co_await sweep_once();
+  }
+}
+
+asio::awaitable<void> HubLiveness::sweep_once() {
+  auto& redis = home_.redis();
+  const auto& keys = context_.keys;
+  auto claimed = co_await redis.eval("claim_lost_hubs", mi::redis::args(keys.hubs_prefix()), {});
+  if (redis_failed(claimed)) co_return;
+  for (const auto& hub : claimed.reply.elements) log::warn("hub ", hub.str, " is lost; its agents go offline");
+
+  auto stream_length = std::to_string(context_.config.event_stream_length);
+  for (;;) {
+    auto batch = co_await redis.exec(mi::redis::args("SRANDMEMBER", keys.orphan_connections(),
+                                                     std::to_string(kOrphansPerBatch)));
+    if (redis_failed(batch) || !batch.reply.is_array() || batch.reply.elements.empty()) co_return;
+    for (const auto& entry : batch.reply.elements) {
+      auto space = entry.str.find(' ');
+      if (space != std::string::npos) {
+        auto colony = entry.str.substr(0, space);
+        auto connection = entry.str.substr(space + 1);
+        auto result = co_await redis.eval(
+            "agent_disconnect", mi::redis::args(keys.colony_prefix(colony)),
+            mi::redis::args(connection, "hub_lost", "0", std::to_string(now_ms()), stream_length));
+        if (redis_failed(result)) co_return;  // the next sweep tries again
+      }
+      co_await redis.exec(mi::redis::args("SREM", keys.orphan_connections(), entry.str));
+    }
+    if (batch.reply.elements.size() < static_cast<std::size_t>(kOrphansPerBatch)) co_return;
+  }
+}
+
+}  // namespace mi::hub

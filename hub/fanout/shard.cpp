@@ -1,0 +1,199 @@
+#include "hub/fanout/shard.hpp"
+
+#include <algorithm>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+
+#include "hub/fanout/event_router.hpp"
+#include "hub/core/log.hpp"
+#include "hub/core/rotating_order.hpp"
+#include "hub/core/steady_clock.hpp"
+
+namespace mi::hub {
+
+namespace asio = boost::asio;
+
+std::chrono::milliseconds deadline_check_period(const Config& config) {
+  auto period = std::min<std::chrono::milliseconds>(config.presence_ttl / 8, config.refresh_period);
+  return std::clamp(period, std::chrono::milliseconds(50), std::chrono::milliseconds(1000));
+}
+
+namespace {
+
+// Events joined into one write at most: a burst of small events (a few hundred bytes each)
+// stays within a few socket buffers' worth.
+constexpr std::size_t kMaxEventsPerWrite = 64;
+
+redis::ConnectionOptions connection_options(const Config& config) {
+  redis::ConnectionOptions options;
+  options.command_timeout = config.redis_command_timeout;
+  options.connect_timeout = config.redis_connect_timeout;
+  return options;
+}
+}  // namespace
+
+Shard::Shard(HubContext& context, unsigned index)
+    : context_(context),
+      index_(index),
+      redis_(std::make_shared<redis::Connection>(io_.get_executor(), context.redis_endpoint,
+                                                 connection_options(context.config), redis::builtin_scripts())) {}
+
+Shard::~Shard() { stop(); }
+
+void Shard::start() {
+  redis_->start();
+  schedule_tick();
+  thread_ = std::thread([this] {
+    try {
+      io_.run();
+    } catch (const std::exception& e) {
+      log::error("shard ", index_, " stopped on an exception: ", e.what());
+      std::abort();
+    }
+  });
+}
+
+void Shard::stop() {
+  if (!thread_.joinable()) return;
+  asio::post(io_, [this] {
+    tick_timer_.cancel();
+    redis_->stop();
+    io_.stop();
+  });
+  thread_.join();
+}
+
+void Shard::add_session(Participant& session) {
+  session.set_shard_slot(sessions_.size());
+  sessions_.push_back(&session);
+}
+
+void Shard::remove_session(Participant& session) {
+  auto slot = session.shard_slot();
+  if (slot >= sessions_.size() || sessions_[slot] != &session) return;
+  sessions_[slot] = sessions_.back();
+  sessions_[slot]->set_shard_slot(slot);
+  sessions_.pop_back();
+}
+
+void Shard::close_all_sessions_for_drain() {
+  for (auto* session : sessions_) session->close_for_drain();
+}
+
+std::string Shard::next_connection_id() {
+  return context_.hub_id + "/" + std::to_string(index_) + "/" + std::to_string(++connection_counter_);
+}
+
+void Shard::schedule_tick() {
+  tick_timer_.expires_after(deadline_check_period(context_.config));
+  tick_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    tick();
+    schedule_tick();
+  });
+}
+
+// One walk over the sessions checks their deadlines and, when a refresh is due, collects the
+// presence refresh batch: at tens of thousands of idle sessions the walk is most of the hub's
+// idle CPU, so it is done once.
+void Shard::tick() {
+  auto now = steady_ms();
+  const auto& config = context_.config;
+  // Due at the tick nearest to the period, not the first one past it (ticks may be as long).
+  bool refresh = !refresh_in_flight_ &&
+                 now - last_refresh_ >= config.refresh_period.count() - deadline_check_period(config).count() / 2;
+  auto ttl = config.presence_ttl.count();
+  std::vector<std::vector<std::string>> batch;
+  for (auto* session : sessions_) {
+    session->check_deadlines(now);
+    if (!refresh) continue;
+    if (auto command = session->presence_refresh_command(now, ttl)) batch.push_back(std::move(*command));
+  }
+  if (!refresh) return;
+  last_refresh_ = now;
+  if (batch.empty()) return;
+  refresh_in_flight_ = true;
+  asio::co_spawn(io_, send_presence_refresh(std::move(batch)), [this](std::exception_ptr) { refresh_in_flight_ = false; });
+}
+
+void Shard::join_colony(const std::string& colony, Participant& session, Membership membership,
+                        std::function<void()> on_live) {
+  auto& list = colony_members_[colony].of(membership);
+  session.set_colony_slot(list.size());
+  list.push_back(&session);
+  if (router_ == nullptr) {
+    on_live();
+    return;
+  }
+  // Every member asks: the router counts interest per shard and calls back once live.
+  router_->add_interest(index_, colony, std::move(on_live));
+}
+
+// O(1): the session knows its slot, and the last member moves into it.
+void Shard::leave_colony(const std::string& colony, Participant& session, Membership membership) {
+  auto found = colony_members_.find(colony);
+  if (found == colony_members_.end()) return;
+  auto& list = found->second.of(membership);
+  auto slot = session.colony_slot();
+  if (slot >= list.size() || list[slot] != &session) return;
+  list[slot] = list.back();
+  list[slot]->set_colony_slot(slot);
+  list.pop_back();
+  if (router_ != nullptr) router_->remove_interest(index_, colony);
+  if (found->second.agents.empty() && found->second.watchers.empty()) colony_members_.erase(found);
+}
+
+void Shard::deliver(std::span<const SharedEvent> events) {
+  // Runs of one colony's consecutive events, bounded so that one write stays a modest size.
+  std::size_t begin = 0;
+  while (begin < events.size()) {
+    std::size_t end = begin + 1;
+    while (end < events.size() && end - begin < kMaxEventsPerWrite && events[end]->colony == events[begin]->colony) {
+      ++end;
+    }
+    deliver_run(events.subspan(begin, end - begin));
+    begin = end;
+  }
+}
+
+void Shard::deliver_run(std::span<const SharedEvent> run) {
+  auto found = colony_members_.find(run.front()->colony);
+  if (found == colony_members_.end()) return;
+  auto& members = found->second;
+  std::span<Participant*> watchers(members.watchers);
+  if (run.size() == 1) {
+    visit_rotating(watchers, members.first_watcher, [&](Participant* session) { session->on_event(run.front()); });
+  } else if (!watchers.empty()) {  // a colony with agents only gets chat, one by one
+    auto joined = join_frames(run);
+    visit_rotating(watchers, members.first_watcher, [&](Participant* session) { session->on_events(run, joined); });
+  }
+  std::uint64_t deliveries = members.watchers.size() * run.size();
+  for (const auto& event : run) {
+    if (!event->is_chat) continue;
+    for (auto* session : members.agents) session->on_event(event);
+    deliveries += members.agents.size();
+  }
+  context_.metrics.events_delivered.fetch_add(deliveries, std::memory_order_relaxed);
+}
+
+void Shard::catch_up_watchers() {
+  for (auto& [colony, members] : colony_members_) {
+    for (auto* session : members.watchers) session->catch_up();
+  }
+}
+
+void Shard::reassert_agents() {
+  for (auto* session : sessions_) session->reassert();
+}
+
+// One pipelined batch per --refresh-period: the presence key of each agent session whose last
+// refresh is older than TTL/4 and that has sent a frame since. Redis load is then bounded by the
+// number of agents over TTL/4, whatever their heartbeat rate.
+asio::awaitable<void> Shard::send_presence_refresh(std::vector<std::vector<std::string>> batch) {
+  auto result = co_await redis_->exec_pipeline(std::move(batch));
+  if (result.ec) log::warn("presence refresh failed on shard ", index_, ": ", result.ec.message());
+}
+
+}  // namespace mi::hub

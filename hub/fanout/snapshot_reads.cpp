@@ -1,0 +1,51 @@
+#include "hub/fanout/snapshot_reads.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace mi::hub {
+
+namespace asio = boost::asio;
+
+asio::awaitable<SnapshotReads::Result> SnapshotReads::read(redis::Connection& redis, const std::string& colony) {
+  auto& state = colonies_[colony];
+  if (!state.reading) {
+    state.reading = true;
+    auto result = co_await read_now(redis, colony);
+    read_done(redis, colony);
+    co_return result;
+  }
+  if (!state.next) state.next = std::make_shared<Round>();
+  auto round = state.next;
+  asio::steady_timer wake(executor_, asio::steady_timer::time_point::max());
+  round->waiters.push_back(&wake);
+  co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+  co_return round->result;
+}
+
+asio::awaitable<SnapshotReads::Result> SnapshotReads::read_now(redis::Connection& redis, const std::string& colony) {
+  auto outcome = co_await agents_.snapshot(redis, colony);
+  co_return std::make_shared<const Outcome<ColonySnapshot>>(std::move(outcome));
+}
+
+void SnapshotReads::read_done(redis::Connection& redis, const std::string& colony) {
+  auto found = colonies_.find(colony);
+  if (found == colonies_.end()) return;
+  auto round = std::move(found->second.next);
+  if (!round) {
+    colonies_.erase(found);
+    return;
+  }
+  asio::co_spawn(executor_, serve_round(redis, colony, std::move(round)), asio::detached);
+}
+
+asio::awaitable<void> SnapshotReads::serve_round(redis::Connection& redis, std::string colony,
+                                                 std::shared_ptr<Round> round) {
+  round->result = co_await read_now(redis, colony);
+  for (auto* waiter : round->waiters) waiter->cancel();
+  read_done(redis, colony);
+}
+
+}  // namespace mi::hub

@@ -1,0 +1,53 @@
+#pragma once
+// Shares colony snapshot reads among the watchers of one shard. A snapshot of a large colony is
+// one of the heaviest scripts; a hundred dashboards opening at once (after a hub restart, say)
+// must not send a hundred of them to Redis and time out together.
+//
+// While a read of a colony is in flight, watchers that arrive wait for the next read, which starts
+// when the first returns and serves them all. A shared snapshot is therefore always taken after
+// each of its watchers subscribed, which is what the watcher's sequencer relies on. A storm of N
+// watchers costs two reads, not N. Not thread-safe: one per shard.
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "hub/store/agent_store.hpp"
+
+namespace mi::hub {
+
+class SnapshotReads {
+ public:
+  using Result = std::shared_ptr<const Outcome<ColonySnapshot>>;
+
+  SnapshotReads(AgentStore& agents, boost::asio::any_io_executor executor)
+      : agents_(agents), executor_(std::move(executor)) {}
+
+  boost::asio::awaitable<Result> read(redis::Connection& redis, const std::string& colony);
+
+ private:
+  struct Round {
+    Result result;
+    std::vector<boost::asio::steady_timer*> waiters;  // woken (cancelled) when result is in
+  };
+  struct ColonyReads {
+    bool reading = false;
+    std::shared_ptr<Round> next;  // watchers that came while a read was in flight
+  };
+
+  boost::asio::awaitable<Result> read_now(redis::Connection& redis, const std::string& colony);
+  // A read of `colony` ended: start the next round, if watchers wait for one.
+  void read_done(redis::Connection& redis, const std::string& colony);
+  boost::asio::awaitable<void> serve_round(redis::Connection& redis, std::string colony, std::shared_ptr<Round> round);
+
+  AgentStore& agents_;
+  boost::asio::any_io_executor executor_;
+  std::unordered_map<std::string, ColonyReads> colonies_;
+};
+
+}  // namespace mi::hub

@@ -1,0 +1,479 @@
+#include "hub/session/ws_session.hpp"
+#include "hub/core/no_throw.hpp"
+
+#include <chrono>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "hub/core/clock.hpp"
+#include "hub/core/crypto.hpp"
+#include "hub/core/log.hpp"
+#include "hub/core/steady_clock.hpp"
+#include "hub/core/user_messages.hpp"
+#include "protocol/event_header.hpp"
+#include "protocol/server_message.hpp"
+#include "protocol/validation.hpp"
+
+namespace mi::hub {
+
+namespace asio = boost::asio;
+namespace websocket = protocol::websocket;
+
+namespace {
+// How long a failed agent disconnect keeps being retried while Redis is away; past it, the sweep
+// of lost hubs is what puts the agent offline.
+constexpr auto kDisconnectRetryPeriod = std::chrono::seconds(1);
+constexpr int kDisconnectRetries = 300;
+// Events read from a stream per round trip when resuming or filling a gap.
+constexpr std::size_t kEventPageSize = 1000;
+
+}  // namespace
+
+void WsSession::send_text(std::string_view json) {
+  send(std::make_shared<const std::string>(websocket::encode_text_frame(json)));
+}
+
+void WsSession::send_error(std::string_view code, std::string_view message, const std::optional<std::string>& id) {
+  shard_.context().metrics.ws_errors_sent.fetch_add(1, std::memory_order_relaxed);
+  send_text(protocol::serialize_ws_error(code, message, id));
+}
+
+void WsSession::check_deadlines(std::int64_t now) {
+  if (terminated_) return;
+  const auto& config = shard_.context().config;
+  if (role_ == Role::pending && !handling_request_ && now - opened_at_ > config.auth_timeout.count()) {
+    close(websocket::close_code::policy, "no onboard, hello or watch in time", "closed");
+  }
+  if (role_ == Role::agent && now - last_frame_ > config.presence_ttl.count()) {
+    // Silent for a whole TTL: the peer is presumed gone, so no closing handshake is attempted.
+    log::info("agent ", colony_, "/", agent_id_, " sent nothing for ", config.presence_ttl.count(), " ms");
+    terminate("timeout");
+    return;
+  }
+  if (write_started_ != 0 && now - write_started_ > config.write_timeout.count()) {
+    log::info("closing ", remote_address_, ": one message took over ", config.write_timeout.count(), " ms to send");
+    terminate("closed");
+    return;
+  }
+  if (close_queued_ && now - close_started_ > config.handshake_timeout.count()) terminate("closed");
+}
+
+void WsSession::close_for_drain() { close(1012, "hub restarting", "drained"); }
+
+std::int64_t WsSession::last_frame_wall_ms() const { return now_ms() - (steady_ms() - last_frame_); }
+
+// The heartbeat as clients send it, recognised without a JSON parse: it is most of the traffic.
+constexpr std::string_view kPlainHeartbeat = R"({"type":"heartbeat"})";
+
+std::unique_ptr<protocol::ClientMessage> WsSession::handle_text(std::string_view text) {
+  if (text == kPlainHeartbeat && role_ != Role::pending) return nullptr;
+  auto parsed = shard_.parser().parse(text);
+  if (auto* error = std::get_if<protocol::ParseError>(&parsed)) {
+    // Before the first message, a request of any other type is unauthorized however it is
+    // malformed; a first message with a bad field, or JSON that cannot be read, says what is wrong.
+    bool first_message_type = error->type == "onboard" || error->type == "hello" || error->type == "watch";
+    if (role_ == Role::pending && error->code == "bad_request" && !first_message_type) {
+      send_error("unauthorized", user_messages::kUnauthorizedFirstMessage, error->id_json);
+    } else {
+      send_error(error->code, error->message, error->id_json);
+    }
+    return nullptr;
+  }
+  auto& message = std::get<protocol::ClientMessage>(parsed);
+  const auto& id = message.id_json;
+  const auto& request = message.request;
+  if (role_ == Role::pending) {
+    if (std::holds_alternative<protocol::OnboardRequest>(request) ||
+        std::holds_alternative<protocol::HelloRequest>(request) ||
+        std::holds_alternative<protocol::WatchRequest>(request)) {
+      return std::make_unique<protocol::ClientMessage>(std::move(message));
+    }
+    send_error("unauthorized", user_messages::kUnauthorizedFirstMessage, id);
+    return nullptr;
+  }
+  if (std::holds_alternative<protocol::HeartbeatRequest>(request)) return nullptr;
+  if (std::holds_alternative<protocol::PingRequest>(request)) {
+    send_text(protocol::serialize_pong(now_ms(), id));
+    return nullptr;
+  }
+  if (role_ == Role::agent) {
+    if (std::holds_alternative<protocol::CloneRequest>(request) ||
+        std::holds_alternative<protocol::ChatRequest>(request)) {
+      return std::make_unique<protocol::ClientMessage>(std::move(message));
+    }
+    if (auto* status = std::get_if<protocol::StatusRequest>(&request)) {
+      handle_status(*status);
+      return nullptr;
+    }
+  }
+  std::string signed_in_as = role_ == Role::agent ? "agent " + colony_ + "/" + agent_id_ : "a watcher of " + colony_;
+  send_error("bad_request",
+             "\"" + std::string(protocol::request_type_name(request)) + "\" is not available: this socket is " +
+                 signed_in_as + ".",
+             id);
+  return nullptr;
+}
+
+asio::awaitable<void> WsSession::handle_request(std::unique_ptr<protocol::ClientMessage> message) {
+  const auto& id = message->id_json;
+  auto& request = message->request;
+  handling_request_ = true;
+  if (auto* onboard = std::get_if<protocol::OnboardRequest>(&request)) {
+    co_await handle_onboard(*onboard, id);
+  } else if (auto* hello = std::get_if<protocol::HelloRequest>(&request)) {
+    co_await handle_hello(*hello, id);
+  } else if (auto* watch = std::get_if<protocol::WatchRequest>(&request)) {
+    co_await handle_watch(*watch, id);
+  } else if (std::holds_alternative<protocol::CloneRequest>(request)) {
+    co_await handle_clone(id);
+  } else if (auto* chat = std::get_if<protocol::ChatRequest>(&request)) {
+    co_await handle_chat(*chat, id);
+  }
+  handling_request_ = false;
+}
+
+asio::awaitable<void> WsSession::handle_onboard(const protocol::OnboardRequest& request,
+                                                const std::optional<std::string>& id) {
+  auto& context = shard_.context();
+  auto& redis = shard_.redis();
+  auto started = std::chrono::steady_clock::now();
+
+  auto over = co_await context.onboard_limiter.over_budget(redis, remote_address_);
+  if (auto* error = std::get_if<ApiError>(&over)) {
+    send_error(error->code, error->message, id);
+    co_return;
+  }
+  if (std::get<bool>(over)) {
+    context.metrics.onboard_rate_limited.fetch_add(1, std::memory_order_relaxed);
+    send_error("rate_limited", user_messages::kRateLimited, id);
+    co_return;
+  }
+
+  // Every bad code takes the same path length and answers after the same floor, so that neither
+  // the reply nor its timing tells an unknown code from a used or revoked one.
+  Outcome<RedeemedAgent> outcome = ApiError{404, "invalid_code", ""};
+  auto code = protocol::normalize_invite_code(request.code);
+  std::string colony;
+  if (code) {
+    auto found = co_await context.invites.colony_of(redis, *code);
+    if (auto* error = std::get_if<ApiError>(&found)) {
+      outcome = *error;
+    } else if (auto& maybe_colony = std::get<std::optional<std::string>>(found)) {
+      colony = *maybe_colony;
+      connection_id_ = shard_.next_connection_id();
+      outcome = co_await context.agents.redeem(redis, colony, *code, request.name, connection_id_, context.hub_id);
+    }
+  }
+
+  if (auto* error = std::get_if<ApiError>(&outcome)) {
+    bool bad_code = error->code == "invalid_code" || error->code == "wrong_invite_type";
+    if (!bad_code) {
+      send_error(error->code, error->message, id);
+      co_return;
+    }
+    context.metrics.onboard_failures.fetch_add(1, std::memory_order_relaxed);
+    co_await context.onboard_limiter.count_failure(redis, remote_address_);
+    asio::steady_timer delay(socket_.get_executor());
+    delay.expires_at(started + context.config.onboard_fail_delay);
+    co_await delay.async_wait(kNoThrow);
+    send_error(error->code,
+               error->code == "invalid_code" ? user_messages::kInvalidCode : user_messages::kWrongInviteType, id);
+    co_return;
+  }
+
+  auto& agent = std::get<RedeemedAgent>(outcome);
+  become_agent(colony, agent.agent_id, sha256_hex(AgentToken::parse(agent.token)->secret));
+  context.metrics.invites_redeemed.fetch_add(1, std::memory_order_relaxed);
+  context.metrics.events_published.fetch_add(1, std::memory_order_relaxed);
+  log::info("agent ", colony_, "/", agent_id_, " onboarded with invite ", *code, " from ", remote_address_);
+  send_text(protocol::serialize_welcome(colony_, agent.agent_json, agent.token, id, context.config.presence_ttl.count()));
+}
+
+asio::awaitable<void> WsSession::handle_hello(const protocol::HelloRequest& request,
+                                              const std::optional<std::string>& id) {
+  auto& context = shard_.context();
+  auto token = AgentToken::parse(request.token);
+  if (!token) {
+    send_error("unauthorized", "This agent token is malformed: use the token that onboarding returned.", id);
+    co_return;
+  }
+  connection_id_ = shard_.next_connection_id();
+  auto secret_sha256 = sha256_hex(token->secret);
+  auto outcome = co_await context.agents.connect(shard_.redis(), token->colony, token->agent_id, secret_sha256,
+                                                 connection_id_, context.hub_id);
+  if (auto* error = std::get_if<ApiError>(&outcome)) {
+    send_error(error->code, error->message, id);
+    co_return;
+  }
+  become_agent(token->colony, token->agent_id, std::move(secret_sha256));
+  send_text(protocol::serialize_welcome(colony_, std::get<ConnectedAgent>(outcome).agent_json, std::nullopt, id,
+                                       context.config.presence_ttl.count()));
+}
+
+void WsSession::become_agent(std::string colony, std::string agent_id, std::string secret_sha256) {
+  const auto& config = shard_.context().config;
+  role_ = Role::agent;
+  secret_sha256_ = std::move(secret_sha256);
+  colony_ = std::move(colony);
+  agent_id_ = std::move(agent_id);
+  last_refresh_ = steady_ms();
+  refreshed_frame_ = last_frame_;
+  chat_budget_.emplace(config.chat_per_second, static_cast<double>(config.chat_burst));
+  shard_.context().metrics.sessions_agents.fetch_add(1, std::memory_order_relaxed);
+  // Agents are members of the colony's group chat.
+  in_colony_ = true;
+  shard_.join_colony(colony_, *this, Shard::Membership::agent, [] {});
+}
+
+void WsSession::reassert() {
+  if (role_ != Role::agent || terminated_) return;
+  // A new connection id: the sweep may still be putting the old one offline, and must not
+  // remove the connection marked here.
+  connection_id_ = shard_.next_connection_id();
+  asio::co_spawn(
+      socket_.get_executor(),
+      [self = shared_from_this()]() -> asio::awaitable<void> {
+        auto& context = self->shard_.context();
+        auto outcome = co_await context.agents.connect(self->shard_.redis(), self->colony_, self->agent_id_,
+                                                       self->secret_sha256_, self->connection_id_, context.hub_id);
+        if (failed(outcome)) log::warn("could not re-assert agent ", self->colony_, "/", self->agent_id_);
+      },
+      asio::detached);
+}
+
+std::optional<std::vector<std::string>> WsSession::presence_refresh_command(std::int64_t now, std::int64_t ttl_ms) {
+  if (role_ != Role::agent || terminated_) return std::nullopt;
+  if (last_frame_ <= refreshed_frame_ || now - last_refresh_ < ttl_ms / 4) return std::nullopt;
+  last_refresh_ = now;
+  refreshed_frame_ = last_frame_;
+  return std::vector<std::string>{"SET", shard_.context().keys.colony_alive(colony_, agent_id_),
+                                  std::to_string(last_frame_wall_ms()), "PX", std::to_string(ttl_ms)};
+}
+
+asio::awaitable<void> WsSession::handle_watch(const protocol::WatchRequest& request,
+                                              const std::optional<std::string>& id) {
+  auto& context = shard_.context();
+  const auto& config = context.config;
+  bool admin = constant_time_equal(sha256_hex(request.token), sha256_hex(context.admin_token));
+  if (!admin && !context.watch_tokens.verify(request.token, request.colony, now_ms())) {
+    send_error("unauthorized", "This watch token is not valid for colony " + request.colony + " (or has expired).", id);
+    co_return;
+  }
+  role_ = Role::watcher;
+  sequencer_ = std::make_unique<EventSequencer>();
+  colony_ = request.colony;
+  queue_.set_max_bytes(config.watcher_queue_bytes);
+  context.metrics.sessions_watchers.fetch_add(1, std::memory_order_relaxed);
+
+  // Subscribe first, then read the state: an event is then either in the snapshot or arrives
+  // live after it (the sequencer drops what the snapshot already covers).
+  in_colony_ = true;
+  std::weak_ptr<WsSession> weak = weak_from_this();
+  shard_.join_colony(colony_, *this, Shard::Membership::watcher, [weak] {
+    if (auto self = weak.lock()) {
+      self->subscription_live_ = true;
+      if (self->live_wait_timer_ != nullptr) self->live_wait_timer_->cancel();
+    }
+  });
+  if (!subscription_live_) {
+    asio::steady_timer live_wait(socket_.get_executor());
+    live_wait_timer_ = &live_wait;
+    live_wait.expires_after(config.redis_command_timeout + config.redis_connect_timeout);
+    co_await live_wait.async_wait(kNoThrow);
+    live_wait_timer_ = nullptr;
+  }
+  if (terminated_) co_return;
+  if (!subscription_live_) {
+    // Still a watcher: once the subscription comes, the catch-up brings the state.
+    send_error("unavailable", "The hub cannot subscribe to this colony's events right now; retry in a moment.", id);
+    close(1013, "event subscription unavailable", "closed");
+    co_return;
+  }
+
+  auto& agents = context.agents;
+  if (request.since) {
+    auto page = co_await agents.read_events(shard_.redis(), colony_, *request.since, kEventPageSize);
+    if (auto* error = std::get_if<ApiError>(&page)) {
+      send_error(error->code, error->message, id);
+      close(1013, "store unavailable", "closed");
+      co_return;
+    }
+    auto& events = std::get<EventsPage>(page);
+    if (events.complete && *request.since <= events.current_seq) {
+      send_text(protocol::serialize_resume(colony_, *request.since, id));
+      deliver(sequencer_->start(*request.since));
+      for (auto& json : events.events) {
+        if (auto event = make_colony_event(colony_, json)) deliver(sequencer_->offer(std::move(event)));
+      }
+      if (events.events.size() == kEventPageSize || sequencer_->has_gap()) catch_up();
+      co_return;
+    }
+  }
+  auto shared_snapshot = co_await shard_.snapshots().read(shard_.redis(), colony_);
+  const auto& snapshot = *shared_snapshot;
+  if (auto* error = std::get_if<ApiError>(&snapshot)) {
+    send_error(error->code, error->message, id);
+    close(1013, "store unavailable", "closed");
+    co_return;
+  }
+  auto& state = std::get<ColonySnapshot>(snapshot);
+  send_text(protocol::serialize_snapshot(colony_, state.seq, state.agent_jsons, id));
+  deliver(sequencer_->start(state.seq));
+}
+
+void WsSession::on_event(const SharedEvent& event) {
+  if (terminated_ || close_queued_) return;
+  if (role_ == Role::agent) {
+    if (event->is_chat) send(event->frame);
+    return;
+  }
+  if (role_ != Role::watcher) return;
+  if (sequencer_->take_in_order(std::span(&event, 1))) {
+    send(event->frame);
+    return;
+  }
+  deliver(sequencer_->offer(event));
+  if (sequencer_->held_bytes() > shard_.context().config.watcher_queue_bytes) {
+    shard_.context().metrics.ws_slow_closes.fetch_add(1, std::memory_order_relaxed);
+    close(4009, "too slow: events waiting over the queue bound", "closed");
+  }
+}
+
+void WsSession::on_events(std::span<const SharedEvent> events, const SharedMessage& joined) {
+  if (terminated_ || close_queued_ || role_ != Role::watcher) return;
+  if (sequencer_->take_in_order(events)) {
+    send(joined, events.size());
+    return;
+  }
+  for (const auto& event : events) on_event(event);
+}
+
+void WsSession::deliver(EventSequencer::Release release) {
+  for (auto& event : release.deliver) send(event->frame);
+  if (release.gap) catch_up();
+}
+
+void WsSession::catch_up() {
+  if (role_ != Role::watcher || !sequencer_ || !sequencer_->started() || filling_ || terminated_) return;
+  filling_ = true;
+  asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->fill_gaps(); }, asio::detached);
+}
+
+// Reads the events after the last delivered one from the colony's stream until nothing is
+// missing. A watcher too far behind for the stream to hold what it missed is closed with 4009:
+// it comes back without `since` and gets a fresh snapshot.
+asio::awaitable<void> WsSession::fill_gaps() {
+  auto& agents = shard_.context().agents;
+  for (;;) {
+    if (terminated_ || close_queued_) break;
+    auto page = co_await agents.read_events(shard_.redis(), colony_, sequencer_->delivered_seq(), kEventPageSize);
+    if (failed(page)) {
+      close(1013, "event store unavailable; watch again with since", "closed");
+      break;
+    }
+    auto& events = std::get<EventsPage>(page);
+    if (!events.complete) {
+      close(4009, "missed events are no longer held; watch again", "closed");
+      break;
+    }
+    for (auto& json : events.events) {
+      if (auto event = make_colony_event(colony_, json)) {
+        for (auto& ready : sequencer_->offer(std::move(event)).deliver) send(ready->frame);
+      }
+    }
+    if (events.events.size() < kEventPageSize && !sequencer_->has_gap()) break;
+    if (events.events.empty()) break;  // held events are ahead of the stream: they arrive live
+  }
+  filling_ = false;
+}
+
+asio::awaitable<void> WsSession::handle_clone(const std::optional<std::string>& id) {
+  auto& context = shard_.context();
+  auto outcome = co_await context.agents.clone(shard_.redis(), colony_, agent_id_);
+  if (auto* error = std::get_if<ApiError>(&outcome)) {
+    send_error(error->code, error->message, id);
+    co_return;
+  }
+  auto& clone = std::get<ClonedAgent>(outcome);
+  context.metrics.events_published.fetch_add(1, std::memory_order_relaxed);
+  log::info("agent ", colony_, "/", agent_id_, " cloned itself as ", clone.agent_id);
+  send_text(protocol::serialize_cloned(clone.agent_json, clone.token, id));
+}
+
+asio::awaitable<void> WsSession::handle_chat(const protocol::ChatRequest& request,
+                                             const std::optional<std::string>& id) {
+  if (!chat_budget_->try_take(steady_ms())) {
+    send_error("rate_limited", "Too many chat messages: slow down.", id);
+    co_return;
+  }
+  auto outcome = co_await shard_.context().agents.post_chat(shard_.redis(), colony_, agent_id_, request.text);
+  if (auto* error = std::get_if<ApiError>(&outcome)) {
+    send_error(error->code, error->message, id);
+    co_return;
+  }
+  shard_.context().metrics.events_published.fetch_add(1, std::memory_order_relaxed);
+}
+
+// Status updates coalesce: the latest meta wins, and at most one "update" per agent per
+// --status-min-interval goes out (the script enforces it across sockets and hubs).
+void WsSession::handle_status(const protocol::StatusRequest& request) {
+  pending_meta_ = request.meta_json;
+  if (status_publisher_running_) return;
+  status_publisher_running_ = true;
+  asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->publish_status(); }, asio::detached);
+}
+
+asio::awaitable<void> WsSession::publish_status() {
+  auto& context = shard_.context();
+  auto interval = context.config.status_min_interval.count();
+  while (pending_meta_ && !terminated_) {
+    auto meta = std::move(*pending_meta_);
+    pending_meta_.reset();
+    auto outcome = co_await context.agents.update_status(shard_.redis(), colony_, agent_id_, meta, interval);
+    std::int64_t wait_ms = interval;
+    if (auto* error = std::get_if<ApiError>(&outcome)) {
+      send_error(error->code, error->message, std::nullopt);
+    } else if (auto& status = std::get<StatusOutcome>(outcome); !status.published) {
+      if (!pending_meta_) pending_meta_ = std::move(meta);
+      wait_ms = std::max<std::int64_t>(1, status.retry_after_ms);
+    } else {
+      context.metrics.events_published.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (!pending_meta_) break;
+    asio::steady_timer wait(socket_.get_executor());
+    status_timer_ = &wait;
+    wait.expires_after(std::chrono::milliseconds(wait_ms));
+    auto [ec] = co_await wait.async_wait(kNoThrow);
+    status_timer_ = nullptr;
+    if (ec) break;
+  }
+  status_publisher_running_ = false;
+}
+
+asio::awaitable<void> WsSession::on_end() {
+  auto& context = shard_.context();
+  if (in_colony_) {
+    shard_.leave_colony(colony_, *this, role_ == Role::watcher ? Shard::Membership::watcher : Shard::Membership::agent);
+  }
+  if (role_ == Role::watcher) context.metrics.sessions_watchers.fetch_sub(1, std::memory_order_relaxed);
+  if (role_ != Role::agent) co_return;
+  context.metrics.sessions_agents.fetch_sub(1, std::memory_order_relaxed);
+  std::string reason = end_reason_ != nullptr ? end_reason_ : "closed";
+  auto last_frame = last_frame_wall_ms();
+  for (int attempt = 0; attempt < kDisconnectRetries; ++attempt) {
+    auto outcome = co_await context.agents.disconnect(shard_.redis(), colony_, connection_id_, reason, last_frame,
+                                                      context.hub_id);
+    if (!failed(outcome)) co_return;
+    if (attempt == 0) log::warn("agent ", colony_, "/", agent_id_, " disconnected while Redis is unreachable; retrying");
+    asio::steady_timer delay(socket_.get_executor());
+    delay.expires_after(kDisconnectRetryPeriod);
+    auto [ec] = co_await delay.async_wait(kNoThrow);
+    if (ec) break;  // the shard is stopping
+  }
+  log::error("gave up recording that agent ", colony_, "/", agent_id_, " disconnected");
+}
+
+}  // namespace mi::hub

@@ -1,0 +1,186 @@
+#pragma once
+// One WebSocket client: an agent (after onboard or hello) or a watcher (after watch).
+//
+// The session speaks RFC 6455 itself (protocol/websocket_frame) over a plain TCP socket, so that
+// an idle session costs little: while it waits it is one small receive on its socket, with no
+// other buffer (larger reads go into the shard's shared buffer and are handled where they lie)
+// and no coroutine frame; a reader coroutine runs only while a request waits for Redis. A frame to send
+// goes out at once with one non-blocking send when nothing is queued; only what the socket cannot
+// take waits in a bounded queue, drained by a writer coroutine that exists while there is a
+// backlog and writes it gathered. Requests are handled one at a time, in order. Deadlines (first
+// message, presence, slow writes, closing handshake) are checked by the shard's periodic tick,
+// not by a timer each.
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/basic_stream_socket.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "hub/core/colony_event.hpp"
+#include "hub/core/event_sequencer.hpp"
+#include "hub/core/open_connection_count.hpp"
+#include "hub/core/outbound_queue.hpp"
+#include "hub/core/token_bucket.hpp"
+#include "hub/fanout/participant.hpp"
+#include "hub/fanout/shard.hpp"
+#include "protocol/client_message.hpp"
+#include "protocol/websocket_frame.hpp"
+
+namespace mi::hub {
+
+class WsSession final : public Participant, public std::enable_shared_from_this<WsSession> {
+ public:
+  enum class Role { pending, agent, watcher };
+
+  using Socket = Shard::Socket;
+
+  // `early_bytes`: what the client sent after its upgrade request, already read.
+  WsSession(Shard& shard, Socket socket, std::string remote_address, std::string early_bytes);
+  ~WsSession();
+  WsSession(const WsSession&) = delete;
+  WsSession& operator=(const WsSession&) = delete;
+
+  // Sends the 101 (`upgrade_response`) and serves the session until it ends. What waits on the
+  // socket holds the session, so it can be started and left alone.
+  void start(std::string upgrade_response);
+
+  // Sends whole WebSocket frames (`messages` of them in `frames`); a session whose queue is over
+  // its bound is closed with 4009.
+  void send(SharedMessage frames, std::size_t messages = 1);
+
+  // Closing handshake with `code`; `end_reason` is what an agent's offline event will say.
+  // (`end_reason` is a string literal: the session keeps the pointer.)
+  void close(std::uint16_t code, std::string_view reason, const char* end_reason);
+
+  // Drops the TCP connection at once.
+  void terminate(const char* end_reason);
+
+  // Participant: what the shard asks of its sessions.
+  void check_deadlines(std::int64_t now) override;
+  std::optional<std::vector<std::string>> presence_refresh_command(std::int64_t now, std::int64_t ttl_ms) override;
+  void close_for_drain() override;
+  void on_event(const SharedEvent& event) override;
+  // A watcher in step with the feed sends the joined frames in one write, any other takes the
+  // events one by one.
+  void on_events(std::span<const SharedEvent> events, const SharedMessage& joined) override;
+  void catch_up() override;
+  // A new connection id, marked as the agent's connection again (a long Redis outage made this
+  // hub look lost), which brings the agent back online.
+  void reassert() override;
+
+  Role role() const { return role_; }
+  const std::string& colony() const { return colony_; }
+  const std::string& agent_id() const { return agent_id_; }
+
+ private:
+  // Transport (ws_session_io.cpp).
+  enum class ReadStep {
+    wait,     // everything read was handled: wait for the socket
+    request,  // a request must wait for Redis (waiting_request_); the bytes after it are kept
+    stop,     // the reading is over (close frame, protocol error, end of stream)
+  };
+  void continue_reading(ReadStep step);
+  boost::asio::awaitable<void> run_requests();
+  boost::asio::awaitable<void> end();
+  ReadStep on_wake_bytes(std::size_t size);
+  ReadStep read_available(std::string_view already_read);
+  ReadStep take(char* data, std::size_t size);
+  ReadStep dispatch(char* data, std::size_t size, bool data_is_pending);
+  ReadStep dispatch_pending();
+  ReadStep handle_message(protocol::websocket::Opcode opcode, std::string_view payload);
+  void write_now(SharedMessage frame);
+  void start_writer();
+  boost::asio::awaitable<void> write_loop();
+  void queue_close_frame(std::uint16_t code, std::string_view reason);
+  void on_close_frame_sent();
+  void fail(std::uint16_t code, const char* why);
+  boost::asio::awaitable<void> finish_closing();
+
+  // Requests (ws_session.cpp).
+  // Handles what needs no I/O at once; returns the request when it must wait for Redis.
+  std::unique_ptr<protocol::ClientMessage> handle_text(std::string_view text);
+  boost::asio::awaitable<void> handle_request(std::unique_ptr<protocol::ClientMessage> message);
+  boost::asio::awaitable<void> handle_onboard(const protocol::OnboardRequest& request,
+                                              const std::optional<std::string>& id);
+  boost::asio::awaitable<void> handle_hello(const protocol::HelloRequest& request,
+                                            const std::optional<std::string>& id);
+  boost::asio::awaitable<void> handle_watch(const protocol::WatchRequest& request,
+                                            const std::optional<std::string>& id);
+  boost::asio::awaitable<void> handle_clone(const std::optional<std::string>& id);
+  boost::asio::awaitable<void> handle_chat(const protocol::ChatRequest& request,
+                                           const std::optional<std::string>& id);
+  void handle_status(const protocol::StatusRequest& request);
+  boost::asio::awaitable<void> publish_status();
+  boost::asio::awaitable<void> fill_gaps();
+  void deliver(EventSequencer::Release release);
+  void become_agent(std::string colony, std::string agent_id, std::string secret_sha256);
+  boost::asio::awaitable<void> on_end();
+
+  void send_text(std::string_view json);
+  void send_error(std::string_view code, std::string_view message, const std::optional<std::string>& id);
+  std::int64_t last_frame_wall_ms() const;
+
+  Shard& shard_;
+  // What the shard's tick reads of every session, together: at tens of thousands of sessions the
+  // walk costs one cache line each, not three.
+  std::int64_t opened_at_ = 0;
+  std::int64_t last_frame_ = 0;
+  std::int64_t write_started_ = 0;  // 0 while no write is in progress
+  std::int64_t close_started_ = 0;  // 0 until a closing handshake starts
+  std::int64_t last_refresh_ = 0;     // agents: when the presence key was last refreshed
+  std::int64_t refreshed_frame_ = 0;  // agents: last_frame_ at that refresh
+  Role role_ = Role::pending;
+  bool handling_request_ = false;
+  bool close_queued_ = false;  // our close frame is queued or sent: nothing else goes out
+  bool terminated_ = false;
+  Socket socket_;
+  OpenConnectionCount open_count_;
+  std::string remote_address_;
+  std::string pending_;  // bytes read and not handled yet: a partial frame, or frames behind a request
+  // What the idle receive reads into: a heartbeat frame (26 bytes) fits whole.
+  std::array<char, 32> wake_bytes_;
+  protocol::websocket::FrameReader reader_;
+  std::unique_ptr<protocol::ClientMessage> waiting_request_;
+  OutboundQueue queue_;
+  // Timers live in the coroutine that waits on them (idle sessions hold none); these point to
+  // them while they wait, so that terminate() can wake them.
+  boost::asio::steady_timer* live_wait_timer_ = nullptr;
+  boost::asio::steady_timer* status_timer_ = nullptr;
+  boost::asio::steady_timer* closing_timer_ = nullptr;
+
+  std::string colony_;
+  std::string agent_id_;
+  std::string connection_id_;
+  const char* end_reason_ = nullptr;  // a literal: "closed", "timeout", "drained"
+
+  bool writer_running_ = false;
+  bool close_sent_ = false;      // our close frame is on the wire
+  bool close_received_ = false;  // the client's close frame arrived
+  bool failing_ = false;         // the client broke the protocol: drop the TCP once the close is sent
+
+  // Colony membership (both roles), so that events reach the session.
+  bool in_colony_ = false;
+  bool subscription_live_ = false;
+
+  // Watcher.
+  std::unique_ptr<EventSequencer> sequencer_;  // watchers only
+  bool filling_ = false;
+
+  // Agent.
+  std::string secret_sha256_;  // to re-assert the connection without the secret itself
+  std::optional<TokenBucket> chat_budget_;
+  std::optional<std::string> pending_meta_;
+  bool status_publisher_running_ = false;
+};
+
+}  // namespace mi::hub

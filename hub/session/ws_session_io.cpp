@@ -1,0 +1,354 @@
+// The transport half of WsSession: reading frames, writing frames, the closing handshake.
+// The request half is ws_session.cpp.
+
+#include <array>
+#include <cstring>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/container/static_vector.hpp>
+
+#include "hub/core/log.hpp"
+#include "hub/core/no_throw.hpp"
+#include "hub/core/steady_clock.hpp"
+#include "hub/core/user_messages.hpp"
+#include "hub/session/ws_session.hpp"
+
+namespace mi::hub {
+
+namespace asio = boost::asio;
+namespace websocket = protocol::websocket;
+
+namespace {
+// Reads in a row for one session before the others get their turn (the socket stays readable,
+// so its wait completes again at once).
+constexpr int kReadsPerWakeup = 4;
+// Frames one gathered write (writev) sends at most.
+constexpr std::size_t kMaxGather = 16;
+
+bool would_block(const boost::system::error_code& ec) {
+  return ec == asio::error::would_block || ec == asio::error::try_again;
+}
+}  // namespace
+
+WsSession::WsSession(Shard& shard, Socket socket, std::string remote_address, std::string early_bytes)
+    : shard_(shard),
+      socket_(std::move(socket)),
+      open_count_(shard.context().metrics),
+      remote_address_(std::move(remote_address)),
+      pending_(std::move(early_bytes)),
+      reader_(shard.context().config.max_message_bytes),
+      queue_(shard.context().config.agent_queue_bytes) {}
+
+WsSession::~WsSession() = default;
+
+void WsSession::start(std::string upgrade_response) {
+  shard_.add_session(*this);
+  opened_at_ = last_frame_ = steady_ms();
+  // Writes and reads are tried at once and must not block (serve_connection sets it on accept).
+  if (!socket_.non_blocking()) {
+    boost::system::error_code ec;
+    socket_.non_blocking(true, ec);
+  }
+  send(std::make_shared<const std::string>(std::move(upgrade_response)));
+  continue_reading(dispatch_pending());
+}
+
+// Idle, a session is one small receive whose handler holds the session: no coroutine frame and
+// no buffer beyond kWakeBytes. A coroutine runs only while a request waits for Redis, and at the
+// end. A receive, unlike a readiness wait, needs no epoll_ctl to re-arm: after a read that
+// emptied the socket, Asio queues the next one without a system call, and a heartbeat frame
+// arrives whole in the wake buffer.
+void WsSession::continue_reading(ReadStep step) {
+  if (terminated_) step = ReadStep::stop;
+  auto self = shared_from_this();
+  switch (step) {
+    case ReadStep::wait:
+      socket_.async_receive(asio::buffer(wake_bytes_),
+                            [self](const boost::system::error_code& ec, std::size_t size) {
+                              self->continue_reading(ec ? ReadStep::stop : self->on_wake_bytes(size));
+                            });
+      return;
+    case ReadStep::request:
+      asio::co_spawn(socket_.get_executor(), [self] { return self->run_requests(); }, asio::detached);
+      return;
+    case ReadStep::stop:
+      asio::co_spawn(socket_.get_executor(), [self] { return self->end(); }, asio::detached);
+      return;
+  }
+}
+
+WsSession::ReadStep WsSession::on_wake_bytes(std::size_t size) {
+  if (size < wake_bytes_.size()) return take(wake_bytes_.data(), size);
+  // A full wake buffer may have more behind it: read the rest in behind it, in the shard's buffer.
+  return read_available(std::string_view(wake_bytes_.data(), size));
+}
+
+// Requests are handled one at a time, in order: the socket is not read meanwhile.
+asio::awaitable<void> WsSession::run_requests() {
+  ReadStep step = ReadStep::request;
+  while (step == ReadStep::request && !terminated_) {
+    co_await handle_request(std::move(waiting_request_));
+    step = terminated_ ? ReadStep::stop : dispatch_pending();
+  }
+  continue_reading(step);
+}
+
+asio::awaitable<void> WsSession::end() {
+  co_await finish_closing();
+  co_await on_end();
+  shard_.remove_session(*this);
+}
+
+WsSession::ReadStep WsSession::read_available(std::string_view already_read) {
+  auto& buffer = shard_.read_buffer();
+  std::memcpy(buffer.data(), already_read.data(), already_read.size());
+  std::size_t filled = already_read.size();
+  for (int reads = 0; reads < kReadsPerWakeup; ++reads) {
+    boost::system::error_code ec;
+    std::size_t size = socket_.read_some(asio::buffer(buffer.data() + filled, buffer.size() - filled), ec);
+    if (ec && !would_block(ec)) {
+      if (filled > 0) take(buffer.data(), filled);
+      return ReadStep::stop;  // end of stream or reset: the client is gone
+    }
+    filled += size;
+    auto step = filled > 0 ? take(buffer.data(), filled) : ReadStep::wait;
+    if (step != ReadStep::wait || filled < buffer.size()) return step;
+    filled = 0;
+  }
+  return ReadStep::wait;
+}
+
+// Bytes just read: handled where they lie when nothing is pending, else behind what is.
+WsSession::ReadStep WsSession::take(char* data, std::size_t size) {
+  if (pending_.empty()) return dispatch(data, size, false);
+  pending_.append(data, size);
+  return dispatch_pending();
+}
+
+WsSession::ReadStep WsSession::dispatch_pending() {
+  if (pending_.empty()) return ReadStep::wait;
+  return dispatch(pending_.data(), pending_.size(), true);
+}
+
+// Handles the whole frames at the start of `data`. What is left (a partial frame, or the frames
+// behind a request that must wait) is kept in pending_, since `data` may be the shard's buffer.
+WsSession::ReadStep WsSession::dispatch(char* data, std::size_t size, bool data_is_pending) {
+  using Kind = websocket::FrameReader::Result::Kind;
+  std::size_t at = 0;
+  ReadStep step = ReadStep::wait;
+  while (step == ReadStep::wait && !terminated_) {
+    auto result = reader_.next(data + at, size - at);
+    if (result.kind == Kind::need_more) break;
+    if (result.kind == Kind::error) {
+      fail(result.close_code, result.error);
+      step = ReadStep::stop;
+      break;
+    }
+    at += result.consumed;
+    if (result.kind == Kind::fragment) {
+      last_frame_ = steady_ms();
+      continue;
+    }
+    step = handle_message(result.opcode, result.payload);
+  }
+  if (step == ReadStep::stop) {
+    std::string().swap(pending_);
+  } else if (data_is_pending) {
+    pending_.erase(0, at);
+  } else {
+    pending_.assign(data + at, size - at);
+  }
+  // Most sessions are idle most of the time: between messages they hold no buffer.
+  if (pending_.empty() && pending_.capacity() > 0) std::string().swap(pending_);
+  return step;
+}
+
+WsSession::ReadStep WsSession::handle_message(websocket::Opcode opcode, std::string_view payload) {
+  // Every frame is a heartbeat, control frames included.
+  last_frame_ = steady_ms();
+  auto& metrics = shard_.context().metrics;
+  switch (opcode) {
+    case websocket::Opcode::text:
+      metrics.ws_messages_in.fetch_add(1, std::memory_order_relaxed);
+      waiting_request_ = handle_text(payload);
+      return waiting_request_ ? ReadStep::request : ReadStep::wait;
+    case websocket::Opcode::binary:
+      metrics.ws_messages_in.fetch_add(1, std::memory_order_relaxed);
+      if (role_ == Role::pending) send_error("unauthorized", user_messages::kUnauthorizedFirstMessage, std::nullopt);
+      return ReadStep::wait;
+    case websocket::Opcode::ping:
+      send(std::make_shared<const std::string>(websocket::encode_frame(websocket::Opcode::pong, payload)));
+      return ReadStep::wait;
+    case websocket::Opcode::close: {
+      close_received_ = true;
+      if (end_reason_ == nullptr) end_reason_ = "closed";
+      if (close_sent_) {
+        terminate("closed");
+      } else if (!close_queued_) {
+        // Echo the client's code (RFC 6455 section 5.5.1); the TCP connection ends once it is sent.
+        websocket::ClosePayload close;
+        websocket::FrameReader::parse_close(payload, close);
+        queue_close_frame(close.code, "");
+      }
+      return ReadStep::stop;
+    }
+    default:  // pong, or a continuation the reader has already put together
+      return ReadStep::wait;
+  }
+}
+
+void WsSession::send(SharedMessage frame, std::size_t messages) {
+  if (terminated_ || close_queued_) return;
+  // Joined frames are one buffer to the writer, which counts one message when it is written.
+  if (messages > 1) {
+    shard_.context().metrics.ws_messages_out.fetch_add(messages - 1, std::memory_order_relaxed);
+  }
+  if (queue_.empty() && !writer_running_) {
+    write_now(std::move(frame));
+    return;
+  }
+  if (!queue_.push(std::move(frame))) {
+    shard_.context().metrics.ws_slow_closes.fetch_add(1, std::memory_order_relaxed);
+    log::info("closing ", remote_address_, " with 4009: ", queue_.bytes(), " bytes waiting to be sent");
+    queue_.drop_unstarted();
+    close(4009, "too slow: outbound queue full", "closed");
+  }
+}
+
+// Nothing is queued: most frames leave here in one send(2), and no coroutine runs. What the
+// socket cannot take now waits in the queue for the writer.
+void WsSession::write_now(SharedMessage frame) {
+  boost::system::error_code ec;
+  std::size_t written = socket_.write_some(asio::buffer(*frame), ec);
+  if (would_block(ec)) {
+    written = 0;
+  } else if (ec) {
+    terminate("closed");
+    return;
+  }
+  if (written == frame->size()) {
+    shard_.context().metrics.ws_messages_out.fetch_add(1, std::memory_order_relaxed);
+    // After our close frame nothing else is ever sent, so a close that is queued is this frame.
+    if (close_queued_) on_close_frame_sent();
+    return;
+  }
+  queue_.push(std::move(frame), written);
+  start_writer();
+}
+
+void WsSession::start_writer() {
+  if (writer_running_ || terminated_) return;
+  writer_running_ = true;
+  asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->write_loop(); }, asio::detached);
+}
+
+asio::awaitable<void> WsSession::write_loop() {
+  auto& metrics = shard_.context().metrics;
+  while (!terminated_ && !queue_.empty()) {
+    boost::container::static_vector<asio::const_buffer, kMaxGather> buffers;
+    queue_.take_for_write(kMaxGather, buffers,
+                          [](std::string_view bytes) { return asio::const_buffer(bytes.data(), bytes.size()); });
+    // A 4009 may drop the backlog while this write runs: the frames being sent stay alive here.
+    std::array<SharedMessage, kMaxGather> sending;
+    for (std::size_t i = 0; i < queue_.in_flight(); ++i) sending[i] = queue_.at(i);
+    write_started_ = steady_ms();
+    auto [ec, written] = co_await asio::async_write(socket_, buffers, kNoThrow);
+    write_started_ = 0;
+    if (ec) {
+      terminate("closed");
+      break;
+    }
+    metrics.ws_messages_out.fetch_add(queue_.consume(written), std::memory_order_relaxed);
+  }
+  writer_running_ = false;
+  if (!terminated_ && close_queued_ && queue_.empty()) on_close_frame_sent();
+}
+
+void WsSession::queue_close_frame(std::uint16_t code, std::string_view reason) {
+  close_queued_ = true;
+  close_started_ = steady_ms();
+  auto frame = std::make_shared<const std::string>(
+      code == websocket::close_code::no_status ? websocket::encode_frame(websocket::Opcode::close, {})
+                                               : websocket::encode_close_frame(code, reason));
+  if (queue_.empty() && !writer_running_) {
+    write_now(std::move(frame));
+  } else {
+    queue_.push_unbounded(std::move(frame));
+  }
+}
+
+void WsSession::on_close_frame_sent() {
+  close_sent_ = true;
+  // The handshake is complete: the server ends the TCP connection.
+  if (close_received_) {
+    terminate(end_reason_ != nullptr ? end_reason_ : "closed");
+    return;
+  }
+  if (failing_) {
+    // finish_closing() reads what the client still sends, until it closes too.
+    boost::system::error_code ignored;
+    socket_.shutdown(asio::socket_base::shutdown_send, ignored);
+    if (closing_timer_ != nullptr) closing_timer_->cancel();
+  }
+}
+
+void WsSession::close(std::uint16_t code, std::string_view reason, const char* end_reason) {
+  if (terminated_ || close_queued_) return;
+  if (end_reason_ == nullptr) end_reason_ = end_reason;
+  queue_close_frame(code, reason);
+}
+
+void WsSession::fail(std::uint16_t code, const char* why) {
+  log::debug("closing ", remote_address_, " with ", code, ": ", why);
+  failing_ = true;
+  if (end_reason_ == nullptr) end_reason_ = "closed";
+  if (close_sent_) {
+    terminate("closed");
+    return;
+  }
+  if (close_queued_) return;
+  queue_close_frame(code, why);
+}
+
+asio::awaitable<void> WsSession::finish_closing() {
+  // A close frame on its way (an echo, or a protocol error's) gets the time to leave; the tick
+  // ends the wait after --handshake-timeout.
+  if (!terminated_ && close_queued_ && !close_sent_) {
+    asio::steady_timer timer(socket_.get_executor());
+    closing_timer_ = &timer;
+    while (!terminated_ && !close_sent_) {
+      timer.expires_at(asio::steady_timer::time_point::max());
+      co_await timer.async_wait(kNoThrow);
+    }
+    closing_timer_ = nullptr;
+  }
+  // A client that broke the protocol may still be sending (the rest of a message too big).
+  // Closing a socket with unread bytes resets the connection, and the reset can destroy our close
+  // frame before the client reads it: read and drop until the client closes as well.
+  while (!terminated_ && failing_ && close_sent_) {
+    auto [wait_error] = co_await socket_.async_wait(asio::socket_base::wait_read, kNoThrow);
+    if (wait_error) break;
+    auto& buffer = shard_.read_buffer();
+    boost::system::error_code read_error;
+    socket_.read_some(asio::buffer(buffer.data(), buffer.size()), read_error);
+    if (read_error && !would_block(read_error)) break;
+  }
+  terminate(end_reason_ != nullptr ? end_reason_ : "closed");
+}
+
+void WsSession::terminate(const char* end_reason) {
+  if (terminated_) return;
+  terminated_ = true;
+  if (end_reason_ == nullptr) end_reason_ = end_reason;
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+  for (auto* timer : {live_wait_timer_, status_timer_, closing_timer_}) {
+    if (timer != nullptr) timer->cancel();
+  }
+}
+
+}  // namespace mi::hub

@@ -1,0 +1,132 @@
+#pragma once
+// Agents in Redis: redeeming an invite, a socket connecting and disconnecting, the colony's list.
+// Each state change is one script of redis-scripts/ (atomic, with its event).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "hub/core/api_error.hpp"
+#include "hub/store/keys.hpp"
+#include "hub/redis/connection.hpp"
+
+namespace mi::hub {
+
+// An agent's credential: "<colony>:<agent id>:<secret>". Only SHA-256(secret) is stored; the
+// colony and id route the check to the right keys.
+struct AgentToken {
+  std::string colony;
+  std::string agent_id;
+  std::string secret;
+
+  std::string to_string() const { return colony + ":" + agent_id + ":" + secret; }
+  static std::optional<AgentToken> parse(std::string_view text);
+};
+
+struct RedeemedAgent {
+  std::string agent_id;
+  std::string agent_json;  // AGENT
+  std::string token;       // returned once, to the agent
+};
+
+struct ConnectedAgent {
+  std::string agent_json;
+};
+
+struct ClonedAgent {
+  std::string agent_id;
+  std::string agent_json;
+  std::string token;
+};
+
+// Events after a given seq, from the colony's stream.
+struct EventsPage {
+  std::uint64_t current_seq = 0;
+  bool complete = true;             // false: the stream no longer holds the first event wanted
+  std::vector<std::string> events;  // event JSON, in seq order
+};
+
+// What became of a status update.
+struct StatusOutcome {
+  bool published = false;
+  std::int64_t retry_after_ms = 0;  // when not published: the agent's last update is too recent
+};
+
+struct ColonySnapshot {
+  std::uint64_t seq = 0;
+  std::vector<std::string> agent_jsons;
+};
+
+class AgentStore {
+ public:
+  AgentStore(const Keys& keys, std::size_t event_stream_length, std::int64_t hub_liveness_ms)
+      : keys_(keys), event_stream_length_(std::to_string(event_stream_length)), hub_liveness_ms_(hub_liveness_ms) {}
+
+  // invalid_code (unknown, used, revoked, other environment) or wrong_invite_type, or a Redis
+  // failure. `code` is already normalized; `colony` is where the code index points.
+  boost::asio::awaitable<Outcome<RedeemedAgent>> redeem(redis::Connection& redis, const std::string& colony,
+                                                        const std::string& code,
+                                                        const std::optional<std::string>& name,
+                                                        const std::string& connection_id,
+                                                        const std::string& hub_id);
+
+  // unauthorized when the token does not match. `secret_sha256` is SHA-256 (hex) of the token's
+  // secret (the session keeps it to re-assert the connection, see WsSession::reassert).
+  boost::asio::awaitable<Outcome<ConnectedAgent>> connect(redis::Connection& redis, const std::string& colony,
+                                                          const std::string& agent_id,
+                                                          const std::string& secret_sha256,
+                                                          const std::string& connection_id,
+                                                          const std::string& hub_id);
+
+  // One socket is gone; its agent goes offline with `reason` if it was the last. `hub_id` is the
+  // hub that held it (the sweeper passes a lost hub's id).
+  boost::asio::awaitable<Outcome<std::uint64_t>> disconnect(redis::Connection& redis, const std::string& colony,
+                                                            const std::string& connection_id,
+                                                            const std::string& reason,
+                                                            std::int64_t last_frame_ms,
+                                                            const std::string& hub_id);
+
+  // not_allowed unless the source is a remote agent.
+  boost::asio::awaitable<Outcome<ClonedAgent>> clone(redis::Connection& redis, const std::string& colony,
+                                                     const std::string& source_agent_id);
+
+  boost::asio::awaitable<Outcome<std::uint64_t>> post_chat(redis::Connection& redis, const std::string& colony,
+                                                           const std::string& agent_id, const std::string& text);
+
+  boost::asio::awaitable<Outcome<StatusOutcome>> update_status(redis::Connection& redis,
+                                                               const std::string& colony,
+                                                               const std::string& agent_id,
+                                                               const std::string& meta_json,
+                                                               std::int64_t min_interval_ms);
+
+  // At most `count` events after `after_seq`.
+  boost::asio::awaitable<Outcome<EventsPage>> read_events(redis::Connection& redis, const std::string& colony,
+                                                          std::uint64_t after_seq, std::size_t count);
+
+  // A new secret for an agent (replacing its previous one); not_found when there is none.
+  boost::asio::awaitable<Outcome<std::string>> issue_token(redis::Connection& redis, const std::string& colony,
+                                                           const std::string& agent_id);
+
+  // The entry that lists a connection among its hub's (swept when the hub is lost).
+  static std::string hub_connection_entry(const std::string& colony, const std::string& connection_id) {
+    return colony + " " + connection_id;
+  }
+
+  boost::asio::awaitable<Outcome<ColonySnapshot>> snapshot(redis::Connection& redis, const std::string& colony);
+
+ private:
+  // Listed among the hub's connections before it exists, so that a hub dying in between leaves
+  // nothing the sweep cannot clean.
+  boost::asio::awaitable<redis::Result> list_hub_connection(redis::Connection& redis, const std::string& hub_id,
+                                                            const std::string& colony,
+                                                            const std::string& connection_id);
+
+  const Keys& keys_;
+  std::string event_stream_length_;
+  std::int64_t hub_liveness_ms_;
+};
+
+}  // namespace mi::hub
