@@ -1,9 +1,9 @@
 """What the scenarios read: CPU and RSS from /proc, the hub's /metrics, a peer's /stats, Redis
 INFO, and the machine. The parsers are plain functions of text.
 
-A server under load may be slow to answer its own counters: `read_after_drain` waits until the
-process has worked off its backlog (its CPU goes quiet) and then reads with a long deadline,
-retrying; what it could not read is returned as such, with how long the drain took, so that a
+A server under load may be slow to answer its own counters: `wait_quiet` waits until the process
+has worked off its backlog (its CPU goes quiet), and `read_patiently` reads with a long deadline,
+retrying, and returns what it could not read as such (a Reading with its error), so that a
 saturated server is recorded, not a failed run.
 """
 import json
@@ -180,13 +180,6 @@ def wait_quiet(pid, deadline_s, step_s=0.5, quiet_cpu_s=0.03, cpu=tree_cpu_s):
             return time.monotonic() - t0, True
         prev = now
     return time.monotonic() - t0, False
-
-
-def read_after_drain(pid, read, drain_deadline_s, read_deadline_s):
-    """Waits for the process to go quiet, then reads with retries. Returns (Reading, drain_s,
-    drained)."""
-    drain_s, drained = wait_quiet(pid, drain_deadline_s)
-    return read_patiently(read, read_deadline_s), drain_s, drained
 
 
 # ---- Redis ---------------------------------------------------------------------------------

@@ -187,9 +187,8 @@ def _machine_us(run):
     return run['machine_us_per_cycle']['user'] + run['machine_us_per_cycle']['kernel']
 
 
-def _busy(run, cores, names=('servers', 'redis', 'agents', 'dashboards')):
-    b = run['busy_cores']
-    return ', '.join(f'{k} {b[k]:.2f}' for k in names) + f' of {cores}'
+def _busy(run, names=('servers', 'redis', 'agents', 'dashboards')):
+    return ', '.join(f"{run['busy_cores'][k]:.2f}" for k in names)
 
 
 @dataclass
@@ -267,7 +266,8 @@ def transitions_rate(doc, rate):
         f"through Redis {_join(p99(r['online_delay']) for r in redis_runs)} ms; the best "
         f"{'meets' if floor_meets else 'misses'} the target; events of {fmt(f['mean_event_bytes'])} bytes "
         f"(mi-hub's {fmt(o['mean_event_bytes'])})",
-        f"{at}, busy cores in mi-hub's run: {_busy(o, cores)}",
+        f"{at}, busy cores of {cores} (servers, Redis, agents, dashboards): mi-hub's run {_busy(o)}; the "
+        f"floor server's {_busy(f)}; through Redis {_busy(fr)}",
         f"{at}, machine CPU per cycle, kernel + user: mi-hub {ou['kernel']:.0f} + {ou['user']:.0f} us, "
         f"floor server {fu['kernel']:.0f} + {fu['user']:.0f} us, its connections alone "
         f"{conn['machine_us_per_cycle']['kernel']:.0f} + {conn['machine_us_per_cycle']['user']:.0f} us "
