@@ -4,7 +4,6 @@ starts them), `PROGRESS {..}` every second, `ALLONLINE {..}` when every agent is
 `REPORT {..}`."""
 import json
 import os
-import queue
 import subprocess
 import threading
 import time

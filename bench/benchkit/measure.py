@@ -98,7 +98,7 @@ def wait_http(url, timeout=60, any_status=False):
         try:
             with urllib.request.urlopen(url, timeout=2) as r:
                 return r.read()
-        except urllib.error.HTTPError as e:
+        except urllib.error.HTTPError:
             if any_status:
                 return b''
         except Exception:

@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 from .ports import PortAllocator
 
@@ -139,12 +138,3 @@ def _raise_open_files_limit():
     if hard < 20000:
         log(f'the open-files limit is {hard}: the large scenarios need 20,000 (ulimit -Hn)')
 
-
-def wait_until(condition, timeout, step=0.05):
-    """Polls condition() until it is true or timeout s have passed; returns its last value."""
-    end = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value or time.monotonic() >= end:
-            return value
-        time.sleep(step)

@@ -3,8 +3,6 @@ gnuplot input (gnuplot itself is not run)."""
 import copy
 import re
 
-import pytest
-
 from benchkit import docs, report
 from conftest import SCENARIOS
 
