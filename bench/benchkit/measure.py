@@ -1,0 +1,233 @@
+"""What the scenarios read: CPU and RSS from /proc, the hub's /metrics, a peer's /stats, Redis
+INFO, and the machine. The parsers are plain functions of text.
+
+A server under load may be slow to answer its own counters: `wait_quiet` waits until the process
+has worked off its backlog (its CPU goes quiet), and `read_patiently` reads with a long deadline,
+retrying, and returns what it could not read as such (a Reading with its error), so that a
+saturated server is recorded, not a failed run.
+"""
+import json
+import os
+import platform
+import re
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+TICK = os.sysconf('SC_CLK_TCK')
+
+
+# ---- /proc ---------------------------------------------------------------------------------
+
+def cpu_s(pid):
+    """User + system CPU seconds of one process."""
+    with open(f'/proc/{pid}/stat') as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def tree_cpu_s(pid):
+    """CPU of a process and of its live descendants (a Node cluster's workers)."""
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            total += cpu_s(p)
+            for task in os.listdir(f'/proc/{p}/task'):
+                with open(f'/proc/{p}/task/{task}/children') as f:
+                    todo += [int(c) for c in f.read().split()]
+        except FileNotFoundError:
+            pass
+    return total
+
+
+def rss_kib(pid):
+    with open(f'/proc/{pid}/status') as f:
+        for line in f:
+            if line.startswith('VmRSS:'):
+                return int(line.split()[1])
+    return 0
+
+
+def machine_ticks():
+    """The machine's CPU time by kind, in ticks (/proc/stat): user nice system idle iowait irq
+    softirq steal. Loopback's packet work runs in softirq, which no process's CPU time counts."""
+    with open('/proc/stat') as f:
+        return [int(x) for x in f.readline().split()[1:9]]
+
+
+def machine_split(ticks0, ticks1, window, tick=TICK):
+    """Cores busy in user space, in the kernel (system, irq and softirq), and idle, over a window."""
+    d = [(b - a) / tick for a, b in zip(ticks0, ticks1)]
+    user, nice, system, idle, iowait, irq, softirq, steal = d
+    return {'user': (user + nice) / window, 'kernel': (system + irq + softirq) / window,
+            'idle': (idle + iowait) / window, 'steal': steal / window}
+
+
+class CpuMeter:
+    """CPU of named groups of processes over one window: start(), then busy_cores()."""
+
+    def __init__(self, groups):
+        self.groups = {name: list(pids) for name, pids in groups.items()}
+
+    def start(self):
+        self._t0 = time.monotonic()
+        self._c0 = {name: [cpu_s(p) for p in pids] for name, pids in self.groups.items()}
+        return self
+
+    def stop(self):
+        """CPU seconds per group since start(), and the window's length."""
+        self.window = time.monotonic() - self._t0
+        self.seconds = {name: sum(cpu_s(p) - c for p, c in zip(pids, self._c0[name]))
+                        for name, pids in self.groups.items()}
+        return self.seconds
+
+    def busy_cores(self):
+        return {name: s / self.window for name, s in self.seconds.items()}
+
+
+# ---- HTTP ----------------------------------------------------------------------------------
+
+def wait_http(url, timeout=60, any_status=False):
+    """Polls url until it answers. any_status: an HTTP error status is an answer too (a server
+    that serves only WebSocket upgrades answers a plain GET with 400)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                return r.read()
+        except urllib.error.HTTPError:
+            if any_status:
+                return b''
+        except Exception:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f'no answer from {url} within {timeout} s')
+
+
+def http_json(url, timeout=60):
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return json.loads(r.read())
+
+
+def parse_metrics(text):
+    """Prometheus text format to {series: value}, labels kept in the series name."""
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith('#'):
+            k, v = line.rsplit(' ', 1)
+            out[k] = float(v)
+    return out
+
+
+def hub_metrics(port, timeout=60):
+    with urllib.request.urlopen(f'http://127.0.0.1:{port}/metrics', timeout=timeout) as r:
+        return parse_metrics(r.read().decode())
+
+
+def hub_counter(port, name, timeout=60):
+    return hub_metrics(port, timeout)[name]
+
+
+def peer_counter(port, name, timeout=60):
+    return http_json(f'http://127.0.0.1:{port}/stats', timeout)[name]
+
+
+@dataclass
+class Reading:
+    """A counter read from a server that may be saturated."""
+    value: object = None
+    error: str = ''
+    seconds: float = 0.0   # from the first attempt to the answer (or to giving up)
+    attempts: int = 0
+
+    @property
+    def ok(self):
+        return not self.error
+
+
+def read_patiently(read, deadline_s, attempt_s=30, pause_s=1.0):
+    """Calls read(timeout) until it answers or deadline_s has passed."""
+    t0 = time.monotonic()
+    end = t0 + deadline_s
+    reading = Reading()
+    while True:
+        reading.attempts += 1
+        try:
+            reading.value = read(max(1.0, min(attempt_s, end - time.monotonic())))
+            reading.error = ''
+            break
+        except Exception as e:
+            reading.error = repr(e)
+        if time.monotonic() + pause_s >= end:
+            break
+        time.sleep(pause_s)
+    reading.seconds = time.monotonic() - t0
+    return reading
+
+
+def wait_quiet(pid, deadline_s, step_s=0.5, quiet_cpu_s=0.03, cpu=tree_cpu_s):
+    """Waits until a process (and its children) spends under quiet_cpu_s of CPU in a step_s
+    step: it has worked off what it was sent. Returns (seconds waited, whether it got quiet)."""
+    t0 = time.monotonic()
+    prev = cpu(pid)
+    while time.monotonic() - t0 < deadline_s:
+        time.sleep(step_s)
+        now = cpu(pid)
+        if now - prev < quiet_cpu_s:
+            return time.monotonic() - t0, True
+        prev = now
+    return time.monotonic() - t0, False
+
+
+# ---- Redis ---------------------------------------------------------------------------------
+
+def parse_commandstats(text):
+    """INFO commandstats to {command: calls}."""
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r'^cmdstat_(\S+?):calls=(\d+)', text, re.M)}
+
+
+# Commands the bench itself sends to read the counts.
+OWN_COMMANDS = ('info', 'ping')
+
+
+def commands_total(stats):
+    """Total calls over every command, minus the ones made to read them."""
+    return sum(v for k, v in stats.items() if k not in OWN_COMMANDS)
+
+
+def parse_redis_benchmark(text):
+    """redis-benchmark -q output of standard tests to {test: requests per second}."""
+    return {m.group(1): float(m.group(2)) for m in
+            re.finditer(r'^(\S+?): ([\d.]+) requests per second', text.replace('\r', '\n'), re.M)}
+
+
+def last_requests_per_second(text):
+    """The final requests per second of a redis-benchmark -q run of one command, or None."""
+    m = re.findall(r'([\d.]+) requests per second', text.replace('\r', '\n'))
+    return float(m[-1]) if m else None
+
+
+# ---- the machine ---------------------------------------------------------------------------
+
+def machine():
+    model, mem = '', '?'
+    try:
+        with open('/proc/cpuinfo') as f:
+            model = next((l.split(':', 1)[1].strip() for l in f if l.startswith('model name')), '')
+        with open('/proc/meminfo') as f:
+            mem = next(l for l in f if l.startswith('MemTotal')).split()[1]
+    except Exception:
+        pass
+
+    def ver(cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True).stdout.strip().splitlines()[0]
+        except Exception:
+            return '?'
+    return {'cpu': model, 'cores': os.cpu_count(),
+            'mem_gib': round(int(mem) / 1048576, 1) if mem.isdigit() else '?',
+            'kernel': platform.release(), 'os': ver(['sh', '-c', '. /etc/os-release; echo $PRETTY_NAME']),
+            'redis': ver(['redis-server', '--version']), 'node': ver(['node', '--version'])}

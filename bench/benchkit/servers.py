@@ -1,0 +1,105 @@
+"""The servers a scenario starts: Redis, mi-hub, and the Node peers (bench/peers). Each start
+function takes a port name, gets its port from the run's allocator, waits until the server
+answers, and returns a Child (a context manager that stops it)."""
+import os
+import subprocess
+import time
+
+from . import measure
+from .settings import ADMIN_TOKEN
+
+# Starting on a machine whose caches are cold (a first Node start loads its modules from disk)
+# takes longer than on a warm one.
+START_DEADLINE_S = 60
+
+
+class Redis:
+    """A redis-server without persistence, in the run's work directory."""
+
+    def __init__(self, run, port_name='redis'):
+        self.port = run.ports(port_name)
+        d = run.path(f'redis-{self.port}')
+        os.makedirs(d, exist_ok=True)
+        self.proc = run.spawn(['redis-server', '--port', str(self.port), '--save', '', '--appendonly', 'no',
+                               '--dir', d, '--maxclients', '20000'], f'redis-{self.port}')
+        end = time.monotonic() + START_DEADLINE_S
+        while self.cli('ping').strip() != 'PONG':
+            if not self.proc.running() or time.monotonic() > end:
+                raise RuntimeError(f'redis on {self.port} did not start; see its log')
+            time.sleep(0.05)
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def cli(self, *args):
+        r = subprocess.run(['redis-cli', '-p', str(self.port), *args], capture_output=True, text=True)
+        return r.stdout
+
+    def commandstats(self):
+        return measure.parse_commandstats(self.cli('info', 'commandstats'))
+
+    def commands(self):
+        """Total calls over every command, minus the INFO calls made to read it."""
+        return measure.commands_total(self.commandstats())
+
+    def stop(self):
+        self.proc.stop()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def hub(run, port_name, redis, hub_id, ttl=120, extra=()):
+    port = run.ports(port_name)
+    cmd = [run.settings.hub, '--listen', f'127.0.0.1:{port}', '--redis', f'redis://127.0.0.1:{redis.port}',
+           '--admin-token', ADMIN_TOKEN, '--presence-ttl', str(ttl), '--hub-id', hub_id, '--env', 'bench',
+           '--max-connections', '100000', '--onboard-fail-limit', '1000000', '--log-level', 'warn',
+           '--chat-per-second', '100000', '--chat-burst', '100000', *extra]
+    child = run.spawn(cmd, f'hub-{hub_id}')
+    child.port = port
+    _wait_up(child, f'http://127.0.0.1:{port}/healthz')
+    return child
+
+
+def ws_peer(run, port_name, redis=None, ttl=120, pubsub=False, workers=1):
+    """bench/peers/ws_presence.mjs: Node's ws, last-seen in memory, with redis SET EX per
+    heartbeat, with pubsub online/offline events through Redis."""
+    port = run.ports(port_name)
+    cmd = ['node', os.path.join(run.settings.peers, 'ws_presence.mjs'), '--port', str(port), '--ttl', str(ttl),
+           '--workers', str(workers)]
+    if redis:
+        cmd += ['--redis', f'redis://127.0.0.1:{redis.port}']
+    if pubsub:
+        cmd += ['--pubsub']
+    child = run.spawn(cmd, f'ws-{port}')
+    child.port = port
+    _wait_up(child, f'http://127.0.0.1:{port}/stats')
+    return child
+
+
+def socketio_server(run, port_name, redis):
+    """bench/peers/socketio_fanout.mjs server: one room through @socket.io/redis-adapter."""
+    port = run.ports(port_name)
+    child = run.spawn(['node', os.path.join(run.settings.peers, 'socketio_fanout.mjs'), 'server', '--port', str(port),
+                       '--redis', f'redis://127.0.0.1:{redis.port}'], 'socketio-server')
+    child.port = port
+    # It serves WebSocket upgrades only: a plain GET gets 400, which says it is listening.
+    _wait_up(child, f'http://127.0.0.1:{port}/socket.io/?EIO=4&transport=polling', any_status=True)
+    return child
+
+
+def _wait_up(child, url, any_status=False):
+    end = time.monotonic() + START_DEADLINE_S
+    while True:
+        if not child.running():
+            raise RuntimeError(f'{child.name} exited ({child.popen.returncode}) while starting; see its log')
+        try:
+            measure.wait_http(url, timeout=min(2.0, max(0.1, end - time.monotonic())), any_status=any_status)
+            return
+        except RuntimeError:
+            if time.monotonic() > end:
+                raise RuntimeError(f'{child.name}: no answer from {url} within {START_DEADLINE_S} s')
