@@ -357,6 +357,11 @@ TEST_CASE("watch tokens: colony-scoped, expiring; bad tokens are unauthorized", 
   // shortest lifetime, by another hub of the system, is refused once its expires_at has passed,
   // which the clock reaches within that millisecond.
   HubProcess short_lived(hub_options(f.redis, {"--watch-token-ttl", "0.001"}));
+  // Both hubs share the key: the first hub's token is good on this one, so what follows is
+  // refused for its expiry alone.
+  WsClient across(short_lived.port());
+  across.send(watch_request("c1", token));
+  CHECK(across.expect("snapshot").colony == "c1");
   auto brief = http_request(short_lived.port(), "POST", "/v1/colonies/c1/watch-token", "",
                             {{"authorization", "Bearer " + short_lived.admin_token()}});
   REQUIRE(brief.status == 200);
