@@ -23,19 +23,19 @@ namespace mi::test {
 std::string built_binary(const std::string& name) { return std::string(MI_BIN_DIR) + "/" + name; }
 
 HubProcess::HubProcess(HubOptions options) : options_(std::move(options)) {
-  port_ = options_.system_picks_port ? 0 : redis::find_free_port();
   static int started = 0;
-  log_path_ = options_.log_path.empty()
-                  ? std::filesystem::temp_directory_path() / ("mi-hub-test-" + std::to_string(getpid()) + "-" +
-                                                              std::to_string(port_) + "-" + std::to_string(++started) + ".log")
-                  : options_.log_path;
+  const auto name = std::to_string(getpid()) + "-" + std::to_string(++started);
+  hub_id_ = "test-hub-" + name;
+  port_ = options_.system_picks_port ? 0 : redis::find_free_port();
+  log_path_ = options_.log_path.empty() ? std::filesystem::temp_directory_path() / ("mi-hub-test-" + name + ".log")
+                                        : options_.log_path;
   std::vector<std::string> args = {built_binary("mi-hub"),
                                    "--listen", "127.0.0.1:" + std::to_string(port_),
                                    "--redis", options_.redis_url,
                                    "--env", options_.env,
                                    "--admin-token", options_.admin_token,
                                    "--presence-ttl", options_.presence_ttl,
-                                   "--hub-id", "test-hub-" + std::to_string(port_),
+                                   "--hub-id", hub_id_,
                                    "--shards", "2",
                                    "--log-level", "debug"};
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());

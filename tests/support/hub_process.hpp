@@ -1,6 +1,7 @@
 #pragma once
-// A real mi-hub child process for integration tests: started on a free port against a given
-// Redis, with small limits, stopped with SIGTERM (its exit code is checked by the caller).
+// A real mi-hub child process for integration tests: started against a given Redis on a port
+// the system picks, with small limits, stopped with SIGTERM (its exit code is checked by the
+// caller).
 
 #include <chrono>
 #include <filesystem>
@@ -17,7 +18,9 @@ struct HubOptions {
   std::string presence_ttl = "2";
   std::vector<std::string> extra_args;  // more flags, e.g. {"--onboard-fail-limit", "3"}
   std::filesystem::path log_path;       // where its stderr goes; default: a temp file
-  bool system_picks_port = false;       // --listen 127.0.0.1:0; the port is read from its stdout
+  // --listen 127.0.0.1:0, the port read from its stdout. Otherwise a port found free just before,
+  // which another process (of another test run on the machine) may take first.
+  bool system_picks_port = true;
 };
 
 class HubProcess {
@@ -30,6 +33,8 @@ class HubProcess {
 
   unsigned short port() const { return port_; }
   const std::string& admin_token() const { return options_.admin_token; }
+  // Its --hub-id, unique among the hubs of this test run: the name of its keys in {hubs}.
+  const std::string& hub_id() const { return hub_id_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   pid_t pid() const { return pid_; }
 
@@ -46,6 +51,7 @@ class HubProcess {
  private:
   HubOptions options_;
   unsigned short port_ = 0;
+  std::string hub_id_;
   pid_t pid_ = -1;
   std::filesystem::path log_path_;
 };

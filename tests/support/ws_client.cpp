@@ -151,6 +151,17 @@ protocol::ServerMessage WsClient::expect(std::string_view type, std::chrono::mil
                            (closed_ ? " (closed with " + std::to_string(close_code_) + ")" : ""));
 }
 
+protocol::ServerMessage WsClient::next_message(std::chrono::milliseconds timeout) {
+  auto text = receive(timeout);
+  if (!text) {
+    throw std::runtime_error("expected a message; got nothing" +
+                             (closed_ ? " (closed with " + std::to_string(close_code_) + ")" : std::string()));
+  }
+  auto message = protocol::parse_server_message(*text);
+  if (!message) throw std::runtime_error("expected a message; got one that does not parse: " + *text);
+  return *message;
+}
+
 int WsClient::wait_closed(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!closed_ && std::chrono::steady_clock::now() < deadline) {

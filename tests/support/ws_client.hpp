@@ -45,6 +45,10 @@ class WsClient {
   // with what did arrive if none comes in time.
   protocol::ServerMessage expect(std::string_view type, std::chrono::milliseconds timeout = 5s);
 
+  // The next message, whatever its type: for a test that makes something happen and checks that
+  // nothing came before it. Throws std::runtime_error if none comes in time or it does not parse.
+  protocol::ServerMessage next_message(std::chrono::milliseconds timeout = 5s);
+
   // Receives until the server closes the socket; the close code, or -1 if it stays open.
   int wait_closed(std::chrono::milliseconds timeout = 5s);
 

@@ -8,7 +8,6 @@
 
 #include <catch2/catch.hpp>
 
-#include "hub/redis/redis_process.hpp"
 #include "tests/integration/cli/cli_fixture.hpp"
 #include "tests/support/test_redis.hpp"
 
@@ -18,7 +17,7 @@ using mi::test::json_at;
 namespace {
 
 struct SeedFlow {
-  SeedFlow() : hub(redis.process.url(), mi::redis::find_free_port()) {}
+  SeedFlow() : hub(redis.process.url()) {}
 
   Env env() const {
     return {{"MI_HUB", hub.url()},

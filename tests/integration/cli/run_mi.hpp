@@ -1,5 +1,5 @@
 #pragma once
-// Running the real `mi` (and, for restarts, a real `mi-hub` on a chosen port) as child processes:
+// Running the real `mi` (and, for restarts, a real `mi-hub` that keeps its port) as child processes:
 // their output is captured in files, their environment is exactly what the test gives them, and
 // every wait has a deadline.
 
@@ -18,6 +18,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -166,12 +167,15 @@ inline std::unique_ptr<ChildProcess> start_mi(const std::vector<std::string>& ar
   return std::make_unique<ChildProcess>(mi_argv(args), env);
 }
 
-// An mi-hub on a port the test chooses, so that it can be stopped and started again at the same
-// address (HubProcess picks a new port each time).
+// An mi-hub that can be stopped and started again at the same address (HubProcess picks a new
+// port each time). The first start takes a port the system picks, so that no other process can
+// take it between a choice and the bind; the restarts reuse it.
 class HubOnPort {
  public:
-  HubOnPort(std::string redis_url, unsigned short port, std::string admin_token = "test-admin-token")
-      : redis_url_(std::move(redis_url)), port_(port), admin_token_(std::move(admin_token)) {
+  explicit HubOnPort(std::string redis_url, std::string admin_token = "test-admin-token")
+      : redis_url_(std::move(redis_url)), admin_token_(std::move(admin_token)) {
+    static int started = 0;
+    hub_id_ = "cli-test-hub-" + std::to_string(getpid()) + "-" + std::to_string(++started);
     start();
   }
 
@@ -182,12 +186,13 @@ class HubOnPort {
                                      "--env", "test",
                                      "--admin-token", admin_token_,
                                      "--presence-ttl", "2",
-                                     "--hub-id", "cli-test-hub-" + std::to_string(port_)};
+                                     "--hub-id", hub_id_};
     process_ = std::make_unique<ChildProcess>(argv, Env{});
     const auto deadline = std::chrono::steady_clock::now() + 15s;
     while (std::chrono::steady_clock::now() < deadline) {
       if (!process_->running()) throw std::runtime_error("mi-hub exited at start:\n" + process_->err());
-      if (http_request(port_, "GET", "/readyz", "", {}, 500ms).status == 200) return;
+      if (port_ == 0) port_ = listening_port(process_->out());
+      if (port_ != 0 && http_request(port_, "GET", "/readyz", "", {}, 500ms).status == 200) return;
       std::this_thread::sleep_for(50ms);
     }
     throw std::runtime_error("mi-hub did not become ready:\n" + process_->err());
@@ -204,9 +209,18 @@ class HubOnPort {
   std::string log() const { return process_->err(); }
 
  private:
+  // The port of the line mi-hub prints on stdout once it listens; 0 before that line.
+  static unsigned short listening_port(const std::string& out) {
+    constexpr std::string_view kListening = "mi-hub listening on http://127.0.0.1:";
+    const auto at = out.find(kListening);
+    if (at == std::string::npos) return 0;
+    return static_cast<unsigned short>(std::stoi(out.substr(at + kListening.size())));
+  }
+
   std::string redis_url_;
-  unsigned short port_;
+  unsigned short port_ = 0;
   std::string admin_token_;
+  std::string hub_id_;
   std::unique_ptr<ChildProcess> process_;
 };
 

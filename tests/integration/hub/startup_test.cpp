@@ -34,7 +34,7 @@ TEST_CASE("on the embedded default the hub starts ready, registers itself and wa
   for (int attempt = 0; attempt < 100 && !registered; ++attempt) {
     auto members = blocking_command(*endpoint, {"SMEMBERS", "mi:test:{hubs}:all"});
     for (const auto& member : members.elements) {
-      registered = registered || member.str == "test-hub-" + std::to_string(hub.port());
+      registered = registered || member.str == hub.hub_id();
     }
     if (!registered) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

@@ -1,12 +1,13 @@
 // Pacing the dashboards that only count: a context run in rounds reads what arrived between
-// rounds at once.
+// rounds at once. The pause between rounds is where the test makes things arrive: no thread, no
+// timing.
 #include <catch2/catch.hpp>
 
 #include <array>
 #include <chrono>
 #include <functional>
 #include <string_view>
-#include <thread>
+#include <vector>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/local/connect_pair.hpp>
@@ -34,19 +35,28 @@ TEST_CASE("run in rounds reads what came between rounds in one read, and returns
     });
   };
   read_next();
-  // Three messages written one after the other while the context sleeps between rounds, from
-  // another thread; then the writer closes, which ends the reader's work.
-  std::thread sender([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    for (int i = 0; i < 3; ++i) asio::write(writer, asio::buffer(std::string_view("event\n")));
-    std::this_thread::sleep_for(std::chrono::milliseconds(150));
-    writer.close();
-  });
-  auto started = std::chrono::steady_clock::now();
-  run_in_rounds(io, std::chrono::milliseconds(100));
-  sender.join();
+  // During the first pause three messages arrive one after the other; during the second the
+  // writer closes, which ends the reader's work.
+  std::vector<std::chrono::microseconds> pauses;
+  auto pause = [&](std::chrono::microseconds length) {
+    pauses.push_back(length);
+    if (pauses.size() == 1) {
+      for (int i = 0; i < 3; ++i) asio::write(writer, asio::buffer(std::string_view("event\n")));
+    } else if (pauses.size() == 2) {
+      writer.close();
+    }
+  };
+  run_in_rounds(io, std::chrono::milliseconds(100), pause);
   CHECK(bytes == 18);
   CHECK(reads == 1);
   CHECK(io.stopped());
-  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
+  CHECK(pauses == std::vector<std::chrono::microseconds>(2, std::chrono::milliseconds(100)));
+}
+
+TEST_CASE("run in rounds does not pause when there is no work at all") {
+  asio::io_context io(1);
+  int paused = 0;
+  run_in_rounds(io, std::chrono::milliseconds(100), [&](std::chrono::microseconds) { ++paused; });
+  CHECK(io.stopped());
+  CHECK(paused == 0);
 }
