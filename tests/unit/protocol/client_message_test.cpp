@@ -309,6 +309,20 @@ TEST_CASE("ids are bounded by max_field_bytes", "[client_message][id]") {
   CHECK_FALSE(error.id_json);
 }
 
+TEST_CASE("an id too long is not echoed with bad_json either", "[client_message][id]") {
+  const std::string long_id = "\"" + std::string(511, 'i') + "\"";
+  for (const std::string& frame : {R"({"id":)" + long_id + R"(,"type":"ping",})",
+                                   R"({"type":"ping","id":)" + long_id + "} {}"}) {
+    INFO("frame: " << frame);
+    const ParseError error = expect_error(frame);
+    CHECK(error.code == "bad_json");
+    CHECK_FALSE(error.id_json);
+  }
+  const ParseError fitting = expect_error(R"({"id":"i","type":"ping",})", {.max_field_bytes = 3});
+  CHECK(fitting.id_json == std::optional<std::string>(R"("i")"));
+  CHECK_FALSE(expect_error(R"({"id":"ii","type":"ping",})", {.max_field_bytes = 3}).id_json);
+}
+
 TEST_CASE("errors echo the id of every kind", "[client_message][id]") {
   const ParseError string_id = expect_error(R"({"id":"req-1","type":"hello"})");
   CHECK(string_id.code == "bad_request");
