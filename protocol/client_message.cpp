@@ -362,12 +362,18 @@ ParseResult ClientMessageParser::parse(std::string_view frame) {
                                              : bad_json(error);
   }
   Fields fields;
+  // The id may have been read before the error; echoing it lets the client match the reply, but
+  // only within the bound that RequestBuilder holds it to.
+  auto echoed_id = [&]() -> std::optional<std::string> {
+    auto id = fields.readable_id();
+    if (id && id->size() > impl_->limits.max_field_bytes) return std::nullopt;
+    return id;
+  };
   if (auto error = read_fields(object, fields)) {
-    // The id may have been read before the error; echoing it lets the client match the reply.
-    return bad_json(error, fields.readable_id());
+    return bad_json(error, echoed_id());
   }
   if (!detail::at_document_end(document)) {
-    return bad_json("the frame holds more than one JSON value", fields.readable_id());
+    return bad_json("the frame holds more than one JSON value", echoed_id());
   }
   return RequestBuilder(fields, impl_->limits).build();
 }

@@ -147,6 +147,7 @@ simdjson::padded_string_view PaddedBuffer::pad(std::string_view text) {
   if (!text.empty()) {
     std::memcpy(storage_.data(), text.data(), text.size());
   }
+  std::memset(storage_.data() + text.size(), 0, simdjson::SIMDJSON_PADDING);
   return simdjson::padded_string_view(storage_.data(), text.size(), storage_.size());
 }
 

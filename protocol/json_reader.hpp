@@ -13,7 +13,10 @@
 namespace mi::protocol::detail {
 
 // A copy of the input followed by the SIMDJSON_PADDING bytes that simdjson may read past its
-// end. The storage only grows, so a long-lived reader stops allocating once warm.
+// end. The storage only grows, so a long-lived reader stops allocating once warm. The padding is
+// zeroed for each input: simdjson reads it, and what it holds can change simdjson's error (a '}'
+// there makes it check the brackets' balance), so leftover bytes of a longer input would make
+// the answer depend on what was parsed before.
 class PaddedBuffer {
  public:
   simdjson::padded_string_view pad(std::string_view text);
