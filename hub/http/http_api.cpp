@@ -229,7 +229,8 @@ asio::awaitable<HttpResponse> create_invite(const RouteCall& call) {
   auto parsed = protocol::parse_create_invite_request(call.request.body());
   if (auto rejected = reject_bad_body(call.request, parsed)) co_return *rejected;
   const auto& body = std::get<protocol::CreateInviteRequest>(parsed);
-  auto outcome = co_await context.invites.create(call.shard.redis(), std::string(call.path["colony"]), body.type, body.name);
+  std::string colony(call.path["colony"]);
+  auto outcome = co_await context.invites.create(call.shard.redis(), colony, body.type, body.name);
   if (!failed(outcome)) context.metrics.invites_created.fetch_add(1, std::memory_order_relaxed);
   co_return invite_response(call.request, 201, outcome);
 }
@@ -261,9 +262,9 @@ asio::awaitable<HttpResponse> onboard_invite(const RouteCall& call) {
   auto parsed = protocol::parse_onboard_invite_request(call.request.body());
   if (auto rejected = reject_bad_body(call.request, parsed)) co_return *rejected;
   auto ttl_seconds = std::chrono::duration_cast<std::chrono::seconds>(context.config.onboard_session_ttl).count();
-  auto outcome = co_await context.invites.onboard_invite(call.shard.redis(), std::string(call.path["colony"]),
-                                                         std::get<protocol::OnboardInviteRequest>(parsed).session,
-                                                         ttl_seconds);
+  std::string colony(call.path["colony"]);
+  auto outcome = co_await context.invites.onboard_invite(
+      call.shard.redis(), colony, std::get<protocol::OnboardInviteRequest>(parsed).session, ttl_seconds);
   co_return invite_response(call.request, 200, outcome);
 }
 
@@ -299,13 +300,15 @@ asio::awaitable<HttpResponse> issue_agent_token(const RouteCall& call) {
 }
 
 asio::awaitable<HttpResponse> get_invite(const RouteCall& call) {
-  auto outcome = co_await call.shard.context().invites.get(call.shard.redis(), std::string(call.path["code"]));
+  std::string code(call.path["code"]);
+  auto outcome = co_await call.shard.context().invites.get(call.shard.redis(), code);
   co_return invite_response(call.request, 200, outcome);
 }
 
 asio::awaitable<HttpResponse> revoke_invite(const RouteCall& call) {
   auto& context = call.shard.context();
-  auto outcome = co_await context.invites.revoke(call.shard.redis(), std::string(call.path["code"]));
+  std::string code(call.path["code"]);
+  auto outcome = co_await context.invites.revoke(call.shard.redis(), code);
   if (!failed(outcome)) context.metrics.invites_revoked.fetch_add(1, std::memory_order_relaxed);
   co_return invite_response(call.request, 200, outcome);
 }
