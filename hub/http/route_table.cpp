@@ -14,26 +14,43 @@ bool is_parameter(std::string_view segment) {
 
 std::string_view parameter_name(std::string_view segment) { return segment.substr(1, segment.size() - 2); }
 
+// Takes the next segment off `rest`, skipping empty ones; empty once there is none.
+std::string_view next_segment(std::string_view& rest) {
+  auto start = rest.find_first_not_of('/');
+  if (start == std::string_view::npos) {
+    rest = {};
+    return {};
+  }
+  rest.remove_prefix(start);
+  auto segment = rest.substr(0, rest.find('/'));
+  rest.remove_prefix(segment.size());
+  return segment;
+}
+
 // Written as a pattern is: from the root, no empty segment, no trailing slash but the root's.
 bool written_plainly(std::string_view path) {
   return path.starts_with('/') && path.find("//") == std::string_view::npos &&
          (path.size() == 1 || !path.ends_with('/'));
 }
 
-std::optional<PathParameters> match(const Route& route, std::string_view path,
-                                    const std::vector<std::string_view>& segments) {
-  auto pattern = path_segments(route.pattern);
-  if (pattern.size() != segments.size()) return std::nullopt;
+std::optional<PathParameters> match(const Route& route, std::string_view path) {
   if (route.slashes == Slashes::exact && !written_plainly(path)) return std::nullopt;
   PathParameters parameters;
-  for (std::size_t i = 0; i < pattern.size(); ++i) {
-    if (is_parameter(pattern[i])) {
-      parameters.add(parameter_name(pattern[i]), segments[i]);
-    } else if (pattern[i] != segments[i]) {
+  std::string_view pattern_rest = route.pattern;
+  std::string_view path_rest = path;
+  for (;;) {
+    auto expected = next_segment(pattern_rest);
+    auto actual = next_segment(path_rest);
+    if (expected.empty() || actual.empty()) {
+      if (expected.empty() && actual.empty()) return parameters;
+      return std::nullopt;
+    }
+    if (is_parameter(expected)) {
+      parameters.add(parameter_name(expected), actual);
+    } else if (expected != actual) {
       return std::nullopt;
     }
   }
-  return parameters;
 }
 
 bool takes(Method method, http::verb verb) {
@@ -76,32 +93,18 @@ std::optional<std::string_view> PathParameters::find(std::string_view name) cons
 
 std::vector<std::string_view> path_segments(std::string_view path) {
   std::vector<std::string_view> segments;
-  std::size_t start = 0;
-  while (start < path.size()) {
-    if (path[start] == '/') {
-      ++start;
-      continue;
-    }
-    auto end = path.find('/', start);
-    if (end == std::string_view::npos) end = path.size();
-    segments.push_back(path.substr(start, end - start));
-    start = end;
-  }
+  for (auto segment = next_segment(path); !segment.empty(); segment = next_segment(path)) segments.push_back(segment);
   return segments;
 }
 
-bool is_api_path(std::string_view path) {
-  auto segments = path_segments(path);
-  return !segments.empty() && segments.front() == "v1";
-}
+bool is_api_path(std::string_view path) { return next_segment(path) == "v1"; }
 
 RouteDecision decide_route(std::span<const Route> routes, http::verb method, std::string_view path,
                            const std::function<bool()>& caller_is_admin) {
   using Verdict = RouteDecision::Verdict;
-  auto segments = path_segments(path);
   RouteDecision decision;
   for (const auto& route : routes) {
-    if (auto parameters = match(route, path, segments)) {
+    if (auto parameters = match(route, path)) {
       decision.route = &route;
       decision.parameters = std::move(*parameters);
       break;
