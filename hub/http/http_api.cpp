@@ -313,7 +313,7 @@ asio::awaitable<HttpResponse> revoke_invite(const RouteCall& call) {
   co_return invite_response(call.request, 200, outcome);
 }
 
-asio::awaitable<HttpResponse> unknown_colony_call(const RouteCall& call) { co_return no_such_api_path(call.request); }
+asio::awaitable<HttpResponse> unknown_colony_action(const RouteCall& call) { co_return no_such_api_path(call.request); }
 
 asio::awaitable<HttpResponse> websocket_without_upgrade(const RouteCall& call) {
   co_return error_response(call.request, 426, "upgrade_required", "/v1/ws is a WebSocket endpoint: open it with an Upgrade.");
@@ -383,9 +383,9 @@ const std::vector<Route>& http_routes() {
       {"/v1/colonies/{colony}/onboard-invite", Access::admin, Slashes::tolerated, {{post, onboard_invite}}},
       {"/v1/colonies/{colony}/watch-token", Access::admin, Slashes::tolerated, {{post, issue_watch_token}}},
       {"/v1/colonies/{colony}/agents", Access::admin, Slashes::tolerated, {{get, list_agents}}},
-      // Any other call on a colony is the admin's too: without the token it is 401, not 404, so
-      // that nothing tells which calls exist.
-      {"/v1/colonies/{colony}/{call}", Access::admin, Slashes::tolerated, {{any, unknown_colony_call}}},
+      // Any other action on a colony is the admin's too: 404 to the admin, 401 to anyone else, as
+      // for every colony action.
+      {"/v1/colonies/{colony}/{action}", Access::admin, Slashes::tolerated, {{any, unknown_colony_action}}},
       {"/v1/colonies/{colony}/agents/{agent}/token", Access::admin, Slashes::tolerated, {{post, issue_agent_token}}},
       {"/v1/invites/{code}", Access::admin, Slashes::tolerated, {{get, get_invite}}},
       {"/v1/invites/{code}/revoke", Access::admin, Slashes::tolerated, {{post, revoke_invite}}},

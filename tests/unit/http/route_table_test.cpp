@@ -168,10 +168,10 @@ TEST_CASE("paths no route has", "[route_table]") {
   }
 }
 
-TEST_CASE("any other call on a valid colony is the admin's, then not found", "[route_table]") {
+TEST_CASE("any other action on a valid colony is the admin's, then not found", "[route_table]") {
   auto unknown = decide(http::verb::get, "/v1/colonies/c1/unknown");
   CHECK(unknown.verdict == Verdict::call);
-  CHECK(pattern_of(unknown) == "/v1/colonies/{colony}/{call}");
+  CHECK(pattern_of(unknown) == "/v1/colonies/{colony}/{action}");
   CHECK(decide(http::verb::get, "/v1/colonies/c1/unknown", false).verdict == Verdict::unauthorized);
 }
 
