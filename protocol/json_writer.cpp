@@ -83,4 +83,6 @@ void append_json_int(std::string& out, std::int64_t value) { append_integer(out,
 
 void append_json_uint(std::string& out, std::uint64_t value) { append_integer(out, value); }
 
+void append_json_bool(std::string& out, bool value) { out.append(value ? "true" : "false"); }
+
 }  // namespace mi::protocol

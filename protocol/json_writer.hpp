@@ -19,6 +19,8 @@ void append_json_int(std::string& out, std::int64_t value);
 
 void append_json_uint(std::string& out, std::uint64_t value);
 
+void append_json_bool(std::string& out, bool value);
+
 // Appends `"key":` (key must not need escaping).
 inline void append_json_key(std::string& out, std::string_view key) {
   out.push_back('"');

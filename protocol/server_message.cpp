@@ -39,6 +39,44 @@ void append_uint_member(std::string& out, std::string_view key, std::uint64_t va
   append_json_uint(out, value);
 }
 
+void append_int_member(std::string& out, std::string_view key, std::int64_t value) {
+  out.push_back(',');
+  append_json_key(out, key);
+  append_json_int(out, value);
+}
+
+// `,"key":[RAW,RAW...]`, each element JSON built elsewhere (AGENT objects).
+void append_raw_array_member(std::string& out, std::string_view key, const std::vector<std::string>& jsons) {
+  out.push_back(',');
+  append_json_key(out, key);
+  out.push_back('[');
+  for (std::size_t index = 0; index < jsons.size(); ++index) {
+    if (index > 0) {
+      out.push_back(',');
+    }
+    out.append(jsons[index]);
+  }
+  out.push_back(']');
+}
+
+std::size_t total_size(const std::vector<std::string>& jsons) {
+  std::size_t size = 0;
+  for (const std::string& json : jsons) {
+    size += json.size() + 1;
+  }
+  return size;
+}
+
+// `{"key":`: an HTTP body, whose first member's value the caller appends. (HTTP bodies have no
+// "type": each path has one shape.)
+std::string open_body(std::string_view first_key, std::size_t expected_size) {
+  std::string out;
+  out.reserve(expected_size);
+  out.push_back('{');
+  append_json_key(out, first_key);
+  return out;
+}
+
 }  // namespace
 
 void append_invite(std::string& out, const Invite& invite) {
@@ -123,21 +161,11 @@ std::string serialize_cloned(std::string_view agent_json, std::string_view token
 std::string serialize_snapshot(std::string_view colony, std::uint64_t seq,
                                const std::vector<std::string>& agent_jsons,
                                const std::optional<std::string>& id_json) {
-  std::size_t agents_size = 0;
-  for (const std::string& agent : agent_jsons) {
-    agents_size += agent.size() + 1;
-  }
-  std::string out = open_message("snapshot", id_json, 80 + colony.size() + agents_size);
+  std::string out = open_message("snapshot", id_json, 80 + colony.size() + total_size(agent_jsons));
   append_string_member(out, "colony", colony);
   append_uint_member(out, "seq", seq);
-  out.append(",\"agents\":[");
-  for (std::size_t index = 0; index < agent_jsons.size(); ++index) {
-    if (index > 0) {
-      out.push_back(',');
-    }
-    out.append(agent_jsons[index]);
-  }
-  out.append("]}");
+  append_raw_array_member(out, "agents", agent_jsons);
+  out.push_back('}');
   return out;
 }
 
@@ -146,6 +174,78 @@ std::string serialize_resume(std::string_view colony, std::uint64_t seq,
   std::string out = open_message("resume", id_json, 64 + colony.size());
   append_string_member(out, "colony", colony);
   append_uint_member(out, "seq", seq);
+  out.push_back('}');
+  return out;
+}
+
+std::string serialize_invite_list(std::string_view colony, std::uint64_t total, const std::vector<Invite>& invites) {
+  std::string out = open_body("colony", 48 + colony.size() + 200 * invites.size());
+  append_json_string(out, colony);
+  append_uint_member(out, "total", total);
+  out.append(",\"invites\":[");
+  for (std::size_t index = 0; index < invites.size(); ++index) {
+    if (index > 0) {
+      out.push_back(',');
+    }
+    append_invite(out, invites[index]);
+  }
+  out.append("]}");
+  return out;
+}
+
+std::string serialize_agent_list(std::string_view colony, std::uint64_t seq, const std::vector<std::string>& agent_jsons) {
+  std::string out = open_body("colony", 48 + colony.size() + total_size(agent_jsons));
+  append_json_string(out, colony);
+  append_uint_member(out, "seq", seq);
+  append_raw_array_member(out, "agents", agent_jsons);
+  out.push_back('}');
+  return out;
+}
+
+std::string serialize_colony_list(const std::vector<std::string>& colonies) {
+  std::string out = open_body("colonies", 16 + total_size(colonies) + 2 * colonies.size());
+  out.push_back('[');
+  for (std::size_t index = 0; index < colonies.size(); ++index) {
+    if (index > 0) {
+      out.push_back(',');
+    }
+    append_json_string(out, colonies[index]);
+  }
+  out.append("]}");
+  return out;
+}
+
+std::string serialize_watch_token(std::string_view token, std::string_view colony, std::int64_t expires_at_ms) {
+  std::string out = open_body("token", 64 + token.size() + colony.size());
+  append_json_string(out, token);
+  append_string_member(out, "colony", colony);
+  append_int_member(out, "expires_at", expires_at_ms);
+  out.push_back('}');
+  return out;
+}
+
+std::string serialize_agent_credentials(std::string_view colony, std::string_view agent_id, std::string_view token) {
+  std::string out = open_body("colony", 48 + colony.size() + agent_id.size() + token.size());
+  append_json_string(out, colony);
+  append_string_member(out, "agent", agent_id);
+  append_string_member(out, "token", token);
+  out.push_back('}');
+  return out;
+}
+
+std::string serialize_admin_session(bool signed_in, std::optional<std::int64_t> expires_at_ms) {
+  std::string out = open_body("signed_in", 48);
+  append_json_bool(out, signed_in);
+  if (expires_at_ms) {
+    append_int_member(out, "expires_at", *expires_at_ms);
+  }
+  out.push_back('}');
+  return out;
+}
+
+std::string serialize_health(std::string_view status) {
+  std::string out = open_body("status", 16 + status.size());
+  append_json_string(out, status);
   out.push_back('}');
   return out;
 }

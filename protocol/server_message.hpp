@@ -54,4 +54,28 @@ std::string serialize_snapshot(std::string_view colony, std::uint64_t seq,
 std::string serialize_resume(std::string_view colony, std::uint64_t seq,
                              const std::optional<std::string>& id_json);
 
+// ---- bodies of the HTTP API (contract section 2) ---------------------------------------------
+
+// {"colony":..,"total":N,"invites":[INVITE...]}: one page of a colony's invites, newest first;
+// `total` counts them all.
+std::string serialize_invite_list(std::string_view colony, std::uint64_t total, const std::vector<Invite>& invites);
+
+// {"colony":..,"seq":N,"agents":[AGENT...]}
+std::string serialize_agent_list(std::string_view colony, std::uint64_t seq, const std::vector<std::string>& agent_jsons);
+
+// {"colonies":[..]}, in the order given.
+std::string serialize_colony_list(const std::vector<std::string>& colonies);
+
+// {"token":..,"colony":..,"expires_at":ms}: a token that lets a watcher watch that colony only.
+std::string serialize_watch_token(std::string_view token, std::string_view colony, std::int64_t expires_at_ms);
+
+// {"colony":..,"agent":..,"token":..}: new credentials of an agent.
+std::string serialize_agent_credentials(std::string_view colony, std::string_view agent_id, std::string_view token);
+
+// {"signed_in":true|false[,"expires_at":ms]}: the admin pages' session.
+std::string serialize_admin_session(bool signed_in, std::optional<std::int64_t> expires_at_ms = std::nullopt);
+
+// {"status":..}: the answer of /healthz and /readyz.
+std::string serialize_health(std::string_view status);
+
 }  // namespace mi::protocol

@@ -11,11 +11,8 @@ namespace asio = boost::asio;
 
 EventRouter::EventRouter(HubContext& context, std::vector<Shard*> shards)
     : context_(context), shards_(std::move(shards)), pending_(shards_.size()) {
-  redis::ConnectionOptions options;
-  options.command_timeout = context.config.redis_command_timeout;
-  options.connect_timeout = context.config.redis_connect_timeout;
   subscriber_ = std::make_shared<redis::Subscriber>(
-      shards_[0]->io().get_executor(), context.redis_endpoint, options,
+      shards_[0]->io().get_executor(), context.redis_endpoint, redis_connection_options(context.config),
       [this](std::string_view channel, std::string_view payload) { on_message(channel, payload); });
   subscriber_->set_on_resubscribed([this] { on_resubscribed(); });
   subscriber_->set_on_messages_end([this] { on_messages_end(); });

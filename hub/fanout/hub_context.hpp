@@ -11,6 +11,7 @@
 #include "hub/core/metrics.hpp"
 #include "hub/store/onboard_limiter.hpp"
 #include "hub/core/claim_signer.hpp"
+#include "hub/redis/connection.hpp"
 #include "hub/redis/endpoint.hpp"
 
 namespace mi::hub {
@@ -43,5 +44,14 @@ struct HubContext {
   ClaimSigner admin_sessions;
   Metrics metrics;
 };
+
+// How every Redis link of the hub (each shard's connection, the event router's subscriber) gives
+// up on a connect or a command, from the settings.
+inline redis::ConnectionOptions redis_connection_options(const Config& config) {
+  redis::ConnectionOptions options;
+  options.command_timeout = config.redis_command_timeout;
+  options.connect_timeout = config.redis_connect_timeout;
+  return options;
+}
 
 }  // namespace mi::hub

@@ -105,22 +105,21 @@ asio::awaitable<void> HubLiveness::sweep_once() {
   if (redis_failed(claimed)) co_return;
   for (const auto& hub : claimed.reply.elements) log::warn("hub ", hub.str, " is lost; its agents go offline");
 
-  auto stream_length = std::to_string(context_.config.event_stream_length);
+  const ListedIn orphans{keys.orphan_connections()};
   for (;;) {
-    auto batch = co_await redis.exec(mi::redis::args("SRANDMEMBER", keys.orphan_connections(),
-                                                     std::to_string(kOrphansPerBatch)));
+    auto batch = co_await redis.exec(mi::redis::args("SRANDMEMBER", orphans.set_key, std::to_string(kOrphansPerBatch)));
     if (redis_failed(batch) || !batch.reply.is_array() || batch.reply.elements.empty()) co_return;
     for (const auto& entry : batch.reply.elements) {
-      auto space = entry.str.find(' ');
-      if (space != std::string::npos) {
-        auto colony = entry.str.substr(0, space);
-        auto connection = entry.str.substr(space + 1);
-        auto result = co_await redis.eval(
-            "agent_disconnect", mi::redis::args(keys.colony_prefix(colony)),
-            mi::redis::args(connection, "hub_lost", "0", std::to_string(now_ms()), stream_length));
-        if (redis_failed(result)) co_return;  // the next sweep tries again
+      auto orphan = AgentStore::parse_hub_connection_entry(entry.str);
+      if (!orphan) {
+        // Names no connection: dropped, or every sweep would draw it again.
+        co_await redis.exec(mi::redis::args("SREM", orphans.set_key, entry.str));
+        continue;
       }
-      co_await redis.exec(mi::redis::args("SREM", keys.orphan_connections(), entry.str));
+      // As a session's end would, but the lost hub's last frames are unknown (0).
+      auto outcome = co_await context_.agents.disconnect(redis, orphan->colony, orphan->connection_id, "hub_lost", 0,
+                                                         orphans);
+      if (failed(outcome)) co_return;  // the next sweep tries again
     }
     if (batch.reply.elements.size() < static_cast<std::size_t>(kOrphansPerBatch)) co_return;
   }

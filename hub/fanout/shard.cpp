@@ -25,20 +25,13 @@ namespace {
 // Events joined into one write at most: a burst of small events (a few hundred bytes each)
 // stays within a few socket buffers' worth.
 constexpr std::size_t kMaxEventsPerWrite = 64;
-
-redis::ConnectionOptions connection_options(const Config& config) {
-  redis::ConnectionOptions options;
-  options.command_timeout = config.redis_command_timeout;
-  options.connect_timeout = config.redis_connect_timeout;
-  return options;
-}
 }  // namespace
 
 Shard::Shard(HubContext& context, unsigned index)
     : context_(context),
       index_(index),
       redis_(std::make_shared<redis::Connection>(io_.get_executor(), context.redis_endpoint,
-                                                 connection_options(context.config), redis::builtin_scripts())) {}
+                                                 redis_connection_options(context.config), redis::builtin_scripts())) {}
 
 Shard::~Shard() { stop(); }
 

@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <vector>
+#include <optional>
+#include <variant>
 
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/status.hpp>
@@ -11,12 +12,11 @@
 #include "hub/core/clock.hpp"
 #include "hub/core/crypto.hpp"
 #include "hub/http/origin.hpp"
-#include "hub/http/static_files.hpp"
 #include "hub/http/pages.hpp"
+#include "hub/http/static_files.hpp"
 #include "hub/redis/args.hpp"
 #include "hub/store/redis_failure.hpp"
 #include "protocol/http_requests.hpp"
-#include "protocol/json_writer.hpp"
 #include "protocol/server_message.hpp"
 #include "protocol/validation.hpp"
 
@@ -29,6 +29,8 @@ namespace {
 
 constexpr std::size_t kDefaultInviteListLimit = 1000;
 constexpr std::size_t kMaxInviteListLimit = 10000;
+constexpr std::string_view kSessionCookie = "mi_session";
+constexpr std::string_view kHtml = "text/html; charset=utf-8";
 
 HttpResponse make_response(const HttpRequest& request, unsigned status, std::string body,
                            std::string_view content_type) {
@@ -62,20 +64,19 @@ HttpResponse error_response(const HttpRequest& request, const ApiError& error) {
   return error_response(request, error.http_status, error.code, error.message);
 }
 
-std::vector<std::string_view> split_path(std::string_view path) {
-  std::vector<std::string_view> parts;
-  std::size_t start = 0;
-  while (start < path.size()) {
-    if (path[start] == '/') {
-      ++start;
-      continue;
-    }
-    auto end = path.find('/', start);
-    if (end == std::string_view::npos) end = path.size();
-    parts.push_back(path.substr(start, end - start));
-    start = end;
-  }
-  return parts;
+HttpResponse method_not_allowed(const HttpRequest& request, std::string_view allowed) {
+  auto response = error_response(request, 405, "method_not_allowed",
+                                 "This path accepts " + std::string(allowed) + " only.");
+  response.set(http::field::allow, allowed);
+  return response;
+}
+
+HttpResponse no_such_api_path(const HttpRequest& request) {
+  return error_response(request, 404, "not_found", "There is no such API path.");
+}
+
+HttpResponse nothing_at_this_path(const HttpRequest& request) {
+  return error_response(request, 404, "not_found", "There is nothing at this path.");
 }
 
 // The value of `name` in a query string, undecoded (the API's parameters are plain numbers).
@@ -97,8 +98,6 @@ std::optional<std::size_t> parse_size(std::string_view text) {
   if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
   return value;
 }
-
-constexpr std::string_view kSessionCookie = "mi_session";
 
 // The value of one cookie of the request, if sent.
 std::optional<std::string_view> cookie_value(const HttpRequest& request, std::string_view name) {
@@ -140,41 +139,6 @@ std::string session_cookie(std::string_view value, std::int64_t max_age_seconds)
          std::to_string(max_age_seconds);
 }
 
-HttpResponse method_not_allowed(const HttpRequest& request, std::string_view allowed) {
-  auto response = error_response(request, 405, "method_not_allowed",
-                                 "This path accepts " + std::string(allowed) + " only.");
-  response.set(http::field::allow, allowed);
-  return response;
-}
-
-std::string invite_list_json(const std::string& colony, const InviteList& list) {
-  std::string out = "{\"colony\":";
-  protocol::append_json_string(out, colony);
-  out += ",\"total\":";
-  protocol::append_json_int(out, static_cast<std::int64_t>(list.total));
-  out += ",\"invites\":[";
-  for (std::size_t i = 0; i < list.invites.size(); ++i) {
-    if (i > 0) out += ',';
-    protocol::append_invite(out, list.invites[i]);
-  }
-  out += "]}";
-  return out;
-}
-
-std::string agents_json(const std::string& colony, const ColonySnapshot& snapshot) {
-  std::string out = "{\"colony\":";
-  protocol::append_json_string(out, colony);
-  out += ",\"seq\":";
-  protocol::append_json_int(out, static_cast<std::int64_t>(snapshot.seq));
-  out += ",\"agents\":[";
-  for (std::size_t i = 0; i < snapshot.agent_jsons.size(); ++i) {
-    if (i > 0) out += ',';
-    out += snapshot.agent_jsons[i];
-  }
-  out += "]}";
-  return out;
-}
-
 template <class Parsed>
 std::optional<HttpResponse> reject_bad_body(const HttpRequest& request, const std::variant<Parsed, protocol::ParseError>& parsed) {
   if (auto* error = std::get_if<protocol::ParseError>(&parsed)) {
@@ -183,188 +147,179 @@ std::optional<HttpResponse> reject_bad_body(const HttpRequest& request, const st
   return std::nullopt;
 }
 
-asio::awaitable<HttpResponse> colony_route(Shard& shard, const HttpRequest& request, const std::string& colony,
-                                           std::string_view action, std::string_view query) {
-  auto& context = shard.context();
-  auto& redis = shard.redis();
-  auto verb = request.method();
-  if (action == "invites") {
-    if (verb == http::verb::post) {
-      auto parsed = protocol::parse_create_invite_request(request.body());
-      if (auto rejected = reject_bad_body(request, parsed)) co_return *rejected;
-      const auto& body = std::get<protocol::CreateInviteRequest>(parsed);
-      auto outcome = co_await context.invites.create(redis, colony, body.type, body.name);
-      if (auto* error = std::get_if<ApiError>(&outcome)) co_return error_response(request, *error);
-      context.metrics.invites_created.fetch_add(1, std::memory_order_relaxed);
-      co_return json_response(request, 201, protocol::serialize_invite(std::get<protocol::Invite>(outcome)));
-    }
-    if (verb == http::verb::get) {
-      std::size_t offset = 0;
-      std::size_t limit = kDefaultInviteListLimit;
-      if (auto text = query_parameter(query, "offset")) {
-        auto value = parse_size(*text);
-        if (!value) co_return error_response(request, 400, "bad_request", "offset must be a whole number.");
-        offset = *value;
-      }
-      if (auto text = query_parameter(query, "limit")) {
-        auto value = parse_size(*text);
-        if (!value || *value == 0 || *value > kMaxInviteListLimit) {
-          co_return error_response(request, 400, "bad_request", "limit must be between 1 and 10000.");
-        }
-        limit = *value;
-      }
-      auto outcome = co_await context.invites.list(redis, colony, offset, limit);
-      if (auto* error = std::get_if<ApiError>(&outcome)) co_return error_response(request, *error);
-      co_return json_response(request, 200, invite_list_json(colony, std::get<InviteList>(outcome)));
-    }
-    co_return method_not_allowed(request, "GET, POST");
-  }
-  if (action == "onboard-invite") {
-    if (verb != http::verb::post) co_return method_not_allowed(request, "POST");
-    auto parsed = protocol::parse_onboard_invite_request(request.body());
-    if (auto rejected = reject_bad_body(request, parsed)) co_return *rejected;
-    auto ttl_seconds = std::chrono::duration_cast<std::chrono::seconds>(context.config.onboard_session_ttl).count();
-    auto outcome = co_await context.invites.onboard_invite(
-        redis, colony, std::get<protocol::OnboardInviteRequest>(parsed).session, ttl_seconds);
-    if (auto* error = std::get_if<ApiError>(&outcome)) co_return error_response(request, *error);
-    co_return json_response(request, 200, protocol::serialize_invite(std::get<protocol::Invite>(outcome)));
-  }
-  if (action == "watch-token") {
-    if (verb != http::verb::post) co_return method_not_allowed(request, "POST");
-    auto expires_at = now_ms() + context.config.watch_token_ttl.count();
-    std::string body = "{\"token\":";
-    protocol::append_json_string(body, context.watch_tokens.issue(colony, expires_at));
-    body += ",\"colony\":";
-    protocol::append_json_string(body, colony);
-    body += ",\"expires_at\":";
-    protocol::append_json_int(body, expires_at);
-    body += "}";
-    co_return json_response(request, 200, std::move(body));
-  }
-  if (action == "agents") {
-    if (verb != http::verb::get) co_return method_not_allowed(request, "GET");
-    auto outcome = co_await context.agents.snapshot(redis, colony);
-    if (auto* error = std::get_if<ApiError>(&outcome)) co_return error_response(request, *error);
-    co_return json_response(request, 200, agents_json(colony, std::get<ColonySnapshot>(outcome)));
-  }
-  co_return error_response(request, 404, "not_found", "There is no such API path.");
+// The answer of a call that gives back an invite.
+HttpResponse invite_response(const HttpRequest& request, unsigned status, const Outcome<protocol::Invite>& outcome) {
+  if (auto* error = std::get_if<ApiError>(&outcome)) return error_response(request, *error);
+  return json_response(request, status, protocol::serialize_invite(std::get<protocol::Invite>(outcome)));
 }
 
-asio::awaitable<HttpResponse> api_route(Shard& shard, const HttpRequest& request,
-                                        const std::vector<std::string_view>& parts, std::string_view query) {
-  auto& context = shard.context();
-  auto& redis = shard.redis();
-  auto verb = request.method();
-  // /v1/session: the admin pages sign in once with the token and get an HttpOnly cookie.
-  if (parts.size() >= 2 && parts[1] == "session") {
-    if (parts.size() == 2 && verb == http::verb::post) {
-      auto parsed = protocol::parse_sign_in_request(request.body());
-      if (auto rejected = reject_bad_body(request, parsed)) co_return *rejected;
-      const auto& token = std::get<protocol::SignInRequest>(parsed).token;
-      if (!constant_time_equal(sha256_hex(token), sha256_hex(context.admin_token))) {
-        co_return error_response(request, 401, "unauthorized", "That is not the admin token of this hub.");
-      }
-      auto ttl = context.config.admin_session_ttl;
-      auto expires_at = now_ms() + ttl.count();
-      auto response = json_response(request, 200, "{\"signed_in\":true,\"expires_at\":" + std::to_string(expires_at) + "}");
-      response.set(http::field::set_cookie,
-                   session_cookie(context.admin_sessions.issue("admin", expires_at),
-                                  std::chrono::duration_cast<std::chrono::seconds>(ttl).count()));
-      co_return response;
-    }
-    if (parts.size() == 2 && verb == http::verb::get) {
-      co_return json_response(request, 200, is_admin(context, request) ? "{\"signed_in\":true}" : "{\"signed_in\":false}");
-    }
-    if (parts.size() == 3 && parts[2] == "logout" && verb == http::verb::post) {
-      auto response = json_response(request, 200, "{\"signed_in\":false}");
-      response.set(http::field::set_cookie, session_cookie("", 0));
-      co_return response;
-    }
-    if (parts.size() == 2) co_return method_not_allowed(request, "GET, POST");
-    if (parts.size() == 3 && parts[2] == "logout") co_return method_not_allowed(request, "POST");
-  }
-  // /v1/colonies: the colonies that have invites, for the admin panel.
-  if (parts.size() == 2 && parts[1] == "colonies") {
-    if (!is_admin(context, request)) {
-      co_return error_response(request, 401, "unauthorized", "This call needs the admin token: Authorization: Bearer <token>.");
-    }
-    if (verb != http::verb::get) co_return method_not_allowed(request, "GET");
-    auto result = co_await redis.exec(mi::redis::args("SMEMBERS", context.keys.colonies()));
-    if (redis_failed(result)) co_return error_response(request, describe_redis_failure(result));
-    std::vector<std::string> colonies;
-    for (const auto& element : result.reply.elements) colonies.push_back(element.str);
-    std::sort(colonies.begin(), colonies.end());
-    std::string body = "{\"colonies\":[";
-    for (std::size_t i = 0; i < colonies.size(); ++i) {
-      if (i > 0) body += ',';
-      protocol::append_json_string(body, colonies[i]);
-    }
-    body += "]}";
-    co_return json_response(request, 200, std::move(body));
-  }
-  // /v1/colonies/{colony}/{action}
-  if (parts.size() == 4 && parts[1] == "colonies") {
-    if (!is_admin(context, request)) {
-      co_return error_response(request, 401, "unauthorized", "This call needs the admin token: Authorization: Bearer <token>.");
-    }
-    std::string colony(parts[2]);
-    if (!protocol::is_valid_colony_id(colony)) {
-      co_return error_response(request, 400, "bad_colony", "A colony id is 1 to 64 characters of A-Z a-z 0-9 _ -.");
-    }
-    co_return co_await colony_route(shard, request, colony, parts[3], query);
-  }
-  // /v1/colonies/{colony}/agents/{id}/token: new credentials for an agent (how a provisioner
-  // gets a hosted clone's token; spawn requests carry no secret).
-  if (parts.size() == 6 && parts[1] == "colonies" && parts[3] == "agents" && parts[5] == "token") {
-    if (!is_admin(context, request)) {
-      co_return error_response(request, 401, "unauthorized", "This call needs the admin token: Authorization: Bearer <token>.");
-    }
-    std::string colony(parts[2]);
-    std::string agent_id(parts[4]);
-    if (!protocol::is_valid_colony_id(colony)) {
-      co_return error_response(request, 400, "bad_colony", "A colony id is 1 to 64 characters of A-Z a-z 0-9 _ -.");
-    }
-    if (verb != http::verb::post) co_return method_not_allowed(request, "POST");
-    if (!protocol::is_valid_agent_name(agent_id)) {
-      co_return error_response(request, 404, "not_found", "There is no such agent.");
-    }
-    auto outcome = co_await context.agents.issue_token(redis, colony, agent_id);
-    if (auto* error = std::get_if<ApiError>(&outcome)) co_return error_response(request, *error);
-    std::string body = "{\"colony\":";
-    protocol::append_json_string(body, colony);
-    body += ",\"agent\":";
-    protocol::append_json_string(body, agent_id);
-    body += ",\"token\":";
-    protocol::append_json_string(body, std::get<std::string>(outcome));
-    body += "}";
-    co_return json_response(request, 200, std::move(body));
-  }
-  // /v1/invites/{code} and /v1/invites/{code}/revoke
-  if ((parts.size() == 3 || parts.size() == 4) && parts[1] == "invites") {
-    if (parts.size() == 4 && parts[3] != "revoke") {
-      co_return error_response(request, 404, "not_found", "There is no such API path.");
-    }
-    if (!is_admin(context, request)) {
-      co_return error_response(request, 401, "unauthorized", "This call needs the admin token: Authorization: Bearer <token>.");
-    }
-    std::string code(parts[2]);
-    if (parts.size() == 3) {
-      if (verb != http::verb::get) co_return method_not_allowed(request, "GET");
-      auto outcome = co_await context.invites.get(redis, code);
-      if (auto* error = std::get_if<ApiError>(&outcome)) co_return error_response(request, *error);
-      co_return json_response(request, 200, protocol::serialize_invite(std::get<protocol::Invite>(outcome)));
-    }
-    if (verb != http::verb::post) co_return method_not_allowed(request, "POST");
-    auto outcome = co_await context.invites.revoke(redis, code);
-    if (auto* error = std::get_if<ApiError>(&outcome)) co_return error_response(request, *error);
-    context.metrics.invites_revoked.fetch_add(1, std::memory_order_relaxed);
-    co_return json_response(request, 200, protocol::serialize_invite(std::get<protocol::Invite>(outcome)));
-  }
-  if (parts.size() == 2 && parts[1] == "ws") {
-    co_return error_response(request, 426, "upgrade_required", "/v1/ws is a WebSocket endpoint: open it with an Upgrade.");
-  }
-  co_return error_response(request, 404, "not_found", "There is no such API path.");
+// ---- the site: health, metrics, the invite page --------------------------------------------
+
+asio::awaitable<HttpResponse> health(const RouteCall& call) {
+  co_return json_response(call.request, 200, protocol::serialize_health("ok"));
 }
+
+asio::awaitable<HttpResponse> readiness(const RouteCall& call) {
+  auto result = co_await call.shard.redis().exec(mi::redis::args("PING"));
+  if (redis_failed(result)) co_return error_response(call.request, describe_redis_failure(result));
+  co_return json_response(call.request, 200, protocol::serialize_health("ready"));
+}
+
+asio::awaitable<HttpResponse> metrics(const RouteCall& call) {
+  co_return make_response(call.request, 200, call.shard.context().metrics.render(), "text/plain; version=0.0.4");
+}
+
+asio::awaitable<HttpResponse> invite_page(const RouteCall& call) {
+  auto code = protocol::normalize_invite_code(call.path["code"]);
+  if (!code) co_return make_response(call.request, 404, render_not_an_invite_page(), kHtml);
+  co_return make_response(call.request, 200, render_invite_page(*code, call.shard.context().public_url), kHtml);
+}
+
+asio::awaitable<HttpResponse> redirect_to_admin(const RouteCall& call) {
+  auto response = make_response(call.request, 302, "", "text/plain");
+  response.set(http::field::location, "/admin");
+  co_return response;
+}
+
+// ---- /v1/session: the admin pages sign in once with the token and get an HttpOnly cookie ----
+
+asio::awaitable<HttpResponse> sign_in(const RouteCall& call) {
+  auto& context = call.shard.context();
+  auto parsed = protocol::parse_sign_in_request(call.request.body());
+  if (auto rejected = reject_bad_body(call.request, parsed)) co_return *rejected;
+  const auto& token = std::get<protocol::SignInRequest>(parsed).token;
+  if (!constant_time_equal(sha256_hex(token), sha256_hex(context.admin_token))) {
+    co_return error_response(call.request, 401, "unauthorized", "That is not the admin token of this hub.");
+  }
+  auto ttl = context.config.admin_session_ttl;
+  auto expires_at = now_ms() + ttl.count();
+  auto response = json_response(call.request, 200, protocol::serialize_admin_session(true, expires_at));
+  response.set(http::field::set_cookie,
+               session_cookie(context.admin_sessions.issue("admin", expires_at),
+                              std::chrono::duration_cast<std::chrono::seconds>(ttl).count()));
+  co_return response;
+}
+
+asio::awaitable<HttpResponse> session_state(const RouteCall& call) {
+  co_return json_response(call.request, 200,
+                          protocol::serialize_admin_session(is_admin(call.shard.context(), call.request)));
+}
+
+asio::awaitable<HttpResponse> sign_out(const RouteCall& call) {
+  auto response = json_response(call.request, 200, protocol::serialize_admin_session(false));
+  response.set(http::field::set_cookie, session_cookie("", 0));
+  co_return response;
+}
+
+// ---- the admin's calls ---------------------------------------------------------------------
+
+// The colonies that have invites, for the admin panel.
+asio::awaitable<HttpResponse> list_colonies(const RouteCall& call) {
+  auto& context = call.shard.context();
+  auto result = co_await call.shard.redis().exec(mi::redis::args("SMEMBERS", context.keys.colonies()));
+  if (redis_failed(result)) co_return error_response(call.request, describe_redis_failure(result));
+  std::vector<std::string> colonies;
+  for (const auto& element : result.reply.elements) colonies.push_back(element.str);
+  std::sort(colonies.begin(), colonies.end());
+  co_return json_response(call.request, 200, protocol::serialize_colony_list(colonies));
+}
+
+asio::awaitable<HttpResponse> create_invite(const RouteCall& call) {
+  auto& context = call.shard.context();
+  auto parsed = protocol::parse_create_invite_request(call.request.body());
+  if (auto rejected = reject_bad_body(call.request, parsed)) co_return *rejected;
+  const auto& body = std::get<protocol::CreateInviteRequest>(parsed);
+  std::string colony(call.path["colony"]);
+  auto outcome = co_await context.invites.create(call.shard.redis(), colony, body.type, body.name);
+  if (!failed(outcome)) context.metrics.invites_created.fetch_add(1, std::memory_order_relaxed);
+  co_return invite_response(call.request, 201, outcome);
+}
+
+asio::awaitable<HttpResponse> list_invites(const RouteCall& call) {
+  std::size_t offset = 0;
+  std::size_t limit = kDefaultInviteListLimit;
+  if (auto text = query_parameter(call.query, "offset")) {
+    auto value = parse_size(*text);
+    if (!value) co_return error_response(call.request, 400, "bad_request", "offset must be a whole number.");
+    offset = *value;
+  }
+  if (auto text = query_parameter(call.query, "limit")) {
+    auto value = parse_size(*text);
+    if (!value || *value == 0 || *value > kMaxInviteListLimit) {
+      co_return error_response(call.request, 400, "bad_request", "limit must be between 1 and 10000.");
+    }
+    limit = *value;
+  }
+  std::string colony(call.path["colony"]);
+  auto outcome = co_await call.shard.context().invites.list(call.shard.redis(), colony, offset, limit);
+  if (auto* error = std::get_if<ApiError>(&outcome)) co_return error_response(call.request, *error);
+  const auto& list = std::get<InviteList>(outcome);
+  co_return json_response(call.request, 200, protocol::serialize_invite_list(colony, list.total, list.invites));
+}
+
+asio::awaitable<HttpResponse> onboard_invite(const RouteCall& call) {
+  auto& context = call.shard.context();
+  auto parsed = protocol::parse_onboard_invite_request(call.request.body());
+  if (auto rejected = reject_bad_body(call.request, parsed)) co_return *rejected;
+  auto ttl_seconds = std::chrono::duration_cast<std::chrono::seconds>(context.config.onboard_session_ttl).count();
+  std::string colony(call.path["colony"]);
+  auto outcome = co_await context.invites.onboard_invite(
+      call.shard.redis(), colony, std::get<protocol::OnboardInviteRequest>(parsed).session, ttl_seconds);
+  co_return invite_response(call.request, 200, outcome);
+}
+
+asio::awaitable<HttpResponse> issue_watch_token(const RouteCall& call) {
+  auto& context = call.shard.context();
+  std::string colony(call.path["colony"]);
+  auto expires_at = now_ms() + context.config.watch_token_ttl.count();
+  co_return json_response(call.request, 200,
+                          protocol::serialize_watch_token(context.watch_tokens.issue(colony, expires_at), colony,
+                                                          expires_at));
+}
+
+asio::awaitable<HttpResponse> list_agents(const RouteCall& call) {
+  std::string colony(call.path["colony"]);
+  auto outcome = co_await call.shard.context().agents.snapshot(call.shard.redis(), colony);
+  if (auto* error = std::get_if<ApiError>(&outcome)) co_return error_response(call.request, *error);
+  const auto& snapshot = std::get<ColonySnapshot>(outcome);
+  co_return json_response(call.request, 200, protocol::serialize_agent_list(colony, snapshot.seq, snapshot.agent_jsons));
+}
+
+// New credentials for an agent: how a provisioner gets a hosted clone's token (spawn requests
+// carry no secret).
+asio::awaitable<HttpResponse> issue_agent_token(const RouteCall& call) {
+  std::string colony(call.path["colony"]);
+  std::string agent_id(call.path["agent"]);
+  if (!protocol::is_valid_agent_name(agent_id)) {
+    co_return error_response(call.request, 404, "not_found", "There is no such agent.");
+  }
+  auto outcome = co_await call.shard.context().agents.issue_token(call.shard.redis(), colony, agent_id);
+  if (auto* error = std::get_if<ApiError>(&outcome)) co_return error_response(call.request, *error);
+  co_return json_response(call.request, 200,
+                          protocol::serialize_agent_credentials(colony, agent_id, std::get<std::string>(outcome)));
+}
+
+asio::awaitable<HttpResponse> get_invite(const RouteCall& call) {
+  std::string code(call.path["code"]);
+  auto outcome = co_await call.shard.context().invites.get(call.shard.redis(), code);
+  co_return invite_response(call.request, 200, outcome);
+}
+
+asio::awaitable<HttpResponse> revoke_invite(const RouteCall& call) {
+  auto& context = call.shard.context();
+  std::string code(call.path["code"]);
+  auto outcome = co_await context.invites.revoke(call.shard.redis(), code);
+  if (!failed(outcome)) context.metrics.invites_revoked.fetch_add(1, std::memory_order_relaxed);
+  co_return invite_response(call.request, 200, outcome);
+}
+
+asio::awaitable<HttpResponse> unknown_colony_action(const RouteCall& call) { co_return no_such_api_path(call.request); }
+
+asio::awaitable<HttpResponse> websocket_without_upgrade(const RouteCall& call) {
+  co_return error_response(call.request, 426, "upgrade_required", "/v1/ws is a WebSocket endpoint: open it with an Upgrade.");
+}
+
+// ---- dispatch ------------------------------------------------------------------------------
 
 // The file under hub/http/web that serves a page path, if any.
 std::optional<std::string> page_for(std::string_view path, const std::vector<std::string_view>& parts) {
@@ -376,7 +331,67 @@ std::optional<std::string> page_for(std::string_view path, const std::vector<std
   return std::nullopt;
 }
 
+// A path no route has: a page for GET and HEAD (any other method finds nothing there), else 404.
+HttpResponse page_or_not_found(const HubContext& context, const HttpRequest& request, std::string_view path) {
+  if (is_api_path(path)) return no_such_api_path(request);
+  auto verb = request.method();
+  auto page = page_for(path, path_segments(path));
+  if (!page || (verb != http::verb::get && verb != http::verb::head)) return nothing_at_this_path(request);
+  auto file = find_static_file(*page, context.config.web_dir);
+  if (!file) return nothing_at_this_path(request);
+  return make_response(request, 200, std::move(file->bytes), file->content_type);
+}
+
+asio::awaitable<HttpResponse> dispatch(Shard& shard, const HttpRequest& request, std::string_view path,
+                                       std::string_view query) {
+  using Verdict = RouteDecision::Verdict;
+  auto& context = shard.context();
+  auto decision = decide_route(http_routes(), request.method(), path, [&] { return is_admin(context, request); });
+  switch (decision.verdict) {
+    case Verdict::call: {
+      RouteCall call{shard, request, decision.parameters, query};
+      co_return co_await decision.handler(call);
+    }
+    case Verdict::unauthorized:
+      co_return error_response(request, 401, "unauthorized",
+                               "This call needs the admin token: Authorization: Bearer <token>.");
+    case Verdict::bad_colony:
+      co_return error_response(request, 400, "bad_colony", "A colony id is 1 to 64 characters of A-Z a-z 0-9 _ -.");
+    case Verdict::method_not_allowed:
+      co_return method_not_allowed(request, decision.allow);
+    case Verdict::not_found:
+      break;
+  }
+  co_return page_or_not_found(context, request, path);
+}
+
 }  // namespace
+
+const std::vector<Route>& http_routes() {
+  using enum Method;
+  static const std::vector<Route> routes = {
+      {"/", Access::anyone, Slashes::exact, {{any, redirect_to_admin}}},
+      {"/healthz", Access::anyone, Slashes::exact, {{get_or_head, health}}},
+      {"/readyz", Access::anyone, Slashes::exact, {{get_or_head, readiness}}},
+      {"/metrics", Access::anyone, Slashes::exact, {{get_or_head, metrics}}},
+      {"/r/{code}", Access::anyone, Slashes::tolerated, {{get_or_head, invite_page}}},
+      {"/v1/ws", Access::anyone, Slashes::tolerated, {{any, websocket_without_upgrade}}},
+      {"/v1/session", Access::anyone, Slashes::tolerated, {{get, session_state}, {post, sign_in}}},
+      {"/v1/session/logout", Access::anyone, Slashes::tolerated, {{post, sign_out}}},
+      {"/v1/colonies", Access::admin, Slashes::tolerated, {{get, list_colonies}}},
+      {"/v1/colonies/{colony}/invites", Access::admin, Slashes::tolerated, {{get, list_invites}, {post, create_invite}}},
+      {"/v1/colonies/{colony}/onboard-invite", Access::admin, Slashes::tolerated, {{post, onboard_invite}}},
+      {"/v1/colonies/{colony}/watch-token", Access::admin, Slashes::tolerated, {{post, issue_watch_token}}},
+      {"/v1/colonies/{colony}/agents", Access::admin, Slashes::tolerated, {{get, list_agents}}},
+      // Any other action on a colony is the admin's too: 404 to the admin, 401 to anyone else, as
+      // for every colony action.
+      {"/v1/colonies/{colony}/{action}", Access::admin, Slashes::tolerated, {{any, unknown_colony_action}}},
+      {"/v1/colonies/{colony}/agents/{agent}/token", Access::admin, Slashes::tolerated, {{post, issue_agent_token}}},
+      {"/v1/invites/{code}", Access::admin, Slashes::tolerated, {{get, get_invite}}},
+      {"/v1/invites/{code}/revoke", Access::admin, Slashes::tolerated, {{post, revoke_invite}}},
+  };
+  return routes;
+}
 
 HttpResponse json_error_response(unsigned version, bool keep_alive, unsigned status, std::string_view code,
                                  std::string_view message) {
@@ -399,47 +414,9 @@ asio::awaitable<HttpResponse> handle_http_request(Shard& shard, const HttpReques
   auto question = target.find('?');
   auto path = target.substr(0, question);
   auto query = question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
-  auto parts = split_path(path);
-  auto verb = request.method();
-  bool read_only = verb == http::verb::get || verb == http::verb::head;
 
-  HttpResponse response;
-  if (!parts.empty() && parts[0] == "v1") {
-    response = co_await api_route(shard, request, parts, query);
-  } else if (path == "/healthz") {
-    response = read_only ? json_response(request, 200, "{\"status\":\"ok\"}") : method_not_allowed(request, "GET");
-  } else if (path == "/readyz") {
-    if (!read_only) {
-      response = method_not_allowed(request, "GET");
-    } else {
-      auto result = co_await shard.redis().exec(mi::redis::args("PING"));
-      response = redis_failed(result)
-                     ? error_response(request, describe_redis_failure(result))
-                     : json_response(request, 200, "{\"status\":\"ready\"}");
-    }
-  } else if (path == "/metrics") {
-    response = read_only ? make_response(request, 200, context.metrics.render(), "text/plain; version=0.0.4")
-                         : method_not_allowed(request, "GET");
-  } else if (parts.size() == 2 && parts[0] == "r") {
-    auto code = protocol::normalize_invite_code(parts[1]);
-    if (!read_only) {
-      response = method_not_allowed(request, "GET");
-    } else if (!code) {
-      response = make_response(request, 404, render_not_an_invite_page(), "text/html; charset=utf-8");
-    } else {
-      response = make_response(request, 200, render_invite_page(*code, context.public_url), "text/html; charset=utf-8");
-    }
-  } else if (auto page = page_for(path, parts); page && read_only) {
-    auto file = find_static_file(*page, context.config.web_dir);
-    response = file ? make_response(request, 200, std::move(file->bytes), file->content_type)
-                    : error_response(request, 404, "not_found", "There is nothing at this path.");
-  } else if (path == "/") {
-    response = make_response(request, 302, "", "text/plain");
-    response.set(http::field::location, "/admin");
-  } else {
-    response = error_response(request, 404, "not_found", "There is nothing at this path.");
-  }
-  if (verb == http::verb::head) {
+  auto response = co_await dispatch(shard, request, path, query);
+  if (request.method() == http::verb::head) {
     auto length = response.body().size();
     response.body().clear();
     response.content_length(length);

@@ -25,6 +25,17 @@ namespace http = beast::http;
 
 namespace {
 
+// On the shard's own executor type, so that the socket passes to a WebSocket session as it is.
+using HttpStream = beast::basic_stream<asio::ip::tcp, asio::io_context::executor_type>;
+
+// Every write has a deadline: a peer that does not take the response in time is cut off.
+asio::awaitable<boost::system::error_code> write_with_deadline(HttpStream& stream, HttpResponse& response,
+                                                               Duration timeout) {
+  stream.expires_after(timeout);
+  auto [error, written] = co_await http::async_write(stream, response, kNoThrow);
+  co_return error;
+}
+
 std::string_view header(const HttpRequest& request, http::field field) {
   auto value = request[field];
   return {value.data(), value.size()};
@@ -63,8 +74,7 @@ asio::awaitable<void> serve_connection(Shard& shard, Shard::Socket socket, asio:
   // non-blocking for the HTTP requests, nor the WebSocket session another.
   socket.non_blocking(true, option_error);
 
-  // On the shard's own executor type, so that the socket passes to a WebSocket session as it is.
-  beast::basic_stream<asio::ip::tcp, asio::io_context::executor_type> stream(std::move(socket));
+  HttpStream stream(std::move(socket));
   beast::flat_buffer buffer;
   std::optional<http::request<http::string_body>> upgrade;
   for (;;) {
@@ -92,9 +102,8 @@ asio::awaitable<void> serve_connection(Shard& shard, Shard::Socket socket, asio:
         message = "The request headers are larger than " + std::to_string(config.max_http_header_bytes) + " bytes.";
       }
       context.metrics.http_errors.fetch_add(1, std::memory_order_relaxed);
-      auto response = json_error_response(11, false, status, code, message);
-      stream.expires_after(config.write_timeout);
-      co_await http::async_write(stream, response, kNoThrow);
+      auto response = json_error_response(kHttp11, false, status, code, message);
+      co_await write_with_deadline(stream, response, config.write_timeout);
       break;
     }
 
@@ -110,14 +119,12 @@ asio::awaitable<void> serve_connection(Shard& shard, Shard::Socket socket, asio:
         auto response = json_error_response(request.version(), false, 403, "forbidden_origin",
                                             "WebSocket connections from this origin are not allowed.");
         context.metrics.http_errors.fetch_add(1, std::memory_order_relaxed);
-        stream.expires_after(config.write_timeout);
-        co_await http::async_write(stream, response, kNoThrow);
+        co_await write_with_deadline(stream, response, config.write_timeout);
         break;
       }
       if (auto refusal = websocket_upgrade_refusal(request)) {
         context.metrics.http_errors.fetch_add(1, std::memory_order_relaxed);
-        stream.expires_after(config.write_timeout);
-        co_await http::async_write(stream, *refusal, kNoThrow);
+        co_await write_with_deadline(stream, *refusal, config.write_timeout);
         break;
       }
       upgrade = std::move(request);
@@ -126,9 +133,7 @@ asio::awaitable<void> serve_connection(Shard& shard, Shard::Socket socket, asio:
 
     auto response = co_await handle_http_request(shard, request, remote_address);
     bool keep_alive = response.keep_alive();
-    stream.expires_after(config.write_timeout);
-    auto [write_error, written] = co_await http::async_write(stream, response, kNoThrow);
-    if (write_error || !keep_alive) break;
+    if (co_await write_with_deadline(stream, response, config.write_timeout) || !keep_alive) break;
   }
   if (upgrade) {
     // The session lives on its own, so that nothing of this coroutine (the HTTP parser, buffers,

@@ -30,6 +30,12 @@ std::optional<AgentToken> AgentToken::parse(std::string_view text) {
   return token;
 }
 
+std::optional<HubConnectionEntry> AgentStore::parse_hub_connection_entry(std::string_view entry) {
+  auto space = entry.find(' ');
+  if (space == std::string_view::npos) return std::nullopt;
+  return HubConnectionEntry{std::string(entry.substr(0, space)), std::string(entry.substr(space + 1))};
+}
+
 asio::awaitable<redis::Result> AgentStore::list_hub_connection(redis::Connection& redis, const std::string& hub_id,
                                                                const std::string& colony,
                                                                const std::string& connection_id) {
@@ -97,16 +103,23 @@ asio::awaitable<Outcome<ConnectedAgent>> AgentStore::connect(redis::Connection& 
 asio::awaitable<Outcome<std::uint64_t>> AgentStore::disconnect(redis::Connection& redis, const std::string& colony,
                                                                const std::string& connection_id,
                                                                const std::string& reason,
-                                                               std::int64_t last_frame_ms,
-                                                               const std::string& hub_id) {
+                                                               std::int64_t last_frame_ms, const ListedIn& listed_in) {
   auto result = co_await redis.eval("agent_disconnect", mi::redis::args(keys_.colony_prefix(colony)),
                                     mi::redis::args(connection_id, reason, std::to_string(last_frame_ms),
                                                     std::to_string(now_ms()), event_stream_length_));
   if (redis_failed(result)) co_return describe_redis_failure(result);
   // Once the script ran, a stale entry would only be swept again harmlessly; no retry needed.
-  co_await redis.exec(mi::redis::args("SREM", keys_.hub_connections(hub_id),
-                                      hub_connection_entry(colony, connection_id)));
+  co_await redis.exec(mi::redis::args("SREM", listed_in.set_key, hub_connection_entry(colony, connection_id)));
   co_return static_cast<std::uint64_t>(result.reply.integer);
+}
+
+asio::awaitable<Outcome<std::uint64_t>> AgentStore::disconnect(redis::Connection& redis, const std::string& colony,
+                                                               const std::string& connection_id,
+                                                               const std::string& reason,
+                                                               std::int64_t last_frame_ms,
+                                                               const std::string& hub_id) {
+  const ListedIn own_hub{keys_.hub_connections(hub_id)};
+  co_return co_await disconnect(redis, colony, connection_id, reason, last_frame_ms, own_hub);
 }
 
 asio::awaitable<Outcome<ClonedAgent>> AgentStore::clone(redis::Connection& redis, const std::string& colony,

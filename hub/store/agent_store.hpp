@@ -60,6 +60,19 @@ struct ColonySnapshot {
   std::vector<std::string> agent_jsons;
 };
 
+// A connection as the hubs' sets list it (AgentStore::hub_connection_entry).
+struct HubConnectionEntry {
+  std::string colony;
+  std::string connection_id;
+};
+
+// The set that lists a connection's entry, which it leaves on disconnect: keys.hub_connections()
+// of the hub that holds it, or keys.orphan_connections() once a sweep claimed that hub as lost
+// (claim_lost_hubs.lua moves a lost hub's entries there).
+struct ListedIn {
+  std::string set_key;
+};
+
 class AgentStore {
  public:
   AgentStore(const Keys& keys, std::size_t event_stream_length, std::int64_t hub_liveness_ms)
@@ -81,8 +94,14 @@ class AgentStore {
                                                           const std::string& connection_id,
                                                           const std::string& hub_id);
 
-  // One socket is gone; its agent goes offline with `reason` if it was the last. `hub_id` is the
-  // hub that held it (the sweeper passes a lost hub's id).
+  // One socket is gone; its agent goes offline with `reason` if it was the last, and the
+  // connection's entry leaves `listed_in`. `last_frame_ms` is when the socket last sent a frame
+  // (0: unknown). The outcome is the seq of the "offline" event, or 0 when the agent stays online.
+  boost::asio::awaitable<Outcome<std::uint64_t>> disconnect(redis::Connection& redis, const std::string& colony,
+                                                            const std::string& connection_id,
+                                                            const std::string& reason,
+                                                            std::int64_t last_frame_ms, const ListedIn& listed_in);
+  // The same for a socket of hub `hub_id`, listed among that hub's connections.
   boost::asio::awaitable<Outcome<std::uint64_t>> disconnect(redis::Connection& redis, const std::string& colony,
                                                             const std::string& connection_id,
                                                             const std::string& reason,
@@ -110,10 +129,14 @@ class AgentStore {
   boost::asio::awaitable<Outcome<std::string>> issue_token(redis::Connection& redis, const std::string& colony,
                                                            const std::string& agent_id);
 
-  // The entry that lists a connection among its hub's (swept when the hub is lost).
+  // The entry that lists a connection among its hub's (swept when the hub is lost):
+  // "<colony> <connection id>".
   static std::string hub_connection_entry(const std::string& colony, const std::string& connection_id) {
     return colony + " " + connection_id;
   }
+  // An entry read back: the colony is up to the first space, the connection id the rest. Nothing
+  // when there is no space (no hub writes such an entry).
+  static std::optional<HubConnectionEntry> parse_hub_connection_entry(std::string_view entry);
 
   boost::asio::awaitable<Outcome<ColonySnapshot>> snapshot(redis::Connection& redis, const std::string& colony);
 

@@ -30,7 +30,8 @@ class Keys {
 
   // "mi:<env>:{hubs}:" — KEYS[1] of the hub liveness and sweep scripts. One hash tag for all hubs.
   std::string hubs_prefix() const { return env_prefix_ + "{hubs}:"; }
-  // The connections a hub holds, "colony agent connection-id" each; swept when the hub is lost.
+  // The connections a hub holds, "<colony> <connection id>" each (AgentStore::hub_connection_entry);
+  // swept when the hub is lost.
   std::string hub_connections(std::string_view hub_id) const {
     return hubs_prefix() + "conns:" + std::string(hub_id);
   }

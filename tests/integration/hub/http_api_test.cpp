@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <map>
+#include <string>
 #include <thread>
 
 #include "protocol/server_message_parser.hpp"
@@ -263,4 +265,89 @@ TEST_CASE("every bad HTTP request gets its status and a JSON error", "[http][err
   // After every bad request above, the hub still serves.
   CHECK(http_request(port, "GET", "/healthz").status == 200);
   CHECK(f.admin("POST", "/v1/colonies/c1/invites").status == 201);
+}
+
+TEST_CASE("the admin pages sign in with the token and act with the cookie from their own origin", "[http][session]") {
+  HubFixture f;
+  auto port = f.hub.port();
+  CHECK(http_request(port, "GET", "/v1/session").body == R"({"signed_in":false})");
+  auto refused = http_request(port, "POST", "/v1/session", R"({"token":"nope"})");
+  CHECK(refused.status == 401);
+  CHECK(error_code_of(refused) == "unauthorized");
+  CHECK(error_code_of(http_request(port, "POST", "/v1/session", "{}")) == "bad_request");
+
+  auto signed_in = http_request(port, "POST", "/v1/session", R"({"token":")" + f.hub.admin_token() + R"("})");
+  REQUIRE(signed_in.status == 200);
+  CHECK(json_at(signed_in.body, "/signed_in") == std::optional<std::string>("true"));
+  CHECK(std::stoll(json_at(signed_in.body, "/expires_at").value_or("0")) > 1'600'000'000'000);
+  const auto& set_cookie = signed_in.headers["set-cookie"];
+  REQUIRE(set_cookie.starts_with("mi_session="));
+  CHECK(set_cookie.find("; Path=/; HttpOnly; SameSite=Strict; Max-Age=") != std::string::npos);
+  std::map<std::string, std::string> cookie = {{"Cookie", "other=1; " + set_cookie.substr(0, set_cookie.find(';'))}};
+
+  CHECK(http_request(port, "GET", "/v1/session", "", cookie).body == R"({"signed_in":true})");
+  CHECK(http_request(port, "GET", "/v1/colonies", "", cookie).status == 200);
+  auto own_origin = cookie;
+  own_origin["Origin"] = f.hub.url();
+  CHECK(http_request(port, "POST", "/v1/colonies/c1/invites", "", own_origin).status == 201);
+  auto other_origin = cookie;
+  other_origin["Origin"] = "http://elsewhere.example";
+  CHECK(http_request(port, "POST", "/v1/colonies/c1/invites", "", other_origin).status == 401);
+  CHECK(http_request(port, "GET", "/v1/session", "", {{"Cookie", "mi_session=forged"}}).body == R"({"signed_in":false})");
+
+  auto signed_out = http_request(port, "POST", "/v1/session/logout", "", cookie);
+  CHECK(signed_out.body == R"({"signed_in":false})");
+  CHECK(signed_out.headers["set-cookie"] == "mi_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+}
+
+TEST_CASE("the colonies list names every colony with invites, sorted", "[http][invites]") {
+  HubFixture f;
+  CHECK(f.admin("GET", "/v1/colonies").body == R"({"colonies":[]})");
+  f.create_invite("office-b");
+  f.create_invite("office-a");
+  f.create_invite("office-b");
+  CHECK(f.admin("GET", "/v1/colonies").body == R"({"colonies":["office-a","office-b"]})");
+  CHECK(http_request(f.hub.port(), "GET", "/v1/colonies").status == 401);
+  CHECK(f.admin("POST", "/v1/colonies").status == 405);
+}
+
+TEST_CASE("the API skips empty path segments, the site's paths are exact, HEAD has no body", "[http][errors]") {
+  HubFixture f;
+  auto port = f.hub.port();
+  f.create_invite("c1");
+  CHECK(f.admin("GET", "/v1/colonies/c1/invites/").status == 200);
+  CHECK(f.admin("GET", "//v1//colonies//c1//invites").status == 200);
+  CHECK(http_request(port, "GET", "/healthz").body == R"({"status":"ok"})");
+  CHECK(http_request(port, "GET", "/healthz/").status == 404);
+  CHECK(error_code_of(http_request(port, "GET", "//healthz")) == "not_found");
+  CHECK(http_request(port, "GET", "/readyz").body == R"({"status":"ready"})");
+
+  auto head = http_request(port, "HEAD", "/healthz");
+  CHECK(head.status == 200);
+  CHECK(head.body.empty());
+  CHECK(head.headers["content-length"] == std::to_string(std::string(R"({"status":"ok"})").size()));
+  // The API's GET routes do not take HEAD.
+  auto api_head = f.admin("HEAD", "/v1/colonies/c1/agents");
+  CHECK(api_head.status == 405);
+  CHECK(api_head.headers["allow"] == "GET");
+
+  auto root = http_request(port, "POST", "/");
+  CHECK(root.status == 302);
+  CHECK(root.headers["location"] == "/admin");
+  // A page path with another method than GET finds nothing, as a path with no page.
+  CHECK(http_request(port, "POST", "/admin").status == 404);
+  CHECK(http_request(port, "GET", "/admin").status == 200);
+  // Unknown calls on a colony are the admin's too.
+  CHECK(http_request(port, "GET", "/v1/colonies/c1/unknown").status == 401);
+  CHECK(http_request(port, "GET", "/v1/invites/ABCDEF/unknown").status == 404);
+}
+
+TEST_CASE("a watch token names its colony and when it expires", "[http][watch]") {
+  HubFixture f;
+  auto issued = f.admin("POST", "/v1/colonies/c1/watch-token");
+  REQUIRE(issued.status == 200);
+  CHECK(json_at(issued.body, "/colony") == std::optional<std::string>("c1"));
+  CHECK(!json_at(issued.body, "/token").value_or("").empty());
+  CHECK(std::stoll(json_at(issued.body, "/expires_at").value_or("0")) > 1'600'000'000'000);
+  CHECK(f.admin("POST", "/v1/colonies/bad.colony/watch-token").status == 400);
 }

@@ -105,3 +105,11 @@ TEST_CASE("append_json_key", "[json_writer]") {
   out.push_back('}');
   CHECK(out == R"({"seq":3})");
 }
+
+TEST_CASE("append_json_bool", "[json_writer]") {
+  std::string out;
+  append_json_bool(out, true);
+  out.push_back(' ');
+  append_json_bool(out, false);
+  CHECK(out == "true false");
+}
