@@ -3,7 +3,7 @@
 -- Safe when several hubs sweep at once: a lost hub is claimed once; offlining an orphan twice
 -- is a no-op (agent_disconnect ignores unknown connections).
 -- KEYS[1]  hubs key prefix "mi:<env>:{hubs}:"
---          (all: set of hub ids; alive:<hub>: liveness; conns:<hub>: set of "colony agent conn")
+--          (all: set of hub ids; alive:<hub>: liveness; conns:<hub>: set of "<colony> <connection id>")
 -- Reply:   the ids of the hubs claimed as lost now
 local prefix = KEYS[1]
 local lost = {}
