@@ -1,10 +1,12 @@
 #pragma once
-// How long to wait before reconnecting. Exponential backoff with full jitter: the ceiling doubles
-// with each failure, and the delay is drawn at random below it, so that many agents cut off at
-// the same moment do not all come back at the same moment.
+// How long to wait before reconnecting: the hub's full-jitter backoff (hub/core/backoff.hpp) with
+// the agent's bounds, so that many agents cut off at the same moment do not all come back at the
+// same moment.
 
 #include <chrono>
 #include <random>
+
+#include "hub/core/backoff.hpp"
 
 namespace mi::cli {
 
@@ -13,6 +15,7 @@ class Backoff {
   using Duration = std::chrono::steady_clock::duration;
 
   static constexpr std::chrono::milliseconds kFloor{500};
+  static constexpr std::chrono::seconds kFirstCeiling{1};
   static constexpr std::chrono::seconds kCeiling{20};
   // A connection that stayed up this long was a success: the next failure starts afresh.
   static constexpr std::chrono::seconds kStableConnection{10};
@@ -27,13 +30,11 @@ class Backoff {
   // restarted one is expected at once, and random, so that its agents do not return together.
   Duration after_restart();
 
-  void reset() { failures_ = 0; }
+  void reset() { backoff_.reset(); }
 
  private:
-  Duration uniform(Duration low, Duration high);
-
   std::mt19937_64 random_;
-  int failures_ = 0;
+  mi::hub::JitteredBackoff backoff_{kFloor, kFirstCeiling, kCeiling};
 };
 
 }  // namespace mi::cli

@@ -4,7 +4,7 @@
 // deadline (hiredis has none); the connection comes back by itself with jittered backoff.
 // Single-threaded: use it only from its executor's thread (one connection per hub shard).
 //
-// For callers (details in connection.cpp):
+// For callers (the details: link.hpp, supervisor_fsm.hpp, command_client.hpp, pubsub_client.hpp):
 //  - Destroy Connection/Subscriber before their io_context (they free hiredis contexts whose
 //    sockets are registered with it). The ScriptSet must outlive the Connection.
 //  - `co_await conn.exec(...)` from any coroutine; a fast failure (not_connected, overloaded,

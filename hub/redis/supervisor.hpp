@@ -1,0 +1,90 @@
+#pragma once
+// Keeps one Link connected: carries out what the SupervisorFsm decides (supervisor_fsm.hpp) with
+// hiredis and two timers, and feeds back what happened. The clients (CommandClient,
+// PubSubClient) derive from it and say what to do with a usable link.
+//
+// A Supervisor outlives every context it opened: the clients' destructors call stop(), which frees
+// the current one, while the members their callbacks use still exist.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <random>
+#include <system_error>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "hub/redis/connection.hpp"
+#include "hub/redis/link.hpp"
+#include "hub/redis/supervisor_fsm.hpp"
+
+namespace mi::redis::detail {
+
+class Supervisor : public LinkOwner, public std::enable_shared_from_this<Supervisor> {
+ public:
+  // `select_db`: the db to SELECT before the link is usable, if any.
+  Supervisor(boost::asio::any_io_executor executor, Endpoint endpoint, ConnectionOptions options,
+             std::optional<int> select_db);
+  Supervisor(const Supervisor&) = delete;
+  Supervisor& operator=(const Supervisor&) = delete;
+
+  // Connects, then keeps reconnecting after any loss until stop().
+  void start();
+  // Fails what is in flight with shut_down and disconnects. Idempotent.
+  void stop();
+
+  bool ready() const { return fsm_.state() == SupervisorFsm::State::ready; }
+  bool stopped() const { return fsm_.state() == SupervisorFsm::State::stopped; }
+  std::uint64_t reconnects() const { return fsm_.reconnects(); }
+
+  // LinkOwner
+  void on_link_connected(Link& link) final;
+  void on_link_closed(Link& link) final;
+  std::shared_ptr<LinkOwner> keep_alive() final;
+
+ protected:
+  virtual void on_ready() = 0;      // the link is usable (from inside hiredis: post caller code)
+  virtual void on_link_down() = 0;  // the context is gone
+  virtual void on_stopping() = 0;   // before the link is closed by stop()
+  // Only clients made with a select_db are asked; they report select_ok()/select_failed().
+  virtual void send_select(Link& link, int db);
+
+  // The SELECT outcome, from inside hiredis' reply callback. A failure closes the link on the
+  // next turn: never free the context from inside hiredis.
+  void select_ok();
+  void select_failed();
+
+  // Drops the current link; hiredis answers everything in flight with NULL (-> `reason`).
+  // Never call from inside a hiredis callback.
+  void close_link(Errc reason);
+
+  // Why commands answered with a NULL reply got none.
+  std::error_code closing_reason() const { return closing_reason_; }
+  const std::shared_ptr<Link>& link() const { return link_; }
+
+  // Empty while the object is being destroyed (stop() from a destructor), never throws.
+  template <class Derived>
+  std::weak_ptr<Derived> weak_self() {
+    return std::static_pointer_cast<Derived>(weak_from_this().lock());
+  }
+
+  boost::asio::any_io_executor executor_;
+  Endpoint endpoint_;
+  ConnectionOptions options_;
+
+ private:
+  // An action may feed the fsm again from inside (a link that cannot be opened, a close that
+  // frees the link): the fsm puts such actions last in their list.
+  void carry_out(const SupervisorActions& actions);
+  void carry_out(const SupervisorAction& action);
+
+  std::minstd_rand random_;  // before fsm_, whose draw uses it
+  SupervisorFsm fsm_;
+  std::shared_ptr<Link> link_;
+  boost::asio::steady_timer connect_timer_;
+  boost::asio::steady_timer reconnect_timer_;
+  Errc closing_reason_ = Errc::connection_lost;
+};
+
+}  // namespace mi::redis::detail

@@ -1,0 +1,87 @@
+#pragma once
+// The decisions that keep one Redis link connected, without I/O: connect with a deadline, SELECT
+// the db if there is one, reconnect with jittered exponential backoff after any loss, until stop.
+// Each input returns the actions to carry out, in order; the Supervisor carries them out with
+// timers and hiredis and feeds back what happened.
+//
+//   idle --start--> connecting --connected [no db] / SELECT ok--> ready
+//   connecting --lost--> waiting      (also: a link that could not be opened)
+//   connecting --deadline / SELECT failed--> close the link (then lost)
+//   ready --lost--> waiting --backoff elapsed--> connecting
+//   any --stop--> stopped, where nothing happens any more
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "hub/core/backoff.hpp"
+#include "hub/core/relaxed_counter.hpp"
+#include "hub/redis/errors.hpp"
+
+namespace mi::redis::detail {
+
+struct SupervisorAction {
+  enum class Kind {
+    arm_connect_deadline,     // after `delay`, report connect_deadline_passed(`attempt`)
+    open_link,                // start connection `attempt`; report lost if it cannot even start
+    cancel_connect_deadline,
+    send_select,              // SELECT `db` on the new link; report its outcome
+    ready,                    // the link is usable: tell the client
+    wait,                     // after `delay`, report backoff_elapsed
+    cancel_wait,
+    close_link,               // free the link; what is in flight fails with `reason`
+  };
+  Kind kind;
+  std::uint64_t attempt = 0;
+  mi::hub::JitteredBackoff::Duration delay{};
+  int db = 0;
+  Errc reason = Errc::connection_lost;
+};
+
+using SupervisorActions = std::vector<SupervisorAction>;
+
+class SupervisorFsm {
+ public:
+  enum class State { idle, connecting, ready, waiting, stopped };
+
+  struct Config {
+    std::chrono::milliseconds connect_timeout{2000};  // from the start of a connection to usable
+    std::chrono::milliseconds backoff_min{100};       // at least 1 ms: no reconnection loop
+    std::chrono::milliseconds backoff_max{5000};      // at least backoff_min
+    std::optional<int> select_db;                     // SELECTed before the link is usable
+  };
+
+  // `draw` picks each reconnection delay in its range (uniformly at random, but for tests).
+  SupervisorFsm(Config config, mi::hub::JitteredBackoff::Draw draw);
+
+  State state() const { return state_; }
+  // Connections that became usable after the first, for /metrics (read from any thread).
+  std::uint64_t reconnects() const { return reconnects_.load(); }
+
+  SupervisorActions on_start();
+  SupervisorActions on_stop();
+  // The connection of the current attempt is up (hiredis' connect callback).
+  SupervisorActions on_link_connected();
+  // The SELECT of the current attempt was answered OK / with an error or not sent at all.
+  SupervisorActions on_select_ok();
+  SupervisorActions on_select_failed();
+  // The current link is gone: hiredis freed it, or it could not be opened.
+  SupervisorActions on_link_lost();
+  SupervisorActions on_connect_deadline_passed(std::uint64_t attempt);
+  SupervisorActions on_backoff_elapsed();
+
+ private:
+  SupervisorActions open();
+  SupervisorActions become_ready();
+
+  Config config_;
+  mi::hub::JitteredBackoff::Draw draw_;
+  mi::hub::JitteredBackoff backoff_;
+  State state_ = State::idle;
+  std::uint64_t attempt_ = 0;  // one per link opened: late timers recognise themselves
+  std::uint64_t usable_connections_ = 0;
+  mi::hub::RelaxedCounter reconnects_;
+};
+
+}  // namespace mi::redis::detail
