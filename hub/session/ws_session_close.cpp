@@ -84,6 +84,7 @@ asio::awaitable<void> WsSession::end() {
   terminate(EndReason::closed);
   co_await on_end();
   shard_.remove_session(*this);
+  shard_.context().metrics.sessions_open.closed();
 }
 
 // After a protocol error the peer may still be sending; see CloseHandshake::close_sent.

@@ -44,6 +44,7 @@ WsSession::~WsSession() = default;
 
 void WsSession::start(std::string upgrade_response) {
   shard_.add_session(*this);
+  shard_.context().metrics.sessions_open.opened();
   opened_at_ = last_frame_ = steady_ms();
   // Writes and reads are tried at once and must not block (serve_connection sets it on accept).
   if (!socket_.non_blocking()) {
