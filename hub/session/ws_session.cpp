@@ -57,7 +57,7 @@ void WsSession::check_deadlines(std::int64_t now) {
     terminate(EndReason::closed);
     return;
   }
-  carry_out(handshake_.check_deadline(now, config.handshake_timeout.count()));
+  if (handshake_.closing()) carry_out(handshake_.check_deadline(now, config.handshake_timeout.count()));
 }
 
 void WsSession::close_for_drain() { close(1012, "hub restarting", EndReason::drained); }
