@@ -34,9 +34,9 @@ void WsSession::carry_out(const CloseSteps& steps) {
     boost::system::error_code ignored;
     socket_.shutdown(asio::socket_base::shutdown_send, ignored);
   }
-  // steps.read_and_drop needs nothing here: it comes when our close after a protocol error has
-  // left, when the reader has stopped (at the error) and the writer is done, so the end starts
-  // now, and read_and_drop() reads while the handshake is draining.
+  // read_and_drop is the first part of the end (read_and_drop()): it comes when the close for a
+  // protocol error has left, by when the reader has stopped at the error and the writer is done,
+  // so the end is about to start.
   if (steps.terminate) drop_connection();
 }
 
