@@ -125,12 +125,6 @@ void Hub::accept_next() {
   acceptor_->async_accept(target.io(), accepted_peer_, std::move(on_accept));
 }
 
-std::size_t Hub::open_sessions() {
-  std::size_t total = 0;
-  for (auto& shard : shards_) total += run_on(*shard, [&shard] { return shard->session_count(); });
-  return total;
-}
-
 void Hub::drain_and_stop() {
   if (stopped_) return;
   log::info("draining: closing sessions with 1012");
@@ -143,13 +137,10 @@ void Hub::drain_and_stop() {
       shard->close_all_sessions_for_drain();
       return 0;
     });
+  // A session counts until its end is recorded (an agent's offline event included); the last to
+  // end wakes this wait.
   auto deadline = std::chrono::steady_clock::now() + context_->config.drain_timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto remaining = open_sessions();
-    if (remaining == 0) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  auto left = open_sessions();
+  auto left = context_->metrics.sessions_open.wait_for_none(deadline);
   if (left > 0) log::warn("drain timeout: ", left, " session(s) still open");
   auto leaving = asio::co_spawn(shards_[0]->io(), liveness_->leave(), asio::use_future);
   if (leaving.wait_for(context_->config.redis_command_timeout * 2) != std::future_status::ready) {

@@ -40,7 +40,6 @@ class Hub {
 
  private:
   void accept_next();
-  std::size_t open_sessions();
 
   int unlistened_socket_ = -1;  // bound by the constructor; owned by the acceptor from start()
   unsigned short bound_port_ = 0;

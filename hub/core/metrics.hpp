@@ -7,6 +7,8 @@
 #include <functional>
 #include <string>
 
+#include "hub/core/open_sessions.hpp"
+
 namespace mi::hub {
 
 struct Metrics {
@@ -28,6 +30,8 @@ struct Metrics {
   std::atomic<std::uint64_t> onboard_rate_limited{0};
   std::atomic<std::uint64_t> events_published{0};
   std::atomic<std::uint64_t> events_delivered{0};
+  // The WebSocket sessions open, of every role: not rendered, it is what the drain waits on.
+  OpenSessions sessions_open;
 
   // Redis counters live in the connections; the hub sums them when rendering.
   std::function<void(std::string&)> append_extra;

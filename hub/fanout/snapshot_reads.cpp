@@ -1,9 +1,9 @@
 #include "hub/fanout/snapshot_reads.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/use_awaitable.hpp>
+
+#include "hub/core/no_throw.hpp"
 
 namespace mi::hub {
 
@@ -17,11 +17,9 @@ asio::awaitable<SnapshotReads::Result> SnapshotReads::read(redis::Connection& re
     read_done(redis, colony);
     co_return result;
   }
-  if (!state.next) state.next = std::make_shared<Round>();
+  if (!state.next) state.next = std::make_shared<Round>(executor_);
   auto round = state.next;
-  asio::steady_timer wake(executor_, asio::steady_timer::time_point::max());
-  round->waiters.push_back(&wake);
-  co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+  while (!round->result) co_await round->result_ready.async_wait(kNoThrow);
   co_return round->result;
 }
 
@@ -44,7 +42,7 @@ void SnapshotReads::read_done(redis::Connection& redis, const std::string& colon
 asio::awaitable<void> SnapshotReads::serve_round(redis::Connection& redis, std::string colony,
                                                  std::shared_ptr<Round> round) {
   round->result = co_await read_now(redis, colony);
-  for (auto* waiter : round->waiters) waiter->cancel();
+  round->result_ready.cancel();
   read_done(redis, colony);
 }
 

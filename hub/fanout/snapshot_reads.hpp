@@ -11,7 +11,6 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
-#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -31,9 +30,13 @@ class SnapshotReads {
   boost::asio::awaitable<Result> read(redis::Connection& redis, const std::string& colony);
 
  private:
+  // The watchers waiting for one read share it, and wait on its timer as on a condition: the
+  // timer never expires, and is cancelled once the result is in.
   struct Round {
+    explicit Round(const boost::asio::any_io_executor& executor)
+        : result_ready(executor, boost::asio::steady_timer::time_point::max()) {}
     Result result;
-    std::vector<boost::asio::steady_timer*> waiters;  // woken (cancelled) when result is in
+    boost::asio::steady_timer result_ready;
   };
   struct ColonyReads {
     bool reading = false;

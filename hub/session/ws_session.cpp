@@ -1,16 +1,15 @@
 #include "hub/session/ws_session.hpp"
-#include "hub/core/no_throw.hpp"
 
 #include <chrono>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "hub/core/clock.hpp"
 #include "hub/core/crypto.hpp"
 #include "hub/core/log.hpp"
+#include "hub/core/no_throw.hpp"
 #include "hub/core/steady_clock.hpp"
 #include "hub/core/user_messages.hpp"
 #include "protocol/event_header.hpp"
@@ -42,26 +41,26 @@ void WsSession::send_error(std::string_view code, std::string_view message, cons
 }
 
 void WsSession::check_deadlines(std::int64_t now) {
-  if (terminated_) return;
+  if (handshake_.terminated()) return;
   const auto& config = shard_.context().config;
   if (role_ == Role::pending && !handling_request_ && now - opened_at_ > config.auth_timeout.count()) {
-    close(websocket::close_code::policy, "no onboard, hello or watch in time", "closed");
+    close(websocket::close_code::policy, "no onboard, hello or watch in time", EndReason::closed);
   }
   if (role_ == Role::agent && now - last_frame_ > config.presence_ttl.count()) {
     // Silent for a whole TTL: the peer is presumed gone, so no closing handshake is attempted.
     log::info("agent ", colony_, "/", agent_id_, " sent nothing for ", config.presence_ttl.count(), " ms");
-    terminate("timeout");
+    terminate(EndReason::timeout);
     return;
   }
   if (write_started_ != 0 && now - write_started_ > config.write_timeout.count()) {
     log::info("closing ", remote_address_, ": one message took over ", config.write_timeout.count(), " ms to send");
-    terminate("closed");
+    terminate(EndReason::closed);
     return;
   }
-  if (close_queued_ && now - close_started_ > config.handshake_timeout.count()) terminate("closed");
+  if (handshake_.closing()) carry_out(handshake_.check_deadline(now, config.handshake_timeout.count()));
 }
 
-void WsSession::close_for_drain() { close(1012, "hub restarting", "drained"); }
+void WsSession::close_for_drain() { close(1012, "hub restarting", EndReason::drained); }
 
 std::int64_t WsSession::last_frame_wall_ms() const { return now_ms() - (steady_ms() - last_frame_); }
 
@@ -178,7 +177,7 @@ asio::awaitable<void> WsSession::handle_onboard(const protocol::OnboardRequest& 
     co_await context.onboard_limiter.count_failure(redis, remote_address_);
     asio::steady_timer delay(socket_.get_executor());
     delay.expires_at(started + context.config.onboard_fail_delay);
-    co_await delay.async_wait(kNoThrow);
+    co_await terminable_wait(delay);
     send_error(error->code,
                error->code == "invalid_code" ? user_messages::kInvalidCode : user_messages::kWrongInviteType, id);
     co_return;
@@ -229,7 +228,7 @@ void WsSession::become_agent(std::string colony, std::string agent_id, std::stri
 }
 
 void WsSession::reassert() {
-  if (role_ != Role::agent || terminated_) return;
+  if (role_ != Role::agent || handshake_.terminated()) return;
   // A new connection id: the sweep may still be putting the old one offline, and must not
   // remove the connection marked here.
   connection_id_ = shard_.next_connection_id();
@@ -245,7 +244,7 @@ void WsSession::reassert() {
 }
 
 std::optional<std::vector<std::string>> WsSession::presence_refresh_command(std::int64_t now, std::int64_t ttl_ms) {
-  if (role_ != Role::agent || terminated_) return std::nullopt;
+  if (role_ != Role::agent || handshake_.terminated()) return std::nullopt;
   if (last_frame_ <= refreshed_frame_ || now - last_refresh_ < ttl_ms / 4) return std::nullopt;
   last_refresh_ = now;
   refreshed_frame_ = last_frame_;
@@ -269,27 +268,24 @@ asio::awaitable<void> WsSession::handle_watch(const protocol::WatchRequest& requ
   context.metrics.sessions_watchers.fetch_add(1, std::memory_order_relaxed);
 
   // Subscribe first, then read the state: an event is then either in the snapshot or arrives
-  // live after it (the sequencer drops what the snapshot already covers).
+  // live after it (the sequencer drops what the snapshot already covers). The wait for the
+  // subscription ends when it is live, when the session terminates, or when the timer expires.
+  // The router may keep the callback past this coroutine, which owns the timer: the callback
+  // reaches the timer only while it exists.
   in_colony_ = true;
-  std::weak_ptr<WsSession> weak = weak_from_this();
-  shard_.join_colony(colony_, *this, Shard::Membership::watcher, [weak] {
-    if (auto self = weak.lock()) {
-      self->subscription_live_ = true;
-      if (self->live_wait_timer_ != nullptr) self->live_wait_timer_->cancel();
-    }
-  });
-  if (!subscription_live_) {
-    asio::steady_timer live_wait(socket_.get_executor());
-    live_wait_timer_ = &live_wait;
-    live_wait.expires_after(config.redis_command_timeout + config.redis_connect_timeout);
-    co_await live_wait.async_wait(kNoThrow);
-    live_wait_timer_ = nullptr;
-  }
-  if (terminated_) co_return;
+  auto live_wait = std::make_shared<asio::steady_timer>(socket_.get_executor(),
+                                                        config.redis_command_timeout + config.redis_connect_timeout);
+  shard_.join_colony(colony_, *this, Shard::Membership::watcher,
+                     [session = weak_from_this(), timer = std::weak_ptr(live_wait)] {
+                       if (auto self = session.lock()) self->subscription_live_ = true;
+                       if (auto waiting = timer.lock()) waiting->cancel();
+                     });
+  if (!subscription_live_) co_await terminable_wait(*live_wait);
+  if (handshake_.terminated()) co_return;
   if (!subscription_live_) {
     // Still a watcher: once the subscription comes, the catch-up brings the state.
     send_error("unavailable", "The hub cannot subscribe to this colony's events right now; retry in a moment.", id);
-    close(1013, "event subscription unavailable", "closed");
+    close(1013, "event subscription unavailable", EndReason::closed);
     co_return;
   }
 
@@ -298,7 +294,7 @@ asio::awaitable<void> WsSession::handle_watch(const protocol::WatchRequest& requ
     auto page = co_await agents.read_events(shard_.redis(), colony_, *request.since, kEventPageSize);
     if (auto* error = std::get_if<ApiError>(&page)) {
       send_error(error->code, error->message, id);
-      close(1013, "store unavailable", "closed");
+      close(1013, "store unavailable", EndReason::closed);
       co_return;
     }
     auto& events = std::get<EventsPage>(page);
@@ -316,7 +312,7 @@ asio::awaitable<void> WsSession::handle_watch(const protocol::WatchRequest& requ
   const auto& snapshot = *shared_snapshot;
   if (auto* error = std::get_if<ApiError>(&snapshot)) {
     send_error(error->code, error->message, id);
-    close(1013, "store unavailable", "closed");
+    close(1013, "store unavailable", EndReason::closed);
     co_return;
   }
   auto& state = std::get<ColonySnapshot>(snapshot);
@@ -325,7 +321,7 @@ asio::awaitable<void> WsSession::handle_watch(const protocol::WatchRequest& requ
 }
 
 void WsSession::on_event(const SharedEvent& event) {
-  if (terminated_ || close_queued_) return;
+  if (!handshake_.may_send()) return;
   if (role_ == Role::agent) {
     if (event->is_chat) send(event->frame);
     return;
@@ -338,12 +334,12 @@ void WsSession::on_event(const SharedEvent& event) {
   deliver(sequencer_->offer(event));
   if (sequencer_->held_bytes() > shard_.context().config.watcher_queue_bytes) {
     shard_.context().metrics.ws_slow_closes.fetch_add(1, std::memory_order_relaxed);
-    close(4009, "too slow: events waiting over the queue bound", "closed");
+    close(4009, "too slow: events waiting over the queue bound", EndReason::closed);
   }
 }
 
 void WsSession::on_events(std::span<const SharedEvent> events, const SharedMessage& joined) {
-  if (terminated_ || close_queued_ || role_ != Role::watcher) return;
+  if (!handshake_.may_send() || role_ != Role::watcher) return;
   if (sequencer_->take_in_order(events)) {
     send(joined, events.size());
     return;
@@ -357,7 +353,7 @@ void WsSession::deliver(EventSequencer::Release release) {
 }
 
 void WsSession::catch_up() {
-  if (role_ != Role::watcher || !sequencer_ || !sequencer_->started() || filling_ || terminated_) return;
+  if (role_ != Role::watcher || !sequencer_ || !sequencer_->started() || filling_ || handshake_.terminated()) return;
   filling_ = true;
   asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->fill_gaps(); }, asio::detached);
 }
@@ -368,15 +364,15 @@ void WsSession::catch_up() {
 asio::awaitable<void> WsSession::fill_gaps() {
   auto& agents = shard_.context().agents;
   for (;;) {
-    if (terminated_ || close_queued_) break;
+    if (!handshake_.may_send()) break;
     auto page = co_await agents.read_events(shard_.redis(), colony_, sequencer_->delivered_seq(), kEventPageSize);
     if (failed(page)) {
-      close(1013, "event store unavailable; watch again with since", "closed");
+      close(1013, "event store unavailable; watch again with since", EndReason::closed);
       break;
     }
     auto& events = std::get<EventsPage>(page);
     if (!events.complete) {
-      close(4009, "missed events are no longer held; watch again", "closed");
+      close(4009, "missed events are no longer held; watch again", EndReason::closed);
       break;
     }
     for (auto& json : events.events) {
@@ -429,7 +425,7 @@ void WsSession::handle_status(const protocol::StatusRequest& request) {
 asio::awaitable<void> WsSession::publish_status() {
   auto& context = shard_.context();
   auto interval = context.config.status_min_interval.count();
-  while (pending_meta_ && !terminated_) {
+  while (pending_meta_ && !handshake_.terminated()) {
     auto meta = std::move(*pending_meta_);
     pending_meta_.reset();
     auto outcome = co_await context.agents.update_status(shard_.redis(), colony_, agent_id_, meta, interval);
@@ -443,12 +439,8 @@ asio::awaitable<void> WsSession::publish_status() {
       context.metrics.events_published.fetch_add(1, std::memory_order_relaxed);
     }
     if (!pending_meta_) break;
-    asio::steady_timer wait(socket_.get_executor());
-    status_timer_ = &wait;
-    wait.expires_after(std::chrono::milliseconds(wait_ms));
-    auto [ec] = co_await wait.async_wait(kNoThrow);
-    status_timer_ = nullptr;
-    if (ec) break;
+    asio::steady_timer wait(socket_.get_executor(), std::chrono::milliseconds(wait_ms));
+    if (co_await terminable_wait(wait)) break;
   }
   status_publisher_running_ = false;
 }
@@ -461,7 +453,7 @@ asio::awaitable<void> WsSession::on_end() {
   if (role_ == Role::watcher) context.metrics.sessions_watchers.fetch_sub(1, std::memory_order_relaxed);
   if (role_ != Role::agent) co_return;
   context.metrics.sessions_agents.fetch_sub(1, std::memory_order_relaxed);
-  std::string reason = end_reason_ != nullptr ? end_reason_ : "closed";
+  std::string reason(end_reason_text(handshake_.end_reason()));
   auto last_frame = last_frame_wall_ms();
   for (int attempt = 0; attempt < kDisconnectRetries; ++attempt) {
     auto outcome = co_await context.agents.disconnect(shard_.redis(), colony_, connection_id_, reason, last_frame,

@@ -9,7 +9,8 @@
 // take waits in a bounded queue, drained by a writer coroutine that exists while there is a
 // backlog and writes it gathered. Requests are handled one at a time, in order. Deadlines (first
 // message, presence, slow writes, closing handshake) are checked by the shard's periodic tick,
-// not by a timer each.
+// not by a timer each. The closing handshake is decided by a CloseHandshake; the session carries
+// out its steps. The session ends once its reader and its writer have both stopped.
 
 #include <array>
 #include <cstdint>
@@ -22,11 +23,14 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/basic_stream_socket.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "hub/core/close_handshake.hpp"
 #include "hub/core/colony_event.hpp"
+#include "hub/core/end_reason.hpp"
 #include "hub/core/event_sequencer.hpp"
 #include "hub/core/open_connection_count.hpp"
 #include "hub/core/outbound_queue.hpp"
@@ -58,12 +62,12 @@ class WsSession final : public Participant, public std::enable_shared_from_this<
   // its bound is closed with 4009.
   void send(SharedMessage frames, std::size_t messages = 1);
 
-  // Closing handshake with `code`; `end_reason` is what an agent's offline event will say.
-  // (`end_reason` is a string literal: the session keeps the pointer.)
-  void close(std::uint16_t code, std::string_view reason, const char* end_reason);
+  // Closing handshake with `code`; `end_reason` is what an agent's offline event will say, unless
+  // the connection ends otherwise first.
+  void close(std::uint16_t code, std::string_view reason, EndReason end_reason);
 
   // Drops the TCP connection at once.
-  void terminate(const char* end_reason);
+  void terminate(EndReason end_reason);
 
   // Participant: what the shard asks of its sessions.
   void check_deadlines(std::int64_t now) override;
@@ -87,12 +91,12 @@ class WsSession final : public Participant, public std::enable_shared_from_this<
   enum class ReadStep {
     wait,     // everything read was handled: wait for the socket
     request,  // a request must wait for Redis (waiting_request_); the bytes after it are kept
-    stop,     // the reading is over (close frame, protocol error, end of stream)
+    stop,     // the reading is over (close frame, protocol error, end of stream, termination)
   };
   void continue_reading(ReadStep step);
   boost::asio::awaitable<void> run_requests();
-  boost::asio::awaitable<void> end();
   ReadStep on_wake_bytes(std::size_t size);
+  ReadStep stream_ended();
   ReadStep read_available(std::string_view already_read);
   ReadStep take(char* data, std::size_t size);
   ReadStep dispatch(char* data, std::size_t size, bool data_is_pending);
@@ -101,10 +105,18 @@ class WsSession final : public Participant, public std::enable_shared_from_this<
   void write_now(SharedMessage frame);
   void start_writer();
   boost::asio::awaitable<void> write_loop();
-  void queue_close_frame(std::uint16_t code, std::string_view reason);
-  void on_close_frame_sent();
+
+  // Closing and ending (ws_session_close.cpp).
   void fail(std::uint16_t code, const char* why);
-  boost::asio::awaitable<void> finish_closing();
+  void carry_out(const CloseSteps& steps);
+  void send_close_frame(const CloseFrame& close);
+  void drop_connection();
+  void on_reader_stopped();
+  void start_end();
+  boost::asio::awaitable<void> end();
+  boost::asio::awaitable<void> read_and_drop();
+  // Waits for `timer` to expire or be cancelled; the session's termination cuts the wait short.
+  boost::asio::awaitable<boost::system::error_code> terminable_wait(boost::asio::steady_timer& timer);
 
   // Requests (ws_session.cpp).
   // Handles what needs no I/O at once; returns the request when it must wait for Redis.
@@ -136,13 +148,11 @@ class WsSession final : public Participant, public std::enable_shared_from_this<
   std::int64_t opened_at_ = 0;
   std::int64_t last_frame_ = 0;
   std::int64_t write_started_ = 0;  // 0 while no write is in progress
-  std::int64_t close_started_ = 0;  // 0 until a closing handshake starts
   std::int64_t last_refresh_ = 0;     // agents: when the presence key was last refreshed
   std::int64_t refreshed_frame_ = 0;  // agents: last_frame_ at that refresh
+  CloseHandshake handshake_;
   Role role_ = Role::pending;
   bool handling_request_ = false;
-  bool close_queued_ = false;  // our close frame is queued or sent: nothing else goes out
-  bool terminated_ = false;
   Socket socket_;
   OpenConnectionCount open_count_;
   std::string remote_address_;
@@ -152,21 +162,19 @@ class WsSession final : public Participant, public std::enable_shared_from_this<
   protocol::websocket::FrameReader reader_;
   std::unique_ptr<protocol::ClientMessage> waiting_request_;
   OutboundQueue queue_;
-  // Timers live in the coroutine that waits on them (idle sessions hold none); these point to
-  // them while they wait, so that terminate() can wake them.
-  boost::asio::steady_timer* live_wait_timer_ = nullptr;
-  boost::asio::steady_timer* status_timer_ = nullptr;
-  boost::asio::steady_timer* closing_timer_ = nullptr;
+  // Emitted when the session terminates. Timers live in the coroutine that waits on them (idle
+  // sessions hold none), and their waits are bound to this signal (terminable_wait). A signal has
+  // one slot, so at most one wait is bound at a time, which the roles make so: the onboard delay
+  // (before the first message is handled), the live-subscription wait (watchers) and the status
+  // publisher's wait (agents). Socket operations end with the socket's close.
+  boost::asio::cancellation_signal termination_;
 
   std::string colony_;
   std::string agent_id_;
   std::string connection_id_;
-  const char* end_reason_ = nullptr;  // a literal: "closed", "timeout", "drained"
 
   bool writer_running_ = false;
-  bool close_sent_ = false;      // our close frame is on the wire
-  bool close_received_ = false;  // the client's close frame arrived
-  bool failing_ = false;         // the client broke the protocol: drop the TCP once the close is sent
+  bool reading_stopped_ = false;  // the reader is done: the writer, if it still runs, starts the end
 
   // Colony membership (both roles), so that events reach the session.
   bool in_colony_ = false;

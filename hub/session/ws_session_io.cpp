@@ -1,5 +1,5 @@
-// The transport half of WsSession: reading frames, writing frames, the closing handshake.
-// The request half is ws_session.cpp.
+// The transport of WsSession: reading frames and writing them. The closing handshake and the
+// session's end are ws_session_close.cpp, the requests ws_session.cpp.
 
 #include <array>
 #include <cstring>
@@ -15,6 +15,7 @@
 #include "hub/core/no_throw.hpp"
 #include "hub/core/steady_clock.hpp"
 #include "hub/core/user_messages.hpp"
+#include "hub/session/would_block.hpp"
 #include "hub/session/ws_session.hpp"
 
 namespace mi::hub {
@@ -28,10 +29,6 @@ namespace {
 constexpr int kReadsPerWakeup = 4;
 // Frames one gathered write (writev) sends at most.
 constexpr std::size_t kMaxGather = 16;
-
-bool would_block(const boost::system::error_code& ec) {
-  return ec == asio::error::would_block || ec == asio::error::try_again;
-}
 }  // namespace
 
 WsSession::WsSession(Shard& shard, Socket socket, std::string remote_address, std::string early_bytes)
@@ -47,6 +44,7 @@ WsSession::~WsSession() = default;
 
 void WsSession::start(std::string upgrade_response) {
   shard_.add_session(*this);
+  shard_.context().metrics.sessions_open.opened();
   opened_at_ = last_frame_ = steady_ms();
   // Writes and reads are tried at once and must not block (serve_connection sets it on accept).
   if (!socket_.non_blocking()) {
@@ -58,25 +56,25 @@ void WsSession::start(std::string upgrade_response) {
 }
 
 // Idle, a session is one small receive whose handler holds the session: no coroutine frame and
-// no buffer beyond kWakeBytes. A coroutine runs only while a request waits for Redis, and at the
-// end. A receive, unlike a readiness wait, needs no epoll_ctl to re-arm: after a read that
-// emptied the socket, Asio queues the next one without a system call, and a heartbeat frame
-// arrives whole in the wake buffer.
+// no buffer beyond the 32 bytes of wake_bytes_. A coroutine runs only while a request waits for
+// Redis, and at the end. A receive, unlike a readiness wait, needs no epoll_ctl to re-arm: after
+// a read that emptied the socket, Asio queues the next one without a system call, and a heartbeat
+// frame arrives whole in the wake buffer.
 void WsSession::continue_reading(ReadStep step) {
-  if (terminated_) step = ReadStep::stop;
-  auto self = shared_from_this();
+  if (handshake_.terminated()) step = ReadStep::stop;
   switch (step) {
     case ReadStep::wait:
       socket_.async_receive(asio::buffer(wake_bytes_),
-                            [self](const boost::system::error_code& ec, std::size_t size) {
-                              self->continue_reading(ec ? ReadStep::stop : self->on_wake_bytes(size));
+                            [self = shared_from_this()](const boost::system::error_code& ec, std::size_t size) {
+                              self->continue_reading(ec ? self->stream_ended() : self->on_wake_bytes(size));
                             });
       return;
     case ReadStep::request:
-      asio::co_spawn(socket_.get_executor(), [self] { return self->run_requests(); }, asio::detached);
+      asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->run_requests(); },
+                     asio::detached);
       return;
     case ReadStep::stop:
-      asio::co_spawn(socket_.get_executor(), [self] { return self->end(); }, asio::detached);
+      on_reader_stopped();
       return;
   }
 }
@@ -87,20 +85,20 @@ WsSession::ReadStep WsSession::on_wake_bytes(std::size_t size) {
   return read_available(std::string_view(wake_bytes_.data(), size));
 }
 
+// The peer's direction of the stream ended or failed (or the socket was closed by terminate).
+WsSession::ReadStep WsSession::stream_ended() {
+  carry_out(handshake_.read_ended());
+  return ReadStep::stop;
+}
+
 // Requests are handled one at a time, in order: the socket is not read meanwhile.
 asio::awaitable<void> WsSession::run_requests() {
   ReadStep step = ReadStep::request;
-  while (step == ReadStep::request && !terminated_) {
+  while (step == ReadStep::request && !handshake_.terminated()) {
     co_await handle_request(std::move(waiting_request_));
-    step = terminated_ ? ReadStep::stop : dispatch_pending();
+    step = handshake_.terminated() ? ReadStep::stop : dispatch_pending();
   }
   continue_reading(step);
-}
-
-asio::awaitable<void> WsSession::end() {
-  co_await finish_closing();
-  co_await on_end();
-  shard_.remove_session(*this);
 }
 
 WsSession::ReadStep WsSession::read_available(std::string_view already_read) {
@@ -112,7 +110,7 @@ WsSession::ReadStep WsSession::read_available(std::string_view already_read) {
     std::size_t size = socket_.read_some(asio::buffer(buffer.data() + filled, buffer.size() - filled), ec);
     if (ec && !would_block(ec)) {
       if (filled > 0) take(buffer.data(), filled);
-      return ReadStep::stop;  // end of stream or reset: the client is gone
+      return stream_ended();  // end of stream or reset: the client is gone
     }
     filled += size;
     auto step = filled > 0 ? take(buffer.data(), filled) : ReadStep::wait;
@@ -140,7 +138,7 @@ WsSession::ReadStep WsSession::dispatch(char* data, std::size_t size, bool data_
   using Kind = websocket::FrameReader::Result::Kind;
   std::size_t at = 0;
   ReadStep step = ReadStep::wait;
-  while (step == ReadStep::wait && !terminated_) {
+  while (step == ReadStep::wait && !handshake_.terminated()) {
     auto result = reader_.next(data + at, size - at);
     if (result.kind == Kind::need_more) break;
     if (result.kind == Kind::error) {
@@ -184,16 +182,9 @@ WsSession::ReadStep WsSession::handle_message(websocket::Opcode opcode, std::str
       send(std::make_shared<const std::string>(websocket::encode_frame(websocket::Opcode::pong, payload)));
       return ReadStep::wait;
     case websocket::Opcode::close: {
-      close_received_ = true;
-      if (end_reason_ == nullptr) end_reason_ = "closed";
-      if (close_sent_) {
-        terminate("closed");
-      } else if (!close_queued_) {
-        // Echo the client's code (RFC 6455 section 5.5.1); the TCP connection ends once it is sent.
-        websocket::ClosePayload close;
-        websocket::FrameReader::parse_close(payload, close);
-        queue_close_frame(close.code, "");
-      }
+      websocket::ClosePayload close;
+      websocket::FrameReader::parse_close(payload, close);
+      carry_out(handshake_.peer_closed(close.code, last_frame_));
       return ReadStep::stop;
     }
     default:  // pong, or a continuation the reader has already put together
@@ -202,7 +193,7 @@ WsSession::ReadStep WsSession::handle_message(websocket::Opcode opcode, std::str
 }
 
 void WsSession::send(SharedMessage frame, std::size_t messages) {
-  if (terminated_ || close_queued_) return;
+  if (!handshake_.may_send()) return;
   // Joined frames are one buffer to the writer, which counts one message when it is written.
   if (messages > 1) {
     shard_.context().metrics.ws_messages_out.fetch_add(messages - 1, std::memory_order_relaxed);
@@ -215,7 +206,7 @@ void WsSession::send(SharedMessage frame, std::size_t messages) {
     shard_.context().metrics.ws_slow_closes.fetch_add(1, std::memory_order_relaxed);
     log::info("closing ", remote_address_, " with 4009: ", queue_.bytes(), " bytes waiting to be sent");
     queue_.drop_unstarted();
-    close(4009, "too slow: outbound queue full", "closed");
+    close(4009, "too slow: outbound queue full", EndReason::closed);
   }
 }
 
@@ -227,13 +218,13 @@ void WsSession::write_now(SharedMessage frame) {
   if (would_block(ec)) {
     written = 0;
   } else if (ec) {
-    terminate("closed");
+    terminate(EndReason::closed);
     return;
   }
   if (written == frame->size()) {
     shard_.context().metrics.ws_messages_out.fetch_add(1, std::memory_order_relaxed);
-    // After our close frame nothing else is ever sent, so a close that is queued is this frame.
-    if (close_queued_) on_close_frame_sent();
+    // Nothing is sent after our close frame, so while closing this frame is ours.
+    if (handshake_.closing()) carry_out(handshake_.close_sent());
     return;
   }
   queue_.push(std::move(frame), written);
@@ -241,14 +232,14 @@ void WsSession::write_now(SharedMessage frame) {
 }
 
 void WsSession::start_writer() {
-  if (writer_running_ || terminated_) return;
+  if (writer_running_ || handshake_.terminated()) return;
   writer_running_ = true;
   asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->write_loop(); }, asio::detached);
 }
 
 asio::awaitable<void> WsSession::write_loop() {
   auto& metrics = shard_.context().metrics;
-  while (!terminated_ && !queue_.empty()) {
+  while (!handshake_.terminated() && !queue_.empty()) {
     boost::container::static_vector<asio::const_buffer, kMaxGather> buffers;
     queue_.take_for_write(kMaxGather, buffers,
                           [](std::string_view bytes) { return asio::const_buffer(bytes.data(), bytes.size()); });
@@ -259,96 +250,15 @@ asio::awaitable<void> WsSession::write_loop() {
     auto [ec, written] = co_await asio::async_write(socket_, buffers, kNoThrow);
     write_started_ = 0;
     if (ec) {
-      terminate("closed");
+      terminate(EndReason::closed);
       break;
     }
     metrics.ws_messages_out.fetch_add(queue_.consume(written), std::memory_order_relaxed);
   }
   writer_running_ = false;
-  if (!terminated_ && close_queued_ && queue_.empty()) on_close_frame_sent();
-}
-
-void WsSession::queue_close_frame(std::uint16_t code, std::string_view reason) {
-  close_queued_ = true;
-  close_started_ = steady_ms();
-  auto frame = std::make_shared<const std::string>(
-      code == websocket::close_code::no_status ? websocket::encode_frame(websocket::Opcode::close, {})
-                                               : websocket::encode_close_frame(code, reason));
-  if (queue_.empty() && !writer_running_) {
-    write_now(std::move(frame));
-  } else {
-    queue_.push_unbounded(std::move(frame));
-  }
-}
-
-void WsSession::on_close_frame_sent() {
-  close_sent_ = true;
-  // The handshake is complete: the server ends the TCP connection.
-  if (close_received_) {
-    terminate(end_reason_ != nullptr ? end_reason_ : "closed");
-    return;
-  }
-  if (failing_) {
-    // finish_closing() reads what the client still sends, until it closes too.
-    boost::system::error_code ignored;
-    socket_.shutdown(asio::socket_base::shutdown_send, ignored);
-    if (closing_timer_ != nullptr) closing_timer_->cancel();
-  }
-}
-
-void WsSession::close(std::uint16_t code, std::string_view reason, const char* end_reason) {
-  if (terminated_ || close_queued_) return;
-  if (end_reason_ == nullptr) end_reason_ = end_reason;
-  queue_close_frame(code, reason);
-}
-
-void WsSession::fail(std::uint16_t code, const char* why) {
-  log::debug("closing ", remote_address_, " with ", code, ": ", why);
-  failing_ = true;
-  if (end_reason_ == nullptr) end_reason_ = "closed";
-  if (close_sent_) {
-    terminate("closed");
-    return;
-  }
-  if (close_queued_) return;
-  queue_close_frame(code, why);
-}
-
-asio::awaitable<void> WsSession::finish_closing() {
-  // A close frame on its way (an echo, or a protocol error's) gets the time to leave; the tick
-  // ends the wait after --handshake-timeout.
-  if (!terminated_ && close_queued_ && !close_sent_) {
-    asio::steady_timer timer(socket_.get_executor());
-    closing_timer_ = &timer;
-    while (!terminated_ && !close_sent_) {
-      timer.expires_at(asio::steady_timer::time_point::max());
-      co_await timer.async_wait(kNoThrow);
-    }
-    closing_timer_ = nullptr;
-  }
-  // A client that broke the protocol may still be sending (the rest of a message too big).
-  // Closing a socket with unread bytes resets the connection, and the reset can destroy our close
-  // frame before the client reads it: read and drop until the client closes as well.
-  while (!terminated_ && failing_ && close_sent_) {
-    auto [wait_error] = co_await socket_.async_wait(asio::socket_base::wait_read, kNoThrow);
-    if (wait_error) break;
-    auto& buffer = shard_.read_buffer();
-    boost::system::error_code read_error;
-    socket_.read_some(asio::buffer(buffer.data(), buffer.size()), read_error);
-    if (read_error && !would_block(read_error)) break;
-  }
-  terminate(end_reason_ != nullptr ? end_reason_ : "closed");
-}
-
-void WsSession::terminate(const char* end_reason) {
-  if (terminated_) return;
-  terminated_ = true;
-  if (end_reason_ == nullptr) end_reason_ = end_reason;
-  boost::system::error_code ignored;
-  socket_.close(ignored);
-  for (auto* timer : {live_wait_timer_, status_timer_, closing_timer_}) {
-    if (timer != nullptr) timer->cancel();
-  }
+  // Nothing is queued after our close frame: while closing, an empty queue means it has left.
+  if (handshake_.closing() && queue_.empty()) carry_out(handshake_.close_sent());
+  if (reading_stopped_) start_end();
 }
 
 }  // namespace mi::hub
