@@ -206,6 +206,27 @@ def json_seeds():
     return seeds
 
 
+# fuzz_close_handshake: one byte per event, its low 3 bits the event (fuzz_close_handshake.cpp).
+CLOSE, PEER_CLOSED, CLOSE_SENT, PROTOCOL_ERROR, READ_ENDED, ABORT, TICK, CLOCK = range(8)
+
+
+def event(kind, argument=0):
+    return bytes([(argument << 3) | kind])
+
+
+def close_handshake_seeds():
+    return {
+        "we-close-peer-answers": event(CLOSE) + event(CLOSE_SENT) + event(PEER_CLOSED),
+        "peer-closes-we-echo": event(PEER_CLOSED) + event(CLOSE_SENT),
+        "peer-answers-before-our-frame-left": event(CLOSE, 2) + event(PEER_CLOSED) + event(CLOSE_SENT),
+        "protocol-error-then-drop": event(PROTOCOL_ERROR, 2) + event(CLOSE_SENT) + event(READ_ENDED),
+        "stream-ends-while-closing": event(CLOSE) + event(READ_ENDED) + event(CLOSE_SENT),
+        "handshake-times-out": event(CLOSE, 1) + event(CLOSE_SENT) + event(TICK, 31),
+        "abort-while-open": event(ABORT, 1),
+        "drain-then-timeout-reason": event(CLOSE, 2) + event(ABORT, 1),
+    }
+
+
 def write(target, seeds):
     directory = CORPUS / target
     shutil.rmtree(directory, ignore_errors=True)
@@ -219,6 +240,7 @@ def main():
     write("fuzz_frame_reader", frame_seeds())
     write("fuzz_client_message", json_seeds())
     write("fuzz_http_request", http_seeds())
+    write("fuzz_close_handshake", close_handshake_seeds())
 
 
 if __name__ == "__main__":
