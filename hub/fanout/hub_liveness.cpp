@@ -1,5 +1,4 @@
 #include "hub/fanout/hub_liveness.hpp"
-#include "hub/core/no_throw.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -8,7 +7,9 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "hub/core/clock.hpp"
+#include "hub/core/end_reason.hpp"
 #include "hub/core/log.hpp"
+#include "hub/core/no_throw.hpp"
 #include "hub/redis/args.hpp"
 #include "hub/store/redis_failure.hpp"
 
@@ -17,6 +18,9 @@ namespace mi::hub {
 namespace asio = boost::asio;
 
 namespace {
+// The offline reason of a lost hub's agents; named, not a temporary, since it is passed by
+// reference into a coroutine.
+const std::string kHubLost(end_reason_text(EndReason::hub_lost));
 // Orphaned connections put offline per round trip of the sweep.
 constexpr int kOrphansPerBatch = 200;
 }  // namespace
@@ -117,7 +121,7 @@ asio::awaitable<void> HubLiveness::sweep_once() {
         continue;
       }
       // As a session's end would, but the lost hub's last frames are unknown (0).
-      auto outcome = co_await context_.agents.disconnect(redis, orphan->colony, orphan->connection_id, "hub_lost", 0,
+      auto outcome = co_await context_.agents.disconnect(redis, orphan->colony, orphan->connection_id, kHubLost, 0,
                                                          orphans);
       if (failed(outcome)) co_return;  // the next sweep tries again
     }

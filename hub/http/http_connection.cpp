@@ -1,5 +1,4 @@
 #include "hub/http/http_connection.hpp"
-#include "hub/core/no_throw.hpp"
 
 #include <optional>
 
@@ -13,6 +12,7 @@
 #include "hub/http/http_api.hpp"
 #include "hub/http/origin.hpp"
 #include "hub/core/log.hpp"
+#include "hub/core/no_throw.hpp"
 #include "hub/core/open_connection_count.hpp"
 #include "hub/session/ws_session.hpp"
 #include "protocol/websocket_handshake.hpp"

@@ -140,7 +140,7 @@ asio::awaitable<void> WsSession::handle_onboard(const protocol::OnboardRequest& 
   auto& redis = shard_.redis();
   auto started = std::chrono::steady_clock::now();
 
-  auto over = co_await context.onboard_limiter.over_budget(redis, remote_address_);
+  auto over = co_await context.onboard_limiter.over_budget(redis, remote_address_, now_ms());
   if (auto* error = std::get_if<ApiError>(&over)) {
     send_error(error->code, error->message, id);
     co_return;
@@ -174,7 +174,7 @@ asio::awaitable<void> WsSession::handle_onboard(const protocol::OnboardRequest& 
       co_return;
     }
     context.metrics.onboard_failures.fetch_add(1, std::memory_order_relaxed);
-    co_await context.onboard_limiter.count_failure(redis, remote_address_);
+    co_await context.onboard_limiter.count_failure(redis, remote_address_, now_ms());
     asio::steady_timer delay(socket_.get_executor());
     delay.expires_at(started + context.config.onboard_fail_delay);
     co_await terminable_wait(delay);

@@ -2,7 +2,6 @@
 
 #include <charconv>
 
-#include "hub/core/clock.hpp"
 #include "hub/core/log.hpp"
 #include "hub/redis/args.hpp"
 #include "hub/store/redis_failure.hpp"
@@ -57,10 +56,6 @@ asio::awaitable<Outcome<bool>> OnboardLimiter::over_budget(redis::Connection& re
   co_return verdict(result.reply);
 }
 
-asio::awaitable<Outcome<bool>> OnboardLimiter::over_budget(redis::Connection& redis,
-                                                           const std::string& address) const {
-  co_return co_await over_budget(redis, address, now_ms());
-}
 
 asio::awaitable<void> OnboardLimiter::count_failure(redis::Connection& redis, const std::string& address,
                                                     std::int64_t now_ms) const {
@@ -69,8 +64,5 @@ asio::awaitable<void> OnboardLimiter::count_failure(redis::Connection& redis, co
   if (redis_failed(result)) log::warn("could not count a failed onboard attempt from ", address);
 }
 
-asio::awaitable<void> OnboardLimiter::count_failure(redis::Connection& redis, const std::string& address) const {
-  co_await count_failure(redis, address, now_ms());
-}
 
 }  // namespace mi::hub

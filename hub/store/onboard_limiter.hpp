@@ -50,14 +50,10 @@ class OnboardLimiter {
   // True when `address` or the system has used up its budget of the window at `now_ms`.
   boost::asio::awaitable<Outcome<bool>> over_budget(redis::Connection& redis, const std::string& address,
                                                     std::int64_t now_ms) const;
-  // The same at the wall clock's time.
-  boost::asio::awaitable<Outcome<bool>> over_budget(redis::Connection& redis, const std::string& address) const;
 
   // Counts a failed attempt from `address` at `now_ms`.
   boost::asio::awaitable<void> count_failure(redis::Connection& redis, const std::string& address,
                                              std::int64_t now_ms) const;
-  // The same at the wall clock's time.
-  boost::asio::awaitable<void> count_failure(redis::Connection& redis, const std::string& address) const;
 
   // The counters that make the budgets at `now_ms`, for one MGET: the address's buckets of the
   // window, then the system's, each newest first.
