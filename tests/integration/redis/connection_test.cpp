@@ -68,6 +68,18 @@ struct Fixture {
   int connected_calls = 0;
 };
 
+// Runs the loop until Redis itself reports a client blocked (the BLPOP has arrived): a barrier,
+// not a guess at how long the command takes to get there.
+bool run_until_blocked(Fixture& f) {
+  return mi::test::run_until(
+      f.io,
+      [&] {
+        auto info = f.server.command({"INFO", "clients"});
+        return info.str.find("blocked_clients:1\r\n") != std::string::npos;
+      },
+      test_timeout);
+}
+
 }  // namespace
 
 TEST_CASE("exec copies every kind of reply", "[redis][connection]") {
@@ -278,7 +290,7 @@ TEST_CASE("the connection comes back after Redis is killed and restarted", "[red
 
   // A command in flight when Redis dies gets connection_lost.
   auto blocked = mi::test::start_awaitable(f.io, f.connection->exec({"BLPOP", "never-filled", "0"}));
-  mi::test::run_for(f.io, 100ms);
+  REQUIRE(run_until_blocked(f));
   REQUIRE_FALSE(blocked->has_value());
   f.server.process.kill();
   REQUIRE(mi::test::run_until(f.io, [&] { return blocked->has_value(); }, test_timeout));
@@ -327,7 +339,7 @@ TEST_CASE("a command past its deadline times out and the connection recovers", "
 TEST_CASE("stop fails what is in flight with shut_down", "[redis][connection]") {
   Fixture f;
   auto blocked = mi::test::start_awaitable(f.io, f.connection->exec({"BLPOP", "never-filled", "0"}));
-  mi::test::run_for(f.io, 50ms);
+  REQUIRE(run_until_blocked(f));
   REQUIRE_FALSE(blocked->has_value());
   f.connection->stop();
   CHECK_FALSE(f.connection->is_connected());
@@ -339,7 +351,7 @@ TEST_CASE("stop fails what is in flight with shut_down", "[redis][connection]") 
   // Destroying a connection with a command in flight is safe too.
   Fixture g;
   auto pending = mi::test::start_awaitable(g.io, g.connection->exec({"BLPOP", "never-filled", "0"}));
-  mi::test::run_for(g.io, 50ms);
+  REQUIRE(run_until_blocked(g));
   g.connection.reset();
   REQUIRE(mi::test::run_until(g.io, [&] { return pending->has_value(); }, test_timeout));
   CHECK((*pending)->ec == redis::Errc::shut_down);
@@ -351,7 +363,7 @@ TEST_CASE("commands beyond max_in_flight fail with overloaded", "[redis][connect
   Fixture f(options);
   auto first = mi::test::start_awaitable(f.io, f.connection->exec({"BLPOP", "queue", "0"}));
   auto second = mi::test::start_awaitable(f.io, f.connection->exec({"BLPOP", "queue", "0"}));
-  mi::test::run_for(f.io, 50ms);
+  REQUIRE(run_until_blocked(f));  // both sent: the second waits behind the first in Redis
 
   CHECK(f.exec({"PING"}).ec == redis::Errc::overloaded);
   auto pipeline = mi::test::run_awaitable(f.io, f.connection->exec_pipeline({{"PING"}}), test_timeout);
