@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "protocol/server_message_parser.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/hub_fixture.hpp"
 #include "tests/support/json_pointer.hpp"
 #include "tests/support/ws_client.hpp"
@@ -41,12 +42,7 @@ TEST_CASE("readyz says 503 while Redis is down and 200 once it is back", "[http]
   CHECK(error_code_of(invite) == "unavailable");
   CHECK(http_request(f.hub.port(), "GET", "/healthz").status == 200);
   f.redis.process.restart();
-  int status = 0;
-  for (int i = 0; i < 100 && status != 200; ++i) {
-    status = http_request(f.hub.port(), "GET", "/readyz").status;
-    if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  CHECK(status == 200);
+  CHECK(eventually([&] { return http_request(f.hub.port(), "GET", "/readyz").status == 200; }, 10s));
 }
 
 TEST_CASE("an invite is created, read, listed newest first and revoked", "[http][invites]") {

@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "tests/support/eventually.hpp"
 #include "tests/support/hub_fixture.hpp"
 #include "tests/support/json_pointer.hpp"
 #include "tests/support/ws_client.hpp"
@@ -274,13 +275,15 @@ TEST_CASE("onboarding while Redis is down answers unavailable, and works once it
   f.redis.process.restart();
   // The test Redis has no persistence: the invite is gone with the restart, so make a new one.
   std::string fresh;
-  for (int i = 0; i < 100 && fresh.empty(); ++i) {
-    try {
-      fresh = f.create_invite("c1");
-    } catch (const std::exception&) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-  }
-  REQUIRE(!fresh.empty());
+  REQUIRE(eventually(
+      [&] {
+        try {
+          fresh = f.create_invite("c1");
+        } catch (const std::exception&) {
+          // Not reconnected yet.
+        }
+        return !fresh.empty();
+      },
+      10s));
   CHECK(onboard(agent, fresh).type == "welcome");
 }

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "hub/redis/endpoint.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/hub_process.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_redis.hpp"
@@ -30,14 +31,13 @@ TEST_CASE("on the embedded default the hub starts ready, registers itself and wa
   auto endpoint = mi::redis::parse_redis_url(started.substr(url_begin, started.find('\n', url_begin) - url_begin));
   REQUIRE(endpoint);
   // The first liveness beat registers the hub: the other hubs' sweep relies on it.
-  bool registered = false;
-  for (int attempt = 0; attempt < 100 && !registered; ++attempt) {
+  bool registered = eventually([&] {
     auto members = blocking_command(*endpoint, {"SMEMBERS", "mi:test:{hubs}:all"});
     for (const auto& member : members.elements) {
-      registered = registered || member.str == hub.hub_id();
+      if (member.str == hub.hub_id()) return true;
     }
-    if (!registered) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+    return false;
+  });
   CHECK(registered);
 
   auto log = hub.log();

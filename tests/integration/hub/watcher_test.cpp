@@ -8,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "tests/support/eventually.hpp"
 #include "tests/support/agent_swarm.hpp"
 #include "tests/support/hub_fixture.hpp"
 #include "tests/support/json_pointer.hpp"
@@ -273,8 +274,7 @@ TEST_CASE("events that happen while a snapshot is taken come after it, none twic
     }
   }
   churn.join();
-  for (int i = 0; i < 100 && f.redis.command({"GET", "mi:test:{c:c1}:seq"}).str != "60"; ++i) std::this_thread::sleep_for(20ms);
-  CHECK(f.redis.command({"GET", "mi:test:{c:c1}:seq"}).str == "60");
+  CHECK(eventually([&] { return f.redis.command({"GET", "mi:test:{c:c1}:seq"}).str == "60"; }, 2s));
 }
 
 TEST_CASE("since resumes from the stream; too old a since gets a snapshot", "[watch][resume]") {
@@ -317,9 +317,7 @@ TEST_CASE("since resumes from the stream; too old a since gets a snapshot", "[wa
     agent.send(say_hello(token));
     agent.expect("welcome");
   }
-  for (int i = 0; i < 100 && f.redis.command({"HGET", "mi:test:{c:c1}:agent:jared", "status"}).str != "offline"; ++i) {
-    std::this_thread::sleep_for(20ms);
-  }
+  eventually([&] { return f.redis.command({"HGET", "mi:test:{c:c1}:agent:jared", "status"}).str == "offline"; }, 2s);
   auto last_seq = std::stoull(f.redis.command({"GET", "mi:test:{c:c1}:seq"}).str);
   REQUIRE(last_seq > 20);
   WsClient stale(f.hub.port());

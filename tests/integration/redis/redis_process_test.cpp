@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "hub/redis/redis_process.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_redis.hpp"
 
@@ -23,15 +24,6 @@ std::string read_file(const std::filesystem::path& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
 }
 
 }  // namespace
@@ -77,7 +69,7 @@ TEST_CASE("a child that dies is reported by running()", "[redis][process]") {
   REQUIRE(server.process.running());
   const pid_t pid = server.process.pid();
   REQUIRE(::kill(pid, SIGKILL) == 0);
-  CHECK(eventually([&] { return !server.process.running(); }, 3000ms));
+  CHECK(mi::test::eventually([&] { return !server.process.running(); }, 3000ms));
   CHECK_THROWS(server.command({"PING"}));
 
   server.process.restart();  // same port
