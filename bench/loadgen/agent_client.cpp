@@ -61,6 +61,10 @@ AgentSwarm::AgentSwarm(asio::io_context& io, const Config& config, std::vector<s
   }
   for (auto& a : agents) by_id_.emplace(a->id, a.get());
   for (std::size_t i = 0; i < config.batch; ++i) flood_frames_ += raw_ws::masked_text_frame(kHeartbeat);
+  if (config.tls) {
+    tls_ = std::make_unique<tls::ClientContext>(tls::ClientOptions{config.ca_file, config.tls_resume});
+    heartbeat_frame_ = raw_ws::masked_text_frame(kHeartbeat);
+  }
 }
 
 Agent* AgentSwarm::find(std::string_view id) {
@@ -68,13 +72,34 @@ Agent* AgentSwarm::find(std::string_view id) {
   return it == by_id_.end() ? nullptr : it->second;
 }
 
+asio::awaitable<void> AgentSwarm::send_message(Agent& a, std::string_view text) {
+  if (a.tls) {
+    co_await a.tls->send_text(text);
+  } else {
+    co_await send_text(*a.ws, text);
+  }
+}
+
+asio::awaitable<std::string_view> AgentSwarm::read_message(Agent& a) {
+  if (a.tls) co_return co_await a.tls->read_text();
+  co_return co_await read_text(*a.ws, a.buffer);
+}
+
 asio::awaitable<void> AgentSwarm::open_agent(Agent& a) {
-  a.ws = std::make_unique<Ws>(io_);
-  co_await open_ws(*a.ws, *a.target, a.source);
+  if (tls_) {
+    a.tls = std::make_shared<TlsWs>(io_, *tls_, &a.session);
+    a.writing = false;  // a heartbeat still waiting on the connection before belongs to that one
+    co_await a.tls->open(*a.target, a.source);
+    ++counters.tls_handshakes;
+    if (a.tls->stream.resumed()) ++counters.tls_resumed;
+  } else {
+    a.ws = std::make_unique<Ws>(io_);
+    co_await open_ws(*a.ws, *a.target, a.source);
+  }
   a.hello_ns.store(mono_ns(), std::memory_order_release);
-  co_await send_text(*a.ws, R"({"type":"hello","token":")" + a.token + "\"}");
+  co_await send_message(a, R"({"type":"hello","token":")" + a.token + "\"}");
   for (;;) {
-    auto reply = co_await read_text(*a.ws, a.buffer);
+    auto reply = co_await read_message(a);
     if (reply.find("\"welcome\"") != std::string_view::npos || config_.minimal_hello) break;
     if (reply.find("\"error\"") != std::string_view::npos) throw std::runtime_error(std::string(reply));
   }
@@ -82,8 +107,10 @@ asio::awaitable<void> AgentSwarm::open_agent(Agent& a) {
   if (config_.reconnect && counters.closes > 0 && counters.online == agents.size()) {
     // Reconnect storm: every agent is back; bench/run times the storm from this line.
     std::cout << "ALLONLINE {\"t_ns\":" << now << ",\"first_close_ns\":" << counters.first_close_ns
-              << ",\"reconnects\":" << counters.reconnects << ",\"failures\":" << counters.failures << "}"
-              << std::endl;
+              << ",\"storm_first_close_ns\":" << counters.storm_first_close_ns
+              << ",\"reconnects\":" << counters.reconnects << ",\"failures\":" << counters.failures
+              << ",\"welcomes\":" << counters.welcomes << ",\"tls_handshakes\":" << counters.tls_handshakes
+              << ",\"tls_resumed\":" << counters.tls_resumed << "}" << std::endl;
   }
 }
 
@@ -99,17 +126,34 @@ std::int64_t AgentSwarm::welcomed(Agent& a) {
 
 void AgentSwarm::went_offline(Agent& a) {
   if (!a.online) return;
+  auto now = mono_ns();
+  if (counters.online == agents.size()) counters.storm_first_close_ns = now;
   a.online = false;
   --counters.online;
   ++counters.closes;
-  if (counters.first_close_ns == 0) counters.first_close_ns = mono_ns();
+  if (counters.first_close_ns == 0) counters.first_close_ns = now;
+}
+
+std::size_t AgentSwarm::drop_all() {
+  std::size_t dropped = 0;
+  for (auto& a : agents) {
+    if (!a->online) continue;
+    if (a->tls) {
+      a->tls->stream.close();
+    } else if (a->ws) {
+      beast::error_code ignored;
+      a->ws->next_layer().close(ignored);
+    }
+    ++dropped;  // its reader sees the end, counts it offline and (with --reconnect) comes back
+  }
+  return dropped;
 }
 
 asio::awaitable<void> AgentSwarm::reader(Agent& a) {
   std::mt19937 rng(static_cast<unsigned>(a.index));
   for (;;) {
     try {
-      for (;;) co_await read_text(*a.ws, a.buffer);
+      for (;;) co_await read_message(a);
     } catch (const std::exception&) {
     }
     went_offline(a);
@@ -182,17 +226,47 @@ void AgentSwarm::start_heartbeats(double period_s) {
           for (std::size_t i = b; i < agents.size(); i += buckets) {
             auto& a = *agents[i];
             if (!a.online || a.writing) continue;
-            a.writing = true;
-            a.ws->async_write(asio::buffer(kHeartbeat.data(), kHeartbeat.size()),
-                              [this, &a](beast::error_code ec, std::size_t) {
-                                a.writing = false;
-                                if (!ec) ++counters.frames_sent;
-                              });
+            heartbeat(a);
           }
           next += tick;
           timer.expires_at(next);
           co_await timer.async_wait(use_awaitable);
         }
+      },
+      asio::detached);
+}
+
+void AgentSwarm::heartbeat(Agent& a) {
+  if (!a.tls) {
+    a.writing = true;
+    a.ws->async_write(asio::buffer(kHeartbeat.data(), kHeartbeat.size()), [this, &a](beast::error_code ec, std::size_t) {
+      a.writing = false;
+      if (!ec) ++counters.frames_sent;
+    });
+    return;
+  }
+  try {
+    if (a.tls->stream.try_write(heartbeat_frame_)) {
+      ++counters.frames_sent;
+      return;
+    }
+  } catch (const std::exception& e) {
+    counters.last_error = e.what();  // the reader sees the connection's end
+    return;
+  }
+  // The socket is full: the same bytes again once it takes them, by a coroutine that keeps the
+  // connection alive until it is done.
+  a.writing = true;
+  asio::co_spawn(
+      io_,
+      [this, &a, link = a.tls]() -> asio::awaitable<void> {
+        try {
+          co_await link->stream.write(heartbeat_frame_);
+          ++counters.frames_sent;
+        } catch (const std::exception& e) {
+          counters.last_error = e.what();
+        }
+        if (a.tls == link) a.writing = false;
       },
       asio::detached);
 }

@@ -61,9 +61,14 @@ Config parse_config(int argc, char** argv) {
     else if (flag == "--barrier") c.barrier = true;
     else if (flag == "--reconnect") c.reconnect = true;
     else if (flag == "--minimal-hello") c.minimal_hello = true;
+    else if (flag == "--tls") c.tls = true;
+    else if (flag == "--ca-file") c.ca_file = value();
+    else if (flag == "--tls-resume") c.tls_resume = true;
     else usage("unknown flag " + flag);
   }
   if (c.hubs.empty() && c.mode != "send-floor") usage("--hub is required");
+  if (c.tls && c.mode != "agents") usage("--tls is for the agents mode");
+  if ((c.tls_resume || !c.ca_file.empty()) && !c.tls) usage("--ca-file and --tls-resume need --tls");
   if (c.sources.empty()) c.sources.push_back("");
   if (c.concurrency == 0) c.concurrency = 1;
   return c;

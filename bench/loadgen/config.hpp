@@ -32,6 +32,9 @@ struct Config {
   bool barrier = false;              // print READY and wait for a line on stdin before measuring
   bool reconnect = false;            // agents: reconnect when the socket closes
   bool minimal_hello = false;        // peers: do not require a "welcome" type
+  bool tls = false;                  // agents: wss:// (TLS over TCP; tls_client.hpp)
+  std::string ca_file;               // agents with --tls: verify the server against this PEM CA (else no verification)
+  bool tls_resume = false;           // agents with --tls: keep each agent's session and offer it when it reconnects
 };
 
 Config parse_config(int argc, char** argv);

@@ -2,7 +2,9 @@
 // speaks the same first messages). bench/run starts it; docs/benchmarks.md explains the modes.
 //
 // stdout protocol (for bench/run): `READY {json}` once set up (with --barrier it then waits for a
-// line on stdin), `PROGRESS {json}` every second, and a last line `REPORT {json}`.
+// line on stdin), `PROGRESS {json}` every second, `ALLONLINE {json}` when every agent is back after
+// closes (--reconnect; then `drop` on stdin closes them all: `DROPPED {json}`), and a last line
+// `REPORT {json}`.
 #include <unistd.h>
 
 #include <chrono>
@@ -13,6 +15,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -51,7 +54,31 @@ void add_agent_counters(Report& r, const AgentSwarm& s) {
       .integer("frames_sent", static_cast<std::int64_t>(c.frames_sent))
       .integer("first_close_ns", c.first_close_ns)
       .integer("last_welcome_ns", c.last_welcome_ns)
+      .integer("tls_handshakes", static_cast<std::int64_t>(c.tls_handshakes))
+      .integer("tls_resumed", static_cast<std::int64_t>(c.tls_resumed))
       .str("last_error", c.last_error);
+}
+
+// After the barrier, with --reconnect: each further line of stdin is a command. `drop` closes
+// every agent's connection from the client's side (they reconnect) and prints
+// `DROPPED {"t_ns":..,"dropped":N}`.
+void read_commands(asio::io_context& io, AgentSwarm& swarm) {
+  std::thread([&io, &swarm] {
+    std::string line;
+    while (std::getline(std::cin, line)) {
+      if (line != "drop") {
+        std::cerr << "mi-loadgen: unknown command " << line << std::endl;
+        continue;
+      }
+      asio::post(io, [&swarm] {
+        auto t = mono_ns();
+        auto dropped = swarm.drop_all();
+        Report r;
+        r.integer("t_ns", t).integer("dropped", static_cast<std::int64_t>(dropped));
+        r.print("DROPPED");
+      });
+    }
+  }).detach();
 }
 
 // Prints PROGRESS once a second while the run lasts.
@@ -86,8 +113,16 @@ asio::awaitable<void> run_agents(asio::io_context& io, const Config& config, Rep
   co_await swarm.connect_all();
   auto connect_s = (mono_ns() - t0) / 1e9;
   Report ready;
-  ready.integer("online", static_cast<std::int64_t>(swarm.counters.online)).num("connect_s", connect_s);
-  if (config.barrier) co_await barrier(io, ready.json());
+  ready.integer("online", static_cast<std::int64_t>(swarm.counters.online))
+      .num("connect_s", connect_s)
+      .integer("welcomes", static_cast<std::int64_t>(swarm.counters.welcomes))
+      .integer("failures", static_cast<std::int64_t>(swarm.counters.failures))
+      .integer("tls_handshakes", static_cast<std::int64_t>(swarm.counters.tls_handshakes))
+      .integer("tls_resumed", static_cast<std::int64_t>(swarm.counters.tls_resumed));
+  if (config.barrier) {
+    co_await barrier(io, ready.json());
+    if (config.reconnect) read_commands(io, swarm);
+  }
   auto start = mono_ns();
   if (config.mode == "flood") {
     swarm.start_flood();
