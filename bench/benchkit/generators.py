@@ -29,11 +29,11 @@ class NoLine(RuntimeError):
 
 class Generator:
     """A generator process and the last line of each kind it printed."""
-    KINDS = ('READY', 'REPORT', 'ALLONLINE', 'PROGRESS')
+    KINDS = ('READY', 'REPORT', 'ALLONLINE', 'PROGRESS', 'DROPPED')
 
     def __init__(self, run, cmd, name):
         self.name = name
-        self.ready = self.report = self.allonline = self.progress = None
+        self.ready = self.report = self.allonline = self.progress = self.dropped = None
         self.eof = False
         self.child = run.spawn(cmd, name, stdout=subprocess.PIPE, stdin=subprocess.PIPE, text=True, bufsize=1)
         threading.Thread(target=self._read, daemon=True).start()
@@ -64,7 +64,11 @@ class Generator:
         return getattr(self, kind)
 
     def go(self):
-        self.child.popen.stdin.write('go\n')
+        self.command('go')
+
+    def command(self, line):
+        """A line on its stdin: `go` after READY; then, for agents with --reconnect, `drop`."""
+        self.child.popen.stdin.write(line + '\n')
         self.child.popen.stdin.flush()
 
     def close_stdin(self):
@@ -91,6 +95,12 @@ class Generator:
 def go_all(gens):
     for g in gens:
         g.go()
+
+
+def tls_flags(certs, resume=False):
+    """The agents' flags for wss:// to a server with certs (tls.Certs), verified against its CA;
+    resume: each agent offers its last session when it reconnects."""
+    return {'tls': True, 'ca_file': certs.ca, 'tls_resume': resume}
 
 
 def loadgen_cmd(binary, mode, hub_ports, flags):

@@ -10,6 +10,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import subprocess
 import time
 import urllib.error
@@ -88,15 +89,42 @@ class CpuMeter:
         return {name: s / self.window for name, s in self.seconds.items()}
 
 
+def parse_malloc_stats(text):
+    """The last "in use bytes" total of glibc's malloc_stats() in text (a process's log), or None."""
+    totals = re.findall(r'^Total \(incl\. mmap\):\s*\nsystem bytes\s*=\s*\d+\s*\nin use bytes\s*=\s*(\d+)',
+                        text, re.M)
+    return int(totals[-1]) if totals else None
+
+
+def heap_in_use(pid, log_path, timeout=120):
+    """Bytes a process holds from glibc's malloc, as malloc_stats() counts them: gdb stops it for
+    a moment to call the function, which prints to the process's stderr (its log). Raises
+    RuntimeError when gdb is missing or the count does not appear."""
+    if not shutil.which('gdb'):
+        raise RuntimeError('gdb missing')
+    with open(log_path) as f:
+        f.seek(0, os.SEEK_END)
+        start = f.tell()
+    r = subprocess.run(['gdb', '-p', str(pid), '-batch', '-nx', '-ex', 'call (void) malloc_stats()'],
+                       capture_output=True, text=True, timeout=timeout)
+    with open(log_path) as f:
+        f.seek(start)
+        value = parse_malloc_stats(f.read())
+    if value is None:
+        raise RuntimeError(f'no malloc_stats in the log (gdb: {r.stderr.strip()[-200:]})')
+    return value
+
+
 # ---- HTTP ----------------------------------------------------------------------------------
 
-def wait_http(url, timeout=60, any_status=False):
+def wait_http(url, timeout=60, any_status=False, context=None):
     """Polls url until it answers. any_status: an HTTP error status is an answer too (a server
-    that serves only WebSocket upgrades answers a plain GET with 400)."""
+    that serves only WebSocket upgrades answers a plain GET with 400). context: the ssl context of
+    an https url."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         try:
-            with urllib.request.urlopen(url, timeout=2) as r:
+            with urllib.request.urlopen(url, timeout=2, context=context) as r:
                 return r.read()
         except urllib.error.HTTPError:
             if any_status:

@@ -53,32 +53,43 @@ class Redis:
         self.stop()
 
 
-def hub(run, port_name, redis, hub_id, ttl=120, extra=()):
+def hub(run, port_name, redis, hub_id, ttl=120, extra=(), tls=None):
+    """mi-hub on the port of port_name; tls (tls.Certs): it serves HTTPS and WSS with them."""
     port = run.ports(port_name)
     cmd = [run.settings.hub, '--listen', f'127.0.0.1:{port}', '--redis', f'redis://127.0.0.1:{redis.port}',
            '--admin-token', ADMIN_TOKEN, '--presence-ttl', str(ttl), '--hub-id', hub_id, '--env', 'bench',
            '--max-connections', '100000', '--onboard-fail-limit', '1000000', '--log-level', 'warn',
-           '--chat-per-second', '100000', '--chat-burst', '100000', *extra]
+           '--chat-per-second', '100000', '--chat-burst', '100000', *tls_flags(tls), *extra]
     child = run.spawn(cmd, f'hub-{hub_id}')
     child.port = port
-    _wait_up(child, f'http://127.0.0.1:{port}/healthz')
+    _wait_up(child, f'{scheme(tls)}://127.0.0.1:{port}/healthz', context=tls and tls.client_context())
     return child
 
 
-def ws_peer(run, port_name, redis=None, ttl=120, pubsub=False, workers=1):
+def ws_peer(run, port_name, redis=None, ttl=120, pubsub=False, workers=1, tls=None):
     """bench/peers/ws_presence.mjs: Node's ws, last-seen in memory, with redis SET EX per
-    heartbeat, with pubsub online/offline events through Redis."""
+    heartbeat, with pubsub online/offline events through Redis; tls (tls.Certs): on
+    https.createServer with them."""
     port = run.ports(port_name)
     cmd = ['node', os.path.join(run.settings.peers, 'ws_presence.mjs'), '--port', str(port), '--ttl', str(ttl),
-           '--workers', str(workers)]
+           '--workers', str(workers), *tls_flags(tls)]
     if redis:
         cmd += ['--redis', f'redis://127.0.0.1:{redis.port}']
     if pubsub:
         cmd += ['--pubsub']
     child = run.spawn(cmd, f'ws-{port}')
     child.port = port
-    _wait_up(child, f'http://127.0.0.1:{port}/stats')
+    _wait_up(child, f'{scheme(tls)}://127.0.0.1:{port}/stats', context=tls and tls.client_context())
     return child
+
+
+def tls_flags(tls):
+    """The server flags of a certificate (the hub and the peer spell them alike)."""
+    return ['--tls-cert', tls.cert, '--tls-key', tls.key] if tls else []
+
+
+def scheme(tls):
+    return 'https' if tls else 'http'
 
 
 def socketio_server(run, port_name, redis):
@@ -92,13 +103,14 @@ def socketio_server(run, port_name, redis):
     return child
 
 
-def _wait_up(child, url, any_status=False):
+def _wait_up(child, url, any_status=False, context=None):
     end = time.monotonic() + START_DEADLINE_S
     while True:
         if not child.running():
             raise RuntimeError(f'{child.name} exited ({child.popen.returncode}) while starting; see its log')
         try:
-            measure.wait_http(url, timeout=min(2.0, max(0.1, end - time.monotonic())), any_status=any_status)
+            measure.wait_http(url, timeout=min(2.0, max(0.1, end - time.monotonic())), any_status=any_status,
+                              context=context)
             return
         except RuntimeError:
             if time.monotonic() > end:

@@ -5,9 +5,13 @@
 // offline events on one channel and forwards them to local watchers ({"type":"watch"}), which is
 // the smallest multi-process presence feed. GET /stats returns counters as JSON. With
 // --workers N it runs as a Node cluster of N processes on the one port, the way a Node service
-// uses several cores; /stats then returns the sum over the workers (at most 200 ms old).
+// uses several cores; /stats then returns the sum over the workers (at most 200 ms old). With
+// --tls-cert FILE --tls-key FILE (PEM) it serves https and wss through `https.createServer`,
+// Node's own TLS (OpenSSL), with its defaults: session tickets on, keys made at start.
 import cluster from 'node:cluster';
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { WebSocketServer } from 'ws';
 import Redis from 'ioredis';
 
@@ -67,7 +71,7 @@ function serve() {
     });
   }
 
-  const server = http.createServer((req, res) => {
+  const handler = (req, res) => {
     if (req.url === '/stats') {
       stats.agents = lastSeen.size;
       stats.watchers = watchers.size;
@@ -77,7 +81,10 @@ function serve() {
     }
     res.writeHead(404);
     res.end();
-  });
+  };
+  const server = args['tls-cert']
+    ? https.createServer({ cert: fs.readFileSync(args['tls-cert']), key: fs.readFileSync(args['tls-key']) }, handler)
+    : http.createServer(handler);
   const wss = new WebSocketServer({ server, path: '/v1/ws', maxPayload: 65536, perMessageDeflate: false });
 
   function touch(id) {

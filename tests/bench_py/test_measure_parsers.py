@@ -67,3 +67,25 @@ def test_ports_run_out():
     ports = PortAllocator(65534, is_free=lambda p: False)
     with pytest.raises(RuntimeError):
         ports('x')
+
+
+MALLOC_STATS = '''a log line of the hub
+Arena 0:
+system bytes     =    1216512
+in use bytes     =     499168
+Arena 1:
+system bytes     =     135168
+in use bytes     =       3056
+Total (incl. mmap):
+system bytes     =     823296
+in use bytes     =     513824
+max mmap regions =          0
+max mmap bytes   =          0
+'''
+
+
+def test_malloc_stats_total_in_use():
+    assert measure.parse_malloc_stats(MALLOC_STATS) == 513824
+    # The last total counts: the log holds one per call.
+    assert measure.parse_malloc_stats(MALLOC_STATS + MALLOC_STATS.replace('513824', '900000')) == 900000
+    assert measure.parse_malloc_stats('no stats here\n') is None
