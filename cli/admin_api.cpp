@@ -12,7 +12,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-CommandError unreadable_reply(const HubUrl& hub, std::string_view what) {
+CommandError unreadable_reply(const HubEndpoint& hub, std::string_view what) {
   return refusal("bad_reply", "The hub at " + hub.text() + " sent " + std::string(what) +
                                   " that mi cannot read. Are mi and mi-hub of matching versions?");
 }
@@ -29,7 +29,7 @@ void read_error_body(const std::string& body, AdminRefusal& refusal_info) {
   if (root["error"]["message"].get(message) == simdjson::SUCCESS) refusal_info.message = std::string(message);
 }
 
-InviteRecord parse_invite_reply(const HubUrl& hub, std::string json) {
+InviteRecord parse_invite_reply(const HubEndpoint& hub, std::string json) {
   auto invite = protocol::parse_invite(json);
   if (!invite) throw unreadable_reply(hub, "an invite");
   // Printed as one line of --json output, so no line break of the body may remain.
@@ -39,7 +39,7 @@ InviteRecord parse_invite_reply(const HubUrl& hub, std::string json) {
 
 }  // namespace
 
-AdminApi::AdminApi(HubUrl hub, std::string admin_token) : hub_(std::move(hub)), admin_token_(std::move(admin_token)) {}
+AdminApi::AdminApi(HubEndpoint hub, std::string admin_token) : hub_(std::move(hub)), admin_token_(std::move(admin_token)) {}
 
 asio::awaitable<std::string> AdminApi::call(HttpRequest request, std::string subject) {
   request.bearer_token = admin_token_;

@@ -11,7 +11,7 @@
 
 #include "cli/hub_records.hpp"
 #include "cli/http.hpp"
-#include "cli/hub_url.hpp"
+#include "cli/hub_endpoint.hpp"
 
 namespace mi::cli {
 
@@ -28,7 +28,7 @@ struct ColonyAgents {
 
 class AdminApi {
  public:
-  AdminApi(HubUrl hub, std::string admin_token);
+  AdminApi(HubEndpoint hub, std::string admin_token);
 
   boost::asio::awaitable<InviteRecord> create_invite(std::string colony, std::string type,
                                                      std::optional<std::string> name);
@@ -39,13 +39,13 @@ class AdminApi {
   // A token that lets a watcher follow this colony only.
   boost::asio::awaitable<std::string> watch_token(std::string colony);
 
-  const HubUrl& hub() const { return hub_; }
+  const HubEndpoint& hub() const { return hub_; }
 
  private:
   // Sends the request; returns the body of a 2xx reply, throws the refusal otherwise.
   boost::asio::awaitable<std::string> call(HttpRequest request, std::string subject);
 
-  HubUrl hub_;
+  HubEndpoint hub_;
   std::string admin_token_;
 };
 

@@ -13,7 +13,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-CommandError refusal_of(const protocol::ServerMessage& error, const HubUrl& hub, const Credentials& credentials,
+CommandError refusal_of(const protocol::ServerMessage& error, const HubEndpoint& hub, const Credentials& credentials,
                         const std::filesystem::path& credentials_file) {
   AgentRefusal refusal_info;
   refusal_info.code = error.code;
@@ -24,7 +24,7 @@ CommandError refusal_of(const protocol::ServerMessage& error, const HubUrl& hub,
   return agent_refusal(refusal_info);
 }
 
-asio::awaitable<void> send_or_throw(WsClient& ws, const HubUrl& hub, std::string message) {
+asio::awaitable<void> send_or_throw(WsClient& ws, const HubEndpoint& hub, std::string message) {
   const bool sent = co_await ws.send(std::move(message));
   if (!sent) {
     co_await ws.receive_within(kReplyTimeout);  // learns why the connection is gone
@@ -32,7 +32,7 @@ asio::awaitable<void> send_or_throw(WsClient& ws, const HubUrl& hub, std::string
   }
 }
 
-asio::awaitable<HubReply> next_reply(WsClient& ws, const HubUrl& hub,
+asio::awaitable<HubReply> next_reply(WsClient& ws, const HubEndpoint& hub,
                                      const std::function<bool(const protocol::ServerMessage&)>& wanted) {
   const auto deadline = std::chrono::steady_clock::now() + kReplyTimeout;
   while (true) {
@@ -49,7 +49,7 @@ asio::awaitable<HubReply> next_reply(WsClient& ws, const HubUrl& hub,
 
 std::string agent_label(const Credentials& credentials) { return credentials.colony + "/" + credentials.agent; }
 
-asio::awaitable<HubReply> request_reply(WsClient& ws, const HubUrl& hub, std::string request,
+asio::awaitable<HubReply> request_reply(WsClient& ws, const HubEndpoint& hub, std::string request,
                                         std::string_view id_json) {
   co_await send_or_throw(ws, hub, std::move(request));
   const std::function<bool(const protocol::ServerMessage&)> answers_request =
@@ -57,12 +57,12 @@ asio::awaitable<HubReply> request_reply(WsClient& ws, const HubUrl& hub, std::st
   co_return co_await next_reply(ws, hub, answers_request);
 }
 
-asio::awaitable<HubReply> say_hello(WsClient& ws, const HubUrl& hub, const Credentials& credentials) {
+asio::awaitable<HubReply> say_hello(WsClient& ws, const HubEndpoint& hub, const Credentials& credentials) {
   std::string hello = JsonObject().add("type", "hello").add("id", 1).add("token", credentials.token).text();
   co_return co_await request_reply(ws, hub, std::move(hello), "1");
 }
 
-asio::awaitable<protocol::Agent> sign_in(WsClient& ws, const HubUrl& hub, const Credentials& credentials,
+asio::awaitable<protocol::Agent> sign_in(WsClient& ws, const HubEndpoint& hub, const Credentials& credentials,
                                          const std::filesystem::path& credentials_file) {
   co_await ws.connect(hub, kConnectTimeout);
   auto reply = (co_await say_hello(ws, hub, credentials)).message;
@@ -70,7 +70,7 @@ asio::awaitable<protocol::Agent> sign_in(WsClient& ws, const HubUrl& hub, const 
   co_return *std::move(reply.agent);
 }
 
-asio::awaitable<void> send_confirmed(WsClient& ws, const HubUrl& hub, std::string request,
+asio::awaitable<void> send_confirmed(WsClient& ws, const HubEndpoint& hub, std::string request,
                                      const Credentials& credentials, const std::filesystem::path& credentials_file) {
   co_await send_or_throw(ws, hub, std::move(request));
   std::string ping = JsonObject().add("type", "ping").add("id", 2).text();

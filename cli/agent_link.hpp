@@ -9,7 +9,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "cli/credentials.hpp"
-#include "cli/hub_url.hpp"
+#include "cli/hub_endpoint.hpp"
 #include "cli/ws.hpp"
 #include "protocol/server_message_parser.hpp"
 
@@ -28,20 +28,20 @@ struct HubReply {
 // Sends `request`, which carries "id": `id_json`, and returns the hub's reply to it (an
 // "error" included). Anything else that arrives meanwhile, a chat event say, is passed over.
 // Throws NetworkError when the connection ends or no reply comes within kReplyTimeout.
-boost::asio::awaitable<HubReply> request_reply(WsClient& ws, const HubUrl& hub, std::string request,
+boost::asio::awaitable<HubReply> request_reply(WsClient& ws, const HubEndpoint& hub, std::string request,
                                                std::string_view id_json);
 
 // Sends `hello` on an open connection: the hub's "welcome" or "error".
-boost::asio::awaitable<HubReply> say_hello(WsClient& ws, const HubUrl& hub, const Credentials& credentials);
+boost::asio::awaitable<HubReply> say_hello(WsClient& ws, const HubEndpoint& hub, const Credentials& credentials);
 
 // Connects and signs in; the agent as the hub knows it. A refusal becomes a CommandError.
-boost::asio::awaitable<protocol::Agent> sign_in(WsClient& ws, const HubUrl& hub, const Credentials& credentials,
+boost::asio::awaitable<protocol::Agent> sign_in(WsClient& ws, const HubEndpoint& hub, const Credentials& credentials,
                                                 const std::filesystem::path& credentials_file);
 
 // Sends `request` (which carries "id":1) and proves that the hub took it although it never
 // replies to it on success: a ping follows, and its pong arrives only after any error about
 // the request. A refusal becomes a CommandError.
-boost::asio::awaitable<void> send_confirmed(WsClient& ws, const HubUrl& hub, std::string request,
+boost::asio::awaitable<void> send_confirmed(WsClient& ws, const HubEndpoint& hub, std::string request,
                                             const Credentials& credentials,
                                             const std::filesystem::path& credentials_file);
 

@@ -73,6 +73,12 @@ asio::awaitable<AgentSession::Attempt> AgentSession::connect_once() {
     co_await ws_.connect(options_.hub, kConnectTimeout);
     hello = co_await say_hello(ws_, options_.hub, options_.credentials);
   } catch (const NetworkError& error) {
+    // A certificate that fails before any connection of this run succeeded means the setup is
+    // wrong (no --ca-file for a private CA, a host name the certificate is not for), and
+    // retrying would only hide it. Once connected, the same hub's certificate failing is a
+    // renewal gone wrong, which its operator will fix: retried like a hub that is away.
+    const auto* untrusted = dynamic_cast<const UntrustedHub*>(&error);
+    if (untrusted != nullptr && !ever_signed_in_) throw untrusted_hub(*untrusted);
     attempt.state = "unreachable";
     attempt.sentence = "could not connect to " + error.hub() + " (" + error.detail() + ")";
     co_return attempt;
@@ -95,6 +101,7 @@ asio::awaitable<AgentSession::Attempt> AgentSession::connect_once() {
   }
 
   attempt.signed_in = true;
+  ever_signed_in_ = true;
   const auto connected_at = std::chrono::steady_clock::now();
   // The hub says how long it waits for a frame before the agent is Offline: a heartbeat comes at
   // least three times in that time, whatever --interval says, or the agent would flap between

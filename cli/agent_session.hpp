@@ -14,7 +14,7 @@
 
 #include "cli/backoff.hpp"
 #include "cli/credentials.hpp"
-#include "cli/hub_url.hpp"
+#include "cli/hub_endpoint.hpp"
 #include "cli/live_connection.hpp"
 #include "cli/ws.hpp"
 
@@ -23,7 +23,7 @@ namespace mi::cli {
 struct AgentSessionOptions {
   Credentials credentials;
   std::filesystem::path credentials_file;  // named in messages
-  HubUrl hub;
+  HubEndpoint hub;
   std::chrono::steady_clock::duration heartbeat_interval = std::chrono::seconds(30);
   bool json = false;  // state changes and chat as JSON lines on stdout too
 };
@@ -33,7 +33,8 @@ class AgentSession {
   AgentSession(boost::asio::any_io_executor executor, AgentSessionOptions options);
 
   // Returns after stop(), the connection closed cleanly. Throws a CommandError when the hub
-  // refuses the credentials: retrying could not help.
+  // refuses the credentials, or when its certificate fails verification before any connection
+  // of this run succeeded: retrying could not help.
   boost::asio::awaitable<void> run();
 
   // Ends run(): closes an open connection with 1000, abandons a connection attempt or a wait.
@@ -60,6 +61,7 @@ class AgentSession {
   boost::asio::steady_timer retry_timer_;
   LiveConnection* live_ = nullptr;  // while connected
   bool stopping_ = false;
+  bool ever_signed_in_ = false;  // decides whether an untrusted certificate stops run()
 };
 
 }  // namespace mi::cli

@@ -149,8 +149,13 @@ asio::awaitable<void> ColonyWatch::run() {
       sentence = "disconnected (" + ws_.disconnection().description + ")";
     } catch (const NetworkError& error) {
       if (stopping_) break;
-      // Before the first view there is nothing to keep live: say so and stop.
-      if (!have_view_) throw unreachable(error);
+      // Before the first view there is nothing to keep live: say so and stop. A certificate
+      // that fails then is a setup to fix (a missing --ca-file, the wrong host name); later, it
+      // may be in the middle of a renewal, and is retried like any lost connection.
+      if (!have_view_) {
+        if (const auto* untrusted = dynamic_cast<const UntrustedHub*>(&error)) throw untrusted_hub(*untrusted);
+        throw unreachable(error);
+      }
       sentence = "could not reach " + error.hub() + " (" + error.detail() + ")";
     } catch (const CommandError& error) {
       if (stopping_) break;

@@ -43,7 +43,7 @@ fs::path credentials_file(const AgentArguments& args) {
 std::string signal_name(int signal_number) { return signal_number == SIGINT ? "SIGINT" : "SIGTERM"; }
 
 // Turns a refusal of the whole onboarding into a sentence; the invite code is part of it.
-CommandError onboard_refusal(const protocol::ServerMessage& reply, const HubUrl& hub, const std::string& code) {
+CommandError onboard_refusal(const protocol::ServerMessage& reply, const HubEndpoint& hub, const std::string& code) {
   AgentRefusal refusal_info;
   refusal_info.code = reply.code;
   refusal_info.message = reply.message;
@@ -90,7 +90,7 @@ void onboard(const GlobalOptions& global, const AgentArguments& args, bool name_
   // Before the code is spent: the credentials must have somewhere to go (parents included).
   prepare_private_directory(file.parent_path());
   if (previous) prepare_private_directory(kept_file.parent_path());
-  const HubUrl hub = chosen_hub(global);
+  const HubEndpoint hub = chosen_hub(global);
 
   run_event_loop([&]() -> asio::awaitable<void> {
     WsClient ws(co_await asio::this_coro::executor);
@@ -142,13 +142,12 @@ void onboard(const GlobalOptions& global, const AgentArguments& args, bool name_
 
 // heartbeat-daemon and run: the same loop, until SIGINT or SIGTERM.
 void keep_online(const GlobalOptions& global, const AgentArguments& args) {
-  AgentSessionOptions options;
-  options.credentials_file = credentials_file(args);
-  options.credentials = load_credentials(options.credentials_file);
-  options.hub = agent_hub(global, options.credentials);
-  options.heartbeat_interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-      std::chrono::duration<double>(args.interval_seconds));
-  options.json = global.json;
+  const fs::path file = credentials_file(args);
+  const Credentials credentials = load_credentials(file);
+  const AgentSessionOptions options{credentials, file, agent_hub(global, credentials),
+                                    std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                        std::chrono::duration<double>(args.interval_seconds)),
+                                    global.json};
 
   run_event_loop([&]() -> asio::awaitable<void> {
     auto executor = co_await asio::this_coro::executor;
@@ -164,7 +163,7 @@ void keep_online(const GlobalOptions& global, const AgentArguments& args) {
 void clone(const GlobalOptions& global, const AgentArguments& args) {
   const fs::path file = credentials_file(args);
   const Credentials credentials = load_credentials(file);
-  const HubUrl hub = agent_hub(global, credentials);
+  const HubEndpoint hub = agent_hub(global, credentials);
   prepare_private_directory(clones_directory());
 
   run_event_loop([&]() -> asio::awaitable<void> {
@@ -217,7 +216,7 @@ void send_as_agent(const GlobalOptions& global, const AgentArguments& args, cons
                    const std::function<void(const Credentials&)>& report) {
   const fs::path file = credentials_file(args);
   const Credentials credentials = load_credentials(file);
-  const HubUrl hub = agent_hub(global, credentials);
+  const HubEndpoint hub = agent_hub(global, credentials);
   run_event_loop([&]() -> asio::awaitable<void> {
     WsClient ws(co_await asio::this_coro::executor);
     co_await sign_in(ws, hub, credentials, file);
@@ -317,7 +316,7 @@ void add_agent_commands(CLI::App& app, const GlobalOptions& global) {
   onboard_command->footer(
       "Saves the agent's credentials to $MI_HOME/agent.json and prints the colony and the agent's id. When\n"
       "the name is taken in the colony, the hub adds -2, -3... Then keep it Online: mi agent heartbeat-daemon\n"
-      "Example: mi agent onboard JCVCFB --name jared --hub http://hub.example.com:8080");
+      "Example: mi agent onboard JCVCFB --name jared --hub https://hub.example.com");
   onboard_command->callback([&global, args, name] { onboard(global, *args, name->count() > 0); });
 
   auto* daemon = agent->add_subcommand("heartbeat-daemon", "Keep the saved agent connected and Online");

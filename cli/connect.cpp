@@ -5,6 +5,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -26,7 +27,11 @@ std::string describe_network_failure(const boost::system::error_code& error,
     return "no answer within " + duration_text(timeout);
   }
   if (error == asio::error::connection_refused) return "connection refused";
-  if (error == asio::error::eof || error == asio::error::connection_reset) return "the hub closed the connection";
+  // Over TLS, a close without TLS's own close_notify is "stream truncated": the same thing here.
+  if (error == asio::error::eof || error == asio::error::connection_reset ||
+      error == asio::ssl::error::stream_truncated) {
+    return "the hub closed the connection";
+  }
   if (error == asio::error::host_not_found || error == asio::error::host_not_found_try_again) {
     return "unknown host name";
   }

@@ -5,13 +5,14 @@
 
 namespace mi::cli {
 
-HubUrl chosen_hub(const GlobalOptions& global) {
-  return parse_hub_url(global.hub.empty() ? kDefaultHubUrl : std::string_view(global.hub));
+HubEndpoint chosen_hub(const GlobalOptions& global) {
+  return HubEndpoint(parse_hub_url(global.hub.empty() ? kDefaultHubUrl : std::string_view(global.hub)),
+                     global.ca_file);
 }
 
-HubUrl agent_hub(const GlobalOptions& global, const Credentials& credentials) {
+HubEndpoint agent_hub(const GlobalOptions& global, const Credentials& credentials) {
   if (!global.hub.empty() || credentials.hub.empty()) return chosen_hub(global);
-  return parse_hub_url(credentials.hub);
+  return HubEndpoint(parse_hub_url(credentials.hub), global.ca_file);
 }
 
 AdminApi admin_api(const GlobalOptions& global) { return AdminApi(chosen_hub(global), global.admin_token); }

@@ -1,25 +1,27 @@
 #pragma once
-// The options every command shares (--hub, --admin-token, --json), and what follows from them.
+// The options every command shares (--hub, --admin-token, --ca-file, --json), and what follows
+// from them.
 
 #include <string>
 
 #include "cli/admin_api.hpp"
 #include "cli/credentials.hpp"
-#include "cli/hub_url.hpp"
+#include "cli/hub_endpoint.hpp"
 
 namespace mi::cli {
 
 struct GlobalOptions {
   std::string hub;          // --hub or MI_HUB; empty when neither was given
   std::string admin_token;  // --admin-token or MI_ADMIN_TOKEN
+  std::string ca_file;      // --ca-file or MI_CA_FILE: a PEM CA trusted besides the system's, for https://
   bool json = false;        // --json
 };
 
 // The hub of an operator command: --hub, else the default address.
-HubUrl chosen_hub(const GlobalOptions& global);
+HubEndpoint chosen_hub(const GlobalOptions& global);
 
 // The hub of an agent command: --hub when given, else the hub the agent joined.
-HubUrl agent_hub(const GlobalOptions& global, const Credentials& credentials);
+HubEndpoint agent_hub(const GlobalOptions& global, const Credentials& credentials);
 
 AdminApi admin_api(const GlobalOptions& global);
 

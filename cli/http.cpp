@@ -4,11 +4,11 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
 #include "hub/core/no_throw.hpp"
 #include "cli/connect.hpp"
+#include "cli/hub_stream.hpp"
 #include "cli/network_error.hpp"
 #include "cli/version.hpp"
 
@@ -23,14 +23,15 @@ namespace {
 constexpr std::uint64_t kMaxResponseBytes = 64 * 1024 * 1024;
 }  // namespace
 
-asio::awaitable<HttpResponse> send_http_request(const HubUrl& hub, HttpRequest request,
+asio::awaitable<HttpResponse> send_http_request(const HubEndpoint& hub, HttpRequest request,
                                                 std::chrono::steady_clock::duration timeout) {
-  beast::tcp_stream stream(co_await asio::this_coro::executor);
-  // One deadline for the whole exchange: connect_to_hub leaves the stream's timer running.
-  co_await connect_to_hub(stream, hub, timeout);
+  HubStream stream(co_await asio::this_coro::executor);
+  // One deadline for the whole exchange: connect() leaves the TCP stream's timer running.
+  co_await stream.connect(hub, timeout);
 
-  http::request<http::string_body> message(http::string_to_verb(request.method), hub.target(request.path), 11);
-  message.set(http::field::host, hub.host_header());
+  http::request<http::string_body> message(http::string_to_verb(request.method), hub.url().target(request.path),
+                                           11);
+  message.set(http::field::host, hub.url().host_header());
   message.set(http::field::user_agent, std::string("mi/") + std::string(kVersion));
   message.set(http::field::accept, "application/json");
   if (!request.bearer_token.empty()) message.set(http::field::authorization, "Bearer " + request.bearer_token);
@@ -48,8 +49,10 @@ asio::awaitable<HttpResponse> send_http_request(const HubUrl& hub, HttpRequest r
   auto [read_error, read] = co_await http::async_read(stream, buffer, parser, kNoThrow);
   if (read_error) throw NetworkError(hub.text(), describe_network_failure(read_error, timeout));
 
-  beast::error_code ignored;
-  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  // No TLS close_notify: the reply is complete by its own framing (a length or chunks), so nothing
+  // can have been cut off, and waiting for the
+  // hub's close_notify would only add a round trip.
+  stream.close();
   co_return HttpResponse{parser.get().result_int(), std::move(parser.get().body())};
 }
 

@@ -1,12 +1,13 @@
 #pragma once
-// One HTTP/1.1 request to the hub on a fresh connection, with a deadline over the whole exchange.
+// One HTTP/1.1 request to the hub on a fresh connection (TLS for https://), with a deadline over
+// the whole exchange.
 
 #include <chrono>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
 
-#include "cli/hub_url.hpp"
+#include "cli/hub_endpoint.hpp"
 
 namespace mi::cli {
 
@@ -24,8 +25,9 @@ struct HttpResponse {
 
 inline constexpr std::chrono::seconds kHttpTimeout{10};
 
-// Throws NetworkError when there is no complete reply within `timeout`.
-boost::asio::awaitable<HttpResponse> send_http_request(const HubUrl& hub, HttpRequest request,
+// Throws NetworkError when there is no complete reply within `timeout`, UntrustedHub (before
+// anything is sent) when an https:// hub's certificate fails verification.
+boost::asio::awaitable<HttpResponse> send_http_request(const HubEndpoint& hub, HttpRequest request,
                                                        std::chrono::steady_clock::duration timeout = kHttpTimeout);
 
 }  // namespace mi::cli

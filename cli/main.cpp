@@ -40,9 +40,9 @@ constexpr const char* kFooter =
     "(admin): needs the hub's admin token, from --admin-token or MI_ADMIN_TOKEN.\n"
     "\n"
     "From invite to Online agent:\n"
-    "  operator$ export MI_HUB=http://hub.example.com:8080 MI_ADMIN_TOKEN=<the hub's admin token>\n"
+    "  operator$ export MI_HUB=https://hub.example.com MI_ADMIN_TOKEN=<the hub's admin token>\n"
     "  operator$ mi invite --colony c1 --name jared          prints a code, e.g. JCVCFB\n"
-    "  agent$    mi agent onboard JCVCFB --name jared --hub http://hub.example.com:8080\n"
+    "  agent$    mi agent onboard JCVCFB --name jared --hub https://hub.example.com\n"
     "  agent$    mi agent heartbeat-daemon                    keeps it Online; leave it running\n"
     "  operator$ mi status --colony c1                        jared  Remote  Online  just now\n"
     "\n"
@@ -67,12 +67,16 @@ int main(int argc, char** argv) {
   app.fallthrough();
   app.require_subcommand(1);
   app.set_version_flag("--version", "mi " + std::string(mi::cli::kVersion), "Print mi's version and exit");
-  app.add_option("--hub", global.hub, "The hub's address (default http://127.0.0.1:8080)")
+  app.add_option("--hub", global.hub, "The hub's address, http:// or https:// (default http://127.0.0.1:8080)")
       ->envname("MI_HUB")
       ->type_name("URL");
   app.add_option("--admin-token", global.admin_token, "The hub's admin token (for invite and status)")
       ->envname("MI_ADMIN_TOKEN")
       ->type_name("TOKEN");
+  app.add_option("--ca-file", global.ca_file,
+                 "A PEM CA certificate to trust for an https:// hub, besides the system's trust store")
+      ->envname("MI_CA_FILE")
+      ->type_name("FILE");
   app.add_flag("--json", global.json,
                "Print JSON for programs: one document per result (per line when streaming)");
 
@@ -103,6 +107,9 @@ int main(int argc, char** argv) {
     return cli11_code == 0 ? 0 : static_cast<int>(ExitCode::usage);
   } catch (const mi::cli::CommandError& error) {
     return fail(global, error.exit_code(), error.code(), error.what());
+  } catch (const mi::cli::UntrustedHub& error) {
+    const auto sentence = mi::cli::untrusted_hub(error);
+    return fail(global, sentence.exit_code(), sentence.code(), sentence.what());
   } catch (const mi::cli::NetworkError& error) {
     const auto sentence = mi::cli::unreachable(error);
     return fail(global, sentence.exit_code(), sentence.code(), sentence.what());

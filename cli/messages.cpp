@@ -27,6 +27,12 @@ CommandError unreachable(const NetworkError& error) {
                      "environment variable.");
 }
 
+CommandError untrusted_hub(const UntrustedHub& error) {
+  return refusal("untrusted_certificate", "The certificate of the hub at " + error.hub() + " failed verification for " +
+                                              error.host() + " (" + error.reason() + "), so mi sent nothing to it. " +
+                                              error.advice());
+}
+
 CommandError admin_refusal(const AdminRefusal& refusal_info) {
   const auto& r = refusal_info;
   if (r.status == 401) {

@@ -14,6 +14,9 @@ namespace mi::cli {
 // The hub did not answer at all.
 CommandError unreachable(const NetworkError& error);
 
+// The hub's TLS certificate did not pass verification; nothing was sent.
+CommandError untrusted_hub(const UntrustedHub& error);
+
 // An admin call (invites, agents list, watch token) answered with an error status.
 struct AdminRefusal {
   unsigned status = 0;

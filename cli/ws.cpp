@@ -4,11 +4,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket.hpp>
 
 #include "hub/core/no_throw.hpp"
 #include "cli/connect.hpp"
+#include "cli/hub_stream.hpp"
 #include "cli/network_error.hpp"
 #include "cli/time_text.hpp"
 #include "cli/version.hpp"
@@ -42,7 +42,7 @@ std::string close_code_words(int code) {
 
 struct WsClient::Connection {
   explicit Connection(asio::any_io_executor executor) : ws(std::move(executor)) {}
-  websocket::stream<beast::tcp_stream> ws;
+  websocket::stream<HubStream> ws;
   beast::flat_buffer buffer;
 };
 
@@ -50,17 +50,24 @@ WsClient::WsClient(asio::any_io_executor executor) : executor_(std::move(executo
 
 WsClient::~WsClient() = default;
 
-asio::awaitable<void> WsClient::connect(const HubUrl& hub, Duration timeout) {
+asio::awaitable<void> WsClient::connect(const HubEndpoint& hub, Duration timeout) {
   connection_ = std::make_unique<Connection>(executor_);
   disconnection_ = {};
   auto& ws = connection_->ws;
-  co_await connect_to_hub(beast::get_lowest_layer(ws), hub, timeout);
+  try {
+    co_await ws.next_layer().connect(hub, timeout);
+  } catch (...) {
+    // A socket whose TLS handshake failed is of no further use: it is not kept open until the
+    // next attempt.
+    connection_.reset();
+    throw;
+  }
   ws.set_option(websocket::stream_base::decorator([](websocket::request_type& request) {
     request.set(beast::http::field::user_agent, std::string("mi/") + std::string(kVersion));
   }));
   ws.read_message_max(kMaxMessageBytes);
-  // connect_to_hub left the stream's deadline running: it bounds the upgrade too.
-  auto [error] = co_await ws.async_handshake(hub.host_header(), hub.target("/v1/ws"), kNoThrow);
+  // connect() left the TCP stream's deadline running: it bounds the upgrade too.
+  auto [error] = co_await ws.async_handshake(hub.url().host_header(), hub.url().target("/v1/ws"), kNoThrow);
   if (error) {
     connection_.reset();
     throw NetworkError(hub.text(), "WebSocket upgrade failed: " + describe_network_failure(error, timeout));

@@ -1,7 +1,8 @@
 #pragma once
-// A WebSocket client for the hub's /v1/ws, with a deadline on every step: connecting, each
-// reply awaited, and the closing handshake. Once a connection is meant to last (keep_alive),
-// a silent hub is pinged and given up on instead.
+// A WebSocket client for the hub's /v1/ws (over TLS for an https:// hub), with a deadline on
+// every step: connecting (the TLS handshake included), each reply awaited, and the closing
+// handshake. Once a connection is meant to last (keep_alive), a silent hub is pinged and given
+// up on instead.
 
 #include <chrono>
 #include <cstdint>
@@ -12,7 +13,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
-#include "cli/hub_url.hpp"
+#include "cli/hub_endpoint.hpp"
 
 namespace mi::cli {
 
@@ -32,8 +33,9 @@ class WsClient {
   WsClient& operator=(const WsClient&) = delete;
 
   // Opens <hub>/v1/ws, dropping any previous connection; throws NetworkError when that fails or
-  // takes longer than `timeout`.
-  boost::asio::awaitable<void> connect(const HubUrl& hub, Duration timeout);
+  // takes longer than `timeout`, UntrustedHub when an https:// hub's certificate fails
+  // verification (and then nothing was sent).
+  boost::asio::awaitable<void> connect(const HubEndpoint& hub, Duration timeout);
 
   // Sends one text message; false when the connection is gone (the next receive says why).
   boost::asio::awaitable<bool> send(std::string text);

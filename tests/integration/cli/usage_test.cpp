@@ -23,7 +23,8 @@ TEST_CASE("mi --help lists every command with an example of the whole flow", "[c
   for (const char* expected : {"invite --colony ID", "invite list", "invite show", "invite revoke", "agent onboard CODE",
                                "agent heartbeat-daemon", "agent clone", "agent run --credentials", "agent chat",
                                "agent status", "status --colony ID", "--hub URL", "MI_HUB", "--admin-token",
-                               "MI_ADMIN_TOKEN", "--json", "MI_HOME", "Exit status"}) {
+                               "MI_ADMIN_TOKEN", "--ca-file", "MI_CA_FILE", "https://", "--json", "MI_HOME",
+                               "Exit status"}) {
     INFO(expected);
     CHECK(result.out.find(expected) != std::string::npos);
   }
@@ -74,8 +75,11 @@ TEST_CASE("bad usage exits 2 with a sentence, without reaching for the hub", "[c
       {{"agent", "run"}, "--credentials is required"},
       {{"agent", "status", "--meta", "[1,2]"}, "must be a JSON object"},
       {{"agent", "chat", ""}, "empty"},
-      {{"--hub", "https://hub.example.com", "agent", "onboard", "JCVCFB"}, "plain http://"},
-      {{"--hub", "ftp://hub", "status", "--colony", "c1"}, "must start with http://"},
+      {{"--hub", "ftp://hub", "status", "--colony", "c1"}, "must start with http:// or https://"},
+      {{"--hub", "https://hub.example.com:0", "status", "--colony", "c1"}, "the port must be a number"},
+      // A trust file that is not there is a mistake in the command, found before any connection.
+      {{"--hub", "https://127.0.0.1:9", "--ca-file", "/nonexistent/ca.pem", "status", "--colony", "c1"},
+       "--ca-file /nonexistent/ca.pem (or MI_CA_FILE) is not a file"},
   };
   for (const auto& test : cases) {
     auto result = run_mi(test.args, env);
