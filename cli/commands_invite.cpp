@@ -26,6 +26,17 @@ struct InviteArguments {
 
 std::string or_dash(const std::optional<std::string>& text) { return text ? *text : "-"; }
 
+// The --hub of the onboarding command: the hub's public URL, as its invite link carries it
+// (<public-url>/r/CODE), which is also what the link's page prints. The address mi used may
+// be a private one the agent cannot reach. A link of another shape falls back to that address.
+std::string onboard_hub(const protocol::Invite& invite, const HubEndpoint& used) {
+  const std::string suffix = "/r/" + invite.code;
+  if (invite.url.size() > suffix.size() && invite.url.ends_with(suffix)) {
+    return invite.url.substr(0, invite.url.size() - suffix.size());
+  }
+  return used.text();
+}
+
 void create_invite(const GlobalOptions& global, const InviteArguments& args, bool name_given) {
   if (args.colony.empty()) {
     throw usage_error("mi invite needs --colony ID to create an invite (or one of its commands: list, show, "
@@ -45,7 +56,7 @@ void create_invite(const GlobalOptions& global, const InviteArguments& args, boo
     print_line(invite.code);
     if (invite.type == "agent") {
       tell("Agent invite " + invite.code + " for colony " + invite.colony + ". Share the link " + invite.url +
-           "\nor have the agent run: mi agent onboard " + invite.code + " --hub " + api.hub().text());
+           "\nor have the agent run: mi agent onboard " + invite.code + " --hub " + onboard_hub(invite, api.hub()));
     } else {
       tell("Human invite " + invite.code + " for colony " + invite.colony + ". Share the link " + invite.url);
     }

@@ -63,6 +63,29 @@ TEST_CASE("mi invite prints the code alone on stdout and the link on stderr", "[
   }
 }
 
+TEST_CASE("mi invite's onboarding command names the hub's public URL, as the invite page does", "[cli][invite]") {
+  // mi reaches the hub on its private address; agents are told the public one.
+  CliFixture fixture({"--public-url", "https://hub.example.com/presence/"});
+  auto created = fixture.mi({"invite", "--colony", "c1"});
+  INFO(created.err);
+  REQUIRE(created.exit_code == 0);
+  const std::string code = created.out.substr(0, 6);
+  const std::string command = "mi agent onboard " + code + " --hub https://hub.example.com/presence";
+  CHECK(created.err.find("Share the link https://hub.example.com/presence/r/" + code + "\n") != std::string::npos);
+  CHECK(created.err.find("or have the agent run: " + command + "\n") != std::string::npos);
+  CHECK(created.err.find(fixture.hub.hub.url()) == std::string::npos);
+
+  // The page behind the link shows the very same command.
+  const auto page = mi::test::http_request(fixture.hub.hub.port(), "GET", "/r/" + code);
+  REQUIRE(page.status == 200);
+  const std::string opening = R"(<pre class="command" id="command"><code>)";
+  const auto start = page.body.find(opening);
+  REQUIRE(start != std::string::npos);
+  const auto end = page.body.find("</code>", start);
+  REQUIRE(end != std::string::npos);
+  CHECK(page.body.substr(start + opening.size(), end - start - opening.size()) == command);
+}
+
 TEST_CASE("mi invite --json and --type human", "[cli][invite]") {
   CliFixture fixture;
   auto created = fixture.mi({"invite", "--colony", "c1", "--type", "human", "--json"});
