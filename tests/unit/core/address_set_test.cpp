@@ -160,5 +160,8 @@ TEST_CASE("IpAddress reads both families and writes IPv4 for mapped addresses", 
   CHECK(IpAddress::parse("2001:DB8:0:0::1")->text() == "2001:db8::1");
   CHECK_FALSE(IpAddress::parse("2001:db8::1")->is_ipv4());
   CHECK_FALSE(IpAddress::parse("192.0.2.1 ").has_value());
+  // A NUL would end inet_pton's string: the text before it is not taken for the address.
+  CHECK_FALSE(IpAddress::parse(std::string_view("192.0.2.1\0junk", 14)).has_value());
+  CHECK_FALSE(IpAddress::parse(std::string_view("::1\0", 4)).has_value());
   CHECK_FALSE(IpAddress::parse(std::string(100, '1')).has_value());
 }

@@ -2,6 +2,7 @@
 // X-Forwarded-Proto, and the address forms the hub counts by.
 #include <catch2/catch.hpp>
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,8 +72,9 @@ TEST_CASE("a malformed entry stops the walk at the nearest trusted hop", "[forwa
   CHECK(client("10.0.0.1", {"198.51.100.1, unknown"}, trusted) == "10.0.0.1");
   CHECK(client("10.0.0.1", {"198.51.100.1, garbage, 10.2.2.2"}, trusted) == "10.2.2.2");
   CHECK(client("10.0.0.1", {"198.51.100.1", "_hidden", "10.2.2.2"}, trusted) == "10.2.2.2");
-  for (std::string_view bad : {"1.2.3", "1.2.3.4:", "1.2.3.4:65536", "1.2.3.4:x", "[1.2.3.4]", "[::1", "[::1]x",
-                               "[::1]:", "::1%eth0", "1.2.3.4 5.6.7.8", "abc:80", "2001:db8::1]"}) {
+  for (std::string_view bad : std::initializer_list<std::string_view>{"1.2.3", "1.2.3.4:", "1.2.3.4:65536", "1.2.3.4:x", "[1.2.3.4]", "[::1", "[::1]x",
+                               "[::1]:", "::1%eth0", "1.2.3.4 5.6.7.8", "abc:80", "2001:db8::1]",
+                               std::string_view("6.6.6.6\0", 8)}) {
     INFO(bad);
     CHECK(client("10.0.0.1", {bad}, trusted) == "10.0.0.1");
   }

@@ -212,6 +212,9 @@ TEST_CASE("bytes that cannot become a header are invalid at the first byte that 
       {"PROXY TCP6 1:2:3:4:5:6:7:1.2.3.4 ::1 1 2\r\n", 27},
       {"PROXY TCP6 ::ffff:1a.2.3.4 ::1 1 2\r\n", 21},
       {"PROXY TCP6 ::1%eth0 ::1 1 2\r\n", 15},
+      // A NUL ends a C string: the address must not be read as the text before it.
+      {std::string("PROXY TCP6 ::ffff:192.0.2.1 ::ffff\0\0\x1c 1 2\r\n", 43), 35},
+      {std::string("PROXY TCP4 1.2.3.4\0 5.6.7.8 1 2\r\n", 33), 19},
       {"PROXY TCP6 1:2:3:4:5:6:7 ::1 1 2\r\n", 25},  // seven groups: refused once the space ends them
       {"PROXY TCP4 1.2.3.4 5.6.7.8 65536 2\r\n", 32},
       {"PROXY TCP4 1.2.3.4 5.6.7.8 080 2\r\n", 29},
