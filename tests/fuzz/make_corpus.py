@@ -2,8 +2,9 @@
 """Writes the seed corpus of the fuzz targets into tests/fuzz/corpus/<target>/.
 
 Each seed is a small real input: WebSocket frames as a client sends them (masked), the client
-messages of the protocol, and HTTP requests as browsers and the mi command line send them. Run it
-again after changing it; it replaces the corpus directories it writes. Standard library only.
+messages of the protocol, HTTP requests as browsers and the mi command line send them, and the
+PROXY protocol headers load balancers put before them. Run it again after changing it; it
+replaces the corpus directories it writes. Standard library only.
 """
 
 import json
@@ -227,6 +228,64 @@ def close_handshake_seeds():
     }
 
 
+# fuzz_proxy_header: the PROXY protocol header a TCP load balancer sends first
+# (https://www.haproxy.org/download/2.6/doc/proxy-protocol.txt), then the client's first bytes.
+V2_SIGNATURE = b"\r\n\r\n\x00\r\nQUIT\n"
+V2_LOCAL, V2_PROXY = 0x20, 0x21
+TCP4, UDP4, TCP6, UDP6, UNIX_STREAM, UNSPEC = 0x11, 0x12, 0x21, 0x22, 0x31, 0x00
+CLIENT_HELLO_START = bytes([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xFC, 0x03, 0x03])
+
+
+def v2_header(command, family, block=b"", tlvs=b""):
+    body = block + tlvs
+    return V2_SIGNATURE + bytes([command, family]) + len(body).to_bytes(2, "big") + body
+
+
+def tlv(kind, value):
+    return bytes([kind]) + len(value).to_bytes(2, "big") + value
+
+
+def ipv4_block(source, destination, source_port, destination_port):
+    return (bytes(source) + bytes(destination) + source_port.to_bytes(2, "big") +
+            destination_port.to_bytes(2, "big"))
+
+
+def proxy_header_seeds():
+    get = request(b"GET", b"/healthz", [HOST])
+    ipv6_block = (bytes.fromhex("20010db8000000000000000000000001") + bytes.fromhex("fd000000000000000000000000000002") +
+                  (51000).to_bytes(2, "big") + (443).to_bytes(2, "big"))
+    mapped_block = (bytes.fromhex("00000000000000000000ffffc0000201") + bytes.fromhex("00000000000000000000ffff0a000001") +
+                    (1).to_bytes(2, "big") + (2).to_bytes(2, "big"))
+    tlvs = tlv(0x01, b"h2") + tlv(0x02, b"hub.example.com") + tlv(0x04, bytes(3)) + tlv(0xEA, b"vpce-0123456789")
+    return {
+        "v1-tcp4": b"PROXY TCP4 192.0.2.1 198.51.100.7 56324 443\r\n" + get,
+        "v1-tcp4-then-tls": b"PROXY TCP4 203.0.113.9 10.0.0.1 1 65535\r\n" + CLIENT_HELLO_START,
+        "v1-tcp6": b"PROXY TCP6 2001:db8::1 fd00::2 51000 443\r\n" + get,
+        "v1-tcp6-long-form": b"PROXY TCP6 2001:0DB8:0000:0000:0000:0000:0000:0001 ::1 0 80\r\n",
+        "v1-tcp6-mapped": b"PROXY TCP6 ::ffff:192.0.2.1 ::ffff:10.0.0.1 4000 80\r\n",
+        "v1-unknown": b"PROXY UNKNOWN\r\n" + get,
+        "v1-unknown-longest": (b"PROXY UNKNOWN ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff "
+                               b"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff 65535 65535\r\n"),
+        "v1-bare-lf": b"PROXY TCP4 192.0.2.1 198.51.100.7 56324 443\n",
+        "v1-leading-zero": b"PROXY TCP4 192.0.2.01 198.51.100.7 56324 443\r\n",
+        "v2-tcp4": v2_header(V2_PROXY, TCP4, ipv4_block([192, 0, 2, 1], [198, 51, 100, 7], 56324, 443)) + get,
+        "v2-tcp4-tlvs": v2_header(V2_PROXY, TCP4, ipv4_block([10, 1, 2, 3], [10, 9, 8, 7], 8080, 80), tlvs) +
+                        CLIENT_HELLO_START,
+        "v2-tcp6": v2_header(V2_PROXY, TCP6, ipv6_block) + get,
+        "v2-tcp6-mapped": v2_header(V2_PROXY, TCP6, mapped_block, tlv(0x04, b"")),
+        "v2-udp4": v2_header(V2_PROXY, UDP4, ipv4_block([192, 0, 2, 1], [198, 51, 100, 7], 53, 53)),
+        "v2-udp6": v2_header(V2_PROXY, UDP6, ipv6_block),
+        "v2-unix": v2_header(V2_PROXY, UNIX_STREAM, b"/run/lb.sock".ljust(108, b"\x00") * 2),
+        "v2-unspec": v2_header(V2_PROXY, UNSPEC),
+        "v2-local": v2_header(V2_LOCAL, UNSPEC) + get,
+        "v2-local-with-block": v2_header(V2_LOCAL, TCP4, ipv4_block([127, 0, 0, 1], [127, 0, 0, 1], 1, 2)),
+        "v2-largest": v2_header(V2_PROXY, TCP4, ipv4_block([192, 0, 2, 1], [192, 0, 2, 2], 1, 2),
+                                tlv(0x04, bytes(1024 - 12 - 3))),
+        "v2-short-block": v2_header(V2_PROXY, TCP6, ipv6_block[:20]),
+        "not-a-header": get,
+    }
+
+
 def write(target, seeds):
     directory = CORPUS / target
     shutil.rmtree(directory, ignore_errors=True)
@@ -241,6 +300,7 @@ def main():
     write("fuzz_client_message", json_seeds())
     write("fuzz_http_request", http_seeds())
     write("fuzz_close_handshake", close_handshake_seeds())
+    write("fuzz_proxy_header", proxy_header_seeds())
 
 
 if __name__ == "__main__":
