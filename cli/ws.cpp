@@ -97,7 +97,10 @@ asio::awaitable<std::optional<std::string>> WsClient::read_text(std::optional<Du
     auto [error, bytes] = co_await ws.async_read(buffer, kNoThrow);
     if (timeout) beast::get_lowest_layer(ws).expires_never();
     if (error) {
-      if (error == websocket::error::closed) {
+      // Once the hub's close frame has come, its reason stands, even when tearing the connection
+      // down after it fails: over TLS, a hub that ends TCP without TLS's own close_notify makes
+      // that "stream truncated", yet nothing was lost, the close frame being the last message.
+      if (error == websocket::error::closed || ws.reason().code != websocket::close_code::none) {
         const int code = ws.reason().code;
         disconnection_ = {code, std::to_string(code) + " " + close_code_words(code)};
       } else if (error == beast::error::timeout) {
