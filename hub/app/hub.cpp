@@ -73,6 +73,9 @@ Hub::Hub(Config config, redis::Endpoint redis_endpoint, std::string admin_token,
     out += "mi_redis_failures_total " + std::to_string(failed) + "\n";
     out += "# HELP mi_redis_reconnects_total Redis reconnections.\n# TYPE mi_redis_reconnects_total counter\n";
     out += "mi_redis_reconnects_total " + std::to_string(reconnects) + "\n";
+    out += "# HELP mi_client_addresses Client addresses holding at least one connection.\n"
+           "# TYPE mi_client_addresses gauge\n";
+    out += "mi_client_addresses " + std::to_string(context_->connections_per_address.addresses()) + "\n";
   };
 }
 
@@ -94,6 +97,11 @@ void Hub::start() {
   asio::post(shards_[0]->io(), [this] { accept_next(); });
   log::info("mi-hub ", context_->hub_id, " listening on ", config.listen_host, ":", bound_port_, " with ",
             shards_.size(), " shard(s), env ", config.env, ", redis ", context_->redis_endpoint.describe());
+  if (context_->tls) log::info("TLS on: ", context_->tls->describe());
+  if (!config.trusted_proxies.empty()) {
+    log::info("trusted proxies: ", config.trusted_proxies.describe(),
+              config.proxy_protocol ? " (PROXY protocol required from them)" : " (X-Forwarded-For)");
+  }
 }
 
 void Hub::accept_next() {
@@ -123,6 +131,22 @@ void Hub::accept_next() {
     timer->async_wait([this, timer](boost::system::error_code) { accept_next(); });
   };
   acceptor_->async_accept(target.io(), accepted_peer_, std::move(on_accept));
+}
+
+void Hub::reload_tls() {
+  auto& metrics = context_->metrics;
+  if (!context_->tls) {
+    log::info("SIGHUP: no --tls-cert, nothing to reload");
+    return;
+  }
+  auto error = context_->tls->reload();
+  if (!error.empty()) {
+    metrics.tls_reload_failures.fetch_add(1, std::memory_order_relaxed);
+    log::error("SIGHUP: kept the current certificate: ", error);
+    return;
+  }
+  metrics.tls_reloads.fetch_add(1, std::memory_order_relaxed);
+  log::info("SIGHUP: new connections use ", context_->tls->describe());
 }
 
 void Hub::drain_and_stop() {

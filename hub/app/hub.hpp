@@ -33,6 +33,10 @@ class Hub {
   // SIGTERM: stop accepting, close every session with 1012 so that agents go offline with reason
   // "drained", wait up to --drain-timeout for that, then stop. Blocks.
   void drain_and_stop();
+  // SIGHUP: reads --tls-cert and --tls-key again for new connections; open ones keep theirs. A
+  // pair that does not load keeps the old one, and the log says why. Nothing without TLS.
+  void reload_tls();
+
   // Stops at once (sessions are dropped without their offline events).
   void stop();
 

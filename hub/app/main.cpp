@@ -6,6 +6,7 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <thread>
@@ -75,7 +76,7 @@ int main(int argc, char** argv) {
 
   // Signals are waited for on their own loop, so that a drain can block on the shards.
   boost::asio::io_context signal_loop;
-  boost::asio::signal_set signals(signal_loop, SIGINT, SIGTERM);
+  boost::asio::signal_set signals(signal_loop, SIGINT, SIGTERM, SIGHUP);
 
   try {
     std::optional<EmbeddedRedisSupervisor> embedded;
@@ -104,12 +105,22 @@ int main(int argc, char** argv) {
 
     mi::hub::Hub hub(config, endpoint, admin_token, hub_id);
     hub.start();
-    std::cout << "mi-hub listening on http://" << config.listen_host << ":" << hub.port() << std::endl;
+    std::cout << "mi-hub listening on " << (config.tls_enabled() ? "https://" : "http://") << config.listen_host
+              << ":" << hub.port() << std::endl;
 
+    // SIGHUP reloads the certificate and goes on waiting; SIGINT and SIGTERM end the wait.
     int received = 0;
-    signals.async_wait([&](const boost::system::error_code& ec, int signal_number) {
-      if (!ec) received = signal_number;
-    });
+    std::function<void(const boost::system::error_code&, int)> on_signal =
+        [&](const boost::system::error_code& ec, int signal_number) {
+          if (ec) return;
+          if (signal_number == SIGHUP) {
+            hub.reload_tls();
+            signals.async_wait(on_signal);
+            return;
+          }
+          received = signal_number;
+        };
+    signals.async_wait(on_signal);
     signal_loop.run();
     mi::hub::log::info("received ", received == SIGTERM ? "SIGTERM" : "SIGINT", "; shutting down");
     hub.drain_and_stop();

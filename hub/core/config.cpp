@@ -54,7 +54,7 @@ std::string Config::listen_address() const {
 }
 
 std::string Config::effective_public_url() const {
-  std::string url = public_url.empty() ? "http://" + listen_address() : public_url;
+  std::string url = public_url.empty() ? (tls_enabled() ? "https://" : "http://") + listen_address() : public_url;
   while (!url.empty() && url.back() == '/') url.pop_back();
   return url;
 }
@@ -111,7 +111,7 @@ ConfigResult parse_config(int argc, char** argv) {
                  "bearer token of the admin API (default: random, printed once at start)")
       ->envname("MI_ADMIN_TOKEN");
   app.add_option("--public-url", config.public_url,
-                 "base of invite links <public-url>/r/CODE (default http://<listen>)")
+                 "base of invite links <public-url>/r/CODE (default http://<listen>, https:// with --tls-cert)")
       ->envname("MI_PUBLIC_URL");
   app.add_option("--hub-id", config.hub_id, "this process's identity among hubs (default hostname:pid)")
       ->envname("MI_HUB_ID");
@@ -133,6 +133,33 @@ ConfigResult parse_config(int argc, char** argv) {
       ->envname("MI_ALLOWED_ORIGINS");
   app.add_option("--shards", config.shards, "I/O threads, each with its own event loop (0: one per core)")
       ->envname("MI_SHARDS")
+      ->capture_default_str();
+
+  app.add_option("--tls-cert", config.tls_cert,
+                 "PEM certificate chain (leaf first): serve HTTPS and WSS on --listen, TLS 1.2 and 1.3; "
+                 "SIGHUP reloads it and --tls-key for new connections")
+      ->envname("MI_TLS_CERT")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-key", config.tls_key, "PEM private key of --tls-cert")
+      ->envname("MI_TLS_KEY")
+      ->check(CLI::ExistingFile);
+  add_seconds_option(app, "--tls-handshake-timeout", "MI_TLS_HANDSHAKE_TIMEOUT", config.tls_handshake_timeout,
+                     "a connection that has not finished its TLS handshake this long after its accept is closed");
+  std::string trusted_proxies;
+  app.add_option("--trusted-proxies", trusted_proxies,
+                 "comma-separated addresses and CIDRs (IPv4, IPv6) of load balancers in front of the hub: only "
+                 "from them X-Forwarded-For, X-Forwarded-Proto and PROXY headers are believed")
+      ->envname("MI_TRUSTED_PROXIES");
+  app.add_flag("--proxy-protocol", config.proxy_protocol,
+               "trusted proxies open each connection with a PROXY protocol header (v1 or v2), as HAProxy's "
+               "send-proxy does; from any other peer such a header closes the connection")
+      ->envname("MI_PROXY_PROTOCOL");
+  add_seconds_option(app, "--proxy-header-timeout", "MI_PROXY_HEADER_TIMEOUT", config.proxy_header_timeout,
+                     "with --proxy-protocol, how long after the accept the PROXY header may take");
+  app.add_option("--max-connections-per-address", config.max_connections_per_address,
+                 "open sockets one client address may hold (0: no limit); past it a new connection gets "
+                 "HTTP 429 too_many_connections")
+      ->envname("MI_MAX_CONNECTIONS_PER_ADDRESS")
       ->capture_default_str();
 
   add_seconds_option(app, "--refresh-period", "MI_REFRESH_PERIOD", config.refresh_period,
@@ -223,6 +250,16 @@ ConfigResult parse_config(int argc, char** argv) {
   }
   if (config.hub_id.find_first_of(" \t\r\n") != std::string::npos) {
     return usage_error("--hub-id must not contain spaces");
+  }
+  if (config.tls_cert.empty() != config.tls_key.empty()) {
+    return usage_error("--tls-cert and --tls-key go together: give both or neither");
+  }
+  std::string proxies_error;
+  auto proxies = AddressSet::parse(trusted_proxies, &proxies_error);
+  if (!proxies) return usage_error("--trusted-proxies: " + proxies_error);
+  config.trusted_proxies = std::move(*proxies);
+  if (config.proxy_protocol && config.trusted_proxies.empty()) {
+    return usage_error("--proxy-protocol needs --trusted-proxies: the addresses of the proxies that send the header");
   }
   if (config.max_message_bytes < 1024) return usage_error("--max-message-bytes must be >= 1024");
   if (config.shards > 256) return usage_error("--shards must be <= 256");

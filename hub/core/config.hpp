@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "hub/core/address_set.hpp"
+
 namespace mi::hub {
 
 using Duration = std::chrono::milliseconds;
@@ -25,6 +27,13 @@ struct Config {
   std::string hub_id;       // empty: hostname:pid
   std::vector<std::string> allowed_origins;  // empty: public-url origin and the request's Host
   unsigned shards = 0;      // 0: one per core
+
+  // On the internet (the contract's section 5).
+  std::string tls_cert;  // both empty: plain HTTP; both set: HTTPS and WSS on --listen
+  std::string tls_key;
+  AddressSet trusted_proxies;  // load balancers whose X-Forwarded-For / PROXY header is believed
+  bool proxy_protocol = false;  // trusted proxies open each connection with a PROXY header
+  std::size_t max_connections_per_address = 1000;  // 0: no limit
 
   // Presence.
   Duration presence_ttl{120'000};
@@ -47,7 +56,9 @@ struct Config {
   Duration auth_timeout{10'000};     // first WebSocket message
   Duration http_idle_timeout{30'000};
   Duration write_timeout{10'000};    // one frame to a slow reader
-  Duration handshake_timeout{10'000};
+  Duration handshake_timeout{10'000};      // WebSocket closing handshake
+  Duration tls_handshake_timeout{10'000};  // from the accept (PROXY header included) to TLS established
+  Duration proxy_header_timeout{5'000};    // from the accept to the PROXY header
   Duration redis_command_timeout{2'000};
   Duration redis_connect_timeout{2'000};
   Duration drain_timeout{5'000};     // SIGTERM: sessions' close handshakes
@@ -64,7 +75,8 @@ struct Config {
 
   // Derived values.
   std::string listen_address() const;  // host:port as given
-  std::string effective_public_url() const;
+  std::string effective_public_url() const;  // --public-url, or http(s)://<listen>
+  bool tls_enabled() const { return !tls_cert.empty(); }
 };
 
 struct ConfigResult {

@@ -27,6 +27,17 @@ std::string Metrics::render() const {
   append_metric(out, "mi_connections_accepted_total", "counter", "TCP connections accepted.", connections_accepted);
   append_metric(out, "mi_connections_rejected_total", "counter", "Connections refused over --max-connections.", connections_rejected);
   append_metric(out, "mi_connections_open", "gauge", "Open TCP connections (HTTP and WebSocket).", connections_open);
+  append_metric(out, "mi_connections_over_address_limit_total", "counter",
+                "Connections answered 429 too_many_connections (over --max-connections-per-address).",
+                connections_over_address_limit);
+  append_metric(out, "mi_proxy_header_refusals_total", "counter",
+                "Connections closed for a missing, forged or malformed PROXY header.", proxy_header_refusals);
+  append_metric(out, "mi_tls_handshakes_total", "counter", "TLS handshakes completed.", tls_handshakes);
+  append_metric(out, "mi_tls_handshake_failures_total", "counter", "TLS handshakes that failed or timed out.",
+                tls_handshake_failures);
+  append_metric(out, "mi_tls_reloads_total", "counter", "Certificate reloads (SIGHUP) that took effect.", tls_reloads);
+  append_metric(out, "mi_tls_reload_failures_total", "counter", "Certificate reloads that kept the old pair.",
+                tls_reload_failures);
   append_metric(out, "mi_sessions_agents", "gauge", "Authenticated agent WebSocket sessions.", sessions_agents);
   append_metric(out, "mi_sessions_watchers", "gauge", "Watcher WebSocket sessions.", sessions_watchers);
   append_metric(out, "mi_http_requests_total", "counter", "HTTP requests served.", http_requests);

@@ -15,6 +15,12 @@ struct Metrics {
   std::atomic<std::uint64_t> connections_accepted{0};
   std::atomic<std::uint64_t> connections_rejected{0};  // over --max-connections
   std::atomic<std::int64_t> connections_open{0};
+  std::atomic<std::uint64_t> connections_over_address_limit{0};  // 429 too_many_connections
+  std::atomic<std::uint64_t> proxy_header_refusals{0};  // missing, forged or malformed PROXY headers
+  std::atomic<std::uint64_t> tls_handshakes{0};
+  std::atomic<std::uint64_t> tls_handshake_failures{0};  // failed or timed out
+  std::atomic<std::uint64_t> tls_reloads{0};
+  std::atomic<std::uint64_t> tls_reload_failures{0};
   std::atomic<std::int64_t> sessions_agents{0};
   std::atomic<std::int64_t> sessions_watchers{0};
   std::atomic<std::uint64_t> http_requests{0};

@@ -1,7 +1,9 @@
 #pragma once
 // What every shard shares: configuration, identity, key names, stores and counters. Read-only
-// after start, except the atomics in Metrics.
+// after start, except the atomics in Metrics, the per-address connection count and the TLS
+// contexts (each guarded by its own lock).
 
+#include <memory>
 #include <string>
 
 #include "hub/store/agent_store.hpp"
@@ -11,6 +13,8 @@
 #include "hub/core/metrics.hpp"
 #include "hub/store/onboard_limiter.hpp"
 #include "hub/core/claim_signer.hpp"
+#include "hub/core/connections_per_address.hpp"
+#include "hub/net/tls_context.hpp"
 #include "hub/redis/connection.hpp"
 #include "hub/redis/endpoint.hpp"
 
@@ -29,7 +33,9 @@ struct HubContext {
         agents(keys, config.event_stream_length, config.hub_liveness.count()),
         onboard_limiter(keys, config.onboard_fail_limit, config.onboard_fail_limit_global),
         watch_tokens(admin_token, "colony watch token"),
-        admin_sessions(admin_token, "admin session cookie") {}
+        admin_sessions(admin_token, "admin session cookie"),
+        connections_per_address(config.max_connections_per_address),
+        tls(config.tls_enabled() ? std::make_unique<net::TlsContexts>(config.tls_cert, config.tls_key) : nullptr) {}
 
   const Config config;
   const redis::Endpoint redis_endpoint;
@@ -43,6 +49,8 @@ struct HubContext {
   ClaimSigner watch_tokens;
   ClaimSigner admin_sessions;
   Metrics metrics;
+  ConnectionsPerAddress connections_per_address;  // across the shards
+  const std::unique_ptr<net::TlsContexts> tls;     // absent: plain HTTP
 };
 
 // How every Redis link of the hub (each shard's connection, the event router's subscriber) gives

@@ -134,9 +134,12 @@ bool is_admin(const HubContext& context, const HttpRequest& request) {
                                           std::string_view(host.data(), host.size()));
 }
 
-std::string session_cookie(std::string_view value, std::int64_t max_age_seconds) {
-  return std::string(kSessionCookie) + "=" + std::string(value) + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
-         std::to_string(max_age_seconds);
+// Secure whenever the browser reached the hub over HTTPS, or the hub is published as https://:
+// such a cookie is never sent over plain HTTP, where anyone on the path could read it.
+std::string session_cookie(const RouteCall& call, std::string_view value, std::int64_t max_age_seconds) {
+  bool secure = call.secure || call.shard.context().public_url.starts_with("https://");
+  return std::string(kSessionCookie) + "=" + std::string(value) + "; Path=/; HttpOnly; SameSite=Strict; " +
+         (secure ? "Secure; " : "") + "Max-Age=" + std::to_string(max_age_seconds);
 }
 
 template <class Parsed>
@@ -195,7 +198,7 @@ asio::awaitable<HttpResponse> sign_in(const RouteCall& call) {
   auto expires_at = now_ms() + ttl.count();
   auto response = json_response(call.request, 200, protocol::serialize_admin_session(true, expires_at));
   response.set(http::field::set_cookie,
-               session_cookie(context.admin_sessions.issue("admin", expires_at),
+               session_cookie(call, context.admin_sessions.issue("admin", expires_at),
                               std::chrono::duration_cast<std::chrono::seconds>(ttl).count()));
   co_return response;
 }
@@ -207,7 +210,7 @@ asio::awaitable<HttpResponse> session_state(const RouteCall& call) {
 
 asio::awaitable<HttpResponse> sign_out(const RouteCall& call) {
   auto response = json_response(call.request, 200, protocol::serialize_admin_session(false));
-  response.set(http::field::set_cookie, session_cookie("", 0));
+  response.set(http::field::set_cookie, session_cookie(call, "", 0));
   co_return response;
 }
 
@@ -343,13 +346,13 @@ HttpResponse page_or_not_found(const HubContext& context, const HttpRequest& req
 }
 
 asio::awaitable<HttpResponse> dispatch(Shard& shard, const HttpRequest& request, std::string_view path,
-                                       std::string_view query) {
+                                       std::string_view query, bool secure) {
   using Verdict = RouteDecision::Verdict;
   auto& context = shard.context();
   auto decision = decide_route(http_routes(), request.method(), path, [&] { return is_admin(context, request); });
   switch (decision.verdict) {
     case Verdict::call: {
-      RouteCall call{shard, request, decision.parameters, query};
+      RouteCall call{shard, request, decision.parameters, query, secure};
       co_return co_await decision.handler(call);
     }
     case Verdict::unauthorized:
@@ -406,8 +409,7 @@ HttpResponse json_error_response(unsigned version, bool keep_alive, unsigned sta
 }
 
 asio::awaitable<HttpResponse> handle_http_request(Shard& shard, const HttpRequest& request,
-                                                  const std::string& remote_address) {
-  (void)remote_address;
+                                                  const RequestSource& source) {
   auto& context = shard.context();
   context.metrics.http_requests.fetch_add(1, std::memory_order_relaxed);
   std::string_view target(request.target().data(), request.target().size());
@@ -415,7 +417,7 @@ asio::awaitable<HttpResponse> handle_http_request(Shard& shard, const HttpReques
   auto path = target.substr(0, question);
   auto query = question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
 
-  auto response = co_await dispatch(shard, request, path, query);
+  auto response = co_await dispatch(shard, request, path, query, source.secure);
   if (request.method() == http::verb::head) {
     auto length = response.body().size();
     response.body().clear();

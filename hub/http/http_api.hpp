@@ -14,9 +14,15 @@
 
 namespace mi::hub {
 
+// Who sent a request, as the connection found it (the contract's section 5).
+struct RequestSource {
+  std::string_view client_address;  // the TCP peer, or the client a trusted proxy names
+  bool secure = false;              // over the hub's own TLS, or HTTPS at a trusted proxy
+};
+
 // Serves one request on the shard's thread; never throws for bad input.
 boost::asio::awaitable<HttpResponse> handle_http_request(Shard& shard, const HttpRequest& request,
-                                                         const std::string& remote_address);
+                                                         const RequestSource& source);
 
 // Every route of the hub but its pages (served at paths no route has) and the WebSocket upgrade
 // (taken before routing, by the connection).

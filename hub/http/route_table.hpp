@@ -42,6 +42,7 @@ struct RouteCall {
   const HttpRequest& request;
   const PathParameters& path;
   std::string_view query;  // the target after '?', undecoded
+  bool secure = false;     // the request came over HTTPS (the hub's TLS, or a trusted proxy's)
 };
 
 using RouteHandler = boost::asio::awaitable<HttpResponse> (*)(const RouteCall& call);

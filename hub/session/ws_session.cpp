@@ -175,7 +175,7 @@ asio::awaitable<void> WsSession::handle_onboard(const protocol::OnboardRequest& 
     }
     context.metrics.onboard_failures.fetch_add(1, std::memory_order_relaxed);
     co_await context.onboard_limiter.count_failure(redis, remote_address_, now_ms());
-    asio::steady_timer delay(socket_.get_executor());
+    asio::steady_timer delay(transport_.socket().get_executor());
     delay.expires_at(started + context.config.onboard_fail_delay);
     co_await terminable_wait(delay);
     send_error(error->code,
@@ -233,7 +233,7 @@ void WsSession::reassert() {
   // remove the connection marked here.
   connection_id_ = shard_.next_connection_id();
   asio::co_spawn(
-      socket_.get_executor(),
+      transport_.socket().get_executor(),
       [self = shared_from_this()]() -> asio::awaitable<void> {
         auto& context = self->shard_.context();
         auto outcome = co_await context.agents.connect(self->shard_.redis(), self->colony_, self->agent_id_,
@@ -273,7 +273,7 @@ asio::awaitable<void> WsSession::handle_watch(const protocol::WatchRequest& requ
   // The router may keep the callback past this coroutine, which owns the timer: the callback
   // reaches the timer only while it exists.
   in_colony_ = true;
-  auto live_wait = std::make_shared<asio::steady_timer>(socket_.get_executor(),
+  auto live_wait = std::make_shared<asio::steady_timer>(transport_.socket().get_executor(),
                                                         config.redis_command_timeout + config.redis_connect_timeout);
   shard_.join_colony(colony_, *this, Shard::Membership::watcher,
                      [session = weak_from_this(), timer = std::weak_ptr(live_wait)] {
@@ -355,7 +355,7 @@ void WsSession::deliver(EventSequencer::Release release) {
 void WsSession::catch_up() {
   if (role_ != Role::watcher || !sequencer_ || !sequencer_->started() || filling_ || handshake_.terminated()) return;
   filling_ = true;
-  asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->fill_gaps(); }, asio::detached);
+  asio::co_spawn(transport_.socket().get_executor(), [self = shared_from_this()] { return self->fill_gaps(); }, asio::detached);
 }
 
 // Reads the events after the last delivered one from the colony's stream until nothing is
@@ -419,7 +419,7 @@ void WsSession::handle_status(const protocol::StatusRequest& request) {
   pending_meta_ = request.meta_json;
   if (status_publisher_running_) return;
   status_publisher_running_ = true;
-  asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->publish_status(); }, asio::detached);
+  asio::co_spawn(transport_.socket().get_executor(), [self = shared_from_this()] { return self->publish_status(); }, asio::detached);
 }
 
 asio::awaitable<void> WsSession::publish_status() {
@@ -439,7 +439,7 @@ asio::awaitable<void> WsSession::publish_status() {
       context.metrics.events_published.fetch_add(1, std::memory_order_relaxed);
     }
     if (!pending_meta_) break;
-    asio::steady_timer wait(socket_.get_executor(), std::chrono::milliseconds(wait_ms));
+    asio::steady_timer wait(transport_.socket().get_executor(), std::chrono::milliseconds(wait_ms));
     if (co_await terminable_wait(wait)) break;
   }
   status_publisher_running_ = false;
@@ -460,7 +460,7 @@ asio::awaitable<void> WsSession::on_end() {
                                                       context.hub_id);
     if (!failed(outcome)) co_return;
     if (attempt == 0) log::warn("agent ", colony_, "/", agent_id_, " disconnected while Redis is unreachable; retrying");
-    asio::steady_timer delay(socket_.get_executor());
+    asio::steady_timer delay(transport_.socket().get_executor());
     delay.expires_after(kDisconnectRetryPeriod);
     auto [ec] = co_await delay.async_wait(kNoThrow);
     if (ec) break;  // the shard is stopping

@@ -1,10 +1,10 @@
 #pragma once
 // One WebSocket client: an agent (after onboard or hello) or a watcher (after watch).
 //
-// The session speaks RFC 6455 itself (protocol/websocket_frame) over a plain TCP socket, so that
-// an idle session costs little: while it waits it is one small receive on its socket, with no
-// other buffer (larger reads go into the shard's shared buffer and are handled where they lie)
-// and no coroutine frame; a reader coroutine runs only while a request waits for Redis. A frame to send
+// The session speaks RFC 6455 itself (protocol/websocket_frame) over its transport (TCP, or TLS
+// on the same socket), so that an idle session costs little: while it waits it is one small
+// receive on its socket (over TLS, one readiness wait), with no other buffer (larger reads go
+// into the shard's shared buffer and are handled where they lie) and no coroutine frame; a reader coroutine runs only while a request waits for Redis. A frame to send
 // goes out at once with one non-blocking send when nothing is queued; only what the socket cannot
 // take waits in a bounded queue, drained by a writer coroutine that exists while there is a
 // backlog and writes it gathered. Requests are handled one at a time, in order. Deadlines (first
@@ -29,6 +29,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "hub/core/close_handshake.hpp"
+#include "hub/core/connections_per_address.hpp"
 #include "hub/core/colony_event.hpp"
 #include "hub/core/end_reason.hpp"
 #include "hub/core/event_sequencer.hpp"
@@ -37,6 +38,7 @@
 #include "hub/core/token_bucket.hpp"
 #include "hub/fanout/participant.hpp"
 #include "hub/fanout/shard.hpp"
+#include "hub/net/transport.hpp"
 #include "protocol/client_message.hpp"
 #include "protocol/websocket_frame.hpp"
 
@@ -46,10 +48,11 @@ class WsSession final : public Participant, public std::enable_shared_from_this<
  public:
   enum class Role { pending, agent, watcher };
 
-  using Socket = Shard::Socket;
-
-  // `early_bytes`: what the client sent after its upgrade request, already read.
-  WsSession(Shard& shard, Socket socket, std::string remote_address, std::string early_bytes);
+  // `remote_address`: the client (section 5: the peer, or whom a trusted proxy names), whose
+  // --max-connections-per-address slot the session holds. `early_bytes`: what the client sent
+  // after its upgrade request, already read.
+  WsSession(Shard& shard, net::Transport transport, std::string remote_address, std::string early_bytes,
+            ConnectionsPerAddress::Slot address_slot);
   ~WsSession();
   WsSession(const WsSession&) = delete;
   WsSession& operator=(const WsSession&) = delete;
@@ -66,7 +69,7 @@ class WsSession final : public Participant, public std::enable_shared_from_this<
   // the connection ends otherwise first.
   void close(std::uint16_t code, std::string_view reason, EndReason end_reason);
 
-  // Drops the TCP connection at once.
+  // Drops the connection at once.
   void terminate(EndReason end_reason);
 
   // Participant: what the shard asks of its sessions.
@@ -94,6 +97,7 @@ class WsSession final : public Participant, public std::enable_shared_from_this<
     stop,     // the reading is over (close frame, protocol error, end of stream, termination)
   };
   void continue_reading(ReadStep step);
+  void wait_for_bytes();
   boost::asio::awaitable<void> run_requests();
   ReadStep on_wake_bytes(std::size_t size);
   ReadStep stream_ended();
@@ -153,11 +157,12 @@ class WsSession final : public Participant, public std::enable_shared_from_this<
   CloseHandshake handshake_;
   Role role_ = Role::pending;
   bool handling_request_ = false;
-  Socket socket_;
+  net::Transport transport_;
   OpenConnectionCount open_count_;
+  ConnectionsPerAddress::Slot address_slot_;
   std::string remote_address_;
   std::string pending_;  // bytes read and not handled yet: a partial frame, or frames behind a request
-  // What the idle receive reads into: a heartbeat frame (26 bytes) fits whole.
+  // What the idle receive reads into over TCP: a heartbeat frame (26 bytes) fits whole.
   std::array<char, 32> wake_bytes_;
   protocol::websocket::FrameReader reader_;
   std::unique_ptr<protocol::ClientMessage> waiting_request_;

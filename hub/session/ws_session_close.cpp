@@ -31,8 +31,7 @@ void WsSession::fail(std::uint16_t code, const char* why) {
 void WsSession::carry_out(const CloseSteps& steps) {
   if (steps.send_close) send_close_frame(*steps.send_close);
   if (steps.shutdown_send) {
-    boost::system::error_code ignored;
-    socket_.shutdown(asio::socket_base::shutdown_send, ignored);
+    transport_.shutdown_send();
   }
   // read_and_drop is the first part of the end (read_and_drop()): it comes when the close for a
   // protocol error has left, by when the reader has stopped at the error and the writer is done,
@@ -62,8 +61,7 @@ asio::awaitable<boost::system::error_code> WsSession::terminable_wait(asio::stea
 // Every pending socket operation completes with operation_aborted, and the wait bound to the
 // termination signal, if one is, is cancelled.
 void WsSession::drop_connection() {
-  boost::system::error_code ignored;
-  socket_.close(ignored);
+  transport_.close();
   termination_.emit(asio::cancellation_type::all);
 }
 
@@ -75,7 +73,8 @@ void WsSession::on_reader_stopped() {
 }
 
 void WsSession::start_end() {
-  asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->end(); }, asio::detached);
+  asio::co_spawn(transport_.socket().get_executor(), [self = shared_from_this()] { return self->end(); },
+                 asio::detached);
 }
 
 asio::awaitable<void> WsSession::end() {
@@ -90,11 +89,13 @@ asio::awaitable<void> WsSession::end() {
 // After a protocol error the peer may still be sending; see CloseHandshake::close_sent.
 asio::awaitable<void> WsSession::read_and_drop() {
   while (handshake_.draining()) {
-    auto [wait_error] = co_await socket_.async_wait(asio::socket_base::wait_read, kNoThrow);
+    // Over TLS too the bytes are taken raw: they are dropped unread, and nothing is sent after.
+    auto& socket = transport_.socket();
+    auto [wait_error] = co_await socket.async_wait(asio::socket_base::wait_read, kNoThrow);
     boost::system::error_code read_error = wait_error;
     if (!read_error) {
       auto& buffer = shard_.read_buffer();
-      socket_.read_some(asio::buffer(buffer.data(), buffer.size()), read_error);
+      socket.read_some(asio::buffer(buffer.data(), buffer.size()), read_error);
     }
     if (read_error && !would_block(read_error)) carry_out(handshake_.read_ended());
   }

@@ -7,6 +7,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/container/static_vector.hpp>
@@ -31,10 +32,12 @@ constexpr int kReadsPerWakeup = 4;
 constexpr std::size_t kMaxGather = 16;
 }  // namespace
 
-WsSession::WsSession(Shard& shard, Socket socket, std::string remote_address, std::string early_bytes)
+WsSession::WsSession(Shard& shard, net::Transport transport, std::string remote_address, std::string early_bytes,
+                     ConnectionsPerAddress::Slot address_slot)
     : shard_(shard),
-      socket_(std::move(socket)),
+      transport_(std::move(transport)),
       open_count_(shard.context().metrics),
+      address_slot_(std::move(address_slot)),
       remote_address_(std::move(remote_address)),
       pending_(std::move(early_bytes)),
       reader_(shard.context().config.max_message_bytes),
@@ -47,9 +50,9 @@ void WsSession::start(std::string upgrade_response) {
   shard_.context().metrics.sessions_open.opened();
   opened_at_ = last_frame_ = steady_ms();
   // Writes and reads are tried at once and must not block (serve_connection sets it on accept).
-  if (!socket_.non_blocking()) {
+  if (!transport_.socket().non_blocking()) {
     boost::system::error_code ec;
-    socket_.non_blocking(true, ec);
+    transport_.socket().non_blocking(true, ec);
   }
   send(std::make_shared<const std::string>(std::move(upgrade_response)));
   continue_reading(dispatch_pending());
@@ -64,17 +67,42 @@ void WsSession::continue_reading(ReadStep step) {
   if (handshake_.terminated()) step = ReadStep::stop;
   switch (step) {
     case ReadStep::wait:
-      socket_.async_receive(asio::buffer(wake_bytes_),
-                            [self = shared_from_this()](const boost::system::error_code& ec, std::size_t size) {
-                              self->continue_reading(ec ? self->stream_ended() : self->on_wake_bytes(size));
-                            });
+      wait_for_bytes();
       return;
     case ReadStep::request:
-      asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->run_requests(); },
+      asio::co_spawn(transport_.socket().get_executor(), [self = shared_from_this()] { return self->run_requests(); },
                      asio::detached);
       return;
     case ReadStep::stop:
       on_reader_stopped();
+      return;
+  }
+}
+
+// Over TLS the bytes on the socket are records, which OpenSSL reads itself: the session waits for
+// readiness instead (an epoll registration it has anyway), or, when OpenSSL holds decrypted bytes
+// or the last read may not have emptied the socket, reads again at once.
+void WsSession::wait_for_bytes() {
+  auto& socket = transport_.socket();
+  if (!transport_.secure()) {
+    socket.async_receive(asio::buffer(wake_bytes_),
+                         [self = shared_from_this()](const boost::system::error_code& ec, std::size_t size) {
+                           self->continue_reading(ec ? self->stream_ended() : self->on_wake_bytes(size));
+                         });
+    return;
+  }
+  auto on_ready = [self = shared_from_this()](const boost::system::error_code& ec) {
+    self->continue_reading(ec ? self->stream_ended() : self->read_available({}));
+  };
+  switch (transport_.before_read()) {
+    case net::Readiness::now:
+      asio::post(socket.get_executor(), [on_ready = std::move(on_ready)] { on_ready(boost::system::error_code{}); });
+      return;
+    case net::Readiness::readable:
+      socket.async_wait(asio::socket_base::wait_read, std::move(on_ready));
+      return;
+    case net::Readiness::writable:
+      socket.async_wait(asio::socket_base::wait_write, std::move(on_ready));
       return;
   }
 }
@@ -107,14 +135,20 @@ WsSession::ReadStep WsSession::read_available(std::string_view already_read) {
   std::size_t filled = already_read.size();
   for (int reads = 0; reads < kReadsPerWakeup; ++reads) {
     boost::system::error_code ec;
-    std::size_t size = socket_.read_some(asio::buffer(buffer.data() + filled, buffer.size() - filled), ec);
-    if (ec && !would_block(ec)) {
-      if (filled > 0) take(buffer.data(), filled);
-      return stream_ended();  // end of stream or reset: the client is gone
-    }
-    filled += size;
+    bool emptied = false;
+    // Over TCP one read takes what the socket holds, up to the buffer's size; over TLS one read
+    // is one record, so reads go on until the socket is empty or the buffer full.
+    do {
+      std::size_t size = transport_.read_some(asio::buffer(buffer.data() + filled, buffer.size() - filled), ec);
+      if (ec && !would_block(ec)) {
+        if (filled > 0) take(buffer.data(), filled);
+        return stream_ended();  // end of stream or reset: the client is gone
+      }
+      filled += size;
+      emptied = ec || (!transport_.secure() && filled < buffer.size());
+    } while (!emptied && transport_.secure() && filled < buffer.size());
     auto step = filled > 0 ? take(buffer.data(), filled) : ReadStep::wait;
-    if (step != ReadStep::wait || filled < buffer.size()) return step;
+    if (step != ReadStep::wait || emptied) return step;
     filled = 0;
   }
   return ReadStep::wait;
@@ -214,7 +248,7 @@ void WsSession::send(SharedMessage frame, std::size_t messages) {
 // socket cannot take now waits in the queue for the writer.
 void WsSession::write_now(SharedMessage frame) {
   boost::system::error_code ec;
-  std::size_t written = socket_.write_some(asio::buffer(*frame), ec);
+  std::size_t written = transport_.write_some(asio::buffer(*frame), ec);
   if (would_block(ec)) {
     written = 0;
   } else if (ec) {
@@ -234,7 +268,8 @@ void WsSession::write_now(SharedMessage frame) {
 void WsSession::start_writer() {
   if (writer_running_ || handshake_.terminated()) return;
   writer_running_ = true;
-  asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->write_loop(); }, asio::detached);
+  asio::co_spawn(transport_.socket().get_executor(), [self = shared_from_this()] { return self->write_loop(); },
+                 asio::detached);
 }
 
 asio::awaitable<void> WsSession::write_loop() {
@@ -247,7 +282,7 @@ asio::awaitable<void> WsSession::write_loop() {
     std::array<SharedMessage, kMaxGather> sending;
     for (std::size_t i = 0; i < queue_.in_flight(); ++i) sending[i] = queue_.at(i);
     write_started_ = steady_ms();
-    auto [ec, written] = co_await asio::async_write(socket_, buffers, kNoThrow);
+    auto [ec, written] = co_await transport_.write_all(buffers);
     write_started_ = 0;
     if (ec) {
       terminate(EndReason::closed);
