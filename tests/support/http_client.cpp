@@ -71,25 +71,42 @@ HttpReply http_request(unsigned short port, const std::string& method, const std
 }
 
 std::string raw_exchange(unsigned short port, const std::string& bytes, std::chrono::milliseconds timeout) {
+  return raw_conversation(port, bytes, "", timeout).received;
+}
+
+RawReply raw_conversation(unsigned short port, const std::string& bytes, const std::string& source_address,
+                          std::chrono::milliseconds timeout) {
   asio::io_context io;
   beast::tcp_stream stream(io);
-  stream.expires_after(timeout);
-  std::string received;
+  RawReply reply;
   std::array<char, 4096> chunk{};
   std::function<void()> read_more = [&] {
     stream.async_read_some(asio::buffer(chunk), [&](beast::error_code ec, std::size_t n) {
-      received.append(chunk.data(), n);
-      if (!ec) read_more();
+      reply.received.append(chunk.data(), n);
+      if (!ec) {
+        read_more();
+        return;
+      }
+      reply.closed = ec != beast::error::timeout;
     });
   };
+  if (!source_address.empty()) {
+    stream.socket().open(asio::ip::tcp::v4());
+    stream.socket().bind(asio::ip::tcp::endpoint(asio::ip::make_address(source_address), 0));
+  }
+  stream.expires_after(timeout);
   stream.async_connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), [&](beast::error_code ec) {
     if (ec) return;
     asio::async_write(stream, asio::buffer(bytes), [&](beast::error_code write_error, std::size_t) {
-      if (!write_error) read_more();
+      if (!write_error) {
+        read_more();
+      } else {
+        reply.closed = true;
+      }
     });
   });
   io.run();
-  return received;
+  return reply;
 }
 
 }  // namespace mi::test

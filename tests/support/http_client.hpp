@@ -22,4 +22,14 @@ HttpReply http_request(unsigned short port, const std::string& method, const std
 std::string raw_exchange(unsigned short port, const std::string& bytes,
                          std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
+struct RawReply {
+  std::string received;
+  bool closed = false;  // the server ended the connection before the deadline
+};
+
+// raw_exchange from a chosen source address ("127.0.0.2"; empty: the system's choice), saying
+// whether the server closed.
+RawReply raw_conversation(unsigned short port, const std::string& bytes, const std::string& source_address = "",
+                          std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
 }  // namespace mi::test

@@ -13,6 +13,7 @@
 
 #include "hub/redis/redis_process.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/tls_client.hpp"
 
 #ifndef MI_BIN_DIR
 #error "MI_BIN_DIR must name the build's bin directory"
@@ -38,6 +39,9 @@ HubProcess::HubProcess(HubOptions options) : options_(std::move(options)) {
                                    "--hub-id", hub_id_,
                                    "--shards", "2",
                                    "--log-level", "debug"};
+  if (!options_.tls_cert.empty()) {
+    args.insert(args.end(), {"--tls-cert", options_.tls_cert, "--tls-key", options_.tls_key});
+  }
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
 
   pid_ = fork();
@@ -59,7 +63,8 @@ HubProcess::HubProcess(HubOptions options) : options_(std::move(options)) {
     if (!running()) throw std::runtime_error("mi-hub exited at start:\n" + log());
     if (port_ == 0) {
       // The line mi-hub prints on stdout once it is listening.
-      constexpr std::string_view kListening = "mi-hub listening on http://127.0.0.1:";
+      const std::string kListening =
+          options_.tls_cert.empty() ? "mi-hub listening on http://127.0.0.1:" : "mi-hub listening on https://127.0.0.1:";
       auto text = log();
       auto at = text.find(kListening);
       if (at == std::string::npos) {
@@ -68,7 +73,9 @@ HubProcess::HubProcess(HubOptions options) : options_(std::move(options)) {
       }
       port_ = static_cast<unsigned short>(std::stoi(text.substr(at + kListening.size())));
     }
-    auto reply = http_request(port_, "GET", "/readyz", "", {}, std::chrono::milliseconds(500));
+    auto reply = options_.tls_cert.empty()
+                     ? http_request(port_, "GET", "/readyz", "", {}, std::chrono::milliseconds(500))
+                     : https_request(port_, "GET", "/readyz", {options_.ca_file, 0, 0, "http/1.1", std::chrono::milliseconds(500)});
     if (reply.status == 200) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -94,6 +101,10 @@ bool HubProcess::running() {
 int HubProcess::terminate(std::chrono::milliseconds timeout) {
   send_sigterm();
   return wait_exit(timeout);
+}
+
+void HubProcess::send_sighup() {
+  if (pid_ > 0) ::kill(pid_, SIGHUP);
 }
 
 void HubProcess::send_sigterm() {

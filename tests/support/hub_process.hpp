@@ -21,6 +21,11 @@ struct HubOptions {
   // --listen 127.0.0.1:0, the port read from its stdout. Otherwise a port found free just before,
   // which another process (of another test run on the machine) may take first.
   bool system_picks_port = true;
+  // TLS: the hub serves HTTPS and WSS with this pair, and the readiness probe checks it against
+  // ca_file (the CA that signed it).
+  std::string tls_cert;
+  std::string tls_key;
+  std::string ca_file;
 };
 
 class HubProcess {
@@ -35,7 +40,11 @@ class HubProcess {
   const std::string& admin_token() const { return options_.admin_token; }
   // Its --hub-id, unique among the hubs of this test run: the name of its keys in {hubs}.
   const std::string& hub_id() const { return hub_id_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const {
+    return (options_.tls_cert.empty() ? "http://127.0.0.1:" : "https://127.0.0.1:") + std::to_string(port_);
+  }
+  // SIGHUP: the hub reloads its certificate.
+  void send_sighup();
   pid_t pid() const { return pid_; }
 
   // SIGTERM and wait; the exit status (128+signal when killed), or -1 on timeout.

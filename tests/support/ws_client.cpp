@@ -54,10 +54,11 @@ WsClient::WsClient(unsigned short port, Options options) : impl_(std::make_uniqu
       done = true;
       return;
     }
-    if (options.origin) {
-      ws.set_option(websocket::stream_base::decorator(
-          [origin = *options.origin](websocket::request_type& request) { request.set(beast::http::field::origin, origin); }));
-    }
+    ws.set_option(websocket::stream_base::decorator(
+        [origin = options.origin, headers = options.headers](websocket::request_type& request) {
+          if (origin) request.set(beast::http::field::origin, *origin);
+          for (const auto& [name, value] : headers) request.set(name, value);
+        }));
     ws.async_handshake(response, "127.0.0.1:" + std::to_string(port), options.target, [&](beast::error_code hs) {
       result = hs;
       done = true;

@@ -3,6 +3,7 @@
 // so a test that stops calling receive() is a peer that stops reading.
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +22,7 @@ class WsClient {
     std::string target = "/v1/ws";
     std::chrono::milliseconds timeout = 5s;
     std::string source_address;  // e.g. "127.0.0.2", to appear as another client
+    std::map<std::string, std::string> headers;  // more upgrade request headers (X-Forwarded-For...)
   };
 
   // Connects and upgrades; check ok() (a refused upgrade leaves handshake_status() != 101).
