@@ -25,6 +25,7 @@
 #include "tests/support/http_client.hpp"
 #include "tests/support/hub_process.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/tls_client.hpp"
 
 extern char** environ;
 
@@ -167,36 +168,56 @@ inline std::unique_ptr<ChildProcess> start_mi(const std::vector<std::string>& ar
   return std::make_unique<ChildProcess>(mi_argv(args), env);
 }
 
+// The certificate an HubOnPort serves HTTPS and WSS with (--tls-cert, --tls-key), and the CA
+// that issued it, which its readiness probe trusts. The hub reads the pair from files of its own,
+// so that a test can put another pair in their place and reload it (SIGHUP) or restart on it.
+struct HubTls {
+  std::string cert_file;
+  std::string key_file;
+  std::string ca_file;
+};
+
 // An mi-hub that can be stopped and started again at the same address (HubProcess picks a new
 // port each time). The first start takes a port the system picks, so that no other process can
 // take it between a choice and the bind; the restarts reuse it.
 class HubOnPort {
  public:
-  explicit HubOnPort(std::string redis_url, std::string admin_token = "test-admin-token")
-      : redis_url_(std::move(redis_url)), admin_token_(std::move(admin_token)) {
+  explicit HubOnPort(std::string redis_url, std::string admin_token = "test-admin-token",
+                     std::optional<HubTls> tls = std::nullopt)
+      : redis_url_(std::move(redis_url)), admin_token_(std::move(admin_token)), tls_(std::move(tls)) {
     static int started = 0;
     hub_id_ = "cli-test-hub-" + std::to_string(getpid()) + "-" + std::to_string(++started);
     start();
   }
 
+  // Starts it and waits until /readyz says 200 (over TLS verified against the CA, with TLS).
   void start() {
-    std::vector<std::string> argv = {built_binary("mi-hub"),
-                                     "--listen", "127.0.0.1:" + std::to_string(port_),
-                                     "--redis", redis_url_,
-                                     "--env", "test",
-                                     "--admin-token", admin_token_,
-                                     "--presence-ttl", "2",
-                                     "--hub-id", hub_id_};
-    process_ = std::make_unique<ChildProcess>(argv, Env{});
+    launch();
     const auto deadline = std::chrono::steady_clock::now() + 15s;
     while (std::chrono::steady_clock::now() < deadline) {
       if (!process_->running()) throw std::runtime_error("mi-hub exited at start:\n" + process_->err());
       if (port_ == 0) port_ = listening_port(process_->out());
-      if (port_ != 0 && http_request(port_, "GET", "/readyz", "", {}, 500ms).status == 200) return;
+      if (port_ != 0 && ready()) return;
       std::this_thread::sleep_for(50ms);
     }
     throw std::runtime_error("mi-hub did not become ready:\n" + process_->err());
   }
+
+  // Starts it and waits only until it listens: for a hub serving a certificate that the
+  // readiness probe rightly refuses (an expired one, say).
+  void start_listening() {
+    launch();
+    const auto deadline = std::chrono::steady_clock::now() + 15s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (!process_->running()) throw std::runtime_error("mi-hub exited at start:\n" + process_->err());
+      if (listening_port(process_->out()) != 0) return;
+      std::this_thread::sleep_for(50ms);
+    }
+    throw std::runtime_error("mi-hub did not listen:\n" + process_->err());
+  }
+
+  // SIGHUP: a TLS hub reads its certificate files again, for new connections.
+  void reload() { process_->signal(SIGHUP); }
 
   // SIGTERM (the hub closes every WebSocket with 1012) and the exit status.
   std::optional<int> stop() {
@@ -204,22 +225,46 @@ class HubOnPort {
     return process_->wait_exit(15s);
   }
 
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const { return (tls_ ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port_); }
+  unsigned short port() const { return port_; }
   const std::string& admin_token() const { return admin_token_; }
   std::string log() const { return process_->err(); }
 
  private:
+  void launch() {
+    std::vector<std::string> argv = {built_binary("mi-hub"),
+                                     "--listen", "127.0.0.1:" + std::to_string(port_),
+                                     "--redis", redis_url_,
+                                     "--env", "test",
+                                     "--admin-token", admin_token_,
+                                     "--presence-ttl", "2",
+                                     "--hub-id", hub_id_};
+    if (tls_) argv.insert(argv.end(), {"--tls-cert", tls_->cert_file, "--tls-key", tls_->key_file});
+    process_ = std::make_unique<ChildProcess>(argv, Env{});
+  }
+
+  bool ready() const {
+    if (!tls_) return http_request(port_, "GET", "/readyz", "", {}, 500ms).status == 200;
+    TlsClientOptions probe;
+    probe.ca_file = tls_->ca_file;
+    probe.timeout = 500ms;
+    return https_request(port_, "GET", "/readyz", probe).status == 200;
+  }
+
   // The port of the line mi-hub prints on stdout once it listens; 0 before that line.
   static unsigned short listening_port(const std::string& out) {
-    constexpr std::string_view kListening = "mi-hub listening on http://127.0.0.1:";
-    const auto at = out.find(kListening);
+    const auto line = out.find("mi-hub listening on ");
+    if (line == std::string::npos) return 0;
+    constexpr std::string_view kAddress = "://127.0.0.1:";
+    const auto at = out.find(kAddress, line);
     if (at == std::string::npos) return 0;
-    return static_cast<unsigned short>(std::stoi(out.substr(at + kListening.size())));
+    return static_cast<unsigned short>(std::stoi(out.substr(at + kAddress.size())));
   }
 
   std::string redis_url_;
   unsigned short port_ = 0;
   std::string admin_token_;
+  std::optional<HubTls> tls_;
   std::string hub_id_;
   std::unique_ptr<ChildProcess> process_;
 };
