@@ -44,8 +44,8 @@ unsigned short free_port();
 // Whether this machine can bind [::1] (containers without IPv6 cannot).
 bool ipv6_loopback_available();
 
-// A program started in a process group of its own, stdout and stderr to `log`, with exactly the
-// environment given. The destructor stops the whole group (nginx's workers too): SIGTERM, then
+// A program started in a process group of its own, stdout and stderr to `log`, with the test's
+// environment less its MI_* variables, plus `environment`. The destructor stops the whole group (nginx's workers too): SIGTERM, then
 // SIGKILL after 5 s.
 class Program {
  public:
@@ -119,7 +119,7 @@ class WssFrom {
   const std::string& detail() const { return detail_; }
 
   bool send(const std::string& text);
-  // The next text message; nothing on timeout or close.
+  // The next text message; nothing on close, or on timeout (which ends the connection).
   std::optional<std::string> receive(std::chrono::milliseconds timeout = 5s);
 
  private:
