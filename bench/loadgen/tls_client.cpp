@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <stdexcept>
 
@@ -51,6 +52,9 @@ std::string take_errors() {
 
 ClientContext::ClientContext(const ClientOptions& options) : context_(SSL_CTX_new(TLS_client_method())) {
   if (context_ == nullptr) fail("SSL_CTX_new");
+  // OpenSSL writes the socket with write(2), which raises SIGPIPE on a connection the server has
+  // closed (a restart): the generator takes the EPIPE instead, and the agent reconnects.
+  std::signal(SIGPIPE, SIG_IGN);
   SSL_CTX_set_min_proto_version(context_, TLS1_2_VERSION);
   // Buffers are released while a connection is idle; a heartbeat's retry may come from another
   // copy of the same bytes.

@@ -27,9 +27,12 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "bench/loadgen/agent_client.hpp"
 #include "bench/loadgen/config.hpp"
+#include "bench/loadgen/tls_client.hpp"
 
 using namespace mi::bench;
 
@@ -83,7 +86,9 @@ struct TestCertificate {
 // first frame, then counts the frames that follow until the client goes.
 class TlsServer {
  public:
-  explicit TlsServer(const TestCertificate& certificate) : context_(SSL_CTX_new(TLS_server_method())) {
+  // close_after_handshake: each connection is closed once its handshake is done, nothing read.
+  explicit TlsServer(const TestCertificate& certificate, bool close_after_handshake = false)
+      : close_after_handshake_(close_after_handshake), context_(SSL_CTX_new(TLS_server_method())) {
     SSL_CTX_set_min_proto_version(context_, TLS1_2_VERSION);
     REQUIRE(SSL_CTX_use_certificate(context_, certificate.cert) == 1);
     REQUIRE(SSL_CTX_use_PrivateKey(context_, certificate.key) == 1);
@@ -148,6 +153,11 @@ class TlsServer {
     if (SSL_accept(ssl) == 1) {
       ++handshakes;
       if (SSL_session_reused(ssl)) ++resumed;
+      if (close_after_handshake_) {
+        SSL_free(ssl);
+        ::close(fd);
+        return;
+      }
       std::string in;
       if (read_until(ssl, in, [](const std::string& r) { return r.find("\r\n\r\n") != std::string::npos; })) {
         std::string answer = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
@@ -172,6 +182,7 @@ class TlsServer {
     ::close(fd);
   }
 
+  bool close_after_handshake_;
   SSL_CTX* context_;
   int listener_ = -1;
   std::atomic<bool> stopping_{false};
@@ -270,4 +281,31 @@ TEST_CASE("after a drop from the client's side the agents come back, resuming on
       run_until(io, [&] { return swarm.counters.online == 0; });
     }
   }
+}
+
+TEST_CASE("writing to a connection the server has closed is an error, not SIGPIPE") {
+  TestCertificate certificate;
+  TlsServer server(certificate, true);
+  boost::asio::io_context io(1);
+  tls::ClientContext context({certificate.ca_file, false});
+  tls::Stream stream(io, context, nullptr);
+  std::string error;
+  boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<void> {
+        co_await stream.connect(parse_target("127.0.0.1:" + std::to_string(server.port)), {});
+        boost::asio::steady_timer wait(io, std::chrono::milliseconds(200));  // the server's close arrives
+        co_await wait.async_wait(boost::asio::use_awaitable);
+        for (int i = 0; i < 3; ++i) co_await stream.write("after the close");  // the first one gets the RST
+      },
+      [&](std::exception_ptr e) {
+        try {
+          if (e) std::rethrow_exception(e);
+        } catch (const std::exception& x) {
+          error = x.what();
+        }
+      });
+  io.run();
+  CHECK(server.handshakes == 1);
+  CHECK(error.find("TLS write") == 0);
 }
