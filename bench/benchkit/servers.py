@@ -58,7 +58,9 @@ def hub(run, port_name, redis, hub_id, ttl=120, extra=(), tls=None):
     port = run.ports(port_name)
     cmd = [run.settings.hub, '--listen', f'127.0.0.1:{port}', '--redis', f'redis://127.0.0.1:{redis.port}',
            '--admin-token', ADMIN_TOKEN, '--presence-ttl', str(ttl), '--hub-id', hub_id, '--env', 'bench',
-           '--max-connections', '100000', '--onboard-fail-limit', '1000000', '--log-level', 'warn',
+           # The generators' thousands of sockets come from a few loopback addresses.
+           '--max-connections', '100000', '--max-connections-per-address', '0', '--onboard-fail-limit', '1000000',
+           '--log-level', 'warn',
            '--chat-per-second', '100000', '--chat-burst', '100000', *tls_flags(tls), *extra]
     child = run.spawn(cmd, f'hub-{hub_id}')
     child.port = port
