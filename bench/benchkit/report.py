@@ -117,6 +117,61 @@ def idle(doc):
     return Findings(figs, notes)
 
 
+# ---- idle-tls ------------------------------------------------------------------------------
+
+IDLE_TLS_PEER = 'ws+ioredis on https'
+HUB_PLAIN = 'mi-hub plain'
+
+
+def heap_per_conn(side):
+    """Heap bytes in use per connection (after connecting minus before), or None if not counted."""
+    heap = side.get('heap_in_use') or {}
+    before, after = heap.get('before', {}).get('bytes'), heap.get('connected', {}).get('bytes')
+    if before is None or after is None or not side['online']:
+        return None
+    return (after - before) / side['online']
+
+
+def difference(a, b):
+    return None if a is None or b is None else a - b
+
+
+def idle_tls(doc):
+    ours, plain, peer = doc['hub'], doc['hub_plain'], doc['peer_ws']
+    per, plain_per, peer_per = ours['rss_per_conn_kib'], plain['rss_per_conn_kib'], peer['rss_per_conn_kib']
+    heap, plain_heap = heap_per_conn(ours), heap_per_conn(plain)
+    heap_share = difference(heap, plain_heap)
+    figs = [
+        figure('RSS growth per connection, TLS', per, peer_per, '<= 0.3 x ws on https',
+               versus(per, peer_per, lambda o, p: o <= 0.3 * p), 'KiB', IDLE_TLS_PEER),
+        figure('RSS growth per connection, TLS and plain', per, plain_per, '(context)', None, 'KiB', HUB_PLAIN),
+        figure("OpenSSL's share per idle connection, RSS (TLS minus plain)", difference(per, plain_per), None,
+               '(context)', None, 'KiB'),
+        figure("OpenSSL's share per idle connection, heap in use (TLS minus plain)",
+               None if heap_share is None else heap_share / 1024, None, '(context)', None, 'KiB'),
+        figure('CPU while idle, TLS', ours['cpu_percent_of_core'], peer['cpu_percent_of_core'], '(context)', None,
+               '% core', IDLE_TLS_PEER),
+    ]
+    notes = [f"{side}: {s['online']:,} online in {s['connect_s']:.1f} s; RSS {s['rss_before_kib'] / 1024:.1f} MiB "
+             f"before, {s['rss_connected_kib'] / 1024:.1f} MiB connected, {s['rss_end_kib'] / 1024:.1f} MiB at the "
+             f"end of the hold; CPU {s['cpu_percent_of_core']:.2f} % of a core"
+             for side, s in (('mi-hub, TLS', ours), ('mi-hub, plain', plain), (IDLE_TLS_PEER, peer))]
+    if heap is not None and plain_heap is not None:
+        notes.append(f"heap in use per connection (glibc malloc_stats in the hub, through gdb, before and after "
+                     f"connecting): TLS {heap:,.0f} bytes, plain {plain_heap:,.0f} bytes")
+    else:
+        why = '; '.join(sorted({v['error'] for s in (ours, plain)
+                                for v in (s.get('heap_in_use') or {}).values() if 'error' in v})) or 'not asked'
+        notes.append(f'heap in use not counted ({why})')
+    share = difference(per, plain_per)
+    if share is not None and peer_per and share > 0.3 * peer_per:
+        notes.append(f"OpenSSL's share alone is {share / peer_per:.2f} x the peer's RSS per connection: above 0.3, "
+                     f"so no server that keeps OpenSSL's state per connection as this one does meets the target")
+    notes.append(f"the same agents and ECDSA P-256 certificate for all three, held {doc['params']['hold_s']} s each, "
+                 f"one after the other; the agents verify the certificate against the run's CA")
+    return Findings(figs, notes)
+
+
 # ---- box -----------------------------------------------------------------------------------
 
 def box(doc):
@@ -365,6 +420,86 @@ def reconnect(doc):
     return Findings(figs, notes)
 
 
+# ---- reconnect-tls -------------------------------------------------------------------------
+
+RECONNECT_TLS_PEER = 'ws+ioredis on https'
+
+
+def cpu_per_reconnect_us(storm):
+    """The server's CPU over a storm per agent welcomed again, in µs; None if not all came back."""
+    if storm.get('all_online_s') is None or not storm.get('welcomed'):
+        return None
+    return storm['server_cpu_s'] / storm['welcomed'] * 1e6
+
+
+def _resumed(storm):
+    if storm.get('all_online_s') is None:
+        return 'not all back'
+    return f"{storm['tls_resumed']:,} of {storm['tls_handshakes']:,} handshakes resumed"
+
+
+def _storm_line(label, side, kind):
+    s = side[kind]
+    if s['all_online_s'] is None:
+        return (f"{label}, {kind}: {s.get('online_at_deadline', 0):,} of {side['agents']:,} back by the deadline; "
+                f"recorded as such")
+    line = (f"{label}, {kind}: {s['welcomed']:,} welcomed again in {s['all_online_s']:.2f} s, "
+            f"{s['attempts']:,} attempts, {s['failed_attempts']:,} failed, {s['server_cpu_s']:.2f} server CPU-s, ")
+    if kind == 'drop':
+        # One window for both: from the drop to the last welcome.
+        busy = (s['server_cpu_s'] + s['generators_cpu_s']) / s['all_online_s'] if s['all_online_s'] else 0
+        line += f"{s['generators_cpu_s']:.2f} generators' CPU-s ({busy:.2f} cores busy with both)"
+    else:
+        line += f"{s['generators_cpu_s']:.2f} generators' CPU-s from the stop"
+    if s.get('tls_handshakes'):
+        line += f", {_resumed(s)}"
+    if kind == 'restart':
+        line += f"; stopped in {s['stop_s']:.1f} s, the new one up in {s['server_start_s']:.2f} s"
+    return line
+
+
+def reconnect_tls(doc):
+    ours, resume, plain = doc['hub'], doc['hub_resume'], doc['hub_plain']
+    peer, peer_resume = doc['peer_ws'], doc['peer_ws_resume']
+    cpu = cpu_per_reconnect_us
+    figs = [
+        figure('all online again after restart, TLS', ours['restart']['all_online_s'],
+               peer['restart']['all_online_s'], '(context)', None, 's', RECONNECT_TLS_PEER),
+        figure('server CPU per reconnect after restart, TLS', cpu(ours['restart']), cpu(peer['restart']),
+               '(context)', None, 'CPU-us', RECONNECT_TLS_PEER),
+        figure('hub CPU per reconnect after restart, TLS and plain', cpu(ours['restart']), cpu(plain['restart']),
+               '(context)', None, 'CPU-us', HUB_PLAIN),
+        figure('all online again after restart, tickets offered', resume['restart']['all_online_s'],
+               peer_resume['restart']['all_online_s'], '(context)', None, 's', RECONNECT_TLS_PEER),
+        figure('all online again after a drop, TLS', ours['drop']['all_online_s'], peer['drop']['all_online_s'],
+               '(context)', None, 's', RECONNECT_TLS_PEER),
+        figure('server CPU per reconnect after a drop, tickets offered', cpu(resume['drop']),
+               cpu(peer_resume['drop']), '(context)', None, 'CPU-us', RECONNECT_TLS_PEER),
+        figure('hub CPU per reconnect after a drop, tickets offered and not', cpu(resume['drop']), cpu(ours['drop']),
+               '(context)', None, 'CPU-us', 'mi-hub, full handshakes'),
+        figure('hub CPU per reconnect after a drop, TLS and plain', cpu(ours['drop']), cpu(plain['drop']),
+               '(context)', None, 'CPU-us', HUB_PLAIN),
+    ]
+    notes = []
+    for label, side in (('mi-hub, TLS', ours), ('mi-hub, TLS, tickets offered', resume), ('mi-hub, plain', plain),
+                        (f'{RECONNECT_TLS_PEER}', peer), (f'{RECONNECT_TLS_PEER}, tickets offered', peer_resume)):
+        notes += [_storm_line(label, side, 'drop'), _storm_line(label, side, 'restart')]
+    tls_share = difference(cpu(ours['restart']), cpu(plain['restart']))
+    if tls_share is not None:
+        notes.append(f"the TLS share of a reconnect to a restarted hub (TLS minus plain): {tls_share:,.0f} CPU-us, of "
+                     f"{cpu(ours['restart']):,.0f}")
+    for label, side in (('mi-hub', resume), (RECONNECT_TLS_PEER, peer_resume)):
+        r = side['restart']
+        if r['all_online_s'] is not None and r['tls_handshakes'] and r['tls_resumed'] == 0:
+            notes.append(f"{label}: no session offered to the restarted process resumed (it did not accept the "
+                         f"tickets its previous process issued)")
+    gens = doc['params']['generators']
+    notes.append(f"{gens} generator process{'' if gens == 1 else 'es'}; the server's CPU (/proc/PID/stat) over each "
+                 f"storm per agent welcomed again, a restarted one's from its start less what it spent starting "
+                 f"with no agent")
+    return Findings(figs, notes)
+
+
 # ---- redis-cost ----------------------------------------------------------------------------
 
 def redis_cost_bound(params):
@@ -409,8 +544,8 @@ def redis_cost(doc):
 
 # ---- dispatch ------------------------------------------------------------------------------
 
-FINDINGS = {'idle': idle, 'flood': flood, 'transitions': transitions, 'fanout': fanout, 'reconnect': reconnect,
-            'redis-cost': redis_cost, 'box': box}
+FINDINGS = {'idle': idle, 'idle-tls': idle_tls, 'flood': flood, 'transitions': transitions, 'fanout': fanout,
+            'reconnect': reconnect, 'reconnect-tls': reconnect_tls, 'redis-cost': redis_cost, 'box': box}
 
 
 def findings(doc):
