@@ -17,6 +17,29 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 
+TestHttpRequest build_request(unsigned short port, const std::string& method, const std::string& target,
+                              const std::string& body, const std::map<std::string, std::string>& headers) {
+  TestHttpRequest request{http::string_to_verb(method), target, 11};
+  request.set(http::field::host, "127.0.0.1:" + std::to_string(port));
+  for (const auto& [name, value] : headers) request.set(name, value);
+  request.body() = body;
+  if (!body.empty() && request[http::field::content_type].empty()) request.set(http::field::content_type, "application/json");
+  request.prepare_payload();
+  return request;
+}
+
+HttpReply to_reply(const TestHttpResponse& response) {
+  HttpReply reply;
+  reply.status = response.result_int();
+  reply.body = response.body();
+  for (const auto& field : response) {
+    std::string name(field.name_string());
+    std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+    reply.headers[name] = std::string(field.value());
+  }
+  return reply;
+}
+
 HttpReply http_request(unsigned short port, const std::string& method, const std::string& target,
                        const std::string& body, const std::map<std::string, std::string>& headers,
                        std::chrono::milliseconds timeout) {
@@ -24,12 +47,7 @@ HttpReply http_request(unsigned short port, const std::string& method, const std
   asio::io_context io;
   beast::tcp_stream stream(io);
   stream.expires_after(timeout);
-  http::request<http::string_body> request{http::string_to_verb(method), target, 11};
-  request.set(http::field::host, "127.0.0.1:" + std::to_string(port));
-  for (const auto& [name, value] : headers) request.set(name, value);
-  request.body() = body;
-  if (!body.empty() && request[http::field::content_type].empty()) request.set(http::field::content_type, "application/json");
-  request.prepare_payload();
+  auto request = build_request(port, method, target, body, headers);
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(64 * 1024 * 1024);
@@ -54,14 +72,7 @@ HttpReply http_request(unsigned short port, const std::string& method, const std
                                reply.error = "read: " + read_error.message();
                                return;
                              }
-                             auto response = parser.release();
-                             reply.status = response.result_int();
-                             reply.body = response.body();
-                             for (const auto& field : response) {
-                               std::string name(field.name_string());
-                               std::transform(name.begin(), name.end(), name.begin(), ::tolower);
-                               reply.headers[name] = std::string(field.value());
-                             }
+                             reply = to_reply(parser.release());
                            });
                          });
                        });

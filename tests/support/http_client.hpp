@@ -5,6 +5,9 @@
 #include <map>
 #include <string>
 
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
 namespace mi::test {
 
 struct HttpReply {
@@ -13,6 +16,15 @@ struct HttpReply {
   std::map<std::string, std::string> headers;  // lower-case names
   std::string error;                           // why status is 0
 };
+
+using TestHttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
+using TestHttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
+
+// The request every test client sends: Host 127.0.0.1:port, the headers given, a JSON body.
+TestHttpRequest build_request(unsigned short port, const std::string& method, const std::string& target,
+                              const std::string& body, const std::map<std::string, std::string>& headers);
+// A response as tests read it (header names in lower case).
+HttpReply to_reply(const TestHttpResponse& response);
 
 HttpReply http_request(unsigned short port, const std::string& method, const std::string& target,
                        const std::string& body = "", const std::map<std::string, std::string>& headers = {},

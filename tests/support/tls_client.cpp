@@ -1,5 +1,7 @@
 #include "tests/support/tls_client.hpp"
 
+#include "tests/support/io_runner.hpp"
+
 #include <cstdio>
 #include <stdexcept>
 
@@ -72,19 +74,6 @@ std::string peer_fingerprint(SSL* ssl) {
   return text;
 }
 
-// Runs the loop until `done` or the deadline.
-template <class Done>
-bool run_until(asio::io_context& io, Done done, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  io.restart();
-  while (!done()) {
-    auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) return false;
-    io.run_one_for(deadline - now);
-  }
-  return true;
-}
-
 // Connects and handshakes `stream`; the error, if any.
 beast::error_code connect_tls(asio::io_context& io, TlsStream& stream, unsigned short port,
                               const TlsClientOptions& options) {
@@ -128,12 +117,7 @@ HttpReply https_request(unsigned short port, const std::string& method, const st
     reply.error = "TLS: " + describe(ec, stream);
     return reply;
   }
-  http::request<http::string_body> request{http::string_to_verb(method), target, 11};
-  request.set(http::field::host, "127.0.0.1:" + std::to_string(port));
-  for (const auto& [name, value] : headers) request.set(name, value);
-  request.body() = body;
-  if (!body.empty() && request[http::field::content_type].empty()) request.set(http::field::content_type, "application/json");
-  request.prepare_payload();
+  auto request = build_request(port, method, target, body, headers);
   beast::flat_buffer buffer;
   http::response<http::string_body> response;
   bool done = false;
@@ -151,13 +135,7 @@ HttpReply https_request(unsigned short port, const std::string& method, const st
   });
   if (!run_until(io, [&] { return done; }, tls.timeout + 1s)) reply.error = "no reply";
   if (!done || !reply.error.empty()) return reply;
-  reply.status = response.result_int();
-  reply.body = response.body();
-  for (const auto& field : response) {
-    std::string name(field.name_string());
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    reply.headers[name] = std::string(field.value());
-  }
+  reply = to_reply(response);
   return reply;
 }
 

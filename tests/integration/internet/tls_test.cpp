@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 
 #include <openssl/ssl.h>
@@ -49,6 +50,13 @@ struct TlsHub {
   TlsClientOptions client() const { return {certificates().ca_file()}; }
   HttpReply admin(const std::string& method, const std::string& target, const std::string& body = "") const {
     return https_request(hub.port(), method, target, client(), body, {{"authorization", "Bearer " + hub.admin_token()}});
+  }
+  // An agent invite of colony c1, over HTTPS; its code (the test stops without one).
+  std::string create_invite() const {
+    auto created = admin("POST", "/v1/colonies/c1/invites", R"({"type":"agent"})");
+    auto code = json_at(created.body, "/code");
+    if (created.status != 201 || !code) throw std::runtime_error("creating an invite failed: " + created.body);
+    return *code;
   }
 
   TempDir files{"mi-tls-hub"};
@@ -110,12 +118,10 @@ TEST_CASE("over TLS invite links and the page's command are https://, and plain 
 
 TEST_CASE("an agent onboards and stays connected over WSS", "[tls]") {
   TlsHub f;
-  auto created = f.admin("POST", "/v1/colonies/c1/invites", R"({"type":"agent"})");
-  auto code = json_at(created.body, "/code");
-  REQUIRE(code);
+  auto code = f.create_invite();
   WssClient agent(f.hub.port(), f.client());
   REQUIRE(agent.ok());
-  REQUIRE(agent.send(R"({"type":"onboard","code":")" + *code + R"(","name":"jared"})"));
+  REQUIRE(agent.send(R"({"type":"onboard","code":")" + code + R"(","name":"jared"})"));
   auto welcome = agent.expect("welcome");
   CHECK(json_at(welcome, "/agent/status") == std::optional<std::string>("online"));
   // Messages larger than one TLS record (16 KiB) come and go whole.
@@ -142,12 +148,10 @@ TEST_CASE("a connection that does not finish its TLS handshake in time is closed
 
 TEST_CASE("SIGHUP reloads the certificate for new connections; open ones stay; a bad pair is refused", "[tls]") {
   TlsHub f;
-  auto created = f.admin("POST", "/v1/colonies/c1/invites", R"({"type":"agent"})");
-  auto code = json_at(created.body, "/code");
-  REQUIRE(code);
+  auto code = f.create_invite();
   WssClient before(f.hub.port(), f.client());
   REQUIRE(before.ok());
-  REQUIRE(before.send(R"({"type":"onboard","code":")" + *code + R"("})"));
+  REQUIRE(before.send(R"({"type":"onboard","code":")" + code + R"("})"));
   CHECK_NOTHROW(before.expect("welcome"));
   CHECK(before.certificate() == certificate_fingerprint(certificates().server().cert));
 
