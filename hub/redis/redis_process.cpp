@@ -163,7 +163,10 @@ void RedisProcess::write_config() const {
       << "logfile " << quoted((dir / "redis.log").string()) << "\n"
       << "maxclients 10000\n"
       << "save \"\"\n"
-      << "appendonly " << (options_.persistence ? "yes" : "no") << "\n";
+      << "appendonly " << (options_.persistence ? "yes" : "no") << "\n"
+      // Every write on disk before Redis answers it: a redemption answered with `welcome` survives
+      // a crash of Redis or of the whole machine.
+      << "appendfsync " << (options_.persistence ? "always" : "no") << "\n";
   if (endpoint_.kind == Endpoint::Kind::unix_socket) {
     out << "port 0\n"
         << "unixsocket " << quoted(endpoint_.path) << "\n"

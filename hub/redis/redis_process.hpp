@@ -18,7 +18,7 @@ struct RedisProcessOptions {
   std::filesystem::path data_dir;          // created if missing; holds redis.conf, data, log
   bool use_unix_socket = true;             // else TCP on 127.0.0.1 and a free port
   std::string redis_server = "redis-server";  // looked up in PATH
-  bool persistence = true;                 // appendonly; tests turn it off
+  bool persistence = true;                 // appendonly, fsync'ed at every write; tests turn it off
   std::chrono::milliseconds start_timeout{10000};
   std::chrono::milliseconds stop_timeout{5000};
   // More redis.conf lines, appended last (e.g. "enable-debug-command local" for tests).
