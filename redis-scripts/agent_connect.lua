@@ -4,9 +4,13 @@
 -- ARGV[1]  agent id
 -- ARGV[2]  SHA-256 (hex) of the secret presented
 -- ARGV[3]  connection id (unique system-wide)
--- ARGV[4]  hub id holding the socket
+-- ARGV[4]  hub instance holding the socket ("<hub id>#<nonce>")
 -- ARGV[5]  now, ms since the epoch
 -- ARGV[6]  event stream max length
+-- ARGV[7]  the connection id this one replaces ("" for none): a hub re-asserting a socket under a
+--          new id drops the old one, so that it is not left behind as a socket nobody holds
+-- ARGV[8]  presence TTL, ms: the agent's "alive" key is set now, as its socket's first frame (the
+--          ghost sweep, expire_ghosts.lua, leaves an agent with a live key alone)
 -- Reply:   {"ok", AGENT json, seq of the "online" event or 0} | {"unauthorized"}
 local prefix = KEYS[1]
 local id = ARGV[1]
@@ -15,8 +19,13 @@ local stored = redis.call('HMGET', agent_key, 'token_sha256', 'status', 'colony'
 if not stored[1] or stored[1] ~= ARGV[2] then
   return {'unauthorized'}
 end
+if ARGV[7] ~= '' and redis.call('HGET', prefix .. 'connections', ARGV[7]) == id then
+  redis.call('HDEL', prefix .. 'connections', ARGV[7])
+  redis.call('HDEL', prefix .. 'conns:' .. id, ARGV[7])
+end
 redis.call('HSET', prefix .. 'conns:' .. id, ARGV[3], ARGV[4])
 redis.call('HSET', prefix .. 'connections', ARGV[3], id)
+redis.call('SET', prefix .. 'alive:' .. id, ARGV[5], 'PX', ARGV[8])
 local going_online = stored[2] ~= 'online'
 if going_online then
   redis.call('HSET', agent_key, 'status', 'online', 'last_seen', ARGV[5])

@@ -1,11 +1,16 @@
--- hub_heartbeat: a hub says it is alive. A hub whose liveness key expires is lost: the sweep
--- (claim_lost_hubs) then puts the agents it held offline with reason "hub_lost".
+-- hub_heartbeat: a hub instance says it is alive. An instance whose liveness key expires is lost:
+-- the sweep (claim_lost_hubs) then puts the agents it held offline with reason "hub_lost".
 -- KEYS[1]  hubs key prefix "mi:<env>:{hubs}:"
--- ARGV[1]  hub id
+-- ARGV[1]  hub instance "<hub id>#<nonce>"
 -- ARGV[2]  liveness, ms: the key expires unless renewed within it
--- ARGV[3]  now, ms since the epoch
--- Reply:   1 when the hub was not registered (first beat, or it was swept as lost meanwhile and
---          must re-assert its sessions), else 0
-local added = redis.call('SADD', KEYS[1] .. 'all', ARGV[1])
-redis.call('SET', KEYS[1] .. 'alive:' .. ARGV[1], ARGV[3], 'PX', ARGV[2])
-return added
+-- ARGV[3]  now, ms since the epoch (the hub's clock; stored as the key's value, for people)
+-- Reply:   {1 when the instance was not registered (its first beat, or it was claimed as lost, or
+--          Redis lost its data) else 0, how many times sweeps have claimed the instance}
+local prefix = KEYS[1]
+local liveness = tonumber(ARGV[2])
+local now = hubs_clock(prefix, liveness)
+redis.call('SET', prefix .. 'heard', now)
+local added = redis.call('SADD', prefix .. 'all', ARGV[1])
+redis.call('SET', prefix .. 'alive:' .. ARGV[1], ARGV[3], 'PX', liveness)
+local claims = tonumber(redis.call('GET', prefix .. 'claims:' .. ARGV[1]) or '0')
+return {added, claims}

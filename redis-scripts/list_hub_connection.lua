@@ -3,7 +3,7 @@
 -- registers the hub (with a liveness key, if it has none yet), so that a hub that dies before
 -- its first liveness beat is still found lost.
 -- KEYS[1]  hubs key prefix "mi:<env>:{hubs}:"
--- ARGV[1]  hub id
+-- ARGV[1]  hub instance
 -- ARGV[2]  entry "colony connection-id"
 -- ARGV[3]  liveness, ms
 -- ARGV[4]  now, ms since the epoch

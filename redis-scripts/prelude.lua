@@ -12,10 +12,11 @@
 --   agents                  list   agent ids in join order
 --   names                   set    every agent id ever given in the colony (never reused)
 --   suffix:<base>           string the last N handed out as <base>-N
---   conns:<id>              hash   connection id -> hub id, one field per open socket
+--   conns:<id>              hash   connection id -> hub instance, one field per open socket
 --   connections             hash   connection id -> agent id, every open socket of the colony
 --   alive:<id>              string time of the agent's last frame (ms), expiring after the
---                                  presence TTL; refreshed in batches by the hub holding it
+--                                  presence TTL; set at connect, refreshed in batches by the
+--                                  hub holding it
 --   spawn                   stream spawn requests of the colony's clones, for provisioners
 --   update-at:<id>          string time of the agent's last "update" event (ms)
 --   seq                     string the colony's event counter
@@ -116,4 +117,27 @@ local function allocate_agent_id(prefix, base, suffix_always)
       return candidate
     end
   end
+end
+
+-- Hub liveness is judged on Redis' own clock (TIME), so that hubs' clocks need not agree. The key
+-- "heard" under the hubs prefix is when any hub last beat. A gap of more than half a liveness
+-- period between beats means that Redis heard no hub at all for that long: it was stalled (a
+-- long fork, a paused VM) or every hub was cut off from it. Liveness keys that expired meanwhile
+-- are then no evidence of a dead hub, so claims wait ("settle-until") until every hub has had a
+-- whole liveness period to beat again. Returns Redis' time in ms.
+local function hubs_clock(prefix, liveness_ms)
+  local time = redis.call('TIME')
+  local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+  local heard = tonumber(redis.call('GET', prefix .. 'heard') or '0')
+  if heard > 0 and now - heard > liveness_ms / 2 then
+    redis.call('SET', prefix .. 'settle-until', now + liveness_ms, 'PX', liveness_ms)
+  end
+  return now
+end
+
+-- Whether two registered instance names ("<hub id>#<12-character nonce>",
+-- hub/core/hub_instance.hpp) are of the same hub id.
+local function same_hub_id(a, b)
+  return #a == #b and #a > 13 and string.sub(a, -13, -13) == '#' and string.sub(b, -13, -13) == '#' and
+      string.sub(a, 1, -14) == string.sub(b, 1, -14)
 end

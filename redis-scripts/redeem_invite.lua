@@ -6,9 +6,10 @@
 -- ARGV[3]  now, ms since the epoch
 -- ARGV[4]  SHA-256 (hex) of the agent's secret; the secret itself is never stored
 -- ARGV[5]  connection id of the socket (unique system-wide)
--- ARGV[6]  hub id holding that socket
+-- ARGV[6]  hub instance holding that socket ("<hub id>#<nonce>")
 -- ARGV[7]  colony id
 -- ARGV[8]  event stream max length
+-- ARGV[9]  presence TTL, ms: the agent's "alive" key is set now, as its socket's first frame
 -- Reply:   {"ok", agent id, AGENT json, seq} | {"invalid_code"} | {"wrong_invite_type"}
 local prefix = KEYS[1]
 local code = ARGV[1]
@@ -32,6 +33,7 @@ redis.call('HSET', prefix .. 'agent:' .. id, 'id', id, 'colony', ARGV[7], 'kind'
 redis.call('RPUSH', prefix .. 'agents', id)
 redis.call('HSET', prefix .. 'conns:' .. id, ARGV[5], ARGV[6])
 redis.call('HSET', prefix .. 'connections', ARGV[5], id)
+redis.call('SET', prefix .. 'alive:' .. id, now, 'PX', ARGV[9])
 redis.call('HSET', invite_key, 'status', 'redeemed', 'redeemed_by', id, 'redeemed_at', now)
 local agent = agent_json(prefix, id)
 local seq = emit_event(prefix, ARGV[7], now, 'join',

@@ -95,7 +95,7 @@ void Hub::start() {
   router_->start();
   liveness_->start();
   asio::post(shards_[0]->io(), [this] { accept_next(); });
-  log::info("mi-hub ", context_->hub_id, " listening on ", config.listen_host, ":", bound_port_, " with ",
+  log::info("mi-hub ", context_->hub_id, " (instance ", context_->instance, ") listening on ", config.listen_host, ":", bound_port_, " with ",
             shards_.size(), " shard(s), env ", config.env, ", redis ", context_->redis_endpoint.describe());
   if (context_->tls) log::info("TLS on: ", context_->tls->describe());
   if (!config.trusted_proxies.empty()) {

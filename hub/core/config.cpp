@@ -168,6 +168,9 @@ ConfigResult parse_config(int argc, char** argv) {
                      "lifetime of this hub's liveness key; a hub silent this long is lost");
   add_seconds_option(app, "--sweep-period", "MI_SWEEP_PERIOD", config.sweep_period,
                      "how often lost hubs are looked for");
+  add_seconds_option(app, "--ghost-sweep-period", "MI_GHOST_SWEEP_PERIOD", config.ghost_sweep_period,
+                     "how often one hub puts offline the agents marked online that sent no frame for the "
+                     "presence TTL and that no live hub holds (the last line of defence)");
   app.add_option("--max-message-bytes", config.max_message_bytes,
                  "largest WebSocket message accepted; larger closes the socket with 1009")
       ->envname("MI_MAX_MESSAGE_BYTES")
@@ -200,6 +203,8 @@ ConfigResult parse_config(int argc, char** argv) {
                      "deadline of each Redis command; past it the request gets 'unavailable'");
   add_seconds_option(app, "--redis-connect-timeout", "MI_REDIS_CONNECT_TIMEOUT",
                      config.redis_connect_timeout, "deadline of each Redis connection attempt");
+  add_seconds_option(app, "--redis-reconnect-max", "MI_REDIS_RECONNECT_MAX", config.redis_reconnect_max,
+                     "longest wait between two attempts to reach Redis (each a random wait up to it)");
   add_seconds_option(app, "--drain-timeout", "MI_DRAIN_TIMEOUT", config.drain_timeout,
                      "on SIGTERM, how long sessions get to close before the hub exits");
   app.add_option("--event-stream-length", config.event_stream_length,

@@ -40,6 +40,9 @@ struct Config {
   Duration refresh_period{1'000};   // batched presence refresh, per shard
   Duration hub_liveness{5'000};     // lifetime of this hub's liveness key
   Duration sweep_period{2'000};     // how often dead hubs are looked for
+  // How often one hub checks every agent marked online against its "alive" key and the live
+  // hubs (the ghost sweep): a ghost lasts at most the presence TTL and this.
+  Duration ghost_sweep_period{120'000};
 
   // Onboarding abuse limits.
   std::uint32_t onboard_fail_limit = 10;           // per source address per minute
@@ -61,6 +64,9 @@ struct Config {
   Duration proxy_header_timeout{5'000};    // from the accept to the PROXY header
   Duration redis_command_timeout{2'000};
   Duration redis_connect_timeout{2'000};
+  // Longest wait between two attempts to reach Redis (full jitter below it): what a Redis back
+  // from an outage may wait before the hubs serve again.
+  Duration redis_reconnect_max{1'000};
   Duration drain_timeout{5'000};     // SIGTERM: sessions' close handshakes
   std::size_t event_stream_length = 10'000;
   Duration watch_token_ttl{3'600'000};

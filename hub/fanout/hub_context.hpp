@@ -3,6 +3,7 @@
 // after start, except the atomics in Metrics, the per-address connection count and the TLS
 // contexts (each guarded by its own lock).
 
+#include <algorithm>
 #include <memory>
 #include <string>
 
@@ -14,6 +15,7 @@
 #include "hub/store/onboard_limiter.hpp"
 #include "hub/core/claim_signer.hpp"
 #include "hub/core/connections_per_address.hpp"
+#include "hub/core/hub_instance.hpp"
 #include "hub/net/tls_context.hpp"
 #include "hub/redis/connection.hpp"
 #include "hub/redis/endpoint.hpp"
@@ -27,10 +29,11 @@ struct HubContext {
         redis_endpoint(std::move(redis_endpoint_in)),
         admin_token(std::move(admin_token_in)),
         hub_id(std::move(hub_id_in)),
+        instance(new_hub_instance(hub_id)),
         public_url(config.effective_public_url()),
         keys(config.env),
         invites(keys, public_url),
-        agents(keys, config.event_stream_length, config.hub_liveness.count()),
+        agents(keys, config.event_stream_length, config.hub_liveness.count(), config.presence_ttl.count()),
         onboard_limiter(keys, config.onboard_fail_limit, config.onboard_fail_limit_global),
         watch_tokens(admin_token, "colony watch token"),
         admin_sessions(admin_token, "admin session cookie"),
@@ -40,7 +43,8 @@ struct HubContext {
   const Config config;
   const redis::Endpoint redis_endpoint;
   const std::string admin_token;
-  const std::string hub_id;
+  const std::string hub_id;    // --hub-id: how logs and operators name this hub
+  const std::string instance;  // this process in the registry of hubs and in connection ids
   const std::string public_url;
   const Keys keys;
   InviteStore invites;
@@ -59,6 +63,7 @@ inline redis::ConnectionOptions redis_connection_options(const Config& config) {
   redis::ConnectionOptions options;
   options.command_timeout = config.redis_command_timeout;
   options.connect_timeout = config.redis_connect_timeout;
+  options.reconnect_backoff_max = std::max(config.redis_reconnect_max, options.reconnect_backoff_min);
   return options;
 }
 

@@ -8,6 +8,7 @@
 
 #include "hub/core/clock.hpp"
 #include "hub/core/end_reason.hpp"
+#include "hub/core/hub_instance.hpp"
 #include "hub/core/log.hpp"
 #include "hub/core/no_throw.hpp"
 #include "hub/redis/args.hpp"
@@ -23,6 +24,11 @@ namespace {
 const std::string kHubLost(end_reason_text(EndReason::hub_lost));
 // Orphaned connections put offline per round trip of the sweep.
 constexpr int kOrphansPerBatch = 200;
+// Agents of one colony looked at per call of the ghost sweep: a call stays short in a colony of
+// 100,000 agents.
+constexpr int kGhostSlice = 500;
+// Colonies per SSCAN page of the ghost sweep.
+constexpr int kColoniesPerPage = 100;
 }  // namespace
 
 HubLiveness::HubLiveness(HubContext& context, std::vector<Shard*> shards)
@@ -30,11 +36,13 @@ HubLiveness::HubLiveness(HubContext& context, std::vector<Shard*> shards)
       shards_(std::move(shards)),
       home_(*shards_.front()),
       beat_timer_(home_.io()),
-      sweep_timer_(home_.io()) {}
+      sweep_timer_(home_.io()),
+      ghost_timer_(home_.io()) {}
 
 void HubLiveness::start() {
   asio::co_spawn(home_.io(), beat_loop(), asio::detached);
   asio::co_spawn(home_.io(), sweep_loop(), asio::detached);
+  asio::co_spawn(home_.io(), ghost_loop(), asio::detached);
 }
 
 void HubLiveness::stop() {
@@ -43,6 +51,7 @@ void HubLiveness::stop() {
     home_.redis().set_on_connected(nullptr);
     beat_timer_.cancel();
     sweep_timer_.cancel();
+    ghost_timer_.cancel();
   });
 }
 
@@ -50,8 +59,9 @@ asio::awaitable<void> HubLiveness::leave() {
   stopped_ = true;
   beat_timer_.cancel();
   sweep_timer_.cancel();
+  ghost_timer_.cancel();
   auto result = co_await home_.redis().eval("hub_leave", mi::redis::args(context_.keys.hubs_prefix()),
-                                            mi::redis::args(context_.hub_id));
+                                            mi::redis::args(context_.instance));
   if (redis_failed(result) || result.reply.integer != 1) {
     log::warn("this hub still lists connections; the other hubs will put them offline (hub_lost)");
   }
@@ -72,14 +82,15 @@ asio::awaitable<void> HubLiveness::beat_loop() {
   while (!stopped_) {
     auto result = co_await home_.redis().eval(
         "hub_heartbeat", mi::redis::args(context_.keys.hubs_prefix()),
-        mi::redis::args(context_.hub_id, std::to_string(context_.config.hub_liveness.count()), std::to_string(now_ms())));
-    if (redis_failed(result)) {
+        mi::redis::args(context_.instance, std::to_string(context_.config.hub_liveness.count()), std::to_string(now_ms())));
+    if (redis_failed(result) || !result.reply.is_array() || result.reply.elements.size() < 2) {
       log::warn("hub liveness beat failed: ", result.ec ? result.ec.message() : result.reply.str);
     } else {
-      // Not registered: either the first beat, before any session (re-asserting finds none), or
-      // the hub was swept as lost while alive (every session lists its connection, which
-      // registers the hub, so only the sweep takes it off): its agents must be marked again.
-      if (result.reply.integer == 1 && open_agent_sessions()) {
+      const bool registered_now = result.reply.elements[0].integer == 1;
+      const auto times_claimed = static_cast<std::uint64_t>(result.reply.elements[1].integer);
+      // Every session lists its connection, which registers the instance, so only a sweep's
+      // claim (or Redis losing its data) takes it off while it holds agents: mark them again.
+      if (claim_watch_.reassert_after_beat(registered_now, times_claimed, open_agent_sessions())) {
         log::error("this hub was taken for lost (its liveness key expired): re-asserting the agents it holds");
         for (auto* shard : shards_) asio::post(shard->io(), [shard] { shard->reassert_agents(); });
       }
@@ -105,9 +116,19 @@ asio::awaitable<void> HubLiveness::sweep_loop() {
 asio::awaitable<void> HubLiveness::sweep_once() {
   auto& redis = home_.redis();
   const auto& keys = context_.keys;
-  auto claimed = co_await redis.eval("claim_lost_hubs", mi::redis::args(keys.hubs_prefix()), {});
+  // Evidence gathered over a link that is down is none; Redis itself refuses claims made on
+  // stale evidence (claim_lost_hubs.lua), so a claim that ran late after a stall changes nothing.
+  if (!redis.is_connected()) co_return;
+  auto claimed = co_await redis.eval(
+      "claim_lost_hubs", mi::redis::args(keys.hubs_prefix()),
+      mi::redis::args(context_.instance, std::to_string(context_.config.hub_liveness.count()),
+                      predecessors_claimed_ ? "0" : "1"));
   if (redis_failed(claimed)) co_return;
-  for (const auto& hub : claimed.reply.elements) log::warn("hub ", hub.str, " is lost; its agents go offline");
+  predecessors_claimed_ = true;
+  for (const auto& instance : claimed.reply.elements) {
+    log::warn("hub ", hub_id_of_instance(instance.str), " (instance ", instance.str,
+              ") is lost; its agents go offline");
+  }
 
   const ListedIn orphans{keys.orphan_connections()};
   for (;;) {
@@ -127,6 +148,54 @@ asio::awaitable<void> HubLiveness::sweep_once() {
     }
     if (batch.reply.elements.size() < static_cast<std::size_t>(kOrphansPerBatch)) co_return;
   }
+}
+
+asio::awaitable<void> HubLiveness::ghost_loop() {
+  while (!stopped_) {
+    ghost_timer_.expires_after(context_.config.ghost_sweep_period);
+    auto [ec] = co_await ghost_timer_.async_wait(kNoThrow);
+    if (ec || stopped_) break;
+    co_await expire_ghosts();
+  }
+}
+
+asio::awaitable<void> HubLiveness::expire_ghosts() {
+  auto& redis = home_.redis();
+  const auto& keys = context_.keys;
+  const auto& config = context_.config;
+  if (!redis.is_connected()) co_return;
+  auto begun = co_await redis.eval(
+      "begin_ghost_sweep", mi::redis::args(keys.hubs_prefix()),
+      mi::redis::args(context_.instance, std::to_string(config.ghost_sweep_period.count()),
+                      std::to_string(config.hub_liveness.count())));
+  // Another hub runs this round, or liveness is settling after a stall: nothing to do now.
+  if (redis_failed(begun) || !begun.reply.is_array() || begun.reply.elements.empty()) co_return;
+  std::vector<std::string> live_instances;
+  for (const auto& instance : begun.reply.elements) live_instances.push_back(instance.str);
+
+  std::string cursor = "0";
+  do {
+    auto page = co_await redis.exec(
+        mi::redis::args("SSCAN", keys.colonies(), cursor, "COUNT", std::to_string(kColoniesPerPage)));
+    if (redis_failed(page) || !page.reply.is_array() || page.reply.elements.size() < 2) co_return;
+    cursor = page.reply.elements[0].str;
+    for (const auto& colony : page.reply.elements[1].elements) {
+      long long from = 0;
+      do {
+        auto argv = mi::redis::args(std::to_string(from), std::to_string(kGhostSlice), std::to_string(now_ms()),
+                                    std::to_string(config.event_stream_length));
+        argv.insert(argv.end(), live_instances.begin(), live_instances.end());
+        auto slice = co_await redis.eval("expire_ghosts", mi::redis::args(keys.colony_prefix(colony.str)),
+                                         std::move(argv));
+        if (redis_failed(slice) || !slice.reply.is_array() || slice.reply.elements.size() < 2) co_return;
+        if (const auto expired = slice.reply.elements[1].integer; expired > 0) {
+          log::warn(expired, " agent(s) of colony ", colony.str,
+                    " were online with no frame for the presence TTL and no live hub holding them: offline (timeout)");
+        }
+        from = slice.reply.elements[0].integer;
+      } while (from != 0 && !stopped_);
+    }
+  } while (cursor != "0" && !stopped_);
 }
 
 }  // namespace mi::hub

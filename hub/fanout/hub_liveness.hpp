@@ -1,14 +1,17 @@
 #pragma once
-// Hubs watching each other through Redis. Each hub renews a short-lived liveness key; every hub
-// periodically claims the hubs whose key expired and puts the agents they held offline with
-// reason "hub_lost" (the claim is a script, so several sweepers never double-count). Runs on
-// shard 0's loop.
+// Hubs watching each other through Redis. Each hub instance (hub/core/hub_instance.hpp) renews
+// a short-lived liveness key; every hub periodically claims the instances whose key expired, and
+// at its first sweep the earlier instances of its own --hub-id, and puts the agents they held
+// offline with reason "hub_lost" (the claim is a script, so several sweepers never double-count).
+// And whatever else goes wrong, an agent left online with no frame for the presence TTL and no
+// live hub holding it is put offline ("timeout") by the ghost sweep. Runs on shard 0's loop.
 
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "hub/core/hub_instance.hpp"
 #include "hub/fanout/hub_context.hpp"
 #include "hub/fanout/shard.hpp"
 
@@ -27,6 +30,11 @@ class HubLiveness {
   boost::asio::awaitable<void> beat_loop();
   boost::asio::awaitable<void> sweep_loop();
   boost::asio::awaitable<void> sweep_once();
+  // The presence TTL as the last line of defence: every --ghost-sweep-period, one hub puts
+  // offline the agents marked online that no frame and no live hub vouches for
+  // (expire_ghosts.lua).
+  boost::asio::awaitable<void> ghost_loop();
+  boost::asio::awaitable<void> expire_ghosts();
   bool open_agent_sessions() const;
 
   HubContext& context_;
@@ -34,6 +42,9 @@ class HubLiveness {
   Shard& home_;
   boost::asio::steady_timer beat_timer_;
   boost::asio::steady_timer sweep_timer_;
+  boost::asio::steady_timer ghost_timer_;
+  ClaimWatch claim_watch_;
+  bool predecessors_claimed_ = false;  // once, at the first sweep that ran
   bool stopped_ = false;
 };
 

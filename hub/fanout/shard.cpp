@@ -76,7 +76,7 @@ void Shard::close_all_sessions_for_drain() {
 }
 
 std::string Shard::next_connection_id() {
-  return context_.hub_id + "/" + std::to_string(index_) + "/" + std::to_string(++connection_counter_);
+  return context_.instance + "/" + std::to_string(index_) + "/" + std::to_string(++connection_counter_);
 }
 
 void Shard::schedule_tick() {

@@ -1,6 +1,7 @@
 #include "hub/session/ws_session.hpp"
 
 #include <chrono>
+#include <utility>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -163,7 +164,7 @@ asio::awaitable<void> WsSession::handle_onboard(const protocol::OnboardRequest& 
     } else if (auto& maybe_colony = std::get<std::optional<std::string>>(found)) {
       colony = *maybe_colony;
       connection_id_ = shard_.next_connection_id();
-      outcome = co_await context.agents.redeem(redis, colony, *code, request.name, connection_id_, context.hub_id);
+      outcome = co_await context.agents.redeem(redis, colony, *code, request.name, connection_id_, context.instance);
     }
   }
 
@@ -202,7 +203,7 @@ asio::awaitable<void> WsSession::handle_hello(const protocol::HelloRequest& requ
   connection_id_ = shard_.next_connection_id();
   auto secret_sha256 = sha256_hex(token->secret);
   auto outcome = co_await context.agents.connect(shard_.redis(), token->colony, token->agent_id, secret_sha256,
-                                                 connection_id_, context.hub_id);
+                                                 connection_id_, context.instance);
   if (auto* error = std::get_if<ApiError>(&outcome)) {
     send_error(error->code, error->message, id);
     co_return;
@@ -230,14 +231,15 @@ void WsSession::become_agent(std::string colony, std::string agent_id, std::stri
 void WsSession::reassert() {
   if (role_ != Role::agent || handshake_.terminated()) return;
   // A new connection id: the sweep may still be putting the old one offline, and must not
-  // remove the connection marked here.
-  connection_id_ = shard_.next_connection_id();
+  // remove the connection marked here. The old one goes with it, wherever it is still listed.
+  auto replaced = std::exchange(connection_id_, shard_.next_connection_id());
   asio::co_spawn(
       transport_.socket().get_executor(),
-      [self = shared_from_this()]() -> asio::awaitable<void> {
+      [self = shared_from_this(), replaced = std::move(replaced)]() -> asio::awaitable<void> {
         auto& context = self->shard_.context();
         auto outcome = co_await context.agents.connect(self->shard_.redis(), self->colony_, self->agent_id_,
-                                                       self->secret_sha256_, self->connection_id_, context.hub_id);
+                                                       self->secret_sha256_, self->connection_id_, context.instance,
+                                                       replaced);
         if (failed(outcome)) log::warn("could not re-assert agent ", self->colony_, "/", self->agent_id_);
       },
       asio::detached);
@@ -457,7 +459,7 @@ asio::awaitable<void> WsSession::on_end() {
   auto last_frame = last_frame_wall_ms();
   for (int attempt = 0; attempt < kDisconnectRetries; ++attempt) {
     auto outcome = co_await context.agents.disconnect(shard_.redis(), colony_, connection_id_, reason, last_frame,
-                                                      context.hub_id);
+                                                      context.instance);
     if (!failed(outcome)) co_return;
     if (attempt == 0) log::warn("agent ", colony_, "/", agent_id_, " disconnected while Redis is unreachable; retrying");
     asio::steady_timer delay(transport_.socket().get_executor());

@@ -54,7 +54,7 @@ asio::awaitable<Outcome<RedeemedAgent>> AgentStore::redeem(redis::Connection& re
   if (redis_failed(listed)) co_return describe_redis_failure(listed);
   auto result = co_await redis.eval("redeem_invite", mi::redis::args(keys_.colony_prefix(colony)),
                                     mi::redis::args(code, name.value_or(""), std::to_string(now_ms()), sha256_hex(secret),
-                                     connection_id, hub_id, colony, event_stream_length_));
+                                     connection_id, hub_id, colony, event_stream_length_, presence_ttl_ms_));
   if (redis_failed(result)) co_return describe_redis_failure(result);
   const auto& reply = result.reply;
   if (!reply.is_array() || reply.elements.empty()) co_return unexpected_reply();
@@ -73,7 +73,8 @@ asio::awaitable<Outcome<ConnectedAgent>> AgentStore::connect(redis::Connection& 
                                                              const std::string& agent_id,
                                                              const std::string& secret_sha256,
                                                              const std::string& connection_id,
-                                                             const std::string& hub_id) {
+                                                             const std::string& hub_id,
+                                                             const std::string& replaces) {
   using namespace boost::asio::experimental::awaitable_operators;
   // The hub's record of the connection must come first (so that it is swept if this hub dies),
   // but it need not cost a round trip of its own: both go out at once on the shard's one Redis
@@ -83,7 +84,7 @@ asio::awaitable<Outcome<ConnectedAgent>> AgentStore::connect(redis::Connection& 
       list_hub_connection(redis, hub_id, colony, connection_id) &&
       redis.eval("agent_connect", mi::redis::args(keys_.colony_prefix(colony)),
                  mi::redis::args(agent_id, secret_sha256, connection_id, hub_id, std::to_string(now_ms()),
-                                 event_stream_length_)));
+                                 event_stream_length_, replaces, presence_ttl_ms_)));
   if (redis_failed(result)) co_return describe_redis_failure(redis_failed(listed) ? listed : result);
   const auto& reply = result.reply;
   if (!reply.is_array() || reply.elements.empty()) co_return unexpected_reply();
@@ -97,6 +98,10 @@ asio::awaitable<Outcome<ConnectedAgent>> AgentStore::connect(redis::Connection& 
     co_return describe_redis_failure(listed);
   }
   if (reply.elements.size() < 2) co_return unexpected_reply();
+  if (!replaces.empty()) {
+    // Harmless if it stays (a sweep ignores connections that are gone), but the set would grow.
+    co_await redis.exec(mi::redis::args("SREM", keys_.hub_connections(hub_id), hub_connection_entry(colony, replaces)));
+  }
   co_return ConnectedAgent{reply.elements[1].str};
 }
 

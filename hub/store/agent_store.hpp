@@ -75,8 +75,12 @@ struct ListedIn {
 
 class AgentStore {
  public:
-  AgentStore(const Keys& keys, std::size_t event_stream_length, std::int64_t hub_liveness_ms)
-      : keys_(keys), event_stream_length_(std::to_string(event_stream_length)), hub_liveness_ms_(hub_liveness_ms) {}
+  AgentStore(const Keys& keys, std::size_t event_stream_length, std::int64_t hub_liveness_ms,
+             std::int64_t presence_ttl_ms)
+      : keys_(keys),
+        event_stream_length_(std::to_string(event_stream_length)),
+        hub_liveness_ms_(hub_liveness_ms),
+        presence_ttl_ms_(std::to_string(presence_ttl_ms)) {}
 
   // invalid_code (unknown, used, revoked, other environment) or wrong_invite_type, or a Redis
   // failure. `code` is already normalized; `colony` is where the code index points.
@@ -87,12 +91,15 @@ class AgentStore {
                                                         const std::string& hub_id);
 
   // unauthorized when the token does not match. `secret_sha256` is SHA-256 (hex) of the token's
-  // secret (the session keeps it to re-assert the connection, see WsSession::reassert).
+  // secret (the session keeps it to re-assert the connection, see WsSession::reassert). `hub` is
+  // the instance holding the socket. A re-asserted socket names the connection id it had before
+  // in `replaces`, which is dropped with it.
   boost::asio::awaitable<Outcome<ConnectedAgent>> connect(redis::Connection& redis, const std::string& colony,
                                                           const std::string& agent_id,
                                                           const std::string& secret_sha256,
                                                           const std::string& connection_id,
-                                                          const std::string& hub_id);
+                                                          const std::string& hub,
+                                                          const std::string& replaces = {});
 
   // One socket is gone; its agent goes offline with `reason` if it was the last, and the
   // connection's entry leaves `listed_in`. `last_frame_ms` is when the socket last sent a frame
@@ -150,6 +157,7 @@ class AgentStore {
   const Keys& keys_;
   std::string event_stream_length_;
   std::int64_t hub_liveness_ms_;
+  std::string presence_ttl_ms_;
 };
 
 }  // namespace mi::hub

@@ -26,7 +26,7 @@ std::string built_binary(const std::string& name) { return std::string(MI_BIN_DI
 HubProcess::HubProcess(HubOptions options) : options_(std::move(options)) {
   static int started = 0;
   const auto name = std::to_string(getpid()) + "-" + std::to_string(++started);
-  hub_id_ = "test-hub-" + name;
+  hub_id_ = options_.hub_id.empty() ? "test-hub-" + name : options_.hub_id;
   port_ = options_.system_picks_port ? 0 : redis::find_free_port();
   log_path_ = options_.log_path.empty() ? std::filesystem::temp_directory_path() / ("mi-hub-test-" + name + ".log")
                                         : options_.log_path;
@@ -73,10 +73,20 @@ HubProcess::HubProcess(HubOptions options) : options_(std::move(options)) {
       }
       port_ = static_cast<unsigned short>(std::stoi(text.substr(at + kListening.size())));
     }
+    const std::string probe = options_.wait_ready ? "/readyz" : "/healthz";
     auto reply = options_.tls_cert.empty()
-                     ? http_request(port_, "GET", "/readyz", "", {}, std::chrono::milliseconds(500))
-                     : https_request(port_, "GET", "/readyz", {options_.ca_file, 0, 0, "http/1.1", std::chrono::milliseconds(500)});
-    if (reply.status == 200) return;
+                     ? http_request(port_, "GET", probe, "", {}, std::chrono::milliseconds(500))
+                     : https_request(port_, "GET", probe, {options_.ca_file, 0, 0, "http/1.1", std::chrono::milliseconds(500)});
+    if (reply.status == 200) {
+      // From the log line the hub writes when it starts listening: "(instance <name>)".
+      constexpr std::string_view kInstance = "(instance ";
+      auto text = log();
+      auto at = text.find(kInstance);
+      auto end = at == std::string::npos ? at : text.find(')', at);
+      if (end == std::string::npos) throw std::runtime_error("mi-hub did not log its instance:\n" + text);
+      instance_ = text.substr(at + kInstance.size(), end - at - kInstance.size());
+      return;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   kill();

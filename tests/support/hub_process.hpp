@@ -17,6 +17,10 @@ struct HubOptions {
   std::string admin_token = "test-admin-token";
   std::string presence_ttl = "2";
   std::vector<std::string> extra_args;  // more flags, e.g. {"--onboard-fail-limit", "3"}
+  std::string hub_id;                   // --hub-id; default: one unique to this test run
+  // Whether the start waits for /readyz to say 200 (Redis usable), else only for /healthz: for a
+  // hub that cannot use its Redis.
+  bool wait_ready = true;
   std::filesystem::path log_path;       // where its stderr goes; default: a temp file
   // --listen 127.0.0.1:0, the port read from its stdout. Otherwise a port found free just before,
   // which another process (of another test run on the machine) may take first.
@@ -38,8 +42,11 @@ class HubProcess {
 
   unsigned short port() const { return port_; }
   const std::string& admin_token() const { return options_.admin_token; }
-  // Its --hub-id, unique among the hubs of this test run: the name of its keys in {hubs}.
+  // Its --hub-id, unique among the hubs of this test run.
   const std::string& hub_id() const { return hub_id_; }
+  // The name this process registers under in Redis ("<hub id>#<nonce>", new at every start): the
+  // name of its keys in {hubs}.
+  const std::string& instance() const { return instance_; }
   std::string url() const {
     return (options_.tls_cert.empty() ? "http://127.0.0.1:" : "https://127.0.0.1:") + std::to_string(port_);
   }
@@ -61,6 +68,7 @@ class HubProcess {
   HubOptions options_;
   unsigned short port_ = 0;
   std::string hub_id_;
+  std::string instance_;
   pid_t pid_ = -1;
   std::filesystem::path log_path_;
 };

@@ -177,7 +177,7 @@ TEST_CASE("a hub taken for lost while alive re-asserts its agents, which come ba
   REQUIRE(onboard(agent, f.create_invite("c1"), "steady").type == "welcome");
   CHECK(watcher.expect("event").event == "join");
   // What claim_lost_hubs does to a hub whose liveness key Redis lost during an outage.
-  const auto& hub_id = f.hub.hub_id();
+  const auto& hub_id = f.hub.instance();
   f.redis.command({"EVAL",
                    "redis.call('DEL', KEYS[1]) redis.call('SREM', KEYS[2], ARGV[1]) "
                    "redis.call('SUNIONSTORE', KEYS[3], KEYS[3], KEYS[4]) redis.call('DEL', KEYS[4]) return 1",
@@ -222,7 +222,7 @@ TEST_CASE("an agent whose connection the hub cannot record is put offline again"
   // The hub's set of the connections it holds becomes a string: recording one fails, while the
   // connect script, sent with it, runs. Without its record no sweep would ever put the agent
   // offline, so the hub must undo the connect itself.
-  auto conns_key = "mi:test:{hubs}:conns:" + f.hub.hub_id();
+  auto conns_key = "mi:test:{hubs}:conns:" + f.hub.instance();
   f.redis.command({"DEL", conns_key});
   f.redis.command({"SET", conns_key, "not a set"});
   WsClient again(f.hub.port());

@@ -34,7 +34,7 @@ TEST_CASE("on the embedded default the hub starts ready, registers itself and wa
   bool registered = eventually([&] {
     auto members = blocking_command(*endpoint, {"SMEMBERS", "mi:test:{hubs}:all"});
     for (const auto& member : members.elements) {
-      if (member.str == hub.hub_id()) return true;
+      if (member.str == hub.instance()) return true;
     }
     return false;
   });

@@ -165,7 +165,7 @@ TEST_CASE("SIGTERM closes sessions with 1012, puts agents offline and exits 0", 
   CHECK(json_at(offline, "/reason") == std::optional<std::string>("drained"));
   // A clean exit leaves the registry of hubs: nothing for the others to sweep.
   CHECK(redis.command({"SCARD", "mi:test:{hubs}:all"}).integer == 0);
-  CHECK(redis.command({"EXISTS", "mi:test:{hubs}:conns:" + hub->hub_id()}).integer == 0);
+  CHECK(redis.command({"EXISTS", "mi:test:{hubs}:conns:" + hub->instance()}).integer == 0);
 }
 
 TEST_CASE("an agent whose last socket closes goes offline with reason closed; two sockets are one presence", "[ws][presence]") {

@@ -1,0 +1,332 @@
+// Redis faults and hub restarts (contract sections 4 and 6) on real processes: a Redis stopped
+// with SIGSTOP while agents beat, close and fall silent; a hub killed and started again at once
+// under the same --hub-id.
+
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <optional>
+#include <tuple>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <hiredis/hiredis.h>
+
+#include "hub/redis/endpoint.hpp"
+#include "hub/redis/script_set.hpp"
+#include "tests/support/eventually.hpp"
+#include "tests/support/hub_fixture.hpp"
+#include "tests/support/json_pointer.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/ws_client.hpp"
+
+using namespace mi::test;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string watch_request(const std::string& colony, const std::string& token) {
+  return R"({"type":"watch","colony":")" + colony + R"(","token":")" + token + R"("})";
+}
+
+std::string create_invite(const HubProcess& hub, const std::string& colony) {
+  auto reply = http_request(hub.port(), "POST", "/v1/colonies/" + colony + "/invites", "{}",
+                            {{"authorization", "Bearer " + hub.admin_token()}});
+  return json_at(reply.body, "/code").value();
+}
+
+// What a watcher saw, one line per event: "offline steady timeout", "online steady", ...
+struct EventLog {
+  std::vector<std::string> lines;
+  std::map<std::string, Clock::time_point> first_seen;
+
+  // Reads what came within `wait` (at most one message).
+  void poll(WsClient& watcher, std::chrono::milliseconds wait) {
+    auto text = watcher.receive(wait);
+    if (!text) return;
+    auto message = mi::protocol::parse_server_message(*text);
+    REQUIRE(message);
+    if (message->type != "event") return;
+    auto who = message->agent ? message->agent->id : message->from.value_or("");
+    auto line = message->event + " " + who +
+                (message->reason ? " " + *message->reason : "");
+    lines.push_back(line);
+    first_seen.emplace(line, Clock::now());
+  }
+  bool saw(const std::string& line) const { return first_seen.count(line) > 0; }
+  std::vector<std::string> about(const std::string& agent) const {
+    std::vector<std::string> found;
+    for (const auto& line : lines) {
+      if (line.find(" " + agent) != std::string::npos) found.push_back(line);
+    }
+    return found;
+  }
+};
+
+// A command written to Redis and never read back: what a hub's command that timed out during a
+// stall leaves in Redis' socket, to run the moment Redis resumes. The connection is made (and
+// accepted by Redis) before the stall, as a hub's is, so that what it sends first runs first.
+class LateCommand {
+ public:
+  explicit LateCommand(const mi::redis::Endpoint& endpoint)
+      : context_(redisConnect(endpoint.host.c_str(), endpoint.port), &redisFree) {
+    REQUIRE(context_);
+    REQUIRE(context_->err == 0);
+    auto* pong = static_cast<redisReply*>(redisCommand(context_.get(), "PING"));
+    REQUIRE(pong != nullptr);
+    freeReplyObject(pong);
+  }
+
+  void send(const std::vector<std::string>& args) {
+    std::vector<const char*> argv;
+    std::vector<std::size_t> sizes;
+    for (const auto& arg : args) {
+      argv.push_back(arg.data());
+      sizes.push_back(arg.size());
+    }
+    REQUIRE(redisAppendCommandArgv(context_.get(), static_cast<int>(argv.size()), argv.data(), sizes.data()) ==
+            REDIS_OK);
+    for (int done = 0; !done;) REQUIRE(redisBufferWrite(context_.get(), &done) == REDIS_OK);
+  }
+
+ private:
+  std::unique_ptr<redisContext, decltype(&redisFree)> context_;
+};
+
+// The child processes of `pid` (the embedded redis-server of a hub), from /proc.
+std::vector<pid_t> children_of(pid_t pid) {
+  std::vector<pid_t> children;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream list(task.path() / "children");
+    for (pid_t child = 0; list >> child;) children.push_back(child);
+  }
+  return children;
+}
+
+}  // namespace
+
+TEST_CASE("a Redis stalled for 8 s: beating agents stay online, a closed one goes offline (closed), a silent one (timeout)",
+          "[redis-faults][stall]") {
+  TestRedis redis;
+  // A sweep as eager as can be: a stall must not make any hub look lost, whenever it sweeps.
+  const std::vector<std::string> flags = {"--hub-liveness", "3", "--sweep-period", "0.2", "--redis-timeout", "1"};
+  HubProcess hub_a(hub_options(redis, flags));
+  HubProcess hub_b(hub_options(redis, flags));
+  WsClient watcher(hub_b.port());
+  watcher.send(watch_request("c1", hub_b.admin_token()));
+  watcher.expect("snapshot");
+  WsClient steady(hub_a.port()), closer(hub_a.port()), silent(hub_a.port());
+  REQUIRE(onboard(steady, create_invite(hub_a, "c1"), "steady").type == "welcome");
+  REQUIRE(onboard(closer, create_invite(hub_a, "c1"), "closer").type == "welcome");
+  REQUIRE(onboard(silent, create_invite(hub_a, "c1"), "silent").type == "welcome");
+  for (int i = 0; i < 3; ++i) CHECK(watcher.expect("event").event == "join");
+
+  LateCommand late_sweep(redis.endpoint());
+  REQUIRE(kill(redis.process.pid(), SIGSTOP) == 0);
+  const auto stopped_at = Clock::now();
+  // A sweep sent now runs first when Redis resumes, when every hub's liveness key has lapsed:
+  // the stall must not count as evidence that the hubs died.
+  late_sweep.send({"EVAL", mi::redis::builtin_scripts().find("claim_lost_hubs")->text, "1", "mi:test:{hubs}:",
+                   "late-sweeper#AAAAAAAAAAAA", "3000", "0"});
+  // HTTP probes on a thread of their own: the agents' beats must not wait for them.
+  auto probes = std::async(std::launch::async, [&] {
+    std::optional<Clock::duration> not_ready_after;
+    while (!not_ready_after && Clock::now() - stopped_at < 7s) {
+      if (http_request(hub_a.port(), "GET", "/readyz", "", {}, 3s).status == 503) {
+        not_ready_after = Clock::now() - stopped_at;
+      }
+    }
+    // A request that needs Redis is refused as unavailable, within the command deadline.
+    auto asked_at = Clock::now();
+    auto listed = http_request(hub_a.port(), "GET", "/v1/colonies/c1/agents", "",
+                               {{"authorization", "Bearer " + hub_a.admin_token()}}, 3s);
+    auto answer = std::to_string(listed.status) + " " + json_at(listed.body, "/error/code").value_or("");
+    return std::tuple{not_ready_after, answer, Clock::now() - asked_at};
+  });
+  EventLog events;
+  bool closed = false;
+  while (Clock::now() - stopped_at < 8s) {
+    steady.send(R"({"type":"heartbeat"})");
+    if (!closed && Clock::now() - stopped_at > 1s) {
+      closer.close();
+      closed = true;
+    }
+    events.poll(watcher, 300ms);
+  }
+  auto [not_ready_after, agents_reply, agents_reply_took] = probes.get();
+  REQUIRE(kill(redis.process.pid(), SIGCONT) == 0);
+  const auto resumed_at = Clock::now();
+
+  REQUIRE(not_ready_after);
+  CHECK(*not_ready_after < 5s);
+  CHECK(agents_reply == "503 unavailable");
+  CHECK(agents_reply_took < 2s);  // --redis-timeout 1
+  // Presence is true again soon after Redis answers: the closed agent offline as closed, the
+  // silent one as timed out, while the steady one keeps beating.
+  bool ready_again = false;
+  while (Clock::now() - resumed_at < 10s &&
+         !(events.saw("offline closer closed") && events.saw("offline silent timeout") && ready_again)) {
+    steady.send(R"({"type":"heartbeat"})");
+    if (!ready_again) ready_again = http_request(hub_a.port(), "GET", "/readyz", "", {}, 1s).status == 200;
+    events.poll(watcher, 300ms);
+  }
+  INFO(hub_a.log());
+  CHECK(ready_again);
+  REQUIRE(events.saw("offline closer closed"));
+  REQUIRE(events.saw("offline silent timeout"));
+  CHECK(events.first_seen["offline closer closed"] - resumed_at < 5s);
+  CHECK(events.first_seen["offline silent timeout"] - resumed_at < 5s);
+  // Two liveness periods more of beating, then a chat from the steady agent as the barrier: every
+  // event the hubs would emit about it before the chat has arrived by then.
+  const auto settled_from = Clock::now();
+  while (Clock::now() - settled_from < 6s) {
+    steady.send(R"({"type":"heartbeat"})");
+    events.poll(watcher, 300ms);
+  }
+  steady.send(R"({"type":"chat","text":"still here"})");
+  for (auto deadline = Clock::now() + 5s; !events.saw("chat steady") && Clock::now() < deadline;) {
+    events.poll(watcher, 300ms);
+  }
+  INFO("events: " << [&] {
+    std::string all;
+    for (const auto& line : events.lines) all += line + "; ";
+    return all;
+  }());
+  // The chat is the only event about the agent that never stopped beating.
+  CHECK(events.about("steady") == std::vector<std::string>{"chat steady"});
+  CHECK(redis.command({"HGET", "mi:test:{c:c1}:agent:steady", "status"}).str == "online");
+}
+
+TEST_CASE("a hub killed and started again at once under the same --hub-id puts its old agents offline (hub_lost)",
+          "[redis-faults][restart]") {
+  TestRedis redis;
+  // Liveness keys that would take a minute to expire: only the restarted process can end its
+  // predecessor's connections in time, by claiming the other instances of its own hub id.
+  const std::vector<std::string> flags = {"--hub-liveness", "60", "--sweep-period", "0.5"};
+  HubProcess observer(hub_options(redis, flags));
+  WsClient watcher(observer.port());
+  watcher.send(watch_request("c1", observer.admin_token()));
+  watcher.expect("snapshot");
+
+  auto options = hub_options(redis, flags);
+  options.hub_id = "pod-0";
+  auto pod = std::make_unique<HubProcess>(options);
+  const auto first_instance = pod->instance();
+  WsClient agent(pod->port());
+  REQUIRE(onboard(agent, create_invite(*pod, "c1"), "stranded").type == "welcome");
+  CHECK(watcher.expect("event").event == "join");
+
+  pod->kill();
+  pod = std::make_unique<HubProcess>(options);
+  const auto restarted_at = Clock::now();
+  CHECK(pod->instance() != first_instance);
+  CHECK(pod->hub_id() == "pod-0");
+  auto offline = watcher.expect("event", 15s);
+  CHECK(offline.event == "offline");
+  CHECK(offline.reason == std::optional<std::string>("hub_lost"));
+  CHECK(offline.agent->id == "stranded");
+  CHECK(Clock::now() - restarted_at < 10s);
+  // Nothing of the dead instance is left in the registry.
+  CHECK(redis.command({"SISMEMBER", "mi:test:{hubs}:all", first_instance}).integer == 0);
+  CHECK(redis.command({"EXISTS", "mi:test:{hubs}:conns:" + first_instance}).integer == 0);
+  CHECK(eventually([&] { return redis.command({"SCARD", "mi:test:{hubs}:orphans"}).integer == 0; }));
+}
+
+TEST_CASE("a redemption answered with welcome survives kill -9 of the embedded Redis, every time", "[redis-faults][durability]") {
+  TempDir data("mi-durable");
+  HubOptions options;
+  options.redis_url = "embedded";
+  options.extra_args = {"--data-dir", data.path().string()};
+  HubProcess hub(options);
+  const std::map<std::string, std::string> admin = {{"authorization", "Bearer " + hub.admin_token()}};
+
+  // The embedded Redis is told to fsync every write before it answers.
+  constexpr std::string_view kRunningAt = "embedded redis-server running at ";
+  auto started = hub.log();
+  auto url_begin = started.find(kRunningAt);
+  REQUIRE(url_begin != std::string::npos);
+  url_begin += kRunningAt.size();
+  auto endpoint = mi::redis::parse_redis_url(started.substr(url_begin, started.find('\n', url_begin) - url_begin));
+  REQUIRE(endpoint);
+  auto fsync = blocking_command(*endpoint, {"CONFIG", "GET", "appendfsync"});
+  REQUIRE(fsync.elements.size() == 2);
+  CHECK(fsync.elements[1].str == "always");
+
+  // Killed the moment the welcome arrives, five times over: none of the redemptions is undone.
+  for (int round = 0; round < 5; ++round) {
+    HttpReply created;
+    REQUIRE(eventually([&] {
+      return (created = http_request(hub.port(), "POST", "/v1/colonies/c1/invites", "{}", admin)).status == 201;
+    }, 10s));
+    auto code = json_at(created.body, "/code").value();
+    WsClient agent(hub.port());
+    auto welcome = onboard(agent, code, "durable");
+    REQUIRE(welcome.type == "welcome");
+    auto redis_children = children_of(hub.pid());
+    REQUIRE(redis_children.size() == 1);
+    REQUIRE(kill(redis_children.front(), SIGKILL) == 0);
+    // Back once the hub has started a new redis-server and reconnected to it.
+    REQUIRE(eventually(
+        [&] {
+          auto now = children_of(hub.pid());
+          return now.size() == 1 && now.front() != redis_children.front() &&
+                 http_request(hub.port(), "GET", "/readyz", "", {}, 1s).status == 200;
+        },
+        15s));
+    // Each shard has its own link to Redis: the one that answers may still be reconnecting.
+    HttpReply invite;
+    REQUIRE(eventually([&] { return (invite = http_request(hub.port(), "GET", "/v1/invites/" + code, "", admin)).status == 200; }, 10s));
+    INFO(invite.body);
+    CHECK(json_at(invite.body, "/status") == std::optional<std::string>("redeemed"));
+    CHECK(json_at(invite.body, "/redeemed_by") == std::optional<std::string>(welcome.agent->id));
+    std::string refusal;
+    CHECK(eventually([&] {
+      WsClient again(hub.port());
+      refusal = onboard(again, code, "twice").code;
+      return refusal != "unavailable";
+    }, 10s));
+    CHECK(refusal == "invalid_code");
+  }
+  auto listed = http_request(hub.port(), "GET", "/v1/colonies/c1/agents", "", admin);
+  CHECK(json_at(listed.body, "/agents/4/id") == std::optional<std::string>("durable-5"));
+}
+
+TEST_CASE("an agent left online with no frame for the TTL and no live hub holding it is put offline (timeout)",
+          "[redis-faults][ghost]") {
+  HubFixture f({"--ghost-sweep-period", "1"});  // --presence-ttl 2
+  WsClient watcher(f.hub.port());
+  watcher.send(watch_request("c1", f.hub.admin_token()));
+  watcher.expect("snapshot");
+  {
+    WsClient agent(f.hub.port());
+    REQUIRE(onboard(agent, f.create_invite("c1"), "ghost").type == "welcome");
+    CHECK(watcher.expect("event").event == "join");
+  }
+  auto closed = watcher.expect("event");
+  REQUIRE(closed.reason == std::optional<std::string>("closed"));
+  // What a bug could leave behind: the agent online, its only socket held by a hub instance that
+  // no registry lists, and no "alive" key. No sweep of lost hubs would ever find it.
+  const std::string dead_instance = "gone#AAAAAAAAAAAA", connection = dead_instance + "/0/1";
+  f.redis.command({"HSET", "mi:test:{c:c1}:agent:ghost", "status", "online"});
+  f.redis.command({"HSET", "mi:test:{c:c1}:conns:ghost", connection, dead_instance});
+  f.redis.command({"HSET", "mi:test:{c:c1}:connections", connection, "ghost"});
+  const auto planted_at = Clock::now();
+  auto offline = watcher.expect("event", 10s);
+  CHECK(offline.event == "offline");
+  CHECK(offline.reason == std::optional<std::string>("timeout"));
+  CHECK(offline.agent->id == "ghost");
+  CHECK(offline.seq == closed.seq + 1);
+  // The TTL since the socket's "alive" key was set, then a round of the ghost sweep, and slack.
+  CHECK(Clock::now() - planted_at < 2s + 1s + 2s);
+  CHECK(f.redis.command({"EXISTS", "mi:test:{c:c1}:conns:ghost"}).integer == 0);
+  CHECK(f.redis.command({"HEXISTS", "mi:test:{c:c1}:connections", connection}).integer == 0);
+}
