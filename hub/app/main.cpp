@@ -88,8 +88,8 @@ int main(int argc, char** argv) {
     } else {
       auto parsed_endpoint = mi::redis::parse_redis_url(config.redis_url);
       if (!parsed_endpoint) {
-        std::cerr << "mi-hub: --redis must be redis://host:port[/db], unix:///path or embedded, got '"
-                  << config.redis_url << "'\n";
+        std::cerr << "mi-hub: --redis must be redis://[user:password@]host:port[/db], unix:///path or embedded, got '"
+                  << mi::redis::redact_url(config.redis_url) << "'\n";
         return 2;
       }
       endpoint = *parsed_endpoint;

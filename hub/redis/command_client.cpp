@@ -55,7 +55,7 @@ std::optional<Reply> refusal(const std::vector<std::string>& args) {
 
 CommandClient::CommandClient(asio::any_io_executor executor, Endpoint endpoint, ConnectionOptions options,
                              const ScriptSet& scripts)
-    : Supervisor(std::move(executor), endpoint, options, endpoint.db == 0 ? std::nullopt : std::optional(endpoint.db)),
+    : Supervisor(std::move(executor), endpoint, options, true),
       scripts_(scripts),
       watchdog_(executor_) {}
 
@@ -144,25 +144,9 @@ void CommandClient::on_reply(std::unique_ptr<PendingReply> pending, const redisR
   if (reply != nullptr) {
     hand_over(pending->finish(reply, {}));
   } else {
-    if (pending->counted) ++failed_;
+    ++failed_;
     hand_over(pending->finish(nullptr, closing_reason()));
   }
-}
-
-void CommandClient::send_select(Link& link, int db) {
-  const std::vector<std::string> select{"SELECT", std::to_string(db)};
-  std::unique_ptr<PendingReply> pending =
-      std::make_unique<SelectReply>(deadline(), [this](const redisReply* reply) { on_select_reply(reply); });
-  if (!append(link, select, pending)) select_failed();
-}
-
-void CommandClient::on_select_reply(const redisReply* reply) {
-  if (reply == nullptr) return;  // the link is going away; its loss reconnects
-  if (reply->type == REDIS_REPLY_ERROR) {
-    select_failed();  // e.g. db out of range: retry with backoff
-    return;
-  }
-  select_ok();
 }
 
 void CommandClient::on_ready() {
@@ -185,7 +169,7 @@ bool CommandClient::append(Link& link, const std::vector<std::string>& args, std
     return false;  // the context is disconnecting
   PendingReply* sent = pending.release();  // hiredis' now
   in_flight_.push(sent);
-  if (sent->counted) ++sent_;
+  ++sent_;
   arm_watchdog();
   return true;
 }
@@ -272,7 +256,7 @@ void CommandClient::on_watchdog() {
   }
   PendingReply* oldest = in_flight_.oldest();
   oldest->finished = true;  // hiredis still owns it and deletes it when it frees the context
-  if (oldest->counted) ++failed_;
+  ++failed_;
   hand_over(oldest->finish(nullptr, Errc::timed_out));
   // A reply this late means a broken or stuck link: drop it (redisAsyncDisconnect would wait for
   // the very replies that are late). The rest in flight fail with connection_lost.

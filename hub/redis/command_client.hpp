@@ -103,8 +103,6 @@ class CommandClient : public Supervisor {
   void on_ready() override;
   void on_link_down() override {}
   void on_stopping() override { watchdog_.cancel(); }
-  void send_select(Link& link, int db) override;
-  void on_select_reply(const redisReply* reply);
 
   const ScriptSet& scripts_;
   std::function<void()> on_connected_;

@@ -26,9 +26,49 @@ bool is_plain_host(std::string_view host) {
   return true;
 }
 
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// RFC 3986 percent-decoding, so that a password may hold '@', ':' or '/'.
+std::optional<std::string> percent_decoded(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    if (i + 2 >= text.size()) return std::nullopt;
+    const int high = hex_value(text[i + 1]), low = hex_value(text[i + 2]);
+    if (high < 0 || low < 0) return std::nullopt;
+    out += static_cast<char>(high * 16 + low);
+    i += 2;
+  }
+  return out;
+}
+
+// "[user]:password" before the '@'. A user with no password is refused: Redis has no such login.
+std::optional<Credentials> parse_user_info(std::string_view user_info) {
+  const auto colon = user_info.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  auto user = percent_decoded(user_info.substr(0, colon));
+  auto password = percent_decoded(user_info.substr(colon + 1));
+  if (!user || !password || password->empty()) return std::nullopt;
+  return Credentials{std::move(*user), std::move(*password)};
+}
+
 std::optional<Endpoint> parse_tcp(std::string_view rest) {
   Endpoint endpoint;
   endpoint.kind = Endpoint::Kind::tcp;
+  // The authority ends at the first '/'; credentials end at its last '@'.
+  if (const auto at = rest.substr(0, rest.find('/')).rfind('@'); at != std::string_view::npos) {
+    endpoint.credentials = parse_user_info(rest.substr(0, at));
+    if (!endpoint.credentials) return std::nullopt;
+    rest = rest.substr(at + 1);
+  }
 
   std::string_view authority = rest;
   std::optional<std::string_view> db_text;
@@ -97,8 +137,26 @@ std::optional<Endpoint> parse_unix(std::string_view rest) {
 std::string Endpoint::describe() const {
   if (kind == Kind::unix_socket) return "unix://" + path + "?db=" + std::to_string(db);
   const bool ipv6 = host.find(':') != std::string::npos;
-  return "redis://" + (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port) + "/" +
+  const std::string user_info = credentials ? credentials->user + ":***@" : "";
+  return "redis://" + user_info + (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port) + "/" +
          std::to_string(db);
+}
+
+std::string redact_url(std::string_view url) {
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) {
+    // No scheme: anything up to an '@' may still be a secret.
+    const auto at = url.rfind('@');
+    return at == std::string_view::npos ? std::string(url) : "***" + std::string(url.substr(at));
+  }
+  const auto authority_begin = scheme_end + 3;
+  const auto authority_end = url.find('/', authority_begin);
+  const auto authority = url.substr(authority_begin, authority_end == std::string_view::npos
+                                                         ? std::string_view::npos
+                                                         : authority_end - authority_begin);
+  const auto at = authority.rfind('@');
+  if (at == std::string_view::npos) return std::string(url);
+  return std::string(url.substr(0, authority_begin)) + "***" + std::string(url.substr(authority_begin + at));
 }
 
 std::optional<Endpoint> parse_redis_url(std::string_view url) {

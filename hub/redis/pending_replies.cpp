@@ -26,11 +26,6 @@ Completion PipelinePart::finish(const redisReply* reply, std::error_code ec) {
   return {};
 }
 
-Completion SelectReply::finish(const redisReply* reply, std::error_code) {
-  on_reply(reply);
-  return {};
-}
-
 void InFlight::remove(PendingReply* pending) {
   if (!queue_.empty() && queue_.front() == pending) {
     queue_.pop_front();

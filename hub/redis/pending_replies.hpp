@@ -38,7 +38,7 @@ Completion complete_with(ResumeSlot<T> slot, T value) {
 }
 
 struct PendingReply {
-  PendingReply(Clock::time_point d, bool user_command) : deadline(d), counted(user_command) {}
+  explicit PendingReply(Clock::time_point d) : deadline(d) {}
   virtual ~PendingReply() = default;
   PendingReply(const PendingReply&) = delete;
   PendingReply& operator=(const PendingReply&) = delete;
@@ -47,13 +47,12 @@ struct PendingReply {
   virtual Completion finish(const redisReply* reply, std::error_code ec) = 0;
 
   Clock::time_point deadline;
-  bool counted;           // a caller's command (counters), not one of ours (SELECT)
   bool finished = false;  // answered already (deadline); the hiredis callback only deletes it
 };
 
 // exec(): one command, one caller.
 struct SingleReply final : PendingReply {
-  SingleReply(Clock::time_point d, ResumeSlot<Result> r) : PendingReply(d, true), resume(std::move(r)) {}
+  SingleReply(Clock::time_point d, ResumeSlot<Result> r) : PendingReply(d), resume(std::move(r)) {}
   Completion finish(const redisReply* reply, std::error_code ec) override;
   ResumeSlot<Result> resume;
 };
@@ -70,18 +69,10 @@ struct PipelineBatch {
 
 struct PipelinePart final : PendingReply {
   PipelinePart(Clock::time_point d, std::shared_ptr<PipelineBatch> b, std::size_t i)
-      : PendingReply(d, true), batch(std::move(b)), index(i) {}
+      : PendingReply(d), batch(std::move(b)), index(i) {}
   Completion finish(const redisReply* reply, std::error_code ec) override;
   std::shared_ptr<PipelineBatch> batch;
   std::size_t index;
-};
-
-// The SELECT of a new link: its outcome goes to the client (inside hiredis), no caller waits.
-struct SelectReply final : PendingReply {
-  SelectReply(Clock::time_point d, std::function<void(const redisReply*)> r)
-      : PendingReply(d, false), on_reply(std::move(r)) {}
-  Completion finish(const redisReply* reply, std::error_code ec) override;
-  std::function<void(const redisReply*)> on_reply;
 };
 
 // The commands sent on the current link, oldest first. hiredis answers every one of them (with

@@ -21,7 +21,7 @@ void pubsub_reply_callback(redisAsyncContext* context, void* reply, void*) {
 
 PubSubClient::PubSubClient(asio::any_io_executor executor, Endpoint endpoint, ConnectionOptions options,
                            Subscriber::MessageHandler on_message)
-    : Supervisor(std::move(executor), std::move(endpoint), options, std::nullopt),  // pub/sub has no db
+    : Supervisor(std::move(executor), std::move(endpoint), options, false),  // pub/sub has no db
       on_message_(std::move(on_message)),
       tracker_(options_.command_timeout),
       confirm_timer_(executor_) {}

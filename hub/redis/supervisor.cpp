@@ -1,8 +1,14 @@
 #include "hub/redis/supervisor.hpp"
 
+#include <string>
 #include <utility>
+#include <vector>
 
 #include <boost/asio/post.hpp>
+#include <hiredis/hiredis.h>
+
+#include "hub/core/log.hpp"
+#include "hub/redis/hiredis_reply.hpp"
 
 namespace mi::redis::detail {
 namespace {
@@ -10,22 +16,22 @@ namespace {
 namespace asio = boost::asio;
 using boost::system::error_code;
 
-SupervisorFsm::Config fsm_config(const ConnectionOptions& options, std::optional<int> select_db) {
+SupervisorFsm::Config fsm_config(const ConnectionOptions& options, const LinkSetup& setup) {
   return {.connect_timeout = options.connect_timeout,
           .backoff_min = options.reconnect_backoff_min,
           .backoff_max = options.reconnect_backoff_max,
-          .select_db = select_db};
+          .has_setup = !setup.empty()};
 }
 
 }  // namespace
 
-Supervisor::Supervisor(asio::any_io_executor executor, Endpoint endpoint, ConnectionOptions options,
-                       std::optional<int> select_db)
+Supervisor::Supervisor(asio::any_io_executor executor, Endpoint endpoint, ConnectionOptions options, bool select_db)
     : executor_(std::move(executor)),
       endpoint_(std::move(endpoint)),
       options_(options),
+      setup_(endpoint_, select_db),
       random_(std::random_device{}()),
-      fsm_(fsm_config(options_, select_db), mi::hub::uniform_draw<std::chrono::milliseconds>(random_)),
+      fsm_(fsm_config(options_, setup_), mi::hub::uniform_draw<std::chrono::milliseconds>(random_)),
       connect_timer_(executor_),
       reconnect_timer_(executor_) {}
 
@@ -53,14 +59,49 @@ void Supervisor::on_link_closed(Link& link) {
 
 std::shared_ptr<LinkOwner> Supervisor::keep_alive() { return weak_from_this().lock(); }
 
-void Supervisor::send_select(Link&, int) { select_failed(); }
+void Supervisor::send_setup() {
+  const auto& commands = setup_.commands();
+  for (std::size_t index = 0; index < commands.size(); ++index) {
+    std::vector<const char*> argv;
+    std::vector<std::size_t> lengths;
+    for (const auto& arg : commands[index]) {
+      argv.push_back(arg.data());
+      lengths.push_back(arg.size());
+    }
+    // The step's index rides in privdata; the Link is the context's data (link.hpp).
+    if (redisAsyncCommandArgv(link_->context(), &Supervisor::on_setup_reply, reinterpret_cast<void*>(index),
+                              static_cast<int>(argv.size()), argv.data(), lengths.data()) != REDIS_OK) {
+      setup_failed("the setup commands could not be sent");
+      return;
+    }
+  }
+}
 
-void Supervisor::select_ok() { carry_out(fsm_.on_select_ok()); }
+void Supervisor::on_setup_reply(redisAsyncContext* context, void* reply, void* privdata) {
+  if (reply == nullptr) return;  // the link is going away; its loss reconnects
+  auto& link = *static_cast<Link*>(context->data);
+  auto& self = static_cast<Supervisor&>(link.owner());
+  if (self.link_.get() != &link) return;
+  const auto index = reinterpret_cast<std::size_t>(privdata);
+  if (auto refusal = self.setup_.refusal(index, copy_reply(*static_cast<const redisReply*>(reply)))) {
+    self.setup_failed(*refusal);
+    return;
+  }
+  if (index + 1 == self.setup_.size()) {
+    self.last_refusal_.clear();
+    self.carry_out(self.fsm_.on_setup_ok());
+  }
+}
 
-void Supervisor::select_failed() {
+void Supervisor::setup_failed(const std::string& why) {
+  // Every attempt would say the same until the operator fixes it: said once, and again if it changes.
+  if (why != last_refusal_) {
+    mi::hub::log::error("Redis at ", endpoint_.describe(), " cannot be used: ", why, "; trying again");
+    last_refusal_ = why;
+  }
   asio::post(executor_, [weak = weak_from_this(), link = std::weak_ptr<Link>(link_)] {
     const auto self = weak.lock();
-    if (self && self->link_ && self->link_ == link.lock()) self->carry_out(self->fsm_.on_select_failed());
+    if (self && self->link_ && self->link_ == link.lock()) self->carry_out(self->fsm_.on_setup_failed());
   });
 }
 
@@ -93,8 +134,8 @@ void Supervisor::carry_out(const SupervisorAction& action) {
     case Kind::cancel_connect_deadline:
       connect_timer_.cancel();
       break;
-    case Kind::send_select:
-      if (link_) send_select(*link_, action.db);
+    case Kind::send_setup:
+      if (link_) send_setup();
       break;
     case Kind::ready:
       on_ready();

@@ -8,7 +8,7 @@
 
 #include <cstdint>
 #include <memory>
-#include <optional>
+#include <string>
 #include <random>
 #include <system_error>
 
@@ -17,15 +17,15 @@
 
 #include "hub/redis/connection.hpp"
 #include "hub/redis/link.hpp"
+#include "hub/redis/link_setup.hpp"
 #include "hub/redis/supervisor_fsm.hpp"
 
 namespace mi::redis::detail {
 
 class Supervisor : public LinkOwner, public std::enable_shared_from_this<Supervisor> {
  public:
-  // `select_db`: the db to SELECT before the link is usable, if any.
-  Supervisor(boost::asio::any_io_executor executor, Endpoint endpoint, ConnectionOptions options,
-             std::optional<int> select_db);
+  // `select_db`: whether the link runs commands in the endpoint's db (SELECTed before it is usable).
+  Supervisor(boost::asio::any_io_executor executor, Endpoint endpoint, ConnectionOptions options, bool select_db);
   Supervisor(const Supervisor&) = delete;
   Supervisor& operator=(const Supervisor&) = delete;
 
@@ -47,14 +47,6 @@ class Supervisor : public LinkOwner, public std::enable_shared_from_this<Supervi
   virtual void on_ready() = 0;      // the link is usable (from inside hiredis: post caller code)
   virtual void on_link_down() = 0;  // the context is gone
   virtual void on_stopping() = 0;   // before the link is closed by stop()
-  // Only clients made with a select_db are asked; they report select_ok()/select_failed().
-  virtual void send_select(Link& link, int db);
-
-  // The SELECT outcome, from inside hiredis' reply callback. A failure closes the link on the
-  // next turn: never free the context from inside hiredis.
-  void select_ok();
-  void select_failed();
-
   // Drops the current link; hiredis answers everything in flight with NULL (-> `reason`).
   // Never call from inside a hiredis callback.
   void close_link(Errc reason);
@@ -79,6 +71,15 @@ class Supervisor : public LinkOwner, public std::enable_shared_from_this<Supervi
   void carry_out(const SupervisorActions& actions);
   void carry_out(const SupervisorAction& action);
 
+  // Sends the setup's commands on the current link; their replies come to on_setup_reply().
+  void send_setup();
+  static void on_setup_reply(redisAsyncContext* context, void* reply, void* privdata);
+  // From inside hiredis' reply callback: a refusal closes the link on the next turn (never free
+  // the context from inside hiredis).
+  void setup_failed(const std::string& why);
+
+  LinkSetup setup_;
+  std::string last_refusal_;  // logged once until a setup succeeds, not at every attempt
   std::minstd_rand random_;  // before fsm_, whose draw uses it
   SupervisorFsm fsm_;
   std::shared_ptr<Link> link_;

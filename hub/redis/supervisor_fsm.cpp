@@ -55,19 +55,21 @@ SupervisorActions SupervisorFsm::on_stop() {
 
 SupervisorActions SupervisorFsm::on_link_connected() {
   if (state_ != State::connecting) return {};
-  // Until the SELECT reply the link is not usable: no command may run in db 0.
-  if (config_.select_db) return {{.kind = Kind::send_select, .db = *config_.select_db}};
+  // Until the setup is answered the link is not usable: no command may run unauthenticated or
+  // in db 0.
+  if (config_.has_setup) return {{.kind = Kind::send_setup}};
   return become_ready();
 }
 
-SupervisorActions SupervisorFsm::on_select_ok() {
+SupervisorActions SupervisorFsm::on_setup_ok() {
   if (state_ != State::connecting) return {};
   return become_ready();
 }
 
-SupervisorActions SupervisorFsm::on_select_failed() {
+SupervisorActions SupervisorFsm::on_setup_failed() {
   if (state_ != State::connecting) return {};
-  // E.g. a db out of range: try again later, with backoff (the loss that follows waits).
+  // E.g. a wrong password or a db out of range: try again later, with backoff (the loss that
+  // follows waits), since the operator may fix Redis' side.
   return {{.kind = Kind::close_link, .reason = Errc::connection_lost}};
 }
 
@@ -91,7 +93,7 @@ SupervisorActions SupervisorFsm::on_link_lost() {
 SupervisorActions SupervisorFsm::on_connect_deadline_passed(std::uint64_t attempt) {
   // A deadline of an earlier attempt may fire after its cancellation was asked: it is ignored.
   if (state_ != State::connecting || attempt != attempt_) return {};
-  // Connect (or SELECT) took too long: drop the link; its loss schedules the next attempt.
+  // Connect (or its setup) took too long: drop the link; its loss schedules the next attempt.
   return {{.kind = Kind::close_link, .reason = Errc::connection_lost}};
 }
 

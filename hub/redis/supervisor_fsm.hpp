@@ -1,18 +1,18 @@
 #pragma once
-// The decisions that keep one Redis link connected, without I/O: connect with a deadline, SELECT
-// the db if there is one, reconnect with jittered exponential backoff after any loss, until stop.
+// The decisions that keep one Redis link connected, without I/O: connect with a deadline, run the
+// link's setup if it has one (AUTH, SELECT: link_setup.hpp), reconnect with jittered exponential
+// backoff after any loss, until stop.
 // Each input returns the actions to carry out, in order; the Supervisor carries them out with
 // timers and hiredis and feeds back what happened.
 //
-//   idle --start--> connecting --connected [no db] / SELECT ok--> ready
+//   idle --start--> connecting --connected [no setup] / setup ok--> ready
 //   connecting --lost--> waiting      (also: a link that could not be opened)
-//   connecting --deadline / SELECT failed--> close the link (then lost)
+//   connecting --deadline / setup failed--> close the link (then lost)
 //   ready --lost--> waiting --backoff elapsed--> connecting
 //   any --stop--> stopped, where nothing happens any more
 
 #include <chrono>
 #include <cstdint>
-#include <optional>
 #include <vector>
 
 #include "hub/core/backoff.hpp"
@@ -26,7 +26,7 @@ struct SupervisorAction {
     arm_connect_deadline,     // after `delay`, report connect_deadline_passed(`attempt`)
     open_link,                // start connection `attempt`; report lost if it cannot even start
     cancel_connect_deadline,
-    send_select,              // SELECT `db` on the new link; report its outcome
+    send_setup,               // send the link's setup commands; report their outcome
     ready,                    // the link is usable: tell the client
     wait,                     // after `delay`, report backoff_elapsed
     cancel_wait,
@@ -35,7 +35,6 @@ struct SupervisorAction {
   Kind kind;
   std::uint64_t attempt = 0;
   mi::hub::JitteredBackoff::Duration delay{};
-  int db = 0;
   Errc reason = Errc::connection_lost;
 };
 
@@ -49,7 +48,7 @@ class SupervisorFsm {
     std::chrono::milliseconds connect_timeout{2000};  // from the start of a connection to usable
     std::chrono::milliseconds backoff_min{100};       // at least 1 ms: no reconnection loop
     std::chrono::milliseconds backoff_max{5000};      // at least backoff_min
-    std::optional<int> select_db;                     // SELECTed before the link is usable
+    bool has_setup = false;                           // commands to run before the link is usable
   };
 
   // `draw` picks each reconnection delay in its range (uniformly at random, but for tests).
@@ -63,9 +62,9 @@ class SupervisorFsm {
   SupervisorActions on_stop();
   // The connection of the current attempt is up (hiredis' connect callback).
   SupervisorActions on_link_connected();
-  // The SELECT of the current attempt was answered OK / with an error or not sent at all.
-  SupervisorActions on_select_ok();
-  SupervisorActions on_select_failed();
+  // The setup of the current attempt was answered OK / refused or not sent at all.
+  SupervisorActions on_setup_ok();
+  SupervisorActions on_setup_failed();
   // The current link is gone: hiredis freed it, or it could not be opened.
   SupervisorActions on_link_lost();
   SupervisorActions on_connect_deadline_passed(std::uint64_t attempt);

@@ -55,6 +55,11 @@ redis::Reply blocking_command(const redis::Endpoint& where, const std::vector<st
     freeReplyObject(reply);
     return copy;
   };
+  if (const auto& credentials = where.credentials) {
+    const auto authenticated = credentials->user.empty() ? run({"AUTH", credentials->password})
+                                                         : run({"AUTH", credentials->user, credentials->password});
+    if (authenticated.is_error()) throw std::runtime_error("TestRedis: AUTH: " + authenticated.str);
+  }
   if (db != 0) {
     const auto selected = run({"SELECT", std::to_string(db)});
     if (selected.is_error()) throw std::runtime_error("TestRedis: SELECT: " + selected.str);

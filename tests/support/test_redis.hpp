@@ -12,7 +12,8 @@
 
 namespace mi::test {
 
-// One command on a fresh synchronous connection to `endpoint` (2 s timeouts). Throws
+// One command on a fresh synchronous connection to `endpoint` (2 s timeouts), authenticated with
+// the endpoint's credentials if it has any. Throws
 // std::runtime_error when Redis cannot be reached; an error reply is returned as a Reply.
 redis::Reply blocking_command(const redis::Endpoint& endpoint, const std::vector<std::string>& args, int db = 0);
 

@@ -36,6 +36,40 @@ TEST_CASE("redis:// URLs", "[redis][endpoint]") {
   CHECK(ipv6->describe() == "redis://[::1]:7000/1");
 }
 
+TEST_CASE("redis:// URLs with a password, or an ACL user and its password", "[redis][endpoint]") {
+  auto password_only = redis::parse_redis_url("redis://:s3cret@10.0.0.7:6380/2");
+  REQUIRE(password_only);
+  REQUIRE(password_only->credentials);
+  CHECK(password_only->credentials->user.empty());
+  CHECK(password_only->credentials->password == "s3cret");
+  CHECK(password_only->host == "10.0.0.7");
+  CHECK(password_only->port == 6380);
+  CHECK(password_only->db == 2);
+  CHECK(password_only->describe() == "redis://:***@10.0.0.7:6380/2");
+
+  // Percent-encoded, a password may hold what would end it: '@', ':' and '/'.
+  auto acl_user = redis::parse_redis_url("redis://mi-hub:p%40ss%3Aw%2Frd@[::1]:7000");
+  REQUIRE(acl_user);
+  REQUIRE(acl_user->credentials);
+  CHECK(acl_user->credentials->user == "mi-hub");
+  CHECK(acl_user->credentials->password == "p@ss:w/rd");
+  CHECK(acl_user->host == "::1");
+  CHECK(acl_user->describe() == "redis://mi-hub:***@[::1]:7000/0");
+
+  CHECK_FALSE(redis::parse_redis_url("redis://h:1")->credentials);
+}
+
+TEST_CASE("a URL in an error message has no password, whether it parses or not", "[redis][endpoint]") {
+  CHECK(redis::redact_url("redis://u:pw@h:1/0") == "redis://***@h:1/0");
+  CHECK(redis::redact_url("redis://:pw@h") == "redis://***@h");
+  CHECK(redis::redact_url("redis://u:p@w@h:1") == "redis://***@h:1");  // unencoded '@' in the password
+  CHECK(redis::redact_url("sentinel://pw@h1:26379,h2:26379/mymaster") == "sentinel://***@h1:26379,h2:26379/mymaster");
+  CHECK(redis::redact_url("redis://h:1/0") == "redis://h:1/0");
+  CHECK(redis::redact_url("redis://h:1/a@b") == "redis://h:1/a@b");  // after the authority: no user info
+  CHECK(redis::redact_url("u:pw@h:1") == "***@h:1");                  // no scheme
+  CHECK(redis::redact_url("embedded") == "embedded");
+}
+
 TEST_CASE("unix:// URLs", "[redis][endpoint]") {
   auto plain = redis::parse_redis_url("unix:///run/mi/redis.sock");
   REQUIRE(plain);
@@ -53,7 +87,7 @@ TEST_CASE("unix:// URLs", "[redis][endpoint]") {
 TEST_CASE("anything else is refused", "[redis][endpoint]") {
   for (const char* url :
        {"", "localhost:6379", "http://h:1", "redis://", "redis://:6379", "redis://h:", "redis://h:0",
-        "redis://h:65536", "redis://h:12a", "redis://h:-1", "redis://h/x", "redis://h/1/2", "redis://u:p@h",
+        "redis://h:65536", "redis://h:12a", "redis://h:-1", "redis://h/x", "redis://h/1/2", "redis://u@h", "redis://u:@h", "redis://:@h", "redis://:p%4@h", "redis://:p%zz@h",
         "redis://[::1", "redis://[::1]x", "redis://h h", "unix://", "unix://relative.sock", "unix:///",
         "unix:///tmp/s?x=1", "unix:///tmp/s?db=", "unix:///tmp/s?db=-1", "rediss://h:1"}) {
     INFO("url: " << url);

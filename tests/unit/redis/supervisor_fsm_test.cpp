@@ -30,8 +30,8 @@ std::string describe(const SupervisorAction& action) {
       return "open_link #" + std::to_string(action.attempt);
     case Kind::cancel_connect_deadline:
       return "cancel_connect_deadline";
-    case Kind::send_select:
-      return "send_select " + std::to_string(action.db);
+    case Kind::send_setup:
+      return "send_setup";
     case Kind::ready:
       return "ready";
     case Kind::wait:
@@ -55,8 +55,8 @@ Script described(const SupervisorActions& actions) {
 const std::string lost = redis::make_error_code(redis::Errc::connection_lost).message();
 const std::string shut_down = redis::make_error_code(redis::Errc::shut_down).message();
 
-SupervisorFsm::Config config(std::optional<int> select_db = std::nullopt) {
-  return {.connect_timeout = 2000ms, .backoff_min = 100ms, .backoff_max = 5000ms, .select_db = select_db};
+SupervisorFsm::Config config(bool has_setup = false) {
+  return {.connect_timeout = 2000ms, .backoff_min = 100ms, .backoff_max = 5000ms, .has_setup = has_setup};
 }
 
 // Every delay at the top of its range, so that the ceilings show; the ranges offered are kept.
@@ -87,48 +87,48 @@ TEST_CASE("first connect: start opens a link under the connect deadline, and con
 
   // Inputs that do not apply to a ready link change nothing.
   CHECK(described(fsm.on_link_connected()).empty());
-  CHECK(described(fsm.on_select_ok()).empty());
-  CHECK(described(fsm.on_select_failed()).empty());
+  CHECK(described(fsm.on_setup_ok()).empty());
+  CHECK(described(fsm.on_setup_failed()).empty());
   CHECK(described(fsm.on_backoff_elapsed()).empty());
   CHECK(described(fsm.on_connect_deadline_passed(1)).empty());
   CHECK(fsm.state() == State::ready);
   CHECK(random.offered.empty());
 }
 
-TEST_CASE("with a db, the link is usable only once SELECT succeeds", "[supervisor]") {
+TEST_CASE("with a setup (AUTH, SELECT), the link is usable only once the setup succeeds", "[supervisor]") {
   HighestDraw random;
-  SupervisorFsm fsm(config(5), random.draw());
+  SupervisorFsm fsm(config(true), random.draw());
   fsm.on_start();
-  CHECK(described(fsm.on_link_connected()) == Script{"send_select 5"});
-  CHECK(fsm.state() == State::connecting);  // commands are refused until the SELECT reply
+  CHECK(described(fsm.on_link_connected()) == Script{"send_setup"});
+  CHECK(fsm.state() == State::connecting);  // commands are refused until the setup is answered
 
   SECTION("answered in time") {
-    CHECK(described(fsm.on_select_ok()) == Script{"cancel_connect_deadline", "ready"});
+    CHECK(described(fsm.on_setup_ok()) == Script{"cancel_connect_deadline", "ready"});
     CHECK(fsm.state() == State::ready);
   }
-  SECTION("not answered: the connect deadline covers the SELECT too") {
+  SECTION("not answered: the connect deadline covers the setup too") {
     CHECK(described(fsm.on_connect_deadline_passed(1)) == Script{"close_link " + lost});
     CHECK(described(fsm.on_link_lost()) == Script{"cancel_connect_deadline", "wait 100ms"});
-    CHECK(described(fsm.on_select_ok()).empty());  // the old link's, if it ever came
+    CHECK(described(fsm.on_setup_ok()).empty());  // the old link's, if it ever came
     CHECK(fsm.state() == State::waiting);
   }
 }
 
-TEST_CASE("a SELECT failure closes the link, and its loss waits a backoff", "[supervisor]") {
+TEST_CASE("a refused setup closes the link, and its loss waits a backoff", "[supervisor]") {
   HighestDraw random;
-  SupervisorFsm fsm(config(99), random.draw());
+  SupervisorFsm fsm(config(true), random.draw());
   fsm.on_start();
   fsm.on_link_connected();
-  CHECK(described(fsm.on_select_failed()) == Script{"close_link " + lost});
+  CHECK(described(fsm.on_setup_failed()) == Script{"close_link " + lost});
   CHECK(fsm.state() == State::connecting);  // until the link is gone
 
   CHECK(described(fsm.on_link_lost()) == Script{"cancel_connect_deadline", "wait 100ms"});
   CHECK(fsm.state() == State::waiting);
-  CHECK(described(fsm.on_select_failed()).empty());  // a late report of the old link
+  CHECK(described(fsm.on_setup_failed()).empty());  // a late report of the old link
 
   CHECK(described(fsm.on_backoff_elapsed()) == Script{"arm_connect_deadline #2 2000ms", "open_link #2"});
-  CHECK(described(fsm.on_link_connected()) == Script{"send_select 99"});
-  fsm.on_select_failed();
+  CHECK(described(fsm.on_link_connected()) == Script{"send_setup"});
+  fsm.on_setup_failed();
   CHECK(described(fsm.on_link_lost()) == Script{"cancel_connect_deadline", "wait 200ms"});
 }
 
@@ -210,7 +210,7 @@ TEST_CASE("the connect deadline closes the link of its own attempt only", "[supe
 
 TEST_CASE("stop from every state, after which nothing happens any more", "[supervisor]") {
   HighestDraw random;
-  SupervisorFsm fsm(config(3), random.draw());
+  SupervisorFsm fsm(config(true), random.draw());
   Script stop_actions;
   SECTION("idle") {
     stop_actions = described(fsm.on_stop());
@@ -221,7 +221,7 @@ TEST_CASE("stop from every state, after which nothing happens any more", "[super
     stop_actions = described(fsm.on_stop());
     CHECK(stop_actions == Script{"cancel_connect_deadline", "close_link " + shut_down});
   }
-  SECTION("selecting") {
+  SECTION("setting up") {
     fsm.on_start();
     fsm.on_link_connected();
     stop_actions = described(fsm.on_stop());
@@ -230,7 +230,7 @@ TEST_CASE("stop from every state, after which nothing happens any more", "[super
   SECTION("ready") {
     fsm.on_start();
     fsm.on_link_connected();
-    fsm.on_select_ok();
+    fsm.on_setup_ok();
     stop_actions = described(fsm.on_stop());
     CHECK(stop_actions == Script{"close_link " + shut_down});
   }
@@ -248,8 +248,8 @@ TEST_CASE("stop from every state, after which nothing happens any more", "[super
   CHECK(described(fsm.on_connect_deadline_passed(1)).empty());
   CHECK(described(fsm.on_backoff_elapsed()).empty());
   CHECK(described(fsm.on_link_connected()).empty());
-  CHECK(described(fsm.on_select_ok()).empty());
-  CHECK(described(fsm.on_select_failed()).empty());
+  CHECK(described(fsm.on_setup_ok()).empty());
+  CHECK(described(fsm.on_setup_failed()).empty());
   CHECK(described(fsm.on_start()).empty());
   CHECK(described(fsm.on_stop()).empty());
   CHECK(fsm.state() == State::stopped);
@@ -258,12 +258,12 @@ TEST_CASE("stop from every state, after which nothing happens any more", "[super
 
 TEST_CASE("backoff bounds below 1 ms or upside down are made sane", "[supervisor]") {
   HighestDraw random;
-  SupervisorFsm fsm({.connect_timeout = 50ms, .backoff_min = 0ms, .backoff_max = 0ms, .select_db = {}},
+  SupervisorFsm fsm({.connect_timeout = 50ms, .backoff_min = 0ms, .backoff_max = 0ms, .has_setup = false},
                     random.draw());
   fsm.on_start();
   CHECK(described(fsm.on_link_lost()) == Script{"cancel_connect_deadline", "wait 1ms"});  // never a busy loop
 
-  SupervisorFsm upside_down({.connect_timeout = 50ms, .backoff_min = 300ms, .backoff_max = 100ms, .select_db = {}},
+  SupervisorFsm upside_down({.connect_timeout = 50ms, .backoff_min = 300ms, .backoff_max = 100ms, .has_setup = false},
                             random.draw());
   upside_down.on_start();
   CHECK(described(upside_down.on_link_lost()) == Script{"cancel_connect_deadline", "wait 300ms"});

@@ -1,0 +1,56 @@
+// The commands that make a new Redis link usable, and what their replies decide.
+#include <catch2/catch.hpp>
+
+#include "hub/redis/link_setup.hpp"
+
+namespace redis = mi::redis;
+using redis::detail::LinkSetup;
+
+namespace {
+
+redis::Reply reply(redis::Reply::Type type, std::string text) {
+  redis::Reply made;
+  made.type = type;
+  made.str = std::move(text);
+  return made;
+}
+redis::Reply status(std::string text) { return reply(redis::Reply::Type::status, std::move(text)); }
+redis::Reply error(std::string text) { return reply(redis::Reply::Type::error, std::move(text)); }
+
+}  // namespace
+
+TEST_CASE("a link to db 0 with no credentials needs no setup", "[link-setup]") {
+  CHECK(LinkSetup(*redis::parse_redis_url("redis://h:1"), true).empty());
+  CHECK(LinkSetup(*redis::parse_redis_url("redis://h:1/0"), true).empty());
+}
+
+TEST_CASE("AUTH comes first, then SELECT; a pub/sub link selects nothing", "[link-setup]") {
+  auto endpoint = *redis::parse_redis_url("redis://mi-hub:s3cret@h:1/4");
+  LinkSetup commands_link(endpoint, true);
+  using Commands = std::vector<std::vector<std::string>>;
+  CHECK(commands_link.commands() == Commands{{"AUTH", "mi-hub", "s3cret"}, {"SELECT", "4"}});
+  LinkSetup pubsub_link(endpoint, false);
+  CHECK(pubsub_link.commands() == Commands{{"AUTH", "mi-hub", "s3cret"}});
+  // The default user: AUTH with the password alone, as Redis before 6 takes it.
+  CHECK(LinkSetup(*redis::parse_redis_url("redis://:s3cret@h:1"), true).commands() == Commands{{"AUTH", "s3cret"}});
+}
+
+TEST_CASE("a refused step names the step and quotes Redis, never the password", "[link-setup]") {
+  LinkSetup setup(*redis::parse_redis_url("redis://mi-hub:s3cret@h:1/99"), true);
+  CHECK_FALSE(setup.refusal(0, status("OK")));
+  CHECK_FALSE(setup.refusal(1, status("OK")));
+  auto wrong_password = setup.refusal(0, error("WRONGPASS invalid username-password pair or user is disabled."));
+  REQUIRE(wrong_password);
+  CHECK(*wrong_password ==
+        "Redis refused AUTH as user mi-hub: WRONGPASS invalid username-password pair or user is disabled.");
+  auto bad_db = setup.refusal(1, error("ERR DB index is out of range"));
+  REQUIRE(bad_db);
+  CHECK(*bad_db == "Redis refused SELECT 99: ERR DB index is out of range");
+  CHECK(wrong_password->find("s3cret") == std::string::npos);
+  CHECK(setup.refusal(2, status("OK")));  // more replies than commands: refused, not read past the end
+
+  LinkSetup default_user(*redis::parse_redis_url("redis://:s3cret@h:1"), true);
+  auto refused = default_user.refusal(0, error("ERR AUTH <password> called without any password configured"));
+  REQUIRE(refused);
+  CHECK(refused->find("s3cret") == std::string::npos);
+}
