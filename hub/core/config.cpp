@@ -94,7 +94,7 @@ ConfigResult parse_config(int argc, char** argv) {
       ->envname("MI_LISTEN")
       ->capture_default_str();
   app.add_option("--redis", config.redis_url,
-                 "redis://host:port[/db], unix:///path[?db=N], or embedded (a private "
+                 "redis://[[user]:password@]host:port[/db], unix:///path[?db=N], or embedded (a private "
                  "redis-server child with its data under --data-dir)")
       ->envname("MI_REDIS")
       ->capture_default_str();
