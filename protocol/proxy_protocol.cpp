@@ -130,7 +130,7 @@ std::optional<std::uint16_t> port_from_text(std::string_view text) {
 // NUL inside the text would end inet_pton's string early and pass off a prefix as the address.
 bool address_from_text(int family, std::string_view text, void* out) {
   char terminated[kLongestIpv6Text + 1];
-  if (text.size() > kLongestIpv6Text || text.find('\0') != std::string_view::npos) return false;
+  if (text.empty() || text.size() > kLongestIpv6Text || text.find('\0') != std::string_view::npos) return false;
   std::memcpy(terminated, text.data(), text.size());
   terminated[text.size()] = '\0';
   return inet_pton(family, terminated, out) == 1;

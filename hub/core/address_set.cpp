@@ -76,7 +76,10 @@ std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\
 
 std::optional<IpAddress> IpAddress::parse(std::string_view text) {
   // A NUL inside the text would end inet_pton's string early and pass off a prefix as the address.
-  if (text.size() > kLongestAddressText || text.find('\0') != std::string_view::npos) return std::nullopt;
+  // (And an empty view may have no data at all, which memcpy must not be given.)
+  if (text.empty() || text.size() > kLongestAddressText || text.find('\0') != std::string_view::npos) {
+    return std::nullopt;
+  }
   char terminated[kLongestAddressText + 1];
   std::memcpy(terminated, text.data(), text.size());
   terminated[text.size()] = '\0';

@@ -131,7 +131,8 @@ asio::awaitable<void> WsSession::run_requests() {
 
 WsSession::ReadStep WsSession::read_available(std::string_view already_read) {
   auto& buffer = shard_.read_buffer();
-  std::memcpy(buffer.data(), already_read.data(), already_read.size());
+  // An empty view may have no data at all (nullptr), which memcpy must not be given.
+  if (!already_read.empty()) std::memcpy(buffer.data(), already_read.data(), already_read.size());
   std::size_t filled = already_read.size();
   for (int reads = 0; reads < kReadsPerWakeup; ++reads) {
     boost::system::error_code ec;
