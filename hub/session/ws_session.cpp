@@ -29,6 +29,11 @@ constexpr auto kDisconnectRetryPeriod = std::chrono::seconds(1);
 constexpr int kDisconnectRetries = 300;
 // Events read from a stream per round trip when resuming or filling a gap.
 constexpr std::size_t kEventPageSize = 1000;
+// A gap is filled over the shard's command link, which may come back from an outage after the
+// event subscription did (each link reconnects on its own, at most --redis-reconnect-max apart):
+// the read is tried again for a while before the watcher is sent away with 1013.
+constexpr auto kFillRetryPeriod = std::chrono::milliseconds(250);
+constexpr int kFillAttempts = 20;
 
 }  // namespace
 
@@ -368,8 +373,13 @@ asio::awaitable<void> WsSession::fill_gaps() {
   for (;;) {
     if (!handshake_.may_send()) break;
     auto page = co_await agents.read_events(shard_.redis(), colony_, sequencer_->delivered_seq(), kEventPageSize);
+    for (int attempt = 1; failed(page) && attempt < kFillAttempts && handshake_.may_send(); ++attempt) {
+      asio::steady_timer pause(transport_.socket().get_executor(), kFillRetryPeriod);
+      if (co_await terminable_wait(pause)) break;
+      page = co_await agents.read_events(shard_.redis(), colony_, sequencer_->delivered_seq(), kEventPageSize);
+    }
     if (failed(page)) {
-      close(1013, "event store unavailable; watch again with since", EndReason::closed);
+      if (handshake_.may_send()) close(1013, "event store unavailable; watch again with since", EndReason::closed);
       break;
     }
     auto& events = std::get<EventsPage>(page);

@@ -11,13 +11,13 @@
 namespace mi::test {
 namespace {
 
-redis::RedisProcessOptions test_options(const std::filesystem::path& data_dir) {
+redis::RedisProcessOptions test_options(const std::filesystem::path& data_dir, bool persistence) {
   // A test that loses Redis must not die of SIGPIPE in a hiredis write.
   std::signal(SIGPIPE, SIG_IGN);
   redis::RedisProcessOptions options;
   options.data_dir = data_dir;
   options.use_unix_socket = false;
-  options.persistence = false;
+  options.persistence = persistence;
   options.stop_timeout = std::chrono::milliseconds{3000};
   options.extra_config = {"enable-debug-command local"};  // DEBUG SLEEP in deadline tests
   return options;
@@ -25,7 +25,8 @@ redis::RedisProcessOptions test_options(const std::filesystem::path& data_dir) {
 
 }  // namespace
 
-TestRedis::TestRedis() : dir("mi-redis-test"), process(test_options(dir.path())) {}
+TestRedis::TestRedis(Persistence persistence)
+    : dir("mi-redis-test"), process(test_options(dir.path(), persistence == Persistence::append_only)) {}
 
 redis::Reply TestRedis::command(std::vector<std::string> args, int db) {
   return blocking_command(endpoint(), args, db);

@@ -1,6 +1,6 @@
 #pragma once
-// A real redis-server for one test: TCP on a free loopback port, no persistence, in a temp
-// directory; stopped and removed on destruction. `command` is a blocking client for assertions.
+// A real redis-server for one test: TCP on a free loopback port, no persistence unless asked, in a
+// temporary directory; stopped and removed on destruction. `command` is a blocking client for assertions.
 
 #include <string>
 #include <vector>
@@ -18,7 +18,10 @@ namespace mi::test {
 redis::Reply blocking_command(const redis::Endpoint& endpoint, const std::vector<std::string>& args, int db = 0);
 
 struct TestRedis {
-  TestRedis();
+  enum class Persistence { none, append_only };
+  // append_only: an append-only file fsynced at every write, so that a restart after kill -9
+  // finds the data.
+  explicit TestRedis(Persistence persistence = Persistence::none);
 
   const redis::Endpoint& endpoint() const { return process.endpoint(); }
 

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <optional>
 #include <tuple>
@@ -62,6 +63,11 @@ struct EventLog {
     first_seen.emplace(line, Clock::now());
   }
   bool saw(const std::string& line) const { return first_seen.count(line) > 0; }
+  std::string joined() const {
+    std::string all;
+    for (const auto& line : lines) all += line + "; ";
+    return all;
+  }
   std::vector<std::string> about(const std::string& agent) const {
     std::vector<std::string> found;
     for (const auto& line : lines) {
@@ -112,12 +118,12 @@ std::vector<pid_t> children_of(pid_t pid) {
   return children;
 }
 
-}  // namespace
-
-TEST_CASE("a Redis stalled for 8 s: beating agents stay online, a closed one goes offline (closed), a silent one (timeout)",
-          "[redis-faults][stall]") {
-  TestRedis redis;
-  // A sweep as eager as can be: a stall must not make any hub look lost, whenever it sweeps.
+// The outage rules of section 6 across a Redis fault: two hubs on `redis` (an eager sweep:
+// whenever they sweep, a fault must not make a hub look lost), a watcher on the second, three
+// agents on the first. "steady" beats every 300 ms throughout, "closer" closes 1 s into the
+// fault, "silent" sends nothing. `begin` starts the fault, `end` ends it `length` later.
+void check_presence_across_outage(TestRedis& redis, std::chrono::seconds length, const std::function<void()>& begin,
+                                  const std::function<void()>& end) {
   const std::vector<std::string> flags = {"--hub-liveness", "3", "--sweep-period", "0.2", "--redis-timeout", "1"};
   HubProcess hub_a(hub_options(redis, flags));
   HubProcess hub_b(hub_options(redis, flags));
@@ -130,17 +136,12 @@ TEST_CASE("a Redis stalled for 8 s: beating agents stay online, a closed one goe
   REQUIRE(onboard(silent, create_invite(hub_a, "c1"), "silent").type == "welcome");
   for (int i = 0; i < 3; ++i) CHECK(watcher.expect("event").event == "join");
 
-  LateCommand late_sweep(redis.endpoint());
-  REQUIRE(kill(redis.process.pid(), SIGSTOP) == 0);
+  begin();
   const auto stopped_at = Clock::now();
-  // A sweep sent now runs first when Redis resumes, when every hub's liveness key has lapsed:
-  // the stall must not count as evidence that the hubs died.
-  late_sweep.send({"EVAL", mi::redis::builtin_scripts().find("claim_lost_hubs")->text, "1", "mi:test:{hubs}:",
-                   "late-sweeper#AAAAAAAAAAAA", "3000", "0"});
   // HTTP probes on a thread of their own: the agents' beats must not wait for them.
   auto probes = std::async(std::launch::async, [&] {
     std::optional<Clock::duration> not_ready_after;
-    while (!not_ready_after && Clock::now() - stopped_at < 7s) {
+    while (!not_ready_after && Clock::now() - stopped_at < length - 1s) {
       if (http_request(hub_a.port(), "GET", "/readyz", "", {}, 3s).status == 503) {
         not_ready_after = Clock::now() - stopped_at;
       }
@@ -154,7 +155,7 @@ TEST_CASE("a Redis stalled for 8 s: beating agents stay online, a closed one goe
   });
   EventLog events;
   bool closed = false;
-  while (Clock::now() - stopped_at < 8s) {
+  while (Clock::now() - stopped_at < length) {
     steady.send(R"({"type":"heartbeat"})");
     if (!closed && Clock::now() - stopped_at > 1s) {
       closer.close();
@@ -163,9 +164,8 @@ TEST_CASE("a Redis stalled for 8 s: beating agents stay online, a closed one goe
     events.poll(watcher, 300ms);
   }
   auto [not_ready_after, agents_reply, agents_reply_took] = probes.get();
-  REQUIRE(kill(redis.process.pid(), SIGCONT) == 0);
+  end();
   const auto resumed_at = Clock::now();
-
   REQUIRE(not_ready_after);
   CHECK(*not_ready_after < 5s);
   CHECK(agents_reply == "503 unavailable");
@@ -180,6 +180,7 @@ TEST_CASE("a Redis stalled for 8 s: beating agents stay online, a closed one goe
     events.poll(watcher, 300ms);
   }
   INFO(hub_a.log());
+  INFO("events: " << events.joined());
   CHECK(ready_again);
   REQUIRE(events.saw("offline closer closed"));
   REQUIRE(events.saw("offline silent timeout"));
@@ -196,14 +197,36 @@ TEST_CASE("a Redis stalled for 8 s: beating agents stay online, a closed one goe
   for (auto deadline = Clock::now() + 5s; !events.saw("chat steady") && Clock::now() < deadline;) {
     events.poll(watcher, 300ms);
   }
-  INFO("events: " << [&] {
-    std::string all;
-    for (const auto& line : events.lines) all += line + "; ";
-    return all;
-  }());
+  INFO("events then: " << events.joined());
   // The chat is the only event about the agent that never stopped beating.
   CHECK(events.about("steady") == std::vector<std::string>{"chat steady"});
   CHECK(redis.command({"HGET", "mi:test:{c:c1}:agent:steady", "status"}).str == "online");
+}
+
+}  // namespace
+
+TEST_CASE("a Redis stalled for 8 s: beating agents stay online, a closed one goes offline (closed), a silent one (timeout)",
+          "[redis-faults][stall]") {
+  TestRedis redis;
+  std::optional<LateCommand> late_sweep;
+  check_presence_across_outage(
+      redis, 8s,
+      [&] {
+        late_sweep.emplace(redis.endpoint());
+        REQUIRE(kill(redis.process.pid(), SIGSTOP) == 0);
+        // A sweep sent now runs first when Redis resumes, when every hub's liveness key has
+        // lapsed: the stall must not count as evidence that the hubs died.
+        late_sweep->send({"EVAL", mi::redis::builtin_scripts().find("claim_lost_hubs")->text, "1", "mi:test:{hubs}:",
+                          "late-sweeper#AAAAAAAAAAAA", "3000", "0"});
+      },
+      [&] { REQUIRE(kill(redis.process.pid(), SIGCONT) == 0); });
+}
+
+TEST_CASE("Redis killed (kill -9) and started again on its data: the same, beating agents with no event",
+          "[redis-faults][redis-restart]") {
+  TestRedis redis(TestRedis::Persistence::append_only);
+  check_presence_across_outage(
+      redis, 4s, [&] { REQUIRE(kill(redis.process.pid(), SIGKILL) == 0); }, [&] { redis.process.restart(); });
 }
 
 TEST_CASE("a hub killed and started again at once under the same --hub-id puts its old agents offline (hub_lost)",
