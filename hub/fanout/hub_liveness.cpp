@@ -41,8 +41,10 @@ HubLiveness::HubLiveness(HubContext& context, std::vector<Shard*> shards)
 
 void HubLiveness::start() {
   asio::co_spawn(home_.io(), beat_loop(), asio::detached);
-  asio::co_spawn(home_.io(), sweep_loop(), asio::detached);
-  asio::co_spawn(home_.io(), ghost_loop(), asio::detached);
+  asio::co_spawn(home_.io(), every(sweep_timer_, context_.config.sweep_period, &HubLiveness::sweep_once),
+                 asio::detached);
+  asio::co_spawn(home_.io(), every(ghost_timer_, context_.config.ghost_sweep_period, &HubLiveness::expire_ghosts),
+                 asio::detached);
 }
 
 void HubLiveness::stop() {
@@ -104,12 +106,13 @@ bool HubLiveness::open_agent_sessions() const {
   return context_.metrics.sessions_agents.load(std::memory_order_relaxed) > 0;
 }
 
-asio::awaitable<void> HubLiveness::sweep_loop() {
+asio::awaitable<void> HubLiveness::every(asio::steady_timer& timer, std::chrono::milliseconds period,
+                                         asio::awaitable<void> (HubLiveness::*step)()) {
   while (!stopped_) {
-    sweep_timer_.expires_after(context_.config.sweep_period);
-    auto [ec] = co_await sweep_timer_.async_wait(kNoThrow);
+    timer.expires_after(period);
+    auto [ec] = co_await timer.async_wait(kNoThrow);
     if (ec || stopped_) break;
-    co_await sweep_once();
+    co_await (this->*step)();
   }
 }
 
@@ -147,15 +150,6 @@ asio::awaitable<void> HubLiveness::sweep_once() {
       if (failed(outcome)) co_return;  // the next sweep tries again
     }
     if (batch.reply.elements.size() < static_cast<std::size_t>(kOrphansPerBatch)) co_return;
-  }
-}
-
-asio::awaitable<void> HubLiveness::ghost_loop() {
-  while (!stopped_) {
-    ghost_timer_.expires_after(context_.config.ghost_sweep_period);
-    auto [ec] = co_await ghost_timer_.async_wait(kNoThrow);
-    if (ec || stopped_) break;
-    co_await expire_ghosts();
   }
 }
 

@@ -6,6 +6,7 @@
 // And whatever else goes wrong, an agent left online with no frame for the presence TTL and no
 // live hub holding it is put offline ("timeout") by the ghost sweep. Runs on shard 0's loop.
 
+#include <chrono>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -28,12 +29,13 @@ class HubLiveness {
 
  private:
   boost::asio::awaitable<void> beat_loop();
-  boost::asio::awaitable<void> sweep_loop();
+  // Runs `step` every `period` on `timer` until stop() (which cancels the timer).
+  boost::asio::awaitable<void> every(boost::asio::steady_timer& timer, std::chrono::milliseconds period,
+                                     boost::asio::awaitable<void> (HubLiveness::*step)());
   boost::asio::awaitable<void> sweep_once();
   // The presence TTL as the last line of defence: every --ghost-sweep-period, one hub puts
   // offline the agents marked online that no frame and no live hub vouches for
   // (expire_ghosts.lua).
-  boost::asio::awaitable<void> ghost_loop();
   boost::asio::awaitable<void> expire_ghosts();
   bool open_agent_sessions() const;
 
