@@ -187,6 +187,14 @@ void WsClient::drop() {
   closed_ = true;
 }
 
+std::string watch_request(const std::string& colony, const std::string& token) {
+  std::string request = "{\"type\":\"watch\",\"colony\":";
+  protocol::append_json_string(request, colony);
+  request += ",\"token\":";
+  protocol::append_json_string(request, token);
+  return request + "}";
+}
+
 protocol::ServerMessage onboard(WsClient& client, std::string_view code, std::optional<std::string> name) {
   std::string request = "{\"type\":\"onboard\",\"code\":";
   protocol::append_json_string(request, code);

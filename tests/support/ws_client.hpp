@@ -71,6 +71,9 @@ class WsClient {
   std::string error_;
 };
 
+// The first message of a watcher of `colony`, with an admin or watch token.
+std::string watch_request(const std::string& colony, const std::string& token);
+
 // Onboards on a fresh socket and returns the welcome (type "welcome" or "error").
 protocol::ServerMessage onboard(WsClient& client, std::string_view code, std::optional<std::string> name = {});
 

@@ -16,10 +16,6 @@ using namespace mi::test;
 
 namespace {
 
-std::string watch_request(const std::string& colony, const std::string& token) {
-  return R"({"type":"watch","colony":")" + colony + R"(","token":")" + token + R"("})";
-}
-
 // The sum of every command's calls in INFO commandstats.
 std::uint64_t total_commands(TestRedis& redis) {
   auto info = redis.command({"INFO", "commandstats"}).str;

@@ -34,10 +34,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::string watch_request(const std::string& colony, const std::string& token) {
-  return R"({"type":"watch","colony":")" + colony + R"(","token":")" + token + R"("})";
-}
-
 std::string create_invite(const HubProcess& hub, const std::string& colony) {
   auto reply = http_request(hub.port(), "POST", "/v1/colonies/" + colony + "/invites", "{}",
                             {{"authorization", "Bearer " + hub.admin_token()}});

@@ -18,7 +18,8 @@ using namespace mi::test;
 
 namespace {
 
-std::string watch_request(const std::string& colony, const std::string& token, std::optional<std::uint64_t> since = {}) {
+// A watch request carrying the id "w" (its reply carries it back) and `since` if given.
+std::string identified_watch_request(const std::string& colony, const std::string& token, std::optional<std::uint64_t> since = {}) {
   std::string request = R"({"type":"watch","id":"w","colony":")" + colony + R"(","token":")" + token + "\"";
   if (since) request += ",\"since\":" + std::to_string(*since);
   return request + "}";
@@ -48,7 +49,7 @@ TEST_CASE("a watcher gets a snapshot, then join, offline, online, clone, update 
   REQUIRE(onboard(early, f.create_invite("c1"), "early").type == "welcome");
 
   WsClient watcher(f.hub.port());
-  watcher.send(watch_request("c1", f.hub.admin_token()));
+  watcher.send(identified_watch_request("c1", f.hub.admin_token()));
   auto snapshot = watcher.expect("snapshot");
   CHECK(snapshot.id_json == std::optional<std::string>("\"w\""));
   CHECK(snapshot.colony == "c1");
@@ -127,7 +128,7 @@ TEST_CASE("a watcher gets a snapshot, then join, offline, online, clone, update 
 
   // A second watcher's snapshot is the same state.
   WsClient second(f.hub.port());
-  second.send(watch_request("c1", f.hub.admin_token()));
+  second.send(identified_watch_request("c1", f.hub.admin_token()));
   auto later = second.expect("snapshot");
   CHECK(later.seq == seq);
   CHECK(later.agents.size() == 3);
@@ -167,7 +168,7 @@ TEST_CASE("status updates are coalesced: at most one per interval, the latest me
   WsClient agent(f.hub.port());
   REQUIRE(onboard(agent, f.create_invite("c1"), "busy").type == "welcome");
   WsClient watcher(f.hub.port());
-  watcher.send(watch_request("c1", f.hub.admin_token()));
+  watcher.send(identified_watch_request("c1", f.hub.admin_token()));
   std::uint64_t seq = watcher.expect("snapshot").seq;
   for (int i = 0; i < 10; ++i) agent.send(R"({"type":"status","meta":{"n":)" + std::to_string(i) + "}}");
   auto first = next_event(watcher, seq);
@@ -260,7 +261,7 @@ TEST_CASE("events that happen while a snapshot is taken come after it, none twic
   std::vector<std::uint64_t> final_seqs;
   while (!done) {
     WsClient watcher(f.hub.port());
-    watcher.send(watch_request("c1", f.hub.admin_token()));
+    watcher.send(identified_watch_request("c1", f.hub.admin_token()));
     auto snapshot = watcher.expect("snapshot");
     std::uint64_t seq = snapshot.seq;
     for (int i = 0; i < 5 && !done; ++i) {
@@ -286,7 +287,7 @@ TEST_CASE("since resumes from the stream; too old a since gets a snapshot", "[wa
     token = onboard(agent, f.create_invite("c1"), "jared").token.value();
   }
   WsClient watcher(f.hub.port());
-  watcher.send(watch_request("c1", f.hub.admin_token()));
+  watcher.send(identified_watch_request("c1", f.hub.admin_token()));
   seq = watcher.expect("snapshot").seq;
   CHECK(seq == 2);  // join, offline
   watcher.drop();
@@ -298,7 +299,7 @@ TEST_CASE("since resumes from the stream; too old a since gets a snapshot", "[wa
     agent.expect("welcome");
   }
   WsClient resumed(f.hub.port());
-  resumed.send(watch_request("c1", f.hub.admin_token(), seq));
+  resumed.send(identified_watch_request("c1", f.hub.admin_token(), seq));
   auto resume = resumed.expect("resume");
   CHECK(resume.seq == 2);
   auto online = next_event(resumed, seq);
@@ -308,7 +309,7 @@ TEST_CASE("since resumes from the stream; too old a since gets a snapshot", "[wa
 
   // since == the current seq: resume with nothing to replay.
   WsClient current(f.hub.port());
-  current.send(watch_request("c1", f.hub.admin_token(), seq));
+  current.send(identified_watch_request("c1", f.hub.admin_token(), seq));
   CHECK(current.expect("resume").seq == seq);
 
   // Push the stream past its length: a since from the start must fall back to a snapshot.
@@ -321,12 +322,12 @@ TEST_CASE("since resumes from the stream; too old a since gets a snapshot", "[wa
   auto last_seq = std::stoull(f.redis.command({"GET", "mi:test:{c:c1}:seq"}).str);
   REQUIRE(last_seq > 20);
   WsClient stale(f.hub.port());
-  stale.send(watch_request("c1", f.hub.admin_token(), 1));
+  stale.send(identified_watch_request("c1", f.hub.admin_token(), 1));
   auto fresh = stale.expect("snapshot");
   CHECK(fresh.seq == last_seq);
   // A since from the future (say, after the store was reset) also gets a snapshot.
   WsClient future(f.hub.port());
-  future.send(watch_request("c1", f.hub.admin_token(), 1000));
+  future.send(identified_watch_request("c1", f.hub.admin_token(), 1000));
   CHECK(future.expect("snapshot").seq == last_seq);
 }
 
@@ -339,16 +340,16 @@ TEST_CASE("watch tokens: colony-scoped, expiring; bad tokens are unauthorized", 
   CHECK(http_request(f.hub.port(), "POST", "/v1/colonies/c1/watch-token").status == 401);
 
   WsClient ok(f.hub.port());
-  ok.send(watch_request("c1", token));
+  ok.send(identified_watch_request("c1", token));
   CHECK(ok.expect("snapshot").colony == "c1");
 
   WsClient other_colony(f.hub.port());
-  other_colony.send(watch_request("c2", token));
+  other_colony.send(identified_watch_request("c2", token));
   CHECK(other_colony.expect("error").code == "unauthorized");
-  other_colony.send(watch_request("c2", "nonsense"));
+  other_colony.send(identified_watch_request("c2", "nonsense"));
   CHECK(other_colony.expect("error").code == "unauthorized");
   // The socket stayed open: the admin token works.
-  other_colony.send(watch_request("c2", f.hub.admin_token()));
+  other_colony.send(identified_watch_request("c2", f.hub.admin_token()));
   CHECK(other_colony.expect("snapshot").colony == "c2");
 
   // Expiry to the millisecond is a unit test of ClaimSigner. Here: a token issued with the
@@ -358,7 +359,7 @@ TEST_CASE("watch tokens: colony-scoped, expiring; bad tokens are unauthorized", 
   // Both hubs share the key: the first hub's token is good on this one, so what follows is
   // refused for its expiry alone.
   WsClient across(short_lived.port());
-  across.send(watch_request("c1", token));
+  across.send(identified_watch_request("c1", token));
   CHECK(across.expect("snapshot").colony == "c1");
   auto brief = http_request(short_lived.port(), "POST", "/v1/colonies/c1/watch-token", "",
                             {{"authorization", "Bearer " + short_lived.admin_token()}});
@@ -366,7 +367,7 @@ TEST_CASE("watch tokens: colony-scoped, expiring; bad tokens are unauthorized", 
   auto expires_at = std::stoll(json_at(brief.body, "/expires_at").value());
   while (wall_clock_ms() < expires_at) std::this_thread::yield();
   WsClient expired(f.hub.port());
-  expired.send(watch_request("c1", json_at(brief.body, "/token").value()));
+  expired.send(identified_watch_request("c1", json_at(brief.body, "/token").value()));
   CHECK(expired.expect("error").code == "unauthorized");
 }
 
@@ -376,8 +377,8 @@ TEST_CASE("a watcher that does not read is closed with 4009; other watchers are 
   WsClient agent(f.hub.port());
   REQUIRE(onboard(agent, f.create_invite("c1"), "talker").type == "welcome");
   WsClient slow(f.hub.port()), healthy(f.hub.port());
-  slow.send(watch_request("c1", f.hub.admin_token()));
-  healthy.send(watch_request("c1", f.hub.admin_token()));
+  slow.send(identified_watch_request("c1", f.hub.admin_token()));
+  healthy.send(identified_watch_request("c1", f.hub.admin_token()));
   slow.expect("snapshot");
   std::uint64_t seq = healthy.expect("snapshot").seq;
   // Enough large chat lines to fill the socket buffers and then the queue of a watcher that
@@ -416,7 +417,7 @@ TEST_CASE("a storm of watchers shares snapshot reads, and each still gets every 
   for (int i = 0; i < kWatchers; ++i) watchers.push_back(std::make_unique<WsClient>(f.hub.port()));
   auto scripts_before = evalsha_calls(f.redis);
   // All the watch requests are out before any snapshot is read: the hub has them at once.
-  for (auto& watcher : watchers) REQUIRE(watcher->send(watch_request("big", f.hub.admin_token())));
+  for (auto& watcher : watchers) REQUIRE(watcher->send(identified_watch_request("big", f.hub.admin_token())));
   std::vector<std::uint64_t> seqs;
   for (auto& watcher : watchers) {
     auto snapshot = watcher->expect("snapshot", 20s);
@@ -446,7 +447,7 @@ TEST_CASE("a burst of events reaches every watcher whole, in seq order, none twi
   std::vector<std::uint64_t> seqs;
   for (int i = 0; i < kWatchers; ++i) {
     watchers.push_back(std::make_unique<WsClient>(f.hub.port()));
-    REQUIRE(watchers.back()->send(watch_request("burst", f.hub.admin_token())));
+    REQUIRE(watchers.back()->send(identified_watch_request("burst", f.hub.admin_token())));
     seqs.push_back(watchers.back()->expect("snapshot").seq);
   }
 
