@@ -59,6 +59,12 @@ Hub::Hub(Config config, redis::Endpoint redis_endpoint, std::string admin_token,
   router_ = std::make_unique<EventRouter>(*context_, shard_pointers);
   for (auto& shard : shards_) shard->set_router(router_.get());
   liveness_ = std::make_unique<HubLiveness>(*context_, shard_pointers);
+  context_->every_redis_link_up = [this] {
+    for (auto& shard : shards_) {
+      if (!shard->redis().is_connected_any_thread()) return false;
+    }
+    return router_->subscription_link_up();
+  };
   context_->metrics.append_extra = [this](std::string& out) {
     // Summed on the caller's thread, any shard's: each connection keeps them as relaxed atomics.
     std::uint64_t sent = 0, failed = 0, reconnects = 0;

@@ -33,6 +33,9 @@ class EventRouter {
   void add_interest(unsigned shard, const std::string& colony, std::function<void()> on_live);
   void remove_interest(unsigned shard, const std::string& colony);
 
+  // Whether the subscriber is connected; from any thread.
+  bool subscription_link_up() const { return subscriber_->is_connected_any_thread(); }
+
  private:
   struct ColonyInterest {
     std::vector<std::uint32_t> per_shard;  // interest count of each shard

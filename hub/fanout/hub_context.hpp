@@ -4,6 +4,7 @@
 // contexts (each guarded by its own lock).
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -55,6 +56,10 @@ struct HubContext {
   Metrics metrics;
   ConnectionsPerAddress connections_per_address;  // across the shards
   const std::unique_ptr<net::TlsContexts> tls;     // absent: plain HTTP
+  // Set by the Hub before it starts, callable from any shard: whether every Redis link (each
+  // shard's command link, the event router's subscriber) is usable. A request lands on any shard,
+  // so the hub is ready only when all of them are.
+  std::function<bool()> every_redis_link_up;
 };
 
 // How every Redis link of the hub (each shard's connection, the event router's subscriber) gives

@@ -163,6 +163,10 @@ asio::awaitable<HttpResponse> health(const RouteCall& call) {
 }
 
 asio::awaitable<HttpResponse> readiness(const RouteCall& call) {
+  const auto& links_up = call.shard.context().every_redis_link_up;
+  if (links_up && !links_up()) {
+    co_return error_response(call.request, describe_redis_failure(redis::make_error_code(redis::Errc::not_connected), nullptr));
+  }
   auto result = co_await call.shard.redis().exec(mi::redis::args("PING"));
   if (redis_failed(result)) co_return error_response(call.request, describe_redis_failure(result));
   co_return json_response(call.request, 200, protocol::serialize_health("ready"));

@@ -22,6 +22,7 @@ Connection::~Connection() { impl_->stop(); }
 void Connection::start() { impl_->start(); }
 void Connection::stop() { impl_->stop(); }
 bool Connection::is_connected() const { return impl_->ready(); }
+bool Connection::is_connected_any_thread() const { return impl_->usable_from_any_thread(); }
 void Connection::set_on_connected(std::function<void()> callback) { impl_->set_on_connected(std::move(callback)); }
 
 boost::asio::awaitable<Result> Connection::exec(std::vector<std::string> args) {
@@ -54,6 +55,7 @@ Subscriber::~Subscriber() { impl_->stop(); }
 void Subscriber::start() { impl_->start(); }
 void Subscriber::stop() { impl_->stop(); }
 bool Subscriber::is_connected() const { return impl_->ready(); }
+bool Subscriber::is_connected_any_thread() const { return impl_->usable_from_any_thread(); }
 void Subscriber::set_on_resubscribed(std::function<void()> callback) {
   impl_->set_on_resubscribed(std::move(callback));
 }

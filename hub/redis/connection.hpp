@@ -70,6 +70,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Fails everything in flight with shut_down and disconnects. Idempotent.
   void stop();
   bool is_connected() const;
+  // is_connected() for any thread: a relaxed mirror, possibly a transition behind.
+  bool is_connected_any_thread() const;
 
   // Called on the executor after each successful (re)connection (after SELECT of the db).
   void set_on_connected(std::function<void()> callback);
@@ -112,6 +114,7 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
   void start();
   void stop();
   bool is_connected() const;
+  bool is_connected_any_thread() const;  // as Connection's
   void set_on_resubscribed(std::function<void()> callback);
   // Runs after the messages that one read from Redis brought have been given to `on_message`,
   // in the same handler: a receiver can treat them as one burst.

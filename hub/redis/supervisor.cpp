@@ -115,6 +115,8 @@ void Supervisor::close_link(Errc reason) {
 
 void Supervisor::carry_out(const SupervisorActions& actions) {
   for (const auto& action : actions) carry_out(action);
+  // Every transition passes here: the mirror other threads read is never behind for long.
+  usable_.store(ready(), std::memory_order_relaxed);
 }
 
 void Supervisor::carry_out(const SupervisorAction& action) {

@@ -6,6 +6,7 @@
 // A Supervisor outlives every context it opened: the clients' destructors call stop(), which frees
 // the current one, while the members their callbacks use still exist.
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -37,6 +38,8 @@ class Supervisor : public LinkOwner, public std::enable_shared_from_this<Supervi
   bool ready() const { return fsm_.state() == SupervisorFsm::State::ready; }
   bool stopped() const { return fsm_.state() == SupervisorFsm::State::stopped; }
   std::uint64_t reconnects() const { return fsm_.reconnects(); }
+  // ready(), readable from any thread (for /readyz on another shard).
+  bool usable_from_any_thread() const { return usable_.load(std::memory_order_relaxed); }
 
   // LinkOwner
   void on_link_connected(Link& link) final;
@@ -86,6 +89,7 @@ class Supervisor : public LinkOwner, public std::enable_shared_from_this<Supervi
   boost::asio::steady_timer connect_timer_;
   boost::asio::steady_timer reconnect_timer_;
   Errc closing_reason_ = Errc::connection_lost;
+  std::atomic<bool> usable_{false};
 };
 
 }  // namespace mi::redis::detail

@@ -289,6 +289,7 @@ TEST_CASE("a redemption answered with welcome survives kill -9 of the embedded R
     auto code = json_at(created.body, "/code").value();
     WsClient agent(hub.port());
     auto welcome = onboard(agent, code, "durable");
+    INFO("round " << round << ": " << welcome.code);
     REQUIRE(welcome.type == "welcome");
     auto redis_children = children_of(hub.pid());
     REQUIRE(redis_children.size() == 1);
