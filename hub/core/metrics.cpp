@@ -51,6 +51,8 @@ std::string Metrics::render() const {
   append_metric(out, "mi_redemptions_unreplicated_total", "counter",
                 "Redemptions answered before --redis-min-replicas-ack replicas acknowledged them.",
                 redemptions_unreplicated);
+  append_metric(out, "mi_subscription_rebuilds_total", "counter",
+                "Event subscriptions rebuilt because a probe did not come back through them.", subscription_rebuilds);
   append_metric(out, "mi_invites_revoked_total", "counter", "Invites revoked.", invites_revoked);
   append_metric(out, "mi_onboard_failures_total", "counter", "Failed onboard attempts (bad code or type).", onboard_failures);
   append_metric(out, "mi_onboard_rate_limited_total", "counter", "Onboard attempts refused over a failure budget.", onboard_rate_limited);

@@ -16,15 +16,22 @@ EventRouter::EventRouter(HubContext& context, std::vector<Shard*> shards)
       [this](std::string_view channel, std::string_view payload) { on_message(channel, payload); });
   subscriber_->set_on_resubscribed([this] { on_resubscribed(); });
   subscriber_->set_on_messages_end([this] { on_messages_end(); });
+  subscription_liveness_ = std::make_unique<SubscriptionLiveness>(context, *shards_[0], *subscriber_);
 }
 
 EventRouter::~EventRouter() = default;
 
 void EventRouter::start() {
-  asio::post(shards_[0]->io(), [this] { subscriber_->start(); });
+  asio::post(shards_[0]->io(), [this] {
+    subscriber_->start();
+    subscription_liveness_->start();
+  });
 }
 
-void EventRouter::stop() { subscriber_->stop(); }
+void EventRouter::stop() {
+  subscription_liveness_->stop();
+  subscriber_->stop();
+}
 
 std::string EventRouter::colony_of_channel(std::string_view channel) const {
   // "mi:<env>:{c:<colony>}:events"
@@ -72,6 +79,10 @@ void EventRouter::remove_interest(unsigned shard, const std::string& colony) {
 }
 
 void EventRouter::on_message(std::string_view channel, std::string_view payload) {
+  if (subscription_liveness_->owns(channel)) {
+    subscription_liveness_->on_message(payload);
+    return;
+  }
   auto colony = colony_of_channel(channel);
   auto found = colony.empty() ? interest_.end() : interest_.find(colony);
   if (found == interest_.end()) return;
@@ -110,6 +121,7 @@ void EventRouter::on_resubscribed() {
     log::info("event subscription up");
   }
   subscribed_before_ = true;
+  subscription_liveness_->on_resubscribed();
   for (auto* shard : shards_) {
     asio::post(shard->io(), [shard] { shard->catch_up_watchers(); });
   }

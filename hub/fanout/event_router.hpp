@@ -14,6 +14,7 @@
 
 #include "hub/core/colony_event.hpp"
 #include "hub/fanout/hub_context.hpp"
+#include "hub/fanout/subscription_liveness.hpp"
 #include "hub/redis/connection.hpp"
 
 namespace mi::hub {
@@ -51,6 +52,7 @@ class EventRouter {
   HubContext& context_;
   std::vector<Shard*> shards_;
   std::shared_ptr<redis::Subscriber> subscriber_;
+  std::unique_ptr<SubscriptionLiveness> subscription_liveness_;  // probes subscriber_
   // Touched only on shard 0's loop.
   std::unordered_map<std::string, ColonyInterest> interest_;
   std::vector<std::vector<SharedEvent>> pending_;  // per shard: this read's events so far
