@@ -1,5 +1,7 @@
 #include "hub/core/colony_event.hpp"
 
+#include <functional>
+
 #include "protocol/event_header.hpp"
 #include "protocol/websocket_frame.hpp"
 
@@ -11,6 +13,8 @@ SharedEvent make_colony_event(std::string colony, std::string_view json) {
   auto event = std::make_shared<ColonyEvent>();
   event->colony = std::move(colony);
   event->seq = header->seq;
+  event->epoch = std::string(header->epoch);
+  event->fingerprint = std::hash<std::string_view>{}(json);
   event->is_chat = header->kind == "chat";
   event->frame = std::make_shared<const std::string>(protocol::websocket::encode_text_frame(json));
   return event;

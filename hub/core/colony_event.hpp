@@ -15,6 +15,8 @@ namespace mi::hub {
 struct ColonyEvent {
   std::string colony;
   std::uint64_t seq = 0;
+  std::string epoch;      // the colony's event history the seq counts in
+  std::uint64_t fingerprint = 0;  // a hash of the event's bytes: tells another event under one seq
   bool is_chat = false;   // agents receive only these
   SharedMessage frame;    // a text frame carrying the event JSON exactly as published
 };
