@@ -4,11 +4,18 @@
 -- ARGV[1]  the last seq the watcher has; events after it are wanted
 -- ARGV[2]  at most this many events
 -- Reply:   {current seq, epoch, complete (1 when the stream still holds the event right after
---          ARGV[1], or there is none), event JSON...}
+--          ARGV[1], or there is none), the event at ARGV[1] itself ('' when not held: the
+--          watcher checks that it is the one it was given), event JSON...}
 local prefix = KEYS[1]
 local after = tonumber(ARGV[1])
 local current = tonumber(redis.call('GET', prefix .. 'seq') or '0')
-local reply = {current, colony_epoch(prefix), 1}
+local reply = {current, colony_epoch(prefix), 1, ''}
+if after > 0 then
+  local anchor = redis.call('XRANGE', prefix .. 'events', after .. '-0', after .. '-0')
+  if #anchor == 1 then
+    reply[4] = anchor[1][2][2]
+  end
+end
 if after >= current then
   return reply
 end

@@ -7,6 +7,8 @@
 
 namespace mi::hub {
 
+std::uint64_t event_fingerprint(std::string_view json) { return std::hash<std::string_view>{}(json); }
+
 SharedEvent make_colony_event(std::string colony, std::string_view json) {
   auto header = protocol::peek_event_header(json);
   if (!header) return nullptr;
@@ -14,7 +16,7 @@ SharedEvent make_colony_event(std::string colony, std::string_view json) {
   event->colony = std::move(colony);
   event->seq = header->seq;
   event->epoch = std::string(header->epoch);
-  event->fingerprint = std::hash<std::string_view>{}(json);
+  event->fingerprint = event_fingerprint(json);
   event->is_chat = header->kind == "chat";
   event->frame = std::make_shared<const std::string>(protocol::websocket::encode_text_frame(json));
   return event;

@@ -23,6 +23,10 @@ struct ColonyEvent {
 
 using SharedEvent = std::shared_ptr<const ColonyEvent>;
 
+// What tells two events under one seq apart: a hash of the bytes the script built (the same
+// bytes on the channel and in the stream).
+std::uint64_t event_fingerprint(std::string_view json);
+
 // The event published as `json` (from the colony's channel or its stream), framed once; nothing
 // when `json` has no event header.
 SharedEvent make_colony_event(std::string colony, std::string_view json);

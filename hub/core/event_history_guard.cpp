@@ -86,10 +86,13 @@ bool EventHistoryGuard::retired(std::string_view epoch) const {
   return std::find(retired_.begin(), retired_.end(), epoch) != retired_.end();
 }
 
-HistoryVerdict judge_stream_head(std::string_view watcher_epoch, std::uint64_t delivered_seq,
-                                 std::string_view head_epoch, std::uint64_t head_seq) {
-  if (head_epoch != watcher_epoch) return HistoryVerdict::new_epoch;
-  if (head_seq < delivered_seq) return HistoryVerdict::moved_backwards;
+HistoryVerdict judge_stream_head(const WatcherPlace& watcher, const StreamHead& stream) {
+  if (stream.epoch != watcher.epoch) return HistoryVerdict::new_epoch;
+  if (stream.seq < watcher.seq) return HistoryVerdict::moved_backwards;
+  if (watcher.fingerprint != 0 && stream.fingerprint_at_watcher_seq != 0 &&
+      watcher.fingerprint != stream.fingerprint_at_watcher_seq) {
+    return HistoryVerdict::moved_backwards;
+  }
   return HistoryVerdict::deliver;
 }
 

@@ -74,10 +74,26 @@ class EventHistoryGuard {
   std::deque<std::string> retired_;
 };
 
-// What a watcher that has delivered up to `delivered_seq` of `watcher_epoch` learns from a read
-// of the colony's stream whose head is (`head_epoch`, `head_seq`): deliver (the stream goes on
-// from there), new_epoch, or moved_backwards (the same epoch ends below what was delivered).
-HistoryVerdict judge_stream_head(std::string_view watcher_epoch, std::uint64_t delivered_seq,
-                                 std::string_view head_epoch, std::uint64_t head_seq);
+// Where a watcher is in its colony's history: its epoch, the last seq it was given, and the
+// fingerprint of that event (0: unknown, it started there from a snapshot or resume).
+struct WatcherPlace {
+  std::string_view epoch;
+  std::uint64_t seq = 0;
+  std::uint64_t fingerprint = 0;
+};
+
+// What a read of the colony's stream says of the stream's history: the epoch and seq now, and the
+// fingerprint of the event it holds at the watcher's seq (0: not held).
+struct StreamHead {
+  std::string_view epoch;
+  std::uint64_t seq = 0;
+  std::uint64_t fingerprint_at_watcher_seq = 0;
+};
+
+// What a watcher filling a gap learns from a read of the stream: deliver (the stream goes on
+// from where the watcher is), new_epoch, or moved_backwards (the same epoch ends below what the
+// watcher was given, or holds another event than the one it was given at its seq: a history that
+// lost writes and grew again while the hub was not listening).
+HistoryVerdict judge_stream_head(const WatcherPlace& watcher, const StreamHead& stream);
 
 }  // namespace mi::hub

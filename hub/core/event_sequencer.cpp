@@ -5,6 +5,7 @@ namespace mi::hub {
 EventSequencer::Release EventSequencer::start(std::uint64_t seq, std::string epoch) {
   started_ = true;
   delivered_ = seq;
+  delivered_fingerprint_ = 0;
   epoch_ = std::move(epoch);
   return release();
 }
@@ -28,6 +29,7 @@ bool EventSequencer::take_in_order(std::span<const SharedEvent> events) {
     if (events[i]->seq != delivered_ + 1 + i || events[i]->epoch != epoch_) return false;
   }
   delivered_ += events.size();
+  if (!events.empty()) delivered_fingerprint_ = events.back()->fingerprint;
   return true;
 }
 
@@ -52,6 +54,7 @@ EventSequencer::Release EventSequencer::release() {
     }
     if (first->first != delivered_ + 1) break;
     delivered_ = first->first;
+    delivered_fingerprint_ = first->second->fingerprint;
     held_bytes_ -= first->second->frame->size();
     out.deliver.push_back(std::move(first->second));
     held_.erase(first);

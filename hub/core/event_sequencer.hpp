@@ -31,6 +31,9 @@ class EventSequencer {
   bool has_gap() const { return started_ && !held_.empty(); }
 
   const std::string& epoch() const { return epoch_; }
+  // The fingerprint of the event at delivered_seq(), when it was delivered as an event (0 when
+  // the watcher started there from a snapshot or resume).
+  std::uint64_t delivered_fingerprint() const { return delivered_fingerprint_; }
 
   // The watcher has everything up to `seq` of `epoch` (a snapshot's or resume's).
   Release start(std::uint64_t seq, std::string epoch);
@@ -49,6 +52,7 @@ class EventSequencer {
   bool started_ = false;
   bool epoch_changed_ = false;  // once true, nothing more is released
   std::uint64_t delivered_ = 0;
+  std::uint64_t delivered_fingerprint_ = 0;
   std::string epoch_;
   std::map<std::uint64_t, SharedEvent> held_;
   std::size_t held_bytes_ = 0;

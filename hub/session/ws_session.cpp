@@ -405,11 +405,13 @@ asio::awaitable<void> WsSession::fill_gaps() {
       break;
     }
     auto& events = std::get<EventsPage>(page);
-    auto verdict = judge_stream_head(sequencer_->epoch(), sequencer_->delivered_seq(), events.epoch, events.current_seq);
+    auto verdict = judge_stream_head(
+        WatcherPlace{sequencer_->epoch(), sequencer_->delivered_seq(), sequencer_->delivered_fingerprint()},
+        StreamHead{events.epoch, events.current_seq, events.anchor.empty() ? 0 : event_fingerprint(events.anchor)});
     if (verdict == HistoryVerdict::moved_backwards) {
-      // The stream ends below what this watcher has: the history it saw is gone. The router
-      // renews the epoch, then closes the colony's watchers on this hub, this one included, so
-      // that their next snapshot is of the new epoch.
+      // The stream ends below what this watcher has, or holds another event where it is: the
+      // history it saw is gone. The router renews the epoch, then closes the colony's watchers on
+      // this hub, this one included, so that their next snapshot is of the new epoch.
       shard_.report_moved_backwards(colony_, events.epoch);
       break;
     }

@@ -188,12 +188,13 @@ asio::awaitable<Outcome<EventsPage>> AgentStore::read_events(redis::Connection& 
                                     mi::redis::args(std::to_string(after_seq), std::to_string(count)));
   if (redis_failed(result)) co_return describe_redis_failure(result);
   auto& reply = result.reply;
-  if (!reply.is_array() || reply.elements.size() < 3) co_return unexpected_reply();
+  if (!reply.is_array() || reply.elements.size() < 4) co_return unexpected_reply();
   EventsPage page;
   page.current_seq = static_cast<std::uint64_t>(reply.elements[0].integer);
   page.epoch = std::move(reply.elements[1].str);
   page.complete = reply.elements[2].integer == 1;
-  for (std::size_t i = 3; i < reply.elements.size(); ++i) page.events.push_back(std::move(reply.elements[i].str));
+  page.anchor = std::move(reply.elements[3].str);
+  for (std::size_t i = 4; i < reply.elements.size(); ++i) page.events.push_back(std::move(reply.elements[i].str));
   co_return page;
 }
 

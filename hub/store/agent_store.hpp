@@ -46,6 +46,7 @@ struct ClonedAgent {
 struct EventsPage {
   std::uint64_t current_seq = 0;
   std::string epoch;                // the colony's event history current_seq counts in
+  std::string anchor;               // the event at the seq asked after, if held (else empty)
   bool complete = true;             // false: the stream no longer holds the first event wanted
   std::vector<std::string> events;  // event JSON, in seq order
 };

@@ -280,3 +280,42 @@ TEST_CASE("a watcher catching up after the subscription came back finds the stre
   CHECK(snapshot.epoch != old_epoch);
   CHECK(snapshot.epoch == f.redis.command({"GET", kEpochKey}).str);
 }
+
+TEST_CASE("a history that lost writes and grew past a watcher while the hub was not listening: the event at the "
+          "watcher's seq is another, 4009 and a new epoch",
+          "[epoch][backwards][catch-up]") {
+  HubFixture f;
+  const auto& admin = f.hub.admin_token();
+  WsClient agent(f.hub.port());
+  REQUIRE(onboard(agent, f.create_invite("c1"), "jared").type == "welcome");
+  WsClient watcher(f.hub.port());
+  auto followed = take_snapshot(watcher, admin);
+  for (const char* text : {"two", "three"}) agent.send(chat(text));
+  while (followed.seq < 3) next_event(watcher, followed);
+  const auto old_epoch = followed.epoch;
+
+  // The writes after seq 1 are lost, and other hubs (here: by hand, unheard) write seqs 2 and 3
+  // again, with other events, before this hub listens again.
+  auto lost = f.redis.command({"XRANGE", kEventsKey, "2-0", "3-0"});
+  REQUIRE(lost.elements.size() == 2);
+  lose_writes_after(f.redis, 1);
+  for (const auto& entry : lost.elements) {
+    auto json = entry.elements[1].elements[1].str;
+    auto text_at = json.find(R"("text":")");
+    REQUIRE(text_at != std::string::npos);
+    json.insert(text_at + 8, "other ");
+    f.redis.command({"XADD", kEventsKey, entry.elements[0].str, "e", json});
+  }
+  f.redis.command({"SET", kSeqKey, "3"});
+  f.redis.command({"CLIENT", "KILL", "TYPE", "pubsub"});
+
+  std::vector<std::string> chats;
+  CHECK(read_until_closed(watcher, followed, chats) == 4009);
+  CHECK(chats.empty());
+  WsClient back(f.hub.port());
+  back.send(watch_since("c1", admin, 3, old_epoch));
+  auto snapshot = back.expect("snapshot");
+  CHECK(snapshot.seq == 3);
+  CHECK(snapshot.epoch != old_epoch);
+  CHECK(snapshot.epoch == f.redis.command({"GET", kEpochKey}).str);
+}

@@ -129,10 +129,20 @@ TEST_CASE("a watcher's report of history moved backwards is news once per epoch"
 }
 
 TEST_CASE("a read of the stream tells a watcher whether the history it follows goes on", "[history_guard]") {
-  CHECK(judge_stream_head("e1", 5, "e1", 5) == HistoryVerdict::deliver);
-  CHECK(judge_stream_head("e1", 5, "e1", 9) == HistoryVerdict::deliver);
-  CHECK(judge_stream_head("e1", 5, "e1", 4) == HistoryVerdict::moved_backwards);
-  CHECK(judge_stream_head("e1", 5, "e1", 0) == HistoryVerdict::moved_backwards);
-  CHECK(judge_stream_head("e1", 5, "e2", 9) == HistoryVerdict::new_epoch);
-  CHECK(judge_stream_head("e1", 5, "e2", 1) == HistoryVerdict::new_epoch);
+  using mi::hub::StreamHead;
+  using mi::hub::WatcherPlace;
+  const WatcherPlace at_five{"e1", 5, first(5)};
+  CHECK(judge_stream_head(at_five, StreamHead{"e1", 5, first(5)}) == HistoryVerdict::deliver);
+  CHECK(judge_stream_head(at_five, StreamHead{"e1", 9, first(5)}) == HistoryVerdict::deliver);
+  // The stream ends below the watcher.
+  CHECK(judge_stream_head(at_five, StreamHead{"e1", 4, 0}) == HistoryVerdict::moved_backwards);
+  CHECK(judge_stream_head(at_five, StreamHead{"e1", 0, 0}) == HistoryVerdict::moved_backwards);
+  // The stream went past the watcher again, with another event at its seq.
+  CHECK(judge_stream_head(at_five, StreamHead{"e1", 9, second(5)}) == HistoryVerdict::moved_backwards);
+  // What cannot be compared is not taken for a change: the stream no longer holds the event, or
+  // the watcher started at that seq from a snapshot.
+  CHECK(judge_stream_head(at_five, StreamHead{"e1", 9, 0}) == HistoryVerdict::deliver);
+  CHECK(judge_stream_head(WatcherPlace{"e1", 5, 0}, StreamHead{"e1", 9, second(5)}) == HistoryVerdict::deliver);
+  CHECK(judge_stream_head(at_five, StreamHead{"e2", 9, second(5)}) == HistoryVerdict::new_epoch);
+  CHECK(judge_stream_head(at_five, StreamHead{"e2", 1, 0}) == HistoryVerdict::new_epoch);
 }

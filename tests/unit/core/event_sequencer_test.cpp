@@ -12,6 +12,7 @@ SharedEvent event(std::uint64_t seq, std::string epoch = "e1") {
   e->colony = "c1";
   e->seq = seq;
   e->epoch = std::move(epoch);
+  e->fingerprint = 100 + seq;
   e->frame = std::make_shared<const std::string>("event " + std::to_string(seq));
   return e;
 }
@@ -127,4 +128,20 @@ TEST_CASE("events held before the start, of another epoch than the snapshot's, s
   auto fine = same_epoch.start(2, "e2");
   CHECK_FALSE(fine.epoch_changed);
   CHECK(seqs(fine) == std::vector<std::uint64_t>{3});
+}
+
+TEST_CASE("the sequencer knows which event it delivered last, unless it started there", "[sequencer][epoch]") {
+  EventSequencer sequencer;
+  sequencer.start(3, "e1");
+  CHECK(sequencer.delivered_fingerprint() == 0);  // seq 3 came with a snapshot, not as an event
+  sequencer.offer(event(4));
+  CHECK(sequencer.delivered_fingerprint() == 104);
+  std::vector<SharedEvent> run{event(5), event(6)};
+  REQUIRE(sequencer.take_in_order(run));
+  CHECK(sequencer.delivered_fingerprint() == 106);
+  sequencer.offer(event(8));  // held: a gap
+  CHECK(sequencer.delivered_fingerprint() == 106);
+  sequencer.offer(event(7));
+  CHECK(sequencer.delivered_seq() == 8);
+  CHECK(sequencer.delivered_fingerprint() == 108);
 }
