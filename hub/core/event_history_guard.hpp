@@ -33,7 +33,9 @@ const char* to_string(HistoryVerdict verdict);
 class EventHistoryGuard {
  public:
   // Seqs whose events are remembered (by fingerprint), to tell a duplicate from another event.
-  static constexpr std::size_t kRememberedEvents = 64;
+  // The subscription never repeats a message, so this is a margin, not a need: kept small, as a
+  // hub holds one guard per colony it routes.
+  static constexpr std::size_t kRememberedEvents = 16;
   // Epochs left behind that are still recognised as stale.
   static constexpr std::size_t kRetiredEpochs = 8;
 
