@@ -29,6 +29,8 @@ struct Metrics {
   std::atomic<std::uint64_t> ws_messages_out{0};
   std::atomic<std::uint64_t> ws_errors_sent{0};
   std::atomic<std::uint64_t> ws_slow_closes{0};  // closed with 4009
+  std::atomic<std::uint64_t> ws_epoch_closes{0};  // closed with 4009: their colony has a new epoch
+  std::atomic<std::uint64_t> history_moved_backwards{0};  // times this hub found a colony's history moved backwards
   std::atomic<std::uint64_t> invites_created{0};
   std::atomic<std::uint64_t> invites_redeemed{0};
   std::atomic<std::uint64_t> redemptions_unreplicated{0};
