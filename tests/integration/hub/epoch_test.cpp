@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -81,6 +82,43 @@ Followed take_snapshot(WsClient& watcher, const std::string& admin_token) {
   watcher.send(watch_request("c1", admin_token));
   auto snapshot = watcher.expect("snapshot");
   return {snapshot.epoch, snapshot.seq};
+}
+
+// Two watchers (on two hubs) from a snapshot up to `seq`, in one epoch; `after_snapshots` runs
+// once both have theirs.
+std::pair<Followed, Followed> follow_on_both(WsClient& here, WsClient& there, const std::string& admin_token,
+                                             std::uint64_t seq, const std::function<void()>& after_snapshots = {}) {
+  auto followed_here = take_snapshot(here, admin_token);
+  auto followed_there = take_snapshot(there, admin_token);
+  if (after_snapshots) after_snapshots();
+  while (followed_here.seq < seq) next_event(here, followed_here);
+  while (followed_there.seq < seq) next_event(there, followed_there);
+  REQUIRE(followed_there.epoch == followed_here.epoch);
+  return {followed_here, followed_there};
+}
+
+// An agent that joined (seq 1) and chatted twice (2, 3), followed by `watcher` from a snapshot.
+Followed follow_to_seq_3(HubFixture& f, WsClient& agent, WsClient& watcher) {
+  REQUIRE(onboard(agent, f.create_invite("c1"), "jared").type == "welcome");
+  auto followed = take_snapshot(watcher, f.hub.admin_token());
+  for (const char* text : {"two", "three"}) agent.send(chat(text));
+  while (followed.seq < 3) next_event(watcher, followed);
+  return followed;
+}
+
+// `watcher` is closed with 4009 before any event that breaks its history, and coming back with
+// its position gets a snapshot of the new epoch (the one in Redis), which is returned.
+mi::protocol::ServerMessage snapshot_after_4009(HubFixture& f, WsClient& watcher, Followed& followed) {
+  const auto old_epoch = followed.epoch;
+  std::vector<std::string> chats;
+  CHECK(read_until_closed(watcher, followed, chats) == 4009);
+  CHECK(chats.empty());
+  WsClient back(f.hub.port());
+  back.send(watch_since("c1", f.hub.admin_token(), followed.seq, old_epoch));
+  auto snapshot = back.expect("snapshot");
+  CHECK(snapshot.epoch != old_epoch);
+  CHECK(snapshot.epoch == f.redis.command({"GET", kEpochKey}).str);
+  return snapshot;
 }
 
 // What a replica promoted after a failover that lost the colony's last writes holds: the same
@@ -172,13 +210,9 @@ TEST_CASE("Redis emptied under connected watchers of two hubs: the new epoch clo
   agent.send(chat("before"));
 
   WsClient here(f.hub.port()), there(second.port());
-  auto followed_here = take_snapshot(here, admin);
-  auto followed_there = take_snapshot(there, admin);
   // Both in step at the chat (seq 2), whichever way the snapshot and the chat crossed.
-  while (followed_here.seq < 2) next_event(here, followed_here);
-  while (followed_there.seq < 2) next_event(there, followed_there);
+  auto [followed_here, followed_there] = follow_on_both(here, there, admin, 2);
   const auto old_epoch = followed_here.epoch;
-  REQUIRE(followed_there.epoch == old_epoch);
 
   // Redis restarted empty: the colony's seq starts again at 1, under an epoch made anew.
   f.redis.command({"FLUSHALL"});
@@ -214,11 +248,10 @@ TEST_CASE("a seq handed out again under the same epoch (a failover that lost wri
   REQUIRE(onboard(agent, f.create_invite("c1"), "jared").type == "welcome");
 
   WsClient here(f.hub.port()), there(second.port());
-  auto followed_here = take_snapshot(here, admin);
-  auto followed_there = take_snapshot(there, admin);
-  for (const char* text : {"two", "three", "four"}) agent.send(chat(text));
-  while (followed_here.seq < 4) next_event(here, followed_here);
-  while (followed_there.seq < 4) next_event(there, followed_there);
+  // Sent once both watch, so that each hub routes every event (what it checks the history with).
+  auto [followed_here, followed_there] = follow_on_both(here, there, admin, 4, [&] {
+    for (const char* text : {"two", "three", "four"}) agent.send(chat(text));
+  });
   const auto old_epoch = followed_here.epoch;
 
   // The writes after seq 2 are lost; the colony goes on from there, in the same epoch.
@@ -257,42 +290,24 @@ TEST_CASE("a watcher catching up after the subscription came back finds the stre
           "and a new epoch",
           "[epoch][backwards][catch-up]") {
   HubFixture f;
-  const auto& admin = f.hub.admin_token();
   WsClient agent(f.hub.port());
-  REQUIRE(onboard(agent, f.create_invite("c1"), "jared").type == "welcome");
   WsClient watcher(f.hub.port());
-  auto followed = take_snapshot(watcher, admin);
-  for (const char* text : {"two", "three"}) agent.send(chat(text));
-  while (followed.seq < 3) next_event(watcher, followed);
-  const auto old_epoch = followed.epoch;
+  auto followed = follow_to_seq_3(f, agent, watcher);
 
   // No new event at all: the hub learns it from the stream when its subscription comes back.
   lose_writes_after(f.redis, 1);
   f.redis.command({"CLIENT", "KILL", "TYPE", "pubsub"});
 
-  std::vector<std::string> chats;
-  CHECK(read_until_closed(watcher, followed, chats) == 4009);
-  CHECK(chats.empty());
-  WsClient back(f.hub.port());
-  back.send(watch_since("c1", admin, 3, old_epoch));
-  auto snapshot = back.expect("snapshot");
-  CHECK(snapshot.seq == 1);
-  CHECK(snapshot.epoch != old_epoch);
-  CHECK(snapshot.epoch == f.redis.command({"GET", kEpochKey}).str);
+  CHECK(snapshot_after_4009(f, watcher, followed).seq == 1);
 }
 
 TEST_CASE("a history that lost writes and grew past a watcher while the hub was not listening: the event at the "
           "watcher's seq is another, 4009 and a new epoch",
           "[epoch][backwards][catch-up]") {
   HubFixture f;
-  const auto& admin = f.hub.admin_token();
   WsClient agent(f.hub.port());
-  REQUIRE(onboard(agent, f.create_invite("c1"), "jared").type == "welcome");
   WsClient watcher(f.hub.port());
-  auto followed = take_snapshot(watcher, admin);
-  for (const char* text : {"two", "three"}) agent.send(chat(text));
-  while (followed.seq < 3) next_event(watcher, followed);
-  const auto old_epoch = followed.epoch;
+  auto followed = follow_to_seq_3(f, agent, watcher);
 
   // The writes after seq 1 are lost, and other hubs (here: by hand, unheard) write seqs 2 and 3
   // again, with other events, before this hub listens again.
@@ -309,13 +324,5 @@ TEST_CASE("a history that lost writes and grew past a watcher while the hub was 
   f.redis.command({"SET", kSeqKey, "3"});
   f.redis.command({"CLIENT", "KILL", "TYPE", "pubsub"});
 
-  std::vector<std::string> chats;
-  CHECK(read_until_closed(watcher, followed, chats) == 4009);
-  CHECK(chats.empty());
-  WsClient back(f.hub.port());
-  back.send(watch_since("c1", admin, 3, old_epoch));
-  auto snapshot = back.expect("snapshot");
-  CHECK(snapshot.seq == 3);
-  CHECK(snapshot.epoch != old_epoch);
-  CHECK(snapshot.epoch == f.redis.command({"GET", kEpochKey}).str);
+  CHECK(snapshot_after_4009(f, watcher, followed).seq == 3);
 }

@@ -7,6 +7,18 @@ using mi::hub::SubscriptionProbe;
 using Action = SubscriptionProbe::Action;
 using namespace std::chrono_literals;
 
+namespace {
+
+// A probe every 5 s, due 2 s after it is sent; up at `t0`, so its first probe went at t0 + 5 s.
+SubscriptionProbe probing_since(SubscriptionProbe::Clock::time_point t0) {
+  SubscriptionProbe probe(5s, 2s);
+  probe.on_tick(t0, true);
+  REQUIRE(probe.on_tick(t0 + 5s, true) == Action::publish);
+  return probe;
+}
+
+}  // namespace
+
 TEST_CASE("a probe every period; one back in time changes nothing", "[subscription-probe]") {
   SubscriptionProbe probe(5s, 2s);
   const SubscriptionProbe::Clock::time_point t0{};
@@ -23,10 +35,8 @@ TEST_CASE("a probe every period; one back in time changes nothing", "[subscripti
 }
 
 TEST_CASE("a probe not back within the deadline rebuilds the subscription", "[subscription-probe]") {
-  SubscriptionProbe probe(5s, 2s);
   const SubscriptionProbe::Clock::time_point t0{};
-  probe.on_tick(t0, true);
-  REQUIRE(probe.on_tick(t0 + 5s, true) == Action::publish);
+  auto probe = probing_since(t0);
   const auto lost = probe.probe_number();
   CHECK(probe.on_published(lost, 1) == Action::none);
   CHECK(probe.on_tick(t0 + 6999ms, true) == Action::none);
@@ -40,19 +50,15 @@ TEST_CASE("a probe not back within the deadline rebuilds the subscription", "[su
 }
 
 TEST_CASE("a probe that Redis delivered to nobody rebuilds at once", "[subscription-probe]") {
-  SubscriptionProbe probe(5s, 2s);
   const SubscriptionProbe::Clock::time_point t0{};
-  probe.on_tick(t0, true);
-  REQUIRE(probe.on_tick(t0 + 5s, true) == Action::publish);
+  auto probe = probing_since(t0);
   CHECK(probe.on_published(probe.probe_number() + 1, 0) == Action::none);  // not this probe's answer
   CHECK(probe.on_published(probe.probe_number(), 0) == Action::rebuild);
 }
 
 TEST_CASE("no verdict while the link is down, or when the PUBLISH itself failed", "[subscription-probe]") {
-  SubscriptionProbe probe(5s, 2s);
   const SubscriptionProbe::Clock::time_point t0{};
-  probe.on_tick(t0, true);
-  REQUIRE(probe.on_tick(t0 + 5s, true) == Action::publish);
+  auto probe = probing_since(t0);
   const auto number = probe.probe_number();
 
   SECTION("the command link failed: the subscription is not to blame") {
