@@ -1,6 +1,6 @@
 #pragma once
 // Opening many watchers: a few lanes at once, each over its source address, with the retry that
-// PROTOCOL.md allows for "unavailable" (a snapshot of a big colony under load may exceed the
+// docs/protocol.md (section 3.4) allows for "unavailable" (a snapshot of a big colony under load may exceed the
 // hub's Redis deadline). Shared by the watchers that time events and those that only count them.
 #include <cstdint>
 #include <functional>

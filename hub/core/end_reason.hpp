@@ -1,5 +1,5 @@
 #pragma once
-// Why an agent's connection ended: the `reason` of its offline event (PROTOCOL.md, EVENT).
+// Why an agent's connection ended: the `reason` of its offline event (docs/protocol.md, section 4).
 
 #include <cstdint>
 #include <string_view>

@@ -20,7 +20,7 @@ ZERO_KEY = bytes(4)  # payload left as it is: the dictionary's JSON tokens then 
 LIMIT_1024 = 5
 LIMIT_65536 = 7
 
-# ---- client messages (../shared/PROTOCOL.md, section 3) ---------------------------------------
+# ---- client messages (docs/protocol.md, section 3) ---------------------------------------------
 
 MESSAGES = {
     "heartbeat": {"type": "heartbeat"},
@@ -52,7 +52,7 @@ RAW_MESSAGES = {
     "not-an-object": rb'["heartbeat"]',
 }
 
-# The HTTP API's bodies (section 2, and the sign-in of docs/protocol-notes.md).
+# The HTTP API's bodies (docs/protocol.md, section 2, the sign-in included).
 BODIES = {
     "body-invite": {"type": "agent", "name": "for jared"},
     "body-invite-human": {"type": "human", "name": None},
