@@ -1,5 +1,5 @@
 #pragma once
-// The hub's admin HTTP API (contract section 2), typed. Every call needs the admin token; a
+// The hub's admin HTTP API (docs/protocol.md section 2), typed. Every call needs the admin token; a
 // refusal becomes a CommandError with a sentence, a hub that does not answer a NetworkError.
 
 #include <cstdint>

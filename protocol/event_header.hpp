@@ -12,7 +12,7 @@ namespace mi::protocol {
 
 struct EventHeader {
   std::uint64_t seq = 0;
-  std::string_view epoch;  // the colony's event history (contract section 6); a view into the text
+  std::string_view epoch;  // the colony's event history (docs/protocol.md section 6); a view into the text
   std::string_view kind;   // "join", "online", ... (a view into the event text)
 };
 

@@ -1,5 +1,5 @@
 #pragma once
-// Bodies of the HTTP API's requests (section 2 of the contract), parsed without I/O.
+// Bodies of the HTTP API's requests (docs/protocol.md section 2), parsed without I/O.
 
 #include <optional>
 #include <string>

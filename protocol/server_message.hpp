@@ -54,7 +54,7 @@ std::string serialize_snapshot(std::string_view colony, std::uint64_t seq, std::
 std::string serialize_resume(std::string_view colony, std::uint64_t seq, std::string_view epoch,
                              const std::optional<std::string>& id_json);
 
-// ---- bodies of the HTTP API (contract section 2) ---------------------------------------------
+// ---- bodies of the HTTP API (docs/protocol.md section 2) -------------------------------------
 
 // {"colony":..,"total":N,"invites":[INVITE...]}: one page of a colony's invites, newest first;
 // `total` counts them all.

@@ -1,7 +1,8 @@
 #pragma once
 // Opening many watchers: a few lanes at once, each over its source address, with the retry that
-// docs/protocol.md (section 3.4) allows for "unavailable" (a snapshot of a big colony under load may exceed the
-// hub's Redis deadline). Shared by the watchers that time events and those that only count them.
+// docs/protocol.md (section 3.4) allows for "unavailable" (a snapshot of a big colony under load
+// may exceed the hub's Redis deadline). Shared by the watchers that time events and those that
+// only count them.
 #include <cstdint>
 #include <functional>
 #include <string>

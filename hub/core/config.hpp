@@ -28,7 +28,7 @@ struct Config {
   std::vector<std::string> allowed_origins;  // empty: public-url origin and the request's Host
   unsigned shards = 0;      // 0: one per core
 
-  // On the internet (the contract's section 5).
+  // On the internet (docs/protocol.md section 5).
   std::string tls_cert;  // both empty: plain HTTP; both set: HTTPS and WSS on --listen
   std::string tls_key;
   AddressSet trusted_proxies;  // load balancers whose X-Forwarded-For / PROXY header is believed

@@ -1,6 +1,6 @@
 #pragma once
 // Whether one colony's events, as a hub receives them, continue the history it has delivered
-// (contract section 6, "Order across a failover"). An epoch names a colony's event history; its
+// (docs/protocol.md section 6, "Order across a failover"). An epoch names a colony's event history; its
 // seq never goes backwards and never carries two events. A failover that lost writes, or a Redis
 // restarted empty, breaks that: the same epoch comes back with seqs already delivered for other
 // events, or the stream ends below them, or a new epoch appears. The guard tells which, so that

@@ -4,7 +4,7 @@
 // (a subscription that came late or dropped); the sequencer holds what cannot go yet and says
 // when the gap must be filled from the colony's event stream. Every event must be of the epoch
 // the watcher started in: one of another epoch is a history the watcher has not seen, and it
-// must take a fresh snapshot (contract section 6) before anything of it is delivered. I/O free.
+// must take a fresh snapshot (docs/protocol.md section 6) before anything of it is delivered. I/O free.
 
 #include <cstddef>
 #include <cstdint>

@@ -5,7 +5,7 @@
 // events of one read of the subscription go to each interested shard together, in the order
 // they arrived: to shard 0 in the same handler, to the others in one posted handler each.
 //
-// The router also guards each colony's history (EventHistoryGuard, contract section 6): an event
+// The router also guards each colony's history (EventHistoryGuard, docs/protocol.md section 6): an event
 // whose seq this hub already delivered for another event under the same epoch means the history
 // moved backwards under it (a failover that lost writes). Such events go nowhere; the router
 // renews the colony's epoch (renew_epoch, once across hubs) and then closes the colony's watchers

@@ -1,5 +1,5 @@
 #pragma once
-// The HTTP API of the contract's section 2, plus the /r/CODE page, the admin pages and the health
+// The HTTP API of docs/protocol.md section 2, plus the /r/CODE page, the admin pages and the health
 // endpoints.
 
 #include <string>
@@ -14,7 +14,7 @@
 
 namespace mi::hub {
 
-// Who sent a request, as the connection found it (the contract's section 5).
+// Who sent a request, as the connection found it (docs/protocol.md section 5).
 struct RequestSource {
   std::string_view client_address;  // the TCP peer, or the client a trusted proxy names
   bool secure = false;              // over the hub's own TLS, or HTTPS at a trusted proxy

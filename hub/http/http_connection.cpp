@@ -64,7 +64,7 @@ std::optional<HttpResponse> websocket_upgrade_refusal(const HttpRequest& request
                              "The WebSocket upgrade needs a valid Sec-WebSocket-Key.");
 }
 
-// Who a connection is from, as the contract's section 5 finds it: the TCP peer, or the client a
+// Who a connection is from, as docs/protocol.md section 5 finds it: the TCP peer, or the client a
 // trusted proxy names (PROXY header once per connection, X-Forwarded-For on each request). The
 // connection holds one of that client's --max-connections-per-address slots.
 class ConnectionOrigin {

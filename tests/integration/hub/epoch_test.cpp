@@ -1,4 +1,4 @@
-// Order across a failover (contract section 6): snapshots, resumes and events carry the colony's
+// Order across a failover (docs/protocol.md section 6): snapshots, resumes and events carry the colony's
 // epoch; a resume needs the same epoch and a since the history reached; a history that moves
 // backwards under connected watchers (Redis emptied, or a seq handed out again as after a
 // failover that lost writes) closes them with 4009, and their next watch gets a snapshot of a new

@@ -1,4 +1,4 @@
-// The HTTP API (contract section 2) against a real mi-hub and redis-server.
+// The HTTP API (docs/protocol.md section 2) against a real mi-hub and redis-server.
 
 #include <catch2/catch.hpp>
 

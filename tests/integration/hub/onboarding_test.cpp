@@ -1,4 +1,4 @@
-// Onboarding and hello over the WebSocket (contract section 3, agents), on a real hub and Redis.
+// Onboarding and hello over the WebSocket (docs/protocol.md section 3, agents), on a real hub and Redis.
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-// The presence rule (contract section 4) on real hubs and Redis, with a 2 s presence TTL.
+// The presence rule (docs/protocol.md section 4) on real hubs and Redis, with a 2 s presence TTL.
 
 #include <catch2/catch.hpp>
 

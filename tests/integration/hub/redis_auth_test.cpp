@@ -1,4 +1,4 @@
-// A Redis that asks for a password (contract section 6): the default user's password and a
+// A Redis that asks for a password (docs/protocol.md section 6): the default user's password and a
 // Redis 6 ACL user in `--redis`, a wrong password, and the password in no log line, error or
 // metric.
 

@@ -1,4 +1,4 @@
-// Redis faults and hub restarts (contract sections 4 and 6) on real processes: a Redis stopped
+// Redis faults and hub restarts (docs/protocol.md sections 4 and 6) on real processes: a Redis stopped
 // with SIGSTOP while agents beat, close and fall silent; a hub killed and started again at once
 // under the same --hub-id.
 

@@ -1,4 +1,4 @@
-// Redis behind Sentinel (contract section 6) on real processes: a primary, its replica and three
+// Redis behind Sentinel (docs/protocol.md section 6) on real processes: a primary, its replica and three
 // redis-sentinel processes. The hub finds the primary through the sentinels, follows a failover
 // with agents and watchers connected, and waits for a replica before it answers a redemption.
 

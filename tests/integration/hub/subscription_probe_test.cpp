@@ -1,4 +1,4 @@
-// A wedged event subscription (contract section 6, pub/sub liveness): the subscriber's connection
+// A wedged event subscription (docs/protocol.md section 6, pub/sub liveness): the subscriber's connection
 // stays open but Redis' messages stop reaching the hub. The hub's probe notices, rebuilds the
 // subscription, and its watchers get what they missed from the event stream.
 

@@ -1,4 +1,4 @@
-// Watchers (contract section 3, watchers): snapshot, every event once and in order, resume,
+// Watchers (docs/protocol.md section 3, watchers): snapshot, every event once and in order, resume,
 // slow watchers, tokens. Real hub, real Redis.
 
 #include <catch2/catch.hpp>

@@ -1,4 +1,4 @@
-// Behind load balancers (contract section 5): X-Forwarded-For and X-Forwarded-Proto believed
+// Behind load balancers (docs/protocol.md section 5): X-Forwarded-For and X-Forwarded-Proto believed
 // from --trusted-proxies only, the PROXY protocol header, and --max-connections-per-address
 // counted per client address as they find it.
 

@@ -1,4 +1,4 @@
-// The hub terminating TLS itself (contract section 5): HTTPS and WSS on --listen, TLS 1.2 and
+// The hub terminating TLS itself (docs/protocol.md section 5): HTTPS and WSS on --listen, TLS 1.2 and
 // 1.3 only, ALPN http/1.1, HSTS, the handshake deadline, and SIGHUP reloading the pair for new
 // connections while open ones stay.
 
