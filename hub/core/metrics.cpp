@@ -54,7 +54,7 @@ std::string Metrics::render() const {
   append_metric(out, "mi_invites_created_total", "counter", "Invites created.", invites_created);
   append_metric(out, "mi_invites_redeemed_total", "counter", "Invites redeemed by onboarding agents.", invites_redeemed);
   append_metric(out, "mi_redemptions_unreplicated_total", "counter",
-                "Redemptions answered before --redis-min-replicas-ack replicas acknowledged them.",
+                "Redemptions and clones answered before --redis-min-replicas-ack replicas acknowledged them.",
                 redemptions_unreplicated);
   append_metric(out, "mi_subscription_rebuilds_total", "counter",
                 "Event subscriptions rebuilt because a probe did not come back through them.", subscription_rebuilds);

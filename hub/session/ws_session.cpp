@@ -192,15 +192,7 @@ asio::awaitable<void> WsSession::handle_onboard(const protocol::OnboardRequest& 
   }
 
   auto& agent = std::get<RedeemedAgent>(outcome);
-  // The code is consumed either way: an agent that waited this long still gets its welcome, and
-  // the shortfall is counted and logged for the operator.
-  const auto replicated = co_await wait_for_replicas(redis, context.config.redis_min_replicas_ack,
-                                                     context.config.redis_command_timeout / 2);
-  if (replicated.short_of_wanted()) {
-    context.metrics.redemptions_unreplicated.fetch_add(1, std::memory_order_relaxed);
-    log::warn("invite ", *code, " redeemed before ", replicated.wanted, " replica(s) acknowledged it (",
-              replicated.failed ? "no answer from Redis" : std::to_string(replicated.acked) + " did", ")");
-  }
+  co_await wait_for_replicas_before_answering("invite " + *code + " redeemed");
   become_agent(colony, agent.agent_id, sha256_hex(AgentToken::parse(agent.token)->secret));
   context.metrics.invites_redeemed.fetch_add(1, std::memory_order_relaxed);
   context.metrics.events_published.fetch_add(1, std::memory_order_relaxed);
@@ -448,6 +440,19 @@ asio::awaitable<void> WsSession::fill_gaps() {
   filling_ = false;
 }
 
+asio::awaitable<void> WsSession::wait_for_replicas_before_answering(const std::string& what) {
+  // A failover to a replica that lacks the write would undo what the answer confirms (a code
+  // could be redeemed again, a clone's token refused). The write is made either way: an agent
+  // that waited this long still gets its answer, and the shortfall is counted and logged.
+  const auto& context = shard_.context();
+  const auto replicated = co_await wait_for_replicas(shard_.redis(), context.config.redis_min_replicas_ack,
+                                                     context.config.redis_command_timeout / 2);
+  if (!replicated.short_of_wanted()) co_return;
+  shard_.context().metrics.redemptions_unreplicated.fetch_add(1, std::memory_order_relaxed);
+  log::warn(what, " before ", replicated.wanted, " replica(s) acknowledged it (",
+            replicated.failed ? "no answer from Redis" : std::to_string(replicated.acked) + " did", ")");
+}
+
 asio::awaitable<void> WsSession::handle_clone(const std::optional<std::string>& id) {
   auto& context = shard_.context();
   auto outcome = co_await context.agents.clone(shard_.redis(), colony_, agent_id_);
@@ -456,6 +461,7 @@ asio::awaitable<void> WsSession::handle_clone(const std::optional<std::string>& 
     co_return;
   }
   auto& clone = std::get<ClonedAgent>(outcome);
+  co_await wait_for_replicas_before_answering("clone " + clone.agent_id + " made");
   context.metrics.events_published.fetch_add(1, std::memory_order_relaxed);
   log::info("agent ", colony_, "/", agent_id_, " cloned itself as ", clone.agent_id);
   send_text(protocol::serialize_cloned(clone.agent_json, clone.token, id));

@@ -133,6 +133,9 @@ class WsSession final : public Participant, public std::enable_shared_from_this<
                                             const std::optional<std::string>& id);
   boost::asio::awaitable<void> handle_watch(const protocol::WatchRequest& request,
                                             const std::optional<std::string>& id);
+  // WAIT for --redis-min-replicas-ack replicas before an answer that confirms a write (welcome
+  // of a redemption, cloned); `what` names it in the log when the replicas fall short.
+  boost::asio::awaitable<void> wait_for_replicas_before_answering(const std::string& what);
   boost::asio::awaitable<void> handle_clone(const std::optional<std::string>& id);
   boost::asio::awaitable<void> handle_chat(const protocol::ChatRequest& request,
                                            const std::optional<std::string>& id);

@@ -122,6 +122,14 @@ TEST_CASE("a redemption waits for a replica to hold it before its welcome (WAIT)
   CHECK(welcome.type == "welcome");
   CHECK(metric(hub, "mi_redemptions_unreplicated_total") == 1);
   CHECK(hub.log().find("invite " + code + " redeemed before 1 replica(s) acknowledged it") != std::string::npos);
+
+  // A clone waits the same way: its token must survive a failover too.
+  REQUIRE(kill(replica_pid, SIGSTOP) == 0);
+  second.send(R"({"type":"clone"})");
+  const auto cloned = second.expect("cloned");
+  REQUIRE(kill(replica_pid, SIGCONT) == 0);
+  CHECK(metric(hub, "mi_redemptions_unreplicated_total") == 2);
+  CHECK(hub.log().find("clone " + cloned.agent->id + " made before 1 replica(s) acknowledged it") != std::string::npos);
 }
 
 TEST_CASE("with no sentinel answering the hub is not ready and says why, then serves once one does",
