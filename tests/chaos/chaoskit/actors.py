@@ -57,6 +57,7 @@ class Conn:
         self.code = None
         self.reader = asyncio.create_task(self._read())
         self.beat = None
+        self.quiet_until = 0.0  # loop time: no heartbeat before it (an agent falling silent)
 
     @classmethod
     async def open(cls, port):
@@ -92,9 +93,11 @@ class Conn:
 
     def start_heartbeat(self, period):
         async def beat():
+            loop = asyncio.get_running_loop()
             try:
                 while not self.ended.is_set():
-                    await self.ws.send({'type': 'heartbeat'})
+                    if loop.time() >= self.quiet_until:
+                        await self.ws.send({'type': 'heartbeat'})
                     await asyncio.sleep(period)
             except (Closed, ConnectionError, OSError):
                 self.ws.abort()
@@ -315,6 +318,18 @@ class Agent:
             await self._sleep(0.1, 3)
         elif r < (b['close'] + b['drop'] + b['clone']) * tick and not self.hosted and self.clones < b['max_clones']:
             await self.clone()
+        elif r < (b['close'] + b['drop'] + b['clone'] + b['silent']) * tick:
+            # Silent for a while: under the TTL it must stay online; over it the hub ends the
+            # socket (reason timeout), which counts as a real transition when it happens.
+            ttl = self.world.ttl_s
+            quiet = self.rng.choice((0.4, 0.6, 1.5, 2.0)) * ttl
+            self.world.counts['agent silences'] += 1
+            self.note(f'silent {quiet:.1f} s', self.conn.port)
+            self.conn.quiet_until = asyncio.get_running_loop().time() + quiet
+            try:
+                await asyncio.wait_for(self.conn.ended.wait(), quiet + 0.5)
+            except asyncio.TimeoutError:
+                pass
         else:
             try:
                 await asyncio.wait_for(self.conn.ended.wait(), tick)
@@ -341,8 +356,10 @@ class Agent:
 
     async def settle(self):
         """The final state: connected and heartbeating, or closed; held until the checks end."""
-        want = 'online' if self.rng.random() < self.b['final_online'] else 'offline'
-        if want == 'online':
+        r = self.rng.random()
+        want = 'online' if r < self.b['final_online'] else 'offline'
+        silent = want == 'offline' and r < self.b['final_online'] + self.b['final_silent']
+        if want == 'online' or silent:
             while self.conn is None or self.conn.ended.is_set():
                 if self.conn is not None:
                     self._ended()
@@ -351,11 +368,16 @@ class Agent:
             self.note('close (final)', self.conn.port)
             await self.conn.close()
             self._ended()
+        if silent:  # connected, and never a frame again: the hub ends it after the TTL (timeout)
+            self.note('silent (final)', self.conn.port)
+            self.conn.quiet_until = float('inf')
         self.final = want
         self.note(f'settled {want}')
         self.settled.set()
         while not self.world.done.is_set():  # a drop now would be a fault the checks do not expect
-            if self.conn is not None and self.conn.ended.is_set():
+            if silent and self.conn is not None and self.conn.ended.is_set():
+                self._ended()
+            elif self.conn is not None and self.conn.ended.is_set():
                 self.world.counts['agent socket ended while settled'] += 1
                 self._ended()
                 self.final = 'offline'

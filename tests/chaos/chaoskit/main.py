@@ -26,7 +26,9 @@ BEHAVIOUR = {
     'max_clones': 2,
     'race': 0.3,  # an onboard sent on two hubs at once with one code
     'clone_idle': 0.3,  # a clone's worker never connects
-    'final_online': 0.65,  # at the end: connected and heartbeating, else closed
+    'silent': 0.01,  # per second: no frame for 0.4 to 2 TTLs, socket held
+    'final_online': 0.6,  # at the end: connected and heartbeating,
+    'final_silent': 0.1,  # or connected and silent (offline after the TTL), else closed
 }
 
 
