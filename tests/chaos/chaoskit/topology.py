@@ -139,6 +139,11 @@ class Topology:
         else:
             url = f'redis://{HOST}:{self.redis[0].port}'
         self.redis_url = url
+        if os.environ.get('MI_CHAOS_MONITOR'):
+            # Every command each Redis node runs, with its time and client, for reading a failure.
+            for node in self.redis:
+                run.spawn(['sh', '-c', f'while :; do redis-cli -h {HOST} -p {node.port} monitor; sleep 0.2; done'],
+                          f'monitor-{node.name}')
         self.hubs = [Hub(run, f'hub-{c}', url, hub_flags) for c in 'abc'[:hubs]]
 
     def primary(self):
