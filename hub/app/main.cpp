@@ -88,7 +88,8 @@ int main(int argc, char** argv) {
     } else {
       auto parsed_endpoint = mi::redis::parse_redis_url(config.redis_url);
       if (!parsed_endpoint) {
-        std::cerr << "mi-hub: --redis must be redis://[user:password@]host:port[/db], unix:///path or embedded, got '"
+        std::cerr << "mi-hub: --redis must be redis://[user:password@]host:port[/db], unix:///path, "
+                     "sentinel://[password@]host:port[,host:port...]/MASTER[?db=N] or embedded, got '"
                   << mi::redis::redact_url(config.redis_url) << "'\n";
         return 2;
       }

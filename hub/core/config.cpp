@@ -94,7 +94,8 @@ ConfigResult parse_config(int argc, char** argv) {
       ->envname("MI_LISTEN")
       ->capture_default_str();
   app.add_option("--redis", config.redis_url,
-                 "redis://[[user]:password@]host:port[/db], unix:///path[?db=N], or embedded (a private "
+                 "redis://[[user]:password@]host:port[/db], unix:///path[?db=N], "
+                 "sentinel://[password@]host:port[,host:port...]/MASTER[?db=N], or embedded (a private "
                  "redis-server child with its data under --data-dir)")
       ->envname("MI_REDIS")
       ->capture_default_str();
@@ -205,6 +206,12 @@ ConfigResult parse_config(int argc, char** argv) {
                      config.redis_connect_timeout, "deadline of each Redis connection attempt");
   add_seconds_option(app, "--redis-reconnect-max", "MI_REDIS_RECONNECT_MAX", config.redis_reconnect_max,
                      "longest wait between two attempts to reach Redis (each a random wait up to it)");
+  app.add_option("--redis-min-replicas-ack", config.redis_min_replicas_ack,
+                 "replicas that must hold a redemption before its welcome, waited for up to half of "
+                 "--redis-timeout (default -1: 1 if the primary has replicas, else 0)")
+      ->envname("MI_REDIS_MIN_REPLICAS_ACK")
+      ->check(CLI::Range(-1, 16))
+      ->capture_default_str();
   add_seconds_option(app, "--drain-timeout", "MI_DRAIN_TIMEOUT", config.drain_timeout,
                      "on SIGTERM, how long sessions get to close before the hub exits");
   app.add_option("--event-stream-length", config.event_stream_length,

@@ -67,6 +67,9 @@ struct Config {
   // Longest wait between two attempts to reach Redis (full jitter below it): what a Redis back
   // from an outage may wait before the hubs serve again.
   Duration redis_reconnect_max{1'000};
+  // Replicas that must hold a redemption before its `welcome` (WAIT); negative: 1 when the
+  // primary has replicas, else 0.
+  int redis_min_replicas_ack = -1;
   Duration drain_timeout{5'000};     // SIGTERM: sessions' close handshakes
   std::size_t event_stream_length = 10'000;
   Duration watch_token_ttl{3'600'000};

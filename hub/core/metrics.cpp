@@ -48,6 +48,9 @@ std::string Metrics::render() const {
   append_metric(out, "mi_ws_slow_closes_total", "counter", "Sessions closed with 4009 for falling behind.", ws_slow_closes);
   append_metric(out, "mi_invites_created_total", "counter", "Invites created.", invites_created);
   append_metric(out, "mi_invites_redeemed_total", "counter", "Invites redeemed by onboarding agents.", invites_redeemed);
+  append_metric(out, "mi_redemptions_unreplicated_total", "counter",
+                "Redemptions answered before --redis-min-replicas-ack replicas acknowledged them.",
+                redemptions_unreplicated);
   append_metric(out, "mi_invites_revoked_total", "counter", "Invites revoked.", invites_revoked);
   append_metric(out, "mi_onboard_failures_total", "counter", "Failed onboard attempts (bad code or type).", onboard_failures);
   append_metric(out, "mi_onboard_rate_limited_total", "counter", "Onboard attempts refused over a failure budget.", onboard_rate_limited);

@@ -31,6 +31,7 @@ struct Metrics {
   std::atomic<std::uint64_t> ws_slow_closes{0};  // closed with 4009
   std::atomic<std::uint64_t> invites_created{0};
   std::atomic<std::uint64_t> invites_redeemed{0};
+  std::atomic<std::uint64_t> redemptions_unreplicated{0};  // welcomed short of --redis-min-replicas-ack
   std::atomic<std::uint64_t> invites_revoked{0};
   std::atomic<std::uint64_t> onboard_failures{0};
   std::atomic<std::uint64_t> onboard_rate_limited{0};

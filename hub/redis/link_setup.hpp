@@ -1,7 +1,7 @@
 #pragma once
 // What makes a new Redis link usable before any caller's command runs on it, and what the
 // replies decide: AUTH when the endpoint has credentials, then SELECT when a db other than 0 is
-// chosen. I/O-free: the Supervisor sends the steps' commands at once and feeds the replies in,
+// chosen, then, for a primary found through sentinels, ROLE (it must still be the primary). I/O-free: the Supervisor sends the steps' commands at once and feeds the replies in,
 // in order (Redis answers in order).
 
 #include <cstddef>
@@ -30,7 +30,8 @@ class LinkSetup {
 
  private:
   std::vector<std::vector<std::string>> commands_;
-  std::vector<std::string> step_names_;  // "AUTH as user x", "SELECT 3": what a refusal names
+  std::vector<std::string> step_names_;
+  std::optional<std::size_t> role_step_;  // "AUTH as user x", "SELECT 3": what a refusal names
 };
 
 }  // namespace mi::redis::detail

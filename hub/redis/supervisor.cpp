@@ -16,11 +16,12 @@ namespace {
 namespace asio = boost::asio;
 using boost::system::error_code;
 
-SupervisorFsm::Config fsm_config(const ConnectionOptions& options, const LinkSetup& setup) {
+SupervisorFsm::Config fsm_config(const ConnectionOptions& options, const LinkSetup& setup, const Endpoint& endpoint) {
   return {.connect_timeout = options.connect_timeout,
           .backoff_min = options.reconnect_backoff_min,
           .backoff_max = options.reconnect_backoff_max,
-          .has_setup = !setup.empty()};
+          .has_setup = !setup.empty(),
+          .discover_primary = !endpoint.sentinels.empty()};
 }
 
 }  // namespace
@@ -31,7 +32,7 @@ Supervisor::Supervisor(asio::any_io_executor executor, Endpoint endpoint, Connec
       options_(options),
       setup_(endpoint_, select_db),
       random_(std::random_device{}()),
-      fsm_(fsm_config(options_, setup_), mi::hub::uniform_draw<std::chrono::milliseconds>(random_)),
+      fsm_(fsm_config(options_, setup_, endpoint_), mi::hub::uniform_draw<std::chrono::milliseconds>(random_)),
       connect_timer_(executor_),
       reconnect_timer_(executor_) {}
 
@@ -42,6 +43,60 @@ void Supervisor::stop() {
   const SupervisorActions actions = fsm_.on_stop();  // first, so that the loss below schedules nothing
   on_stopping();
   carry_out(actions);
+  stop_discovery();  // a ready link keeps its watch of +switch-master
+}
+
+Endpoint Supervisor::target() const {
+  if (endpoint_.kind != Endpoint::Kind::sentinel || !primary_) return endpoint_;
+  return endpoint_.at(*primary_);
+}
+
+void Supervisor::discover_primary(std::uint64_t attempt) {
+  stop_discovery();
+  SentinelWatch::Handlers handlers{
+      .on_found =
+          [weak = weak_from_this(), attempt](const HostPort& primary, std::size_t sentinel) {
+            const auto self = weak.lock();
+            if (!self) return;
+            if (self->primary_ != primary) {
+              mi::hub::log::info("Redis primary of ", self->endpoint_.master_name, " is at ", primary.describe(),
+                                 " (said sentinel ", self->endpoint_.sentinels[sentinel].describe(), ")");
+            }
+            self->primary_ = primary;
+            self->next_sentinel_ = sentinel;
+            self->last_discovery_failure_.clear();
+            self->carry_out(self->fsm_.on_primary_found(attempt));
+          },
+      .on_failed =
+          [weak = weak_from_this(), attempt](const std::string& reason) {
+            const auto self = weak.lock();
+            if (!self) return;
+            if (reason != self->last_discovery_failure_) {
+              mi::hub::log::error("no sentinel of ", self->endpoint_.describe(), " names the primary (", reason,
+                                  "); asking again");
+              self->last_discovery_failure_ = reason;
+            }
+            // Start elsewhere next time: the one that answered last may be the one that is gone.
+            self->next_sentinel_ = (self->next_sentinel_ + 1) % self->endpoint_.sentinels.size();
+            self->carry_out(self->fsm_.on_discovery_failed(attempt));
+          },
+      .on_moved =
+          [weak = weak_from_this()](const HostPort& primary) {
+            const auto self = weak.lock();
+            if (!self || self->primary_ == primary) return;
+            mi::hub::log::info("sentinels moved the primary of ", self->endpoint_.master_name, " to ",
+                               primary.describe(), "; reconnecting");
+            self->carry_out(self->fsm_.on_primary_moved());
+          },
+  };
+  sentinel_watch_ = std::make_shared<SentinelWatch>(executor_, endpoint_, next_sentinel_, std::move(handlers));
+  sentinel_watch_->start();
+}
+
+void Supervisor::stop_discovery() {
+  if (!sentinel_watch_) return;
+  sentinel_watch_->stop();
+  sentinel_watch_.reset();
 }
 
 void Supervisor::on_link_connected(Link& link) {
@@ -96,7 +151,7 @@ void Supervisor::on_setup_reply(redisAsyncContext* context, void* reply, void* p
 void Supervisor::setup_failed(const std::string& why) {
   // Every attempt would say the same until the operator fixes it: said once, and again if it changes.
   if (why != last_refusal_) {
-    mi::hub::log::error("Redis at ", endpoint_.describe(), " cannot be used: ", why, "; trying again");
+    mi::hub::log::error("Redis at ", target().describe(), " cannot be used: ", why, "; trying again");
     last_refusal_ = why;
   }
   asio::post(executor_, [weak = weak_from_this(), link = std::weak_ptr<Link>(link_)] {
@@ -130,7 +185,7 @@ void Supervisor::carry_out(const SupervisorAction& action) {
       });
       break;
     case Kind::open_link:
-      link_ = Link::open(executor_, *this, endpoint_);
+      link_ = Link::open(executor_, *this, target());
       if (!link_) carry_out(fsm_.on_link_lost());
       break;
     case Kind::cancel_connect_deadline:
@@ -148,6 +203,12 @@ void Supervisor::carry_out(const SupervisorAction& action) {
         const auto self = weak.lock();
         if (!ec && self) self->carry_out(self->fsm_.on_backoff_elapsed());
       });
+      break;
+    case Kind::discover_primary:
+      discover_primary(action.attempt);
+      break;
+    case Kind::stop_discovery:
+      stop_discovery();
       break;
     case Kind::cancel_wait:
       reconnect_timer_.cancel();

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <random>
 #include <system_error>
@@ -19,6 +20,7 @@
 #include "hub/redis/connection.hpp"
 #include "hub/redis/link.hpp"
 #include "hub/redis/link_setup.hpp"
+#include "hub/redis/sentinel_watch.hpp"
 #include "hub/redis/supervisor_fsm.hpp"
 
 namespace mi::redis::detail {
@@ -74,6 +76,12 @@ class Supervisor : public LinkOwner, public std::enable_shared_from_this<Supervi
   void carry_out(const SupervisorActions& actions);
   void carry_out(const SupervisorAction& action);
 
+  // Where links connect: the endpoint, or for sentinels the primary they named last.
+  Endpoint target() const;
+  // Starts asking the sentinels for attempt `attempt` (replacing the watch of the last attempt).
+  void discover_primary(std::uint64_t attempt);
+  void stop_discovery();
+
   // Sends the setup's commands on the current link; their replies come to on_setup_reply().
   void send_setup();
   static void on_setup_reply(redisAsyncContext* context, void* reply, void* privdata);
@@ -86,6 +94,10 @@ class Supervisor : public LinkOwner, public std::enable_shared_from_this<Supervi
   std::minstd_rand random_;  // before fsm_, whose draw uses it
   SupervisorFsm fsm_;
   std::shared_ptr<Link> link_;
+  std::shared_ptr<SentinelWatch> sentinel_watch_;
+  std::size_t next_sentinel_ = 0;    // the one asked first: the last that answered
+  std::optional<HostPort> primary_;  // as the sentinels last named it
+  std::string last_discovery_failure_;  // logged once until the sentinels answer again
   boost::asio::steady_timer connect_timer_;
   boost::asio::steady_timer reconnect_timer_;
   Errc closing_reason_ = Errc::connection_lost;

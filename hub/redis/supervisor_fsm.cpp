@@ -29,8 +29,14 @@ SupervisorActions SupervisorFsm::on_start() {
 }
 
 SupervisorActions SupervisorFsm::open() {
-  state_ = State::connecting;
   ++attempt_;
+  if (config_.discover_primary) {
+    // The deadline covers the whole attempt, asking the sentinels included.
+    state_ = State::discovering;
+    return {{.kind = Kind::arm_connect_deadline, .attempt = attempt_, .delay = config_.connect_timeout},
+            {.kind = Kind::discover_primary, .attempt = attempt_}};
+  }
+  state_ = State::connecting;
   // The deadline first: a link that cannot even start reports lost from inside open_link, and
   // that cancels it.
   return {{.kind = Kind::arm_connect_deadline, .attempt = attempt_, .delay = config_.connect_timeout},
@@ -43,6 +49,8 @@ SupervisorActions SupervisorFsm::on_stop() {
     case State::idle:
     case State::stopped:
       return {};
+    case State::discovering:
+      return {{.kind = Kind::cancel_connect_deadline}, {.kind = Kind::stop_discovery}};
     case State::connecting:
       return {{.kind = Kind::cancel_connect_deadline}, {.kind = Kind::close_link, .reason = Errc::shut_down}};
     case State::ready:
@@ -92,8 +100,32 @@ SupervisorActions SupervisorFsm::on_link_lost() {
 
 SupervisorActions SupervisorFsm::on_connect_deadline_passed(std::uint64_t attempt) {
   // A deadline of an earlier attempt may fire after its cancellation was asked: it is ignored.
-  if (state_ != State::connecting || attempt != attempt_) return {};
+  if (attempt != attempt_) return {};
+  if (state_ == State::discovering) {
+    state_ = State::waiting;
+    return {{.kind = Kind::stop_discovery}, {.kind = Kind::wait, .delay = backoff_.next(draw_)}};
+  }
+  if (state_ != State::connecting) return {};
   // Connect (or its setup) took too long: drop the link; its loss schedules the next attempt.
+  return {{.kind = Kind::close_link, .reason = Errc::connection_lost}};
+}
+
+SupervisorActions SupervisorFsm::on_primary_found(std::uint64_t attempt) {
+  if (state_ != State::discovering || attempt != attempt_) return {};
+  state_ = State::connecting;
+  return {{.kind = Kind::open_link, .attempt = attempt_}};
+}
+
+SupervisorActions SupervisorFsm::on_discovery_failed(std::uint64_t attempt) {
+  if (state_ != State::discovering || attempt != attempt_) return {};
+  state_ = State::waiting;
+  return {{.kind = Kind::cancel_connect_deadline}, {.kind = Kind::wait, .delay = backoff_.next(draw_)}};
+}
+
+SupervisorActions SupervisorFsm::on_primary_moved() {
+  // The loss that follows waits the backoff, then asks the sentinels again. A link still being set
+  // up is dropped too: its ROLE might have been answered before the demotion.
+  if (state_ != State::ready && state_ != State::connecting) return {};
   return {{.kind = Kind::close_link, .reason = Errc::connection_lost}};
 }
 

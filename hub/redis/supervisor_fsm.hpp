@@ -1,11 +1,15 @@
 #pragma once
-// The decisions that keep one Redis link connected, without I/O: connect with a deadline, run the
-// link's setup if it has one (AUTH, SELECT: link_setup.hpp), reconnect with jittered exponential
-// backoff after any loss, until stop.
+// The decisions that keep one Redis link connected, without I/O: find the primary first when
+// sentinels name it, connect with a deadline, run the link's setup if it has one (AUTH, SELECT,
+// ROLE: link_setup.hpp), reconnect with jittered exponential backoff after any loss (and after a
+// failover the sentinels announce), until stop.
 // Each input returns the actions to carry out, in order; the Supervisor carries them out with
 // timers and hiredis and feeds back what happened.
 //
 //   idle --start--> connecting --connected [no setup] / setup ok--> ready
+//   idle --start [sentinels]--> discovering --primary found--> connecting
+//   discovering --no sentinel answered / deadline--> waiting
+//   connecting, ready --primary moved--> close the link (then lost)
 //   connecting --lost--> waiting      (also: a link that could not be opened)
 //   connecting --deadline / setup failed--> close the link (then lost)
 //   ready --lost--> waiting --backoff elapsed--> connecting
@@ -31,6 +35,8 @@ struct SupervisorAction {
     wait,                     // after `delay`, report backoff_elapsed
     cancel_wait,
     close_link,               // free the link; what is in flight fails with `reason`
+    discover_primary,         // ask the sentinels for the primary; report found or failed (`attempt`)
+    stop_discovery,           // stop asking
   };
   Kind kind;
   std::uint64_t attempt = 0;
@@ -42,13 +48,14 @@ using SupervisorActions = std::vector<SupervisorAction>;
 
 class SupervisorFsm {
  public:
-  enum class State { idle, connecting, ready, waiting, stopped };
+  enum class State { idle, discovering, connecting, ready, waiting, stopped };
 
   struct Config {
     std::chrono::milliseconds connect_timeout{2000};  // from the start of a connection to usable
     std::chrono::milliseconds backoff_min{100};       // at least 1 ms: no reconnection loop
     std::chrono::milliseconds backoff_max{5000};      // at least backoff_min
     bool has_setup = false;                           // commands to run before the link is usable
+    bool discover_primary = false;                    // sentinels say where to connect, every time
   };
 
   // `draw` picks each reconnection delay in its range (uniformly at random, but for tests).
@@ -68,6 +75,11 @@ class SupervisorFsm {
   // The current link is gone: hiredis freed it, or it could not be opened.
   SupervisorActions on_link_lost();
   SupervisorActions on_connect_deadline_passed(std::uint64_t attempt);
+  // The sentinels named the primary for `attempt` / none of them did.
+  SupervisorActions on_primary_found(std::uint64_t attempt);
+  SupervisorActions on_discovery_failed(std::uint64_t attempt);
+  // A sentinel announced that the primary moved: the link, if any, is to a demoted server.
+  SupervisorActions on_primary_moved();
   SupervisorActions on_backoff_elapsed();
 
  private:

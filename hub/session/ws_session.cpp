@@ -13,6 +13,7 @@
 #include "hub/core/no_throw.hpp"
 #include "hub/core/steady_clock.hpp"
 #include "hub/core/user_messages.hpp"
+#include "hub/store/replica_ack.hpp"
 #include "protocol/event_header.hpp"
 #include "protocol/server_message.hpp"
 #include "protocol/validation.hpp"
@@ -190,6 +191,15 @@ asio::awaitable<void> WsSession::handle_onboard(const protocol::OnboardRequest& 
   }
 
   auto& agent = std::get<RedeemedAgent>(outcome);
+  // The code is consumed either way: an agent that waited this long still gets its welcome, and
+  // the shortfall is counted and logged for the operator.
+  const auto replicated = co_await wait_for_replicas(redis, context.config.redis_min_replicas_ack,
+                                                     context.config.redis_command_timeout / 2);
+  if (replicated.short_of_wanted()) {
+    context.metrics.redemptions_unreplicated.fetch_add(1, std::memory_order_relaxed);
+    log::warn("invite ", *code, " redeemed before ", replicated.wanted, " replica(s) acknowledged it (",
+              replicated.failed ? "no answer from Redis" : std::to_string(replicated.acked) + " did", ")");
+  }
   become_agent(colony, agent.agent_id, sha256_hex(AgentToken::parse(agent.token)->secret));
   context.metrics.invites_redeemed.fetch_add(1, std::memory_order_relaxed);
   context.metrics.events_published.fetch_add(1, std::memory_order_relaxed);

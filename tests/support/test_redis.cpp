@@ -11,7 +11,8 @@
 namespace mi::test {
 namespace {
 
-redis::RedisProcessOptions test_options(const std::filesystem::path& data_dir, bool persistence) {
+redis::RedisProcessOptions test_options(const std::filesystem::path& data_dir, bool persistence,
+                                        std::vector<std::string> extra_config) {
   // A test that loses Redis must not die of SIGPIPE in a hiredis write.
   std::signal(SIGPIPE, SIG_IGN);
   redis::RedisProcessOptions options;
@@ -20,13 +21,15 @@ redis::RedisProcessOptions test_options(const std::filesystem::path& data_dir, b
   options.persistence = persistence;
   options.stop_timeout = std::chrono::milliseconds{3000};
   options.extra_config = {"enable-debug-command local"};  // DEBUG SLEEP in deadline tests
+  options.extra_config.insert(options.extra_config.end(), extra_config.begin(), extra_config.end());
   return options;
 }
 
 }  // namespace
 
-TestRedis::TestRedis(Persistence persistence)
-    : dir("mi-redis-test"), process(test_options(dir.path(), persistence == Persistence::append_only)) {}
+TestRedis::TestRedis(Persistence persistence, std::vector<std::string> extra_config)
+    : dir("mi-redis-test"),
+      process(test_options(dir.path(), persistence == Persistence::append_only, std::move(extra_config))) {}
 
 redis::Reply TestRedis::command(std::vector<std::string> args, int db) {
   return blocking_command(endpoint(), args, db);

@@ -21,7 +21,8 @@ struct TestRedis {
   enum class Persistence { none, append_only };
   // append_only: an append-only file fsynced at every write, so that a restart after kill -9
   // finds the data.
-  explicit TestRedis(Persistence persistence = Persistence::none);
+  // `extra_config`: more redis.conf lines (e.g. "replicaof 127.0.0.1 6379").
+  explicit TestRedis(Persistence persistence = Persistence::none, std::vector<std::string> extra_config = {});
 
   const redis::Endpoint& endpoint() const { return process.endpoint(); }
 

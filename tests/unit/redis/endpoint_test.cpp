@@ -84,12 +84,49 @@ TEST_CASE("unix:// URLs", "[redis][endpoint]") {
   CHECK(with_db->describe() == "unix:///tmp/r.sock?db=3");
 }
 
+TEST_CASE("sentinel:// URLs name the sentinels and the master", "[redis][endpoint][sentinel]") {
+  auto three = redis::parse_redis_url("sentinel://10.0.0.1:26379,[::1]:26380,s3:5000/mymaster?db=2");
+  REQUIRE(three);
+  CHECK(three->kind == redis::Endpoint::Kind::sentinel);
+  REQUIRE(three->sentinels.size() == 3);
+  CHECK(three->sentinels[0] == redis::HostPort{"10.0.0.1", 26379});
+  CHECK(three->sentinels[1] == redis::HostPort{"::1", 26380});
+  CHECK(three->sentinels[2] == redis::HostPort{"s3", 5000});
+  CHECK(three->master_name == "mymaster");
+  CHECK(three->db == 2);
+  CHECK_FALSE(three->credentials);
+  CHECK(three->describe() == "sentinel://10.0.0.1:26379,[::1]:26380,s3:5000/mymaster?db=2");
+
+  auto password = redis::parse_redis_url("sentinel://p%40ss@h:1/m");
+  REQUIRE(password);
+  REQUIRE(password->credentials);
+  CHECK(password->credentials->user.empty());
+  CHECK(password->credentials->password == "p@ss");
+  CHECK(password->db == 0);
+  CHECK(password->describe() == "sentinel://***@h:1/m?db=0");
+
+  auto acl_user = redis::parse_redis_url("sentinel://mi-hub:pw@h:1/m");
+  REQUIRE(acl_user);
+  CHECK(acl_user->credentials->user == "mi-hub");
+  CHECK(acl_user->describe().find("pw") == std::string::npos);
+
+  // Where a link connects once the sentinels have answered: the same credentials and db.
+  auto located = password->at({"10.1.1.1", 6390});
+  CHECK(located.kind == redis::Endpoint::Kind::tcp);
+  CHECK(located.host == "10.1.1.1");
+  CHECK(located.port == 6390);
+  CHECK(located.credentials->password == "p@ss");
+}
+
 TEST_CASE("anything else is refused", "[redis][endpoint]") {
   for (const char* url :
        {"", "localhost:6379", "http://h:1", "redis://", "redis://:6379", "redis://h:", "redis://h:0",
         "redis://h:65536", "redis://h:12a", "redis://h:-1", "redis://h/x", "redis://h/1/2", "redis://u@h", "redis://u:@h", "redis://:@h", "redis://:p%4@h", "redis://:p%zz@h",
         "redis://[::1", "redis://[::1]x", "redis://h h", "unix://", "unix://relative.sock", "unix:///",
-        "unix:///tmp/s?x=1", "unix:///tmp/s?db=", "unix:///tmp/s?db=-1", "rediss://h:1"}) {
+        "unix:///tmp/s?x=1", "unix:///tmp/s?db=", "unix:///tmp/s?db=-1", "rediss://h:1",
+        "sentinel://h:1", "sentinel://h:1/", "sentinel://h/m", "sentinel://h:1,/m", "sentinel://,h:1/m",
+        "sentinel://h:1,h2/m", "sentinel://h:0/m", "sentinel://@h:1/m", "sentinel://h:1/m?db=x",
+        "sentinel://h:1/m?x=1", "sentinel://h:1/a/b", "redis://h,h2:1"}) {
     INFO("url: " << url);
     CHECK_FALSE(redis::parse_redis_url(url));
   }

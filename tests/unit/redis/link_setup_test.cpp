@@ -54,3 +54,19 @@ TEST_CASE("a refused step names the step and quotes Redis, never the password", 
   REQUIRE(refused);
   CHECK(refused->find("s3cret") == std::string::npos);
 }
+
+TEST_CASE("through sentinels, ROLE comes last and a replica is refused", "[link-setup][sentinel]") {
+  using Commands = std::vector<std::vector<std::string>>;
+  LinkSetup setup(*redis::parse_redis_url("sentinel://s3cret@h:1/mymaster?db=2"), true);
+  CHECK(setup.commands() == Commands{{"AUTH", "s3cret"}, {"SELECT", "2"}, {"ROLE"}});
+  redis::Reply replica;
+  replica.type = redis::Reply::Type::array;
+  replica.elements = {status("slave")};
+  REQUIRE(setup.refusal(2, replica));
+  CHECK(setup.refusal(2, replica)->find("replica") != std::string::npos);
+  redis::Reply primary = replica;
+  primary.elements = {status("master")};
+  CHECK_FALSE(setup.refusal(2, primary));
+  // A pub/sub link selects no db but checks the role too.
+  CHECK(LinkSetup(*redis::parse_redis_url("sentinel://h:1/m?db=2"), false).commands() == Commands{{"ROLE"}});
+}

@@ -40,6 +40,10 @@ std::string describe(const SupervisorAction& action) {
       return "cancel_wait";
     case Kind::close_link:
       return "close_link " + redis::make_error_code(action.reason).message();
+    case Kind::discover_primary:
+      return "discover_primary #" + std::to_string(action.attempt);
+    case Kind::stop_discovery:
+      return "stop_discovery";
   }
   return "?";
 }
@@ -130,6 +134,51 @@ TEST_CASE("a refused setup closes the link, and its loss waits a backoff", "[sup
   CHECK(described(fsm.on_link_connected()) == Script{"send_setup"});
   fsm.on_setup_failed();
   CHECK(described(fsm.on_link_lost()) == Script{"cancel_connect_deadline", "wait 200ms"});
+}
+
+TEST_CASE("with sentinels, every attempt asks them for the primary before it connects", "[supervisor][sentinel]") {
+  HighestDraw random;
+  auto sentinel_config = config(true);
+  sentinel_config.discover_primary = true;
+  SupervisorFsm fsm(sentinel_config, random.draw());
+
+  CHECK(described(fsm.on_start()) == Script{"arm_connect_deadline #1 2000ms", "discover_primary #1"});
+  CHECK(fsm.state() == State::discovering);
+  CHECK(described(fsm.on_link_connected()).empty());  // no link yet
+  CHECK(described(fsm.on_primary_found(0)).empty());  // an answer to an older attempt
+  CHECK(described(fsm.on_primary_found(1)) == Script{"open_link #1"});
+  CHECK(fsm.state() == State::connecting);
+  CHECK(described(fsm.on_primary_found(1)).empty());  // once
+  CHECK(described(fsm.on_link_connected()) == Script{"send_setup"});
+  CHECK(described(fsm.on_setup_ok()) == Script{"cancel_connect_deadline", "ready"});
+
+  SECTION("a failover announced while ready drops the link, then asks again") {
+    CHECK(described(fsm.on_primary_moved()) == Script{"close_link " + lost});
+    CHECK(described(fsm.on_link_lost()) == Script{"wait 100ms"});
+    CHECK(described(fsm.on_primary_moved()).empty());  // nothing to drop while waiting
+    CHECK(described(fsm.on_backoff_elapsed()) == Script{"arm_connect_deadline #2 2000ms", "discover_primary #2"});
+  }
+  SECTION("no sentinel answered: wait a backoff, then ask again") {
+    fsm.on_link_lost();
+    fsm.on_backoff_elapsed();
+    CHECK(described(fsm.on_discovery_failed(1)).empty());  // an older attempt's
+    CHECK(described(fsm.on_discovery_failed(2)) == Script{"cancel_connect_deadline", "wait 200ms"});
+    CHECK(fsm.state() == State::waiting);
+    CHECK(described(fsm.on_backoff_elapsed()) == Script{"arm_connect_deadline #3 2000ms", "discover_primary #3"});
+  }
+  SECTION("sentinels that do not answer in time: the connect deadline stops the asking") {
+    fsm.on_link_lost();
+    fsm.on_backoff_elapsed();
+    CHECK(described(fsm.on_connect_deadline_passed(2)) == Script{"stop_discovery", "wait 200ms"});
+    CHECK(fsm.state() == State::waiting);
+    CHECK(described(fsm.on_primary_found(2)).empty());  // too late
+  }
+  SECTION("stop while asking") {
+    fsm.on_link_lost();
+    fsm.on_backoff_elapsed();
+    CHECK(described(fsm.on_stop()) == Script{"cancel_connect_deadline", "stop_discovery"});
+    CHECK(described(fsm.on_primary_found(2)).empty());
+  }
 }
 
 TEST_CASE("failed connects wait a backoff that doubles up to its cap", "[supervisor]") {
