@@ -78,6 +78,15 @@ def test_a_welcomed_agent_missing_from_a_list():
     assert 'no welcome undone' in failed(obs)
 
 
+def test_a_clone_lost():
+    obs = clean()
+    obs['told'].append({'agent': 'a-2', 'colony': 'c', 'via': 'cloned', 't': 2})
+    assert failed(obs) == ['no cloned agent undone']
+    obs['refusals'].append({'agent': 'a-2', 'colony': 'c', 'hub': 1, 't': 3})
+    r = checker.clone_never_undone(obs)
+    assert r['violation_count'] == 3 and 'refused' in r['violations'][-1]
+
+
 def test_a_token_refused():
     obs = clean()
     obs['refusals'].append({'agent': 'a', 'colony': 'c', 'hub': 1, 't': 3})

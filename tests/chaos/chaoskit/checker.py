@@ -3,7 +3,7 @@ socket: tests/chaos/test_checker.py feeds them made-up observations).
 
 Observations (a dict, also written to the results JSON):
   welcomes    [{code, agent, colony, hub, t}]  every `welcome` answering an `onboard`
-  told        [{agent, colony, via, t}]        every agent a hub said exists (welcome, cloned)
+  told        [{agent, colony, via, t}]        every agent a hub said exists (via 'welcome' or 'cloned')
   refusals    [{agent, colony, hub, t}]        a `hello` with a token a hub handed out, refused
   agents      [{colony, id, final, downs, hosted}]  the truth: final 'online' (connected and
               heartbeating) or 'offline', and how many times a welcomed socket of it ended
@@ -66,25 +66,48 @@ def code_redeemed_once(obs):
     return _result('no code redeemed twice', len(by_code), violations)
 
 
-def welcome_never_undone(obs):
-    """Every agent a hub said exists (welcome, cloned) is in every hub's final list, with the
-    code it joined with; its code is not redeemable again; its token is never refused."""
+def _told_kept(obs, via):
+    """Agents a hub announced with `via` ('welcome' or 'cloned') missing from a final list, or
+    whose hello was refused."""
     violations = []
-    told = {(t['colony'], t['agent']): t for t in obs['told']}
-    codes = {(w['colony'], w['agent']): w['code'] for w in obs['welcomes']}
+    told = {(t['colony'], t['agent']): t for t in obs['told'] if t['via'] == via}
     for (colony, aid), t in sorted(told.items()):
         for hub, agents in sorted(obs['final_lists'].get(colony, {}).items()):
             if aid not in agents:
                 violations.append(f"{colony}: {aid} ({t['via']} at {t['t']} s) missing from hub {hub}'s agents list")
-            elif (colony, aid) in codes and (agents[aid].get('invite') or '').upper() != codes[(colony, aid)].upper():
+    refused = defaultdict(list)
+    for r in obs['refusals']:
+        if (r['colony'], r['agent']) in told:
+            refused[(r['colony'], r['agent'])].append(r)
+    for (colony, aid), rs in sorted(refused.items()):
+        violations.append(f"{colony}: hello of {aid} refused (unauthorized) {len(rs)} times, first by hub "
+                          f"{rs[0]['hub']} at {rs[0]['t']} s")
+    return told, violations
+
+
+def welcome_never_undone(obs):
+    """Every agent welcomed after an onboard is in every hub's final list, with the code it
+    joined with; its code is not redeemable again; its token is never refused."""
+    told, violations = _told_kept(obs, 'welcome')
+    codes = {(w['colony'], w['agent']): w['code'] for w in obs['welcomes']}
+    for (colony, aid), t in sorted(told.items()):
+        for hub, agents in sorted(obs['final_lists'].get(colony, {}).items()):
+            if aid in agents and (colony, aid) in codes and \
+                    (agents[aid].get('invite') or '').upper() != codes[(colony, aid)].upper():
                 violations.append(f"{colony}: {aid} joined with {codes[(colony, aid)]}, hub {hub} says "
                                   f"{agents[aid].get('invite')}")
     for r in obs['recheck']:
         if r['reply'] not in ('invalid_code',):
             violations.append(f"{r['colony']}: code {r['code']} offered again got {r['reply']}, not invalid_code")
-    for r in obs['refusals']:
-        violations.append(f"{r['colony']}: hello of {r['agent']} refused (unauthorized) by hub {r['hub']} at {r['t']} s")
     return _result('no welcome undone', len(told), violations)
+
+
+def clone_never_undone(obs):
+    """Every agent a `cloned` reply announced is in every hub's final list, and its token (the
+    one the reply carried) is never refused. The contract promises this of welcomes by name
+    (section 6); a clone's reply is the same kind of promise to a provisioner."""
+    told, violations = _told_kept(obs, 'cloned')
+    return _result('no cloned agent undone', len(told), violations)
 
 
 # ---- streams ---------------------------------------------------------------------------------
@@ -227,7 +250,7 @@ def final_status_is_truth(obs):
                    matched_after_s=s.get('matched_at'), settle_s=s.get('settle_s'))
 
 
-CHECKS = (code_redeemed_once, welcome_never_undone, seq_no_gap_or_repeat, one_event_per_seq,
+CHECKS = (code_redeemed_once, welcome_never_undone, clone_never_undone, seq_no_gap_or_repeat, one_event_per_seq,
           final_status_is_truth, at_most_one_offline_per_transition)
 
 

@@ -41,9 +41,16 @@ class Injector:
         self.log = log
         self.done = []
 
-    async def run(self, faults, start):
+    async def run(self, faults, start, duration_s):
+        """Injects the faults in order, each at its time or once the one before has ended and
+        Redis has recovered, whichever is later; those that would start after duration_s are
+        skipped (listed in self.skipped), so that a run lasts its duration."""
         loop = asyncio.get_running_loop()
-        for f in faults:
+        self.skipped = []
+        for n, f in enumerate(faults):
+            if loop.time() - start >= duration_s:
+                self.skipped = faults[n:]
+                break
             delay = start + f['at'] - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
@@ -52,6 +59,14 @@ class Injector:
                 rec['what'] = await getattr(self, f['kind'])(f)
             except Exception as e:  # recorded; the run goes on
                 rec['error'] = repr(e)
+            if f['kind'] in ('redis_stop', 'redis_kill', 'failover'):
+                # One fault at a time: the next starts once Redis has recovered from this one.
+                for _ in range(300):
+                    if await self._thread(self.top.healthy):
+                        break
+                    await asyncio.sleep(0.1)
+                else:
+                    rec['error'] = 'Redis did not recover within 30 s'
             rec['ended'] = self.world.now()
             self.done.append(rec)
             self.log(f"fault {len(self.done)}/{len(faults)} at {rec['started']:.1f} s: {f['kind']} "

@@ -153,7 +153,9 @@ async def chaos(run, params):
     injector = Injector(top, world, log)
     loop = asyncio.get_running_loop()
     chaos_start = loop.time()
-    await injector.run(faults, chaos_start)
+    await injector.run(faults, chaos_start, params['duration_s'])
+    if injector.skipped:
+        log(f'{len(injector.skipped)} faults skipped: the ones before them and the recoveries took the time')
     await asyncio.sleep(max(0.0, chaos_start + params['duration_s'] - loop.time()))
 
     # -- settle --------------------------------------------------------------------------
@@ -191,8 +193,10 @@ async def chaos(run, params):
             'params': params, 'topology': {'redis': [n.port for n in top.redis],
                                            'sentinels': [s.port for s in top.sentinels],
                                            'hubs': {h.hub_id: {'port': h.port, 'starts': h.starts} for h in top.hubs},
-                                           'redis_url': top.redis_url},
-            'faults': injector.done, 'invariants': invariants, 'passed': all(c['passed'] for c in invariants),
+                                           'redis_url': top.redis_url,
+                                           'roles_at_end': await asyncio.to_thread(
+                                               lambda: {n.name: n.role() for n in top.redis})},
+            'faults': injector.done, 'faults_skipped': injector.skipped, 'invariants': invariants, 'passed': all(c['passed'] for c in invariants),
             'counts': dict(world.counts) | {'agents': len(obs['agents']), 'welcomes': len(obs['welcomes']),
                                             'events recorded': sum(len(c['events']) for w in obs['watchers']
                                                                    for c in w['connections'])},

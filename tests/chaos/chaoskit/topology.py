@@ -156,6 +156,21 @@ class Topology:
                 return next((n for n in self.redis if n.port == port), self.redis[0])
         return self.redis[0]
 
+    def healthy(self):
+        """Plain: the primary answers. Sentinel: the sentinels name a primary that says so, and
+        every other node is its replica with the link up (a failover now would not have to
+        promote a replica still copying the data set)."""
+        primary = self.primary()
+        if primary.stopped or primary.role() != 'master':
+            return False
+        for node in self.redis:
+            if node is not primary:
+                info = redis_cli(node.port, 'info', 'replication')
+                if f'master_port:{primary.port}' not in info or 'master_link_status:up' not in info \
+                        or 'master_sync_in_progress:1' in info:
+                    return False
+        return True
+
     def sentinel_failover(self):
         return redis_cli(self.sentinels[0].port, 'sentinel', 'failover', MASTER)
 
