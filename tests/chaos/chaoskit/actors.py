@@ -145,6 +145,7 @@ class Agent:
         self.downs = 0  # welcomed sockets that ended: real online -> offline transitions
         self.ups = 0
         self.clones = 0
+        self.refused = 0  # hellos refused as unauthorized (the checker reports them)
         self.final = None  # 'online' | 'offline' once settled
         self.settled = asyncio.Event()
         self.timeline = []  # [t, what, hub port]: what this agent did and saw
@@ -257,6 +258,7 @@ class Agent:
         self.world.errors[f"hello: {msg.get('code')}"] += 1
         self.note(f"hello: {msg.get('code')}", conn.port)
         if msg.get('code') == 'unauthorized':
+            self.refused += 1
             self.world.refusals.append({'agent': self.id, 'colony': self.colony, 'hub': conn.port,
                                         't': self.world.now()})
         return False
@@ -360,9 +362,14 @@ class Agent:
         want = 'online' if r < self.b['final_online'] else 'offline'
         silent = want == 'offline' and r < self.b['final_online'] + self.b['final_silent']
         if want == 'online' or silent:
+            refused_before = self.refused
             while self.conn is None or self.conn.ended.is_set():
                 if self.conn is not None:
                     self._ended()
+                if self.refused - refused_before >= 3:  # its token is gone: it cannot be online
+                    want, silent = 'offline', False
+                    self.note('token refused: settles offline')
+                    break
                 await self.hello() or await asyncio.sleep(0.3)
         elif self.conn is not None:
             self.note('close (final)', self.conn.port)

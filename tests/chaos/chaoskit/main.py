@@ -2,6 +2,7 @@
 import argparse
 import asyncio
 import dataclasses
+import gzip
 import json
 import os
 import random
@@ -98,6 +99,12 @@ def main(argv, usage=''):
         log('interrupted; every process started was stopped')
         return 130
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    # The observations (every event of every watcher, every agent's timeline) run to megabytes
+    # over 30 minutes: they go beside the results, compressed, and the results name the file.
+    obs_path = (out[:-5] if out.endswith('.json') else out) + '.observations.json.gz'
+    with gzip.open(obs_path, 'wt') as f:
+        json.dump(doc.pop('observations'), f)
+    doc['observations_file'] = os.path.basename(obs_path)
     with open(out, 'w') as f:
         json.dump(doc, f, indent=1)
         f.write('\n')
