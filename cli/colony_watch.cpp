@@ -24,6 +24,8 @@ constexpr std::chrono::seconds kIdleTimeout{30};
 constexpr std::chrono::seconds kRedrawPeriod{1};
 constexpr std::chrono::hours kNoTick{24};
 constexpr int kServiceRestart = 1012;
+// Too slow, or the colony's event history changed: come back for a fresh snapshot.
+constexpr int kTakeSnapshot = 4009;
 // Moves the cursor home and clears the screen: the table is drawn afresh in place.
 constexpr std::string_view kClearScreen = "\x1b[H\x1b[2J";
 }  // namespace
@@ -79,6 +81,8 @@ void ColonyWatch::show(const std::string& what_happened) {
 void ColonyWatch::on_message(const std::string& text) {
   auto message = protocol::parse_server_message(text);
   if (!message || message->type != "event") return;
+  // The hub closes with 4009 before anything of another epoch; a seq counts only within its own.
+  if (!epoch_.empty() && !message->epoch.empty() && message->epoch != epoch_) return;
   last_event_ = view_.apply(*message, raw_member(text, "agent").value_or("null"));
   show(last_event_);
 }
@@ -88,7 +92,10 @@ asio::awaitable<void> ColonyWatch::watch_once() {
   co_await ws_.connect(admin_.hub(), kConnectTimeout);
   JsonObject request;
   request.add("type", "watch").add("id", 1).add("colony", view_.colony()).add("token", token);
-  if (have_view_) request.add("since", static_cast<std::int64_t>(view_.seq()));
+  if (have_view_ && resumable_) {
+    request.add("since", static_cast<std::int64_t>(view_.seq()));
+    if (!epoch_.empty()) request.add("epoch", epoch_);
+  }
   HubReply answer = co_await request_reply(ws_, admin_.hub(), request.text(), "1");
   auto& reply = answer.message;
 
@@ -102,6 +109,7 @@ asio::awaitable<void> ColonyWatch::watch_once() {
       agents.push_back({std::move(reply.agents[index]), std::move(jsons[index])});
     }
     view_.reset(reply.seq, std::move(agents));
+    epoch_ = reply.epoch;
     last_event_ = "snapshot";
   } else if (reply.type != "resume") {
     if (reply.code == "unauthorized" || !have_view_) {
@@ -116,7 +124,9 @@ asio::awaitable<void> ColonyWatch::watch_once() {
     throw NetworkError(admin_.hub().text(), short_refusal(reply.code, reply.message));
   }
   const bool resumed = reply.type == "resume";
+  if (resumed) epoch_ = reply.epoch;
   have_view_ = true;
+  resumable_ = true;
   const auto connected_at = std::chrono::steady_clock::now();
   notify("watching", std::string(resumed ? "resumed" : "watching") + " colony " + view_.colony() + " at " +
                          admin_.hub().text() + " (event #" + std::to_string(view_.seq()) + ")");
@@ -146,6 +156,7 @@ asio::awaitable<void> ColonyWatch::run() {
     try {
       co_await watch_once();
       close_code = ws_.disconnection().close_code;
+      if (close_code == kTakeSnapshot) resumable_ = false;
       sentence = "disconnected (" + ws_.disconnection().description + ")";
     } catch (const NetworkError& error) {
       if (stopping_) break;

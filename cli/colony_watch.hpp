@@ -1,6 +1,8 @@
 #pragma once
 // `mi status --watch`: a colony's table kept live from the hub's event stream. A dropped
-// connection is resumed with `since` (the last event seen), so no event is missed or repeated.
+// connection is resumed with `since` (the last event seen) and its `epoch` (the colony's event
+// history that seq counts in), so no event is missed or repeated. A close with 4009 (too slow, or
+// the colony's history changed under the hub) drops both: the next watch takes a fresh snapshot.
 
 #include <optional>
 #include <string>
@@ -51,6 +53,8 @@ class ColonyWatch {
   boost::asio::steady_timer retry_timer_;
   LiveConnection* live_ = nullptr;
   bool have_view_ = false;
+  bool resumable_ = false;  // the view may be resumed (not after a 4009)
+  std::string epoch_;       // of the view's seq
   bool stopping_ = false;
   std::string last_event_;
   std::string connection_note_;

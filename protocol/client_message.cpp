@@ -47,6 +47,7 @@ struct Fields {
   StringField token;
   StringField colony;
   StringField text;
+  StringField epoch;
   UnsignedField since;
   ObjectField meta;
 
@@ -127,6 +128,7 @@ simdjson::error_code read_field(std::string_view key, ondemand::value& value, Fi
   if (key == "colony") return read_string_field(value, fields.colony);
   if (key == "text") return read_string_field(value, fields.text);
   if (key == "since") return read_unsigned_field(value, fields.since);
+  if (key == "epoch") return read_string_field(value, fields.epoch);
   if (key == "meta") return read_object_field(value, fields.meta);
   // Unknown fields are allowed (newer clients), but must still be valid JSON.
   return detail::validate_json(value);
@@ -250,8 +252,12 @@ class RequestBuilder {
     if (auto problem = required_string("watch", "token", fields_.token, limits_.max_field_bytes)) {
       return fail(*std::move(problem));
     }
+    if (auto problem = optional_string("watch", "epoch", fields_.epoch, limits_.max_field_bytes)) {
+      return fail(*std::move(problem));
+    }
     WatchRequest request{std::string(fields_.colony.text), std::string(fields_.token.text),
-                         std::nullopt};
+                         std::nullopt, std::nullopt};
+    if (fields_.epoch.presence == Presence::expected_type) request.epoch = std::string(fields_.epoch.text);
     switch (fields_.since.presence) {
       case Presence::expected_type:
         request.since = fields_.since.number;

@@ -30,6 +30,9 @@ struct WatchRequest {
   std::string colony;  // already checked against is_valid_colony_id
   std::string token;
   std::optional<std::uint64_t> since;
+  // The colony's event history the watcher's `since` belongs to (contract section 6); absent from
+  // older clients, whose `since` is then trusted as long as the stream holds what follows it.
+  std::optional<std::string> epoch;
 };
 struct HeartbeatRequest {};
 struct PingRequest {};

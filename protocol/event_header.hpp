@@ -1,8 +1,8 @@
 #pragma once
-// The two facts the hub needs of each event it routes (its seq, and whether it is chat), read
-// from the JSON that the Redis scripts build. The scripts write "type", "colony", "seq", "ts" and
-// "event" first, in that order, and a colony id cannot hold a quote, so a scan of the head is
-// exact; anything else is refused.
+// The facts the hub needs of each event it routes (its seq, its epoch, and whether it is chat),
+// read from the JSON that the Redis scripts build. The scripts write "type", "colony", "seq",
+// "epoch", "ts" and "event" first, in that order, and neither a colony id nor an epoch can hold a
+// quote or a backslash, so a scan of the head is exact; anything else is refused.
 
 #include <cstdint>
 #include <optional>
@@ -12,7 +12,8 @@ namespace mi::protocol {
 
 struct EventHeader {
   std::uint64_t seq = 0;
-  std::string_view kind;  // "join", "online", ... (a view into the event text)
+  std::string_view epoch;  // the colony's event history (contract section 6); a view into the text
+  std::string_view kind;   // "join", "online", ... (a view into the event text)
 };
 
 std::optional<EventHeader> peek_event_header(std::string_view event_json);

@@ -158,22 +158,24 @@ std::string serialize_cloned(std::string_view agent_json, std::string_view token
   return out;
 }
 
-std::string serialize_snapshot(std::string_view colony, std::uint64_t seq,
+std::string serialize_snapshot(std::string_view colony, std::uint64_t seq, std::string_view epoch,
                                const std::vector<std::string>& agent_jsons,
                                const std::optional<std::string>& id_json) {
-  std::string out = open_message("snapshot", id_json, 80 + colony.size() + total_size(agent_jsons));
+  std::string out = open_message("snapshot", id_json, 96 + colony.size() + epoch.size() + total_size(agent_jsons));
   append_string_member(out, "colony", colony);
   append_uint_member(out, "seq", seq);
+  append_string_member(out, "epoch", epoch);
   append_raw_array_member(out, "agents", agent_jsons);
   out.push_back('}');
   return out;
 }
 
-std::string serialize_resume(std::string_view colony, std::uint64_t seq,
+std::string serialize_resume(std::string_view colony, std::uint64_t seq, std::string_view epoch,
                              const std::optional<std::string>& id_json) {
-  std::string out = open_message("resume", id_json, 64 + colony.size());
+  std::string out = open_message("resume", id_json, 80 + colony.size() + epoch.size());
   append_string_member(out, "colony", colony);
   append_uint_member(out, "seq", seq);
+  append_string_member(out, "epoch", epoch);
   out.push_back('}');
   return out;
 }

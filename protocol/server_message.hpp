@@ -45,13 +45,13 @@ std::string serialize_pong(std::int64_t ts_ms, const std::optional<std::string>&
 std::string serialize_cloned(std::string_view agent_json, std::string_view token,
                              const std::optional<std::string>& id_json);
 
-// {"type":"snapshot","id":..,"colony":..,"seq":N,"agents":[AGENT...]}
-std::string serialize_snapshot(std::string_view colony, std::uint64_t seq,
+// {"type":"snapshot","id":..,"colony":..,"seq":N,"epoch":"..","agents":[AGENT...]}
+std::string serialize_snapshot(std::string_view colony, std::uint64_t seq, std::string_view epoch,
                                const std::vector<std::string>& agent_jsons,
                                const std::optional<std::string>& id_json);
 
-// {"type":"resume","id":..,"colony":..,"seq":N}
-std::string serialize_resume(std::string_view colony, std::uint64_t seq,
+// {"type":"resume","id":..,"colony":..,"seq":N,"epoch":".."}
+std::string serialize_resume(std::string_view colony, std::uint64_t seq, std::string_view epoch,
                              const std::optional<std::string>& id_json);
 
 // ---- bodies of the HTTP API (contract section 2) ---------------------------------------------

@@ -173,6 +173,7 @@ std::optional<ServerMessage> read_message_object(ondemand::object& object) {
     if (key == "agent") return read_nullable_agent(value, message.agent);
     if (key == "token") return read_nullable_string(value, message.token);
     if (key == "seq") return read_integer(value, message.seq);
+    if (key == "epoch") return read_string(value, message.epoch);
     if (key == "agents") return read_agents(value, message.agents);
     if (key == "event") return read_string(value, message.event);
     if (key == "ts") return read_integer(value, message.ts);

@@ -37,6 +37,7 @@ struct ServerMessage {
   std::optional<std::string> token;
   // snapshot, resume, event
   std::uint64_t seq = 0;
+  std::string epoch;  // the colony's event history the seq belongs to (contract section 6)
   std::vector<Agent> agents;
   // event
   std::string event;  // join | online | offline | clone | update | chat

@@ -20,6 +20,7 @@
 --   spawn                   stream spawn requests of the colony's clones, for provisioners
 --   update-at:<id>          string time of the agent's last "update" event (ms)
 --   seq                     string the colony's event counter
+--   epoch                   string the id of the colony's event history that seq counts in
 --   events                  stream the last events, entry id "<seq>-0", field "e" = event JSON
 -- and the colony's pub/sub channel has the name of its events stream.
 
@@ -68,12 +69,39 @@ local function agent_json(prefix, id)
       ',"offline_reason":' .. (a.status == 'offline' and json_string_or_null(a.offline_reason) or 'null') .. '}'
 end
 
+-- A new epoch, an id of a colony's event history, from Redis' clock (unix microseconds): a Redis
+-- that lost the colony's keys (restarted empty, or a replica promoted without the last writes)
+-- starts a history whose id no watcher has seen. Never `old` itself, should the clock repeat.
+-- Redis 7 replicates a script's effects, not the script, so TIME may precede writes.
+local function new_epoch(old)
+  local time = redis.call('TIME')
+  local epoch = time[1] .. string.format('%06d', tonumber(time[2]))
+  if epoch == old then
+    epoch = epoch .. '1'
+  end
+  return epoch
+end
+
+-- The colony's epoch, made when the colony has none yet (a new colony, or one whose keys were
+-- lost), so that every event, snapshot and resume carries one.
+local function colony_epoch(prefix)
+  local epoch = redis.call('GET', prefix .. 'epoch')
+  if not epoch then
+    epoch = new_epoch(nil)
+    redis.call('SET', prefix .. 'epoch', epoch)
+  end
+  return epoch
+end
+
 -- Takes the colony's next seq, stores the event in the capped stream and publishes it, so that
 -- every hub sees one order. `body` is the event's fields after "event" (starting with a comma).
+-- The head ("type", "colony", "seq", "epoch", "ts", "event", in this order) is what the hub
+-- reads without parsing the rest (protocol/event_header.hpp).
 local function emit_event(prefix, colony, now_ms, kind, body, stream_max_length)
+  local epoch = colony_epoch(prefix)
   local seq = redis.call('INCR', prefix .. 'seq')
   local event = '{"type":"event","colony":' .. json_string(colony) ..
-      ',"seq":' .. seq .. ',"ts":' .. now_ms .. ',"event":"' .. kind .. '"' .. body .. '}'
+      ',"seq":' .. seq .. ',"epoch":"' .. epoch .. '","ts":' .. now_ms .. ',"event":"' .. kind .. '"' .. body .. '}'
   redis.call('XADD', prefix .. 'events', 'MAXLEN', '~', stream_max_length, seq .. '-0', 'e', event)
   redis.call('PUBLISH', prefix .. 'events', event)
   return seq

@@ -1,9 +1,13 @@
 #include "hub/core/colony_event.hpp"
 
+#include <functional>
+
 #include "protocol/event_header.hpp"
 #include "protocol/websocket_frame.hpp"
 
 namespace mi::hub {
+
+std::uint64_t event_fingerprint(std::string_view json) { return std::hash<std::string_view>{}(json); }
 
 SharedEvent make_colony_event(std::string colony, std::string_view json) {
   auto header = protocol::peek_event_header(json);
@@ -11,6 +15,8 @@ SharedEvent make_colony_event(std::string colony, std::string_view json) {
   auto event = std::make_shared<ColonyEvent>();
   event->colony = std::move(colony);
   event->seq = header->seq;
+  event->epoch = std::string(header->epoch);
+  event->fingerprint = event_fingerprint(json);
   event->is_chat = header->kind == "chat";
   event->frame = std::make_shared<const std::string>(protocol::websocket::encode_text_frame(json));
   return event;

@@ -15,11 +15,17 @@ namespace mi::hub {
 struct ColonyEvent {
   std::string colony;
   std::uint64_t seq = 0;
+  std::string epoch;      // the colony's event history the seq counts in
+  std::uint64_t fingerprint = 0;  // a hash of the event's bytes: tells another event under one seq
   bool is_chat = false;   // agents receive only these
   SharedMessage frame;    // a text frame carrying the event JSON exactly as published
 };
 
 using SharedEvent = std::shared_ptr<const ColonyEvent>;
+
+// What tells two events under one seq apart: a hash of the bytes the script built (the same
+// bytes on the channel and in the stream).
+std::uint64_t event_fingerprint(std::string_view json);
 
 // The event published as `json` (from the colony's channel or its stream), framed once; nothing
 // when `json` has no event header.

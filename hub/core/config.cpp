@@ -172,6 +172,9 @@ ConfigResult parse_config(int argc, char** argv) {
   add_seconds_option(app, "--ghost-sweep-period", "MI_GHOST_SWEEP_PERIOD", config.ghost_sweep_period,
                      "how often one hub puts offline the agents marked online that sent no frame for the "
                      "presence TTL and that no live hub holds (the last line of defence)");
+  add_seconds_option(app, "--pubsub-probe-period", "MI_PUBSUB_PROBE_PERIOD", config.pubsub_probe_period,
+                     "how often the hub checks that its event subscription still delivers (a probe it "
+                     "publishes must come back within --redis-timeout, or the subscription is rebuilt)");
   app.add_option("--max-message-bytes", config.max_message_bytes,
                  "largest WebSocket message accepted; larger closes the socket with 1009")
       ->envname("MI_MAX_MESSAGE_BYTES")

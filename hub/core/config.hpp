@@ -43,6 +43,8 @@ struct Config {
   // How often one hub checks every agent marked online against its "alive" key and the live
   // hubs (the ghost sweep): a ghost lasts at most the presence TTL and this.
   Duration ghost_sweep_period{120'000};
+  // How often the event subscription is probed (a message sent to itself through Redis).
+  Duration pubsub_probe_period{5'000};
 
   // Onboarding abuse limits.
   std::uint32_t onboard_fail_limit = 10;           // per source address per minute

@@ -46,11 +46,18 @@ std::string Metrics::render() const {
   append_metric(out, "mi_ws_messages_out_total", "counter", "WebSocket messages sent.", ws_messages_out);
   append_metric(out, "mi_ws_errors_total", "counter", "WebSocket error replies sent.", ws_errors_sent);
   append_metric(out, "mi_ws_slow_closes_total", "counter", "Sessions closed with 4009 for falling behind.", ws_slow_closes);
+  append_metric(out, "mi_ws_epoch_closes_total", "counter",
+                "Watchers closed with 4009 because their colony's event history changed (a new epoch).", ws_epoch_closes);
+  append_metric(out, "mi_history_moved_backwards_total", "counter",
+                "Times this hub found a colony's event history moved backwards and renewed its epoch.",
+                history_moved_backwards);
   append_metric(out, "mi_invites_created_total", "counter", "Invites created.", invites_created);
   append_metric(out, "mi_invites_redeemed_total", "counter", "Invites redeemed by onboarding agents.", invites_redeemed);
   append_metric(out, "mi_redemptions_unreplicated_total", "counter",
                 "Redemptions answered before --redis-min-replicas-ack replicas acknowledged them.",
                 redemptions_unreplicated);
+  append_metric(out, "mi_subscription_rebuilds_total", "counter",
+                "Event subscriptions rebuilt because a probe did not come back through them.", subscription_rebuilds);
   append_metric(out, "mi_invites_revoked_total", "counter", "Invites revoked.", invites_revoked);
   append_metric(out, "mi_onboard_failures_total", "counter", "Failed onboard attempts (bad code or type).", onboard_failures);
   append_metric(out, "mi_onboard_rate_limited_total", "counter", "Onboard attempts refused over a failure budget.", onboard_rate_limited);

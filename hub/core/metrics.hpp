@@ -29,9 +29,12 @@ struct Metrics {
   std::atomic<std::uint64_t> ws_messages_out{0};
   std::atomic<std::uint64_t> ws_errors_sent{0};
   std::atomic<std::uint64_t> ws_slow_closes{0};  // closed with 4009
+  std::atomic<std::uint64_t> ws_epoch_closes{0};  // closed with 4009: their colony has a new epoch
+  std::atomic<std::uint64_t> history_moved_backwards{0};  // times this hub found a colony's history moved backwards
   std::atomic<std::uint64_t> invites_created{0};
   std::atomic<std::uint64_t> invites_redeemed{0};
-  std::atomic<std::uint64_t> redemptions_unreplicated{0};  // welcomed short of --redis-min-replicas-ack
+  std::atomic<std::uint64_t> redemptions_unreplicated{0};
+  std::atomic<std::uint64_t> subscription_rebuilds{0};  // wedged event subscriptions rebuilt  // welcomed short of --redis-min-replicas-ack
   std::atomic<std::uint64_t> invites_revoked{0};
   std::atomic<std::uint64_t> onboard_failures{0};
   std::atomic<std::uint64_t> onboard_rate_limited{0};

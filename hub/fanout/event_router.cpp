@@ -1,5 +1,7 @@
 #include "hub/fanout/event_router.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 
 #include "hub/core/log.hpp"
@@ -16,15 +18,22 @@ EventRouter::EventRouter(HubContext& context, std::vector<Shard*> shards)
       [this](std::string_view channel, std::string_view payload) { on_message(channel, payload); });
   subscriber_->set_on_resubscribed([this] { on_resubscribed(); });
   subscriber_->set_on_messages_end([this] { on_messages_end(); });
+  subscription_liveness_ = std::make_unique<SubscriptionLiveness>(context, *shards_[0], *subscriber_);
 }
 
 EventRouter::~EventRouter() = default;
 
 void EventRouter::start() {
-  asio::post(shards_[0]->io(), [this] { subscriber_->start(); });
+  asio::post(shards_[0]->io(), [this] {
+    subscriber_->start();
+    subscription_liveness_->start();
+  });
 }
 
-void EventRouter::stop() { subscriber_->stop(); }
+void EventRouter::stop() {
+  subscription_liveness_->stop();
+  subscriber_->stop();
+}
 
 std::string EventRouter::colony_of_channel(std::string_view channel) const {
   // "mi:<env>:{c:<colony>}:events"
@@ -72,6 +81,10 @@ void EventRouter::remove_interest(unsigned shard, const std::string& colony) {
 }
 
 void EventRouter::on_message(std::string_view channel, std::string_view payload) {
+  if (subscription_liveness_->owns(channel)) {
+    subscription_liveness_->on_message(payload);
+    return;
+  }
   auto colony = colony_of_channel(channel);
   auto found = colony.empty() ? interest_.end() : interest_.find(colony);
   if (found == interest_.end()) return;
@@ -80,8 +93,76 @@ void EventRouter::on_message(std::string_view channel, std::string_view payload)
     log::warn("ignoring a message on ", channel, " that is not an event");
     return;
   }
+  auto verdict = found->second.history.offer(shared->epoch, shared->seq, shared->fingerprint);
+  switch (verdict) {
+    case HistoryVerdict::deliver:
+      break;
+    case HistoryVerdict::drop_duplicate:
+    case HistoryVerdict::drop_stale:
+      return;
+    case HistoryVerdict::moved_backwards:
+      log::warn("colony ", shared->colony, ": seq ", shared->seq, " came again with another event under epoch ",
+                shared->epoch, " (its history moved backwards: a failover lost writes?); renewing its epoch");
+      renew_epoch(shared->colony, shared->epoch);
+      return;
+    case HistoryVerdict::new_epoch:
+      // Each watcher of the old epoch closes itself with 4009 before it would deliver this.
+      log::info("colony ", shared->colony, " has a new epoch ", shared->epoch, " from seq ", shared->seq,
+                "; its watchers take a fresh snapshot");
+      break;
+  }
   for (unsigned i = 0; i < shards_.size(); ++i) {
     if (found->second.per_shard[i] != 0) pending_[i].push_back(shared);
+  }
+}
+
+void EventRouter::report_moved_backwards(const std::string& colony, const std::string& epoch) {
+  asio::post(shards_[0]->io(), [this, colony, epoch] {
+    auto found = interest_.find(colony);
+    if (found == interest_.end()) return;
+    auto& history = found->second.history;
+    if (!history.report_moved_backwards(epoch)) {
+      // Known already: a renewal under way closes the watchers when it answers; if the colony
+      // has moved on to another epoch since, the watchers not on it go now.
+      if (history.broken() && history.epoch() == epoch) return;
+      for (auto* shard : shards_) {
+        asio::post(shard->io(), [shard, colony, current = history.epoch()] {
+          shard->close_watchers_off_epoch(colony, current);
+        });
+      }
+      return;
+    }
+    log::warn("colony ", colony, ": its event stream ends below what a watcher had under epoch ", epoch,
+              " (its history moved backwards: a failover lost writes?); renewing its epoch");
+    renew_epoch(colony, epoch);
+  });
+}
+
+void EventRouter::renew_epoch(const std::string& colony, const std::string& broken_epoch) {
+  context_.metrics.history_moved_backwards.fetch_add(1, std::memory_order_relaxed);
+  asio::co_spawn(shards_[0]->io(), renew_epoch_and_close(colony, broken_epoch), asio::detached);
+}
+
+// Until the renewal answers, the broken epoch's events go nowhere (the guard drops them), so the
+// watchers wait without seeing anything of it. They are closed once the new epoch is known, so
+// that a watcher that came meanwhile with a snapshot of the new epoch stays; if the renewal
+// fails, all are closed (their snapshot, wherever they take it, is then of whatever Redis holds).
+asio::awaitable<void> EventRouter::renew_epoch_and_close(std::string colony, std::string broken_epoch) {
+  auto outcome = co_await context_.agents.renew_epoch(shards_[0]->redis(), colony, broken_epoch);
+  std::string current;
+  if (auto* epoch = std::get_if<std::string>(&outcome)) {
+    current = *epoch;
+    auto found = interest_.find(colony);
+    if (found != interest_.end()) found->second.history.renewed(broken_epoch, current);
+    log::info("colony ", colony, " epoch ", broken_epoch, " -> ", current);
+  } else {
+    log::warn("colony ", colony, ": renewing epoch ", broken_epoch, " failed (", std::get<ApiError>(outcome).message,
+              "); closing its watchers all the same");
+    auto found = interest_.find(colony);
+    if (found != interest_.end()) found->second.history.renewal_failed(broken_epoch);
+  }
+  for (auto* shard : shards_) {
+    asio::post(shard->io(), [shard, colony, current] { shard->close_watchers_off_epoch(colony, current); });
   }
 }
 
@@ -110,6 +191,7 @@ void EventRouter::on_resubscribed() {
     log::info("event subscription up");
   }
   subscribed_before_ = true;
+  subscription_liveness_->on_resubscribed();
   for (auto* shard : shards_) {
     asio::post(shard->io(), [shard] { shard->catch_up_watchers(); });
   }

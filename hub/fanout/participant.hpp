@@ -31,6 +31,10 @@ class Participant {
   virtual void on_events(std::span<const SharedEvent> events, const SharedMessage& joined) = 0;
   // Look in the event stream for anything missed (after the event subscription came back).
   virtual void catch_up() = 0;
+  // The colony's history moved backwards under this hub and its epoch is now `current_epoch`
+  // (empty: unknown, the renewal failed): a watcher that is not on it closes with 4009, to take a
+  // fresh snapshot.
+  virtual void leave_broken_history(const std::string& current_epoch) = 0;
   // This hub was swept as lost while it held this agent's socket: mark the connection again.
   virtual void reassert() = 0;
 

@@ -177,6 +177,19 @@ void Shard::catch_up_watchers() {
   }
 }
 
+void Shard::close_watchers_off_epoch(const std::string& colony, const std::string& current_epoch) {
+  auto found = colony_members_.find(colony);
+  if (found == colony_members_.end()) return;
+  // Closing does not leave the list at once (the session leaves at its end), but walk a copy:
+  // nothing here may depend on that.
+  auto watchers = found->second.watchers;
+  for (auto* session : watchers) session->leave_broken_history(current_epoch);
+}
+
+void Shard::report_moved_backwards(const std::string& colony, const std::string& epoch) {
+  if (router_ != nullptr) router_->report_moved_backwards(colony, epoch);
+}
+
 void Shard::reassert_agents() {
   for (auto* session : sessions_) session->reassert();
 }

@@ -81,6 +81,12 @@ class Shard {
   void deliver(std::span<const SharedEvent> events);
   // After the event subscription was lost and restored: every watcher fills what it missed.
   void catch_up_watchers();
+  // The colony's history moved backwards and its epoch is now `current_epoch` (empty: unknown):
+  // its watchers on this shard that are not on it close with 4009.
+  void close_watchers_off_epoch(const std::string& colony, const std::string& current_epoch);
+  // A watcher found the colony's history below what it delivered (`epoch`): the router renews
+  // the epoch once and closes the colony's watchers on every shard. From this shard's loop.
+  void report_moved_backwards(const std::string& colony, const std::string& epoch);
   // After this hub was swept as lost while alive: every agent session marks its connection again.
   void reassert_agents();
 

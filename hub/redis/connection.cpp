@@ -56,6 +56,7 @@ void Subscriber::start() { impl_->start(); }
 void Subscriber::stop() { impl_->stop(); }
 bool Subscriber::is_connected() const { return impl_->ready(); }
 bool Subscriber::is_connected_any_thread() const { return impl_->usable_from_any_thread(); }
+void Subscriber::rebuild() { impl_->rebuild(); }
 void Subscriber::set_on_resubscribed(std::function<void()> callback) {
   impl_->set_on_resubscribed(std::move(callback));
 }

@@ -115,6 +115,9 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
   void stop();
   bool is_connected() const;
   bool is_connected_any_thread() const;  // as Connection's
+  // Drops the link (never from inside a message handler): a new one subscribes every channel
+  // again, then on_resubscribed runs. For a subscription that no longer delivers.
+  void rebuild();
   void set_on_resubscribed(std::function<void()> callback);
   // Runs after the messages that one read from Redis brought have been given to `on_message`,
   // in the same handler: a receiver can treat them as one burst.

@@ -27,6 +27,8 @@ class PubSubClient : public Supervisor {
   PubSubClient(boost::asio::any_io_executor executor, Endpoint endpoint, ConnectionOptions options,
                Subscriber::MessageHandler on_message);
   ~PubSubClient() override;  // stop(), while the members the callbacks use still exist
+  // Drops the current link, which the supervisor replaces (with backoff).
+  void rebuild() { close_link(Errc::connection_lost); }
 
   void set_on_resubscribed(std::function<void()> callback) { on_resubscribed_ = std::move(callback); }
   void set_on_messages_end(std::function<void()> callback) { on_messages_end_ = std::move(callback); }

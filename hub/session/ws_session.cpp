@@ -9,6 +9,7 @@
 
 #include "hub/core/clock.hpp"
 #include "hub/core/crypto.hpp"
+#include "hub/core/event_history_guard.hpp"
 #include "hub/core/log.hpp"
 #include "hub/core/no_throw.hpp"
 #include "hub/core/steady_clock.hpp"
@@ -315,10 +316,15 @@ asio::awaitable<void> WsSession::handle_watch(const protocol::WatchRequest& requ
       co_return;
     }
     auto& events = std::get<EventsPage>(page);
-    if (events.complete && *request.since <= events.current_seq) {
-      send_text(protocol::serialize_resume(colony_, *request.since, id));
-      deliver(sequencer_->start(*request.since));
+    // A resume continues the history the watcher has: the same epoch (a client that sends none
+    // predates epochs, and is trusted as before), a since that this history reached, and every
+    // event after it still held. Anything else gets a fresh snapshot.
+    bool same_history = !request.epoch || *request.epoch == events.epoch;
+    if (same_history && events.complete && *request.since <= events.current_seq) {
+      send_text(protocol::serialize_resume(colony_, *request.since, events.epoch, id));
+      deliver(sequencer_->start(*request.since, events.epoch));
       for (auto& json : events.events) {
+        if (!handshake_.may_send()) co_return;
         if (auto event = make_colony_event(colony_, json)) deliver(sequencer_->offer(std::move(event)));
       }
       if (events.events.size() == kEventPageSize || sequencer_->has_gap()) catch_up();
@@ -333,8 +339,8 @@ asio::awaitable<void> WsSession::handle_watch(const protocol::WatchRequest& requ
     co_return;
   }
   auto& state = std::get<ColonySnapshot>(snapshot);
-  send_text(protocol::serialize_snapshot(colony_, state.seq, state.agent_jsons, id));
-  deliver(sequencer_->start(state.seq));
+  send_text(protocol::serialize_snapshot(colony_, state.seq, state.epoch, state.agent_jsons, id));
+  deliver(sequencer_->start(state.seq, state.epoch));
 }
 
 void WsSession::on_event(const SharedEvent& event) {
@@ -366,7 +372,23 @@ void WsSession::on_events(std::span<const SharedEvent> events, const SharedMessa
 
 void WsSession::deliver(EventSequencer::Release release) {
   for (auto& event : release.deliver) send(event->frame);
+  if (release.epoch_changed) {
+    close_for_new_epoch();
+    return;
+  }
   if (release.gap) catch_up();
+}
+
+void WsSession::close_for_new_epoch() {
+  if (!handshake_.may_send()) return;
+  shard_.context().metrics.ws_epoch_closes.fetch_add(1, std::memory_order_relaxed);
+  close(4009, "the colony's event history changed (a new epoch); watch again for a snapshot", EndReason::closed);
+}
+
+void WsSession::leave_broken_history(const std::string& current_epoch) {
+  if (role_ != Role::watcher || !sequencer_) return;
+  if (!current_epoch.empty() && sequencer_->started() && sequencer_->epoch() == current_epoch) return;
+  close_for_new_epoch();
 }
 
 void WsSession::catch_up() {
@@ -393,15 +415,33 @@ asio::awaitable<void> WsSession::fill_gaps() {
       break;
     }
     auto& events = std::get<EventsPage>(page);
+    auto verdict = judge_stream_head(
+        WatcherPlace{sequencer_->epoch(), sequencer_->delivered_seq(), sequencer_->delivered_fingerprint()},
+        StreamHead{events.epoch, events.current_seq, events.anchor.empty() ? 0 : event_fingerprint(events.anchor)});
+    if (verdict == HistoryVerdict::moved_backwards) {
+      // The stream ends below what this watcher has, or holds another event where it is: the
+      // history it saw is gone. The router renews the epoch, then closes the colony's watchers on
+      // this hub, this one included, so that their next snapshot is of the new epoch.
+      shard_.report_moved_backwards(colony_, events.epoch);
+      break;
+    }
+    if (verdict == HistoryVerdict::new_epoch) {
+      close_for_new_epoch();
+      break;
+    }
     if (!events.complete) {
       close(4009, "missed events are no longer held; watch again", EndReason::closed);
       break;
     }
     for (auto& json : events.events) {
+      if (!handshake_.may_send()) break;
       if (auto event = make_colony_event(colony_, json)) {
-        for (auto& ready : sequencer_->offer(std::move(event)).deliver) send(ready->frame);
+        auto release = sequencer_->offer(std::move(event));
+        for (auto& ready : release.deliver) send(ready->frame);
+        if (release.epoch_changed) close_for_new_epoch();
       }
     }
+    if (!handshake_.may_send()) break;
     if (events.events.size() < kEventPageSize && !sequencer_->has_gap()) break;
     if (events.events.empty()) break;  // held events are ahead of the stream: they arrive live
   }

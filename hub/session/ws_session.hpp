@@ -81,6 +81,7 @@ class WsSession final : public Participant, public std::enable_shared_from_this<
   // events one by one.
   void on_events(std::span<const SharedEvent> events, const SharedMessage& joined) override;
   void catch_up() override;
+  void leave_broken_history(const std::string& current_epoch) override;
   // A new connection id, marked as the agent's connection again (a long Redis outage made this
   // hub look lost), which brings the agent back online.
   void reassert() override;
@@ -139,6 +140,8 @@ class WsSession final : public Participant, public std::enable_shared_from_this<
   boost::asio::awaitable<void> publish_status();
   boost::asio::awaitable<void> fill_gaps();
   void deliver(EventSequencer::Release release);
+  // The colony's history is not the one this watcher follows: close with 4009 for a snapshot.
+  void close_for_new_epoch();
   void become_agent(std::string colony, std::string agent_id, std::string secret_sha256);
   boost::asio::awaitable<void> on_end();
 

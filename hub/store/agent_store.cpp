@@ -188,12 +188,23 @@ asio::awaitable<Outcome<EventsPage>> AgentStore::read_events(redis::Connection& 
                                     mi::redis::args(std::to_string(after_seq), std::to_string(count)));
   if (redis_failed(result)) co_return describe_redis_failure(result);
   auto& reply = result.reply;
-  if (!reply.is_array() || reply.elements.size() < 2) co_return unexpected_reply();
+  if (!reply.is_array() || reply.elements.size() < 4) co_return unexpected_reply();
   EventsPage page;
   page.current_seq = static_cast<std::uint64_t>(reply.elements[0].integer);
-  page.complete = reply.elements[1].integer == 1;
-  for (std::size_t i = 2; i < reply.elements.size(); ++i) page.events.push_back(std::move(reply.elements[i].str));
+  page.epoch = std::move(reply.elements[1].str);
+  page.complete = reply.elements[2].integer == 1;
+  page.anchor = std::move(reply.elements[3].str);
+  for (std::size_t i = 4; i < reply.elements.size(); ++i) page.events.push_back(std::move(reply.elements[i].str));
   co_return page;
+}
+
+asio::awaitable<Outcome<std::string>> AgentStore::renew_epoch(redis::Connection& redis, const std::string& colony,
+                                                              const std::string& broken_epoch) {
+  auto result = co_await redis.eval("renew_epoch", mi::redis::args(keys_.colony_prefix(colony)),
+                                    mi::redis::args(broken_epoch));
+  if (redis_failed(result)) co_return describe_redis_failure(result);
+  if (result.reply.str.empty()) co_return unexpected_reply();
+  co_return std::move(result.reply.str);
 }
 
 asio::awaitable<Outcome<std::string>> AgentStore::issue_token(redis::Connection& redis, const std::string& colony,
@@ -210,11 +221,12 @@ asio::awaitable<Outcome<ColonySnapshot>> AgentStore::snapshot(redis::Connection&
   auto result = co_await redis.eval("colony_snapshot", mi::redis::args(keys_.colony_prefix(colony)), {});
   if (redis_failed(result)) co_return describe_redis_failure(result);
   const auto& reply = result.reply;
-  if (!reply.is_array() || reply.elements.empty()) co_return unexpected_reply();
+  if (!reply.is_array() || reply.elements.size() < 2) co_return unexpected_reply();
   ColonySnapshot snapshot;
   snapshot.seq = static_cast<std::uint64_t>(reply.elements[0].integer);
-  snapshot.agent_jsons.reserve(reply.elements.size() - 1);
-  for (std::size_t i = 1; i < reply.elements.size(); ++i) snapshot.agent_jsons.push_back(reply.elements[i].str);
+  snapshot.epoch = reply.elements[1].str;
+  snapshot.agent_jsons.reserve(reply.elements.size() - 2);
+  for (std::size_t i = 2; i < reply.elements.size(); ++i) snapshot.agent_jsons.push_back(reply.elements[i].str);
   co_return snapshot;
 }
 

@@ -45,6 +45,8 @@ struct ClonedAgent {
 // Events after a given seq, from the colony's stream.
 struct EventsPage {
   std::uint64_t current_seq = 0;
+  std::string epoch;                // the colony's event history current_seq counts in
+  std::string anchor;               // the event at the seq asked after, if held (else empty)
   bool complete = true;             // false: the stream no longer holds the first event wanted
   std::vector<std::string> events;  // event JSON, in seq order
 };
@@ -57,6 +59,7 @@ struct StatusOutcome {
 
 struct ColonySnapshot {
   std::uint64_t seq = 0;
+  std::string epoch;  // the colony's event history the seq counts in (made if it had none)
   std::vector<std::string> agent_jsons;
 };
 
@@ -131,6 +134,12 @@ class AgentStore {
   // At most `count` events after `after_seq`.
   boost::asio::awaitable<Outcome<EventsPage>> read_events(redis::Connection& redis, const std::string& colony,
                                                           std::uint64_t after_seq, std::size_t count);
+
+  // The colony's history moved backwards under this hub while its epoch was `broken_epoch`: a new
+  // epoch, unless another hub (or a Redis that lost the colony) already made one. The outcome is
+  // the colony's epoch now.
+  boost::asio::awaitable<Outcome<std::string>> renew_epoch(redis::Connection& redis, const std::string& colony,
+                                                           const std::string& broken_epoch);
 
   // A new secret for an agent (replacing its previous one); not_found when there is none.
   boost::asio::awaitable<Outcome<std::string>> issue_token(redis::Connection& redis, const std::string& colony,

@@ -105,11 +105,20 @@ test('after a drop it says "Reconnecting…", comes back with since, and misses 
   await agent.onboard(invite.code, 'bob');
   const { context, page } = await newPage(browser, hub);
   const watches = [];
+  const epochs = [];  // of each snapshot and resume the page was given
   page.on('websocket', (socket) => {
     socket.on('framesent', (frame) => {
       try {
         const message = JSON.parse(frame.payload);
         if (message.type === 'watch') watches.push(message);
+      } catch {
+        // not ours
+      }
+    });
+    socket.on('framereceived', (frame) => {
+      try {
+        const message = JSON.parse(frame.payload);
+        if (message.type === 'snapshot' || message.type === 'resume') epochs.push(message.epoch);
       } catch {
         // not ours
       }
@@ -137,6 +146,9 @@ test('after a drop it says "Reconnecting…", comes back with since, and misses 
     assert.ok(watches.length >= 2, 'it watched again');
     assert.equal(typeof last.since, 'number');
     assert.ok(last.since >= Number(seqBefore), `since ${last.since} covers seq ${seqBefore}`);
+    // The since goes with the epoch (the colony's event history) it counts in.
+    assert.equal(typeof epochs[0], 'string');
+    assert.equal(last.epoch, epochs[0]);
     // bob went offline with the drain (an event it did not see while disconnected) ...
     await agentRow(page, 'bob', 'offline').waitFor({ timeout: 5000 });
     // ... and the stream goes on.

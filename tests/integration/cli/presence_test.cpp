@@ -229,3 +229,28 @@ TEST_CASE("with no --interval, the daemon keeps up with a hub's short presence T
   daemon->signal(SIGINT);
   CHECK(daemon->wait_exit(5s) == 0);
 }
+
+TEST_CASE("mi status --watch takes a fresh snapshot when the colony's history changes under the hub", "[cli][presence][epoch]") {
+  CliFixture fixture;
+  REQUIRE(fixture.mi({"agent", "onboard", fixture.hub.create_invite("c1"), "--name", "jared"}).exit_code == 0);
+  auto watch = start_mi({"status", "--colony", "c1", "--watch", "--json"}, fixture.env());
+  REQUIRE(watch->wait_for([](const std::string& out, const std::string&) {
+    return agent_field(last_colony_line(out), "jared", "/id") == "jared";
+  }, 10s));
+
+  // Redis restarted empty: the colony's seq starts again under a new epoch, with another agent.
+  fixture.hub.redis.command({"FLUSHALL"});
+  REQUIRE(fixture.mi({"agent", "onboard", fixture.hub.create_invite("c1"), "--name", "nora"}).exit_code == 0);
+
+  // The hub closes the watch with 4009; mi comes back without since, for a snapshot of the new
+  // history (a since of the old one could otherwise resume in the middle of the new).
+  CHECK(watch->wait_for([](const std::string& out, const std::string&) {
+    const auto line = last_colony_line(out);
+    return agent_field(line, "nora", "/id") == "nora" && !agent_field(line, "jared", "/id");
+  }, 15s));
+  INFO(watch->err());
+  CHECK(count_of(watch->err(), "watching colony c1") == 2);
+  CHECK_FALSE(has(watch->err(), "resumed colony c1"));
+  watch->signal(SIGTERM);
+  CHECK(watch->wait_exit(5s) == 0);
+}

@@ -12,7 +12,7 @@ namespace {
 std::string online_event(std::uint64_t seq) {
   // The head in the order the Redis scripts write it (protocol/event_header.hpp).
   return R"({"type":"event","colony":"c1","seq":)" + std::to_string(seq) +
-         R"(,"ts":1700000000000,"event":"online","agent":{"id":"a)" + std::to_string(seq) + R"("}})";
+         R"(,"epoch":"e1","ts":1700000000000,"event":"online","agent":{"id":"a)" + std::to_string(seq) + R"("}})";
 }
 }  // namespace
 
@@ -20,7 +20,13 @@ TEST_CASE("an event is framed once, as the exact JSON published", "[colony_event
   auto event = make_colony_event("c1", online_event(7));
   REQUIRE(event != nullptr);
   CHECK(event->seq == 7);
+  CHECK(event->epoch == "e1");
   CHECK_FALSE(event->is_chat);
+  // Another event under the same seq has another fingerprint; the same bytes have the same one.
+  CHECK(event->fingerprint == make_colony_event("c1", online_event(7))->fingerprint);
+  auto other = online_event(7);
+  other.replace(other.find("online"), 6, "update");
+  CHECK(event->fingerprint != make_colony_event("c1", other)->fingerprint);
   CHECK(*event->frame == websocket::encode_text_frame(online_event(7)));
   CHECK_FALSE(make_colony_event("c1", R"({"type":"hello"})"));
 }

@@ -163,9 +163,27 @@ TEST_CASE("watch with and without since", "[client_message]") {
   CHECK_FALSE(
       expect_request<WatchRequest>(R"({"type":"watch","colony":"c","token":"t","since":null})")
           .since);
+  CHECK_FALSE(plain.epoch);
+}
+
+TEST_CASE("watch with since and the epoch it belongs to", "[client_message]") {
+  const auto resumed = expect_request<WatchRequest>(
+      R"({"type":"watch","colony":"c1","token":"t","since":41,"epoch":"1733545843123456"})");
+  CHECK(resumed.since == std::optional<std::uint64_t>(41));
+  CHECK(resumed.epoch == std::optional<std::string>("1733545843123456"));
+  CHECK_FALSE(expect_request<WatchRequest>(R"({"type":"watch","colony":"c1","token":"t","epoch":null})").epoch);
+  // An epoch without since is kept as given; the hub answers such a watch with a snapshot.
+  CHECK(expect_request<WatchRequest>(R"({"type":"watch","colony":"c1","token":"t","epoch":"e"})").epoch ==
+        std::optional<std::string>("e"));
 }
 
 TEST_CASE("watch errors", "[client_message]") {
+  for (const char* epoch : {"1", "true", "[\"e\"]", "{}"}) {
+    check_bad_request(std::string(R"({"type":"watch","colony":"c1","token":"t","since":1,"epoch":)") + epoch + "}",
+                      R"(watch "epoch" must be a string)");
+  }
+  check_bad_request(R"({"type":"watch","colony":"c1","token":"t","epoch":")" + std::string(513, 'e') + "\"}",
+                    R"("epoch" is longer than 512 bytes)");
   check_bad_request(R"({"type":"watch","token":"t"})", R"(watch needs a string "colony")");
   check_bad_request(R"({"type":"watch","colony":1,"token":"t"})", R"(watch needs a string "colony")");
   check_bad_request(R"({"type":"watch","colony":"c1"})", R"(watch needs a string "token")");

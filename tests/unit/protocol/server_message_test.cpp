@@ -138,21 +138,21 @@ TEST_CASE("serialize_cloned", "[server_message]") {
 }
 
 TEST_CASE("serialize_snapshot", "[server_message]") {
-  CHECK(serialize_snapshot("c1", 0, {}, std::nullopt) ==
-        R"({"type":"snapshot","colony":"c1","seq":0,"agents":[]})");
-  CHECK(serialize_snapshot("c1", 42, {kAgentJared}, std::nullopt) ==
-        R"({"type":"snapshot","colony":"c1","seq":42,"agents":[)" + kAgentJared + "]}");
-  CHECK(serialize_snapshot("c1", 18446744073709551615ULL, {kAgentJared, kAgentClone},
+  CHECK(serialize_snapshot("c1", 0, "e0", {}, std::nullopt) ==
+        R"({"type":"snapshot","colony":"c1","seq":0,"epoch":"e0","agents":[]})");
+  CHECK(serialize_snapshot("c1", 42, "e1", {kAgentJared}, std::nullopt) ==
+        R"({"type":"snapshot","colony":"c1","seq":42,"epoch":"e1","agents":[)" + kAgentJared + "]}");
+  CHECK(serialize_snapshot("c1", 18446744073709551615ULL, "1733545843123456", {kAgentJared, kAgentClone},
                            std::string(R"("w")")) ==
-        R"({"type":"snapshot","id":"w","colony":"c1","seq":18446744073709551615,"agents":[)" +
+        R"({"type":"snapshot","id":"w","colony":"c1","seq":18446744073709551615,"epoch":"1733545843123456","agents":[)" +
             kAgentJared + "," + kAgentClone + "]}");
 }
 
 TEST_CASE("serialize_resume", "[server_message]") {
-  CHECK(serialize_resume("c1", 17, std::nullopt) ==
-        R"({"type":"resume","colony":"c1","seq":17})");
-  CHECK(serialize_resume("c1", 17, std::string("3")) ==
-        R"({"type":"resume","id":3,"colony":"c1","seq":17})");
+  CHECK(serialize_resume("c1", 17, "e1", std::nullopt) ==
+        R"({"type":"resume","colony":"c1","seq":17,"epoch":"e1"})");
+  CHECK(serialize_resume("c1", 17, "e1", std::string("3")) ==
+        R"({"type":"resume","id":3,"colony":"c1","seq":17,"epoch":"e1"})");
 }
 
 // ---- round trips ----------------------------------------------------------------------------
@@ -204,22 +204,24 @@ TEST_CASE("round trip: cloned", "[server_message][round_trip]") {
 
 TEST_CASE("round trip: snapshot and resume", "[server_message][round_trip]") {
   const ServerMessage snapshot = expect_server_message(
-      serialize_snapshot("c1", 99, {kAgentJared, kAgentClone}, std::string("1")));
+      serialize_snapshot("c1", 99, "e9", {kAgentJared, kAgentClone}, std::string("1")));
   CHECK(snapshot.type == "snapshot");
   CHECK(snapshot.id_json == std::optional<std::string>("1"));
   CHECK(snapshot.colony == "c1");
   CHECK(snapshot.seq == 99);
+  CHECK(snapshot.epoch == "e9");
   REQUIRE(snapshot.agents.size() == 2);
   check_is_jared(snapshot.agents[0]);
   check_is_clone(snapshot.agents[1]);
 
-  const ServerMessage empty = expect_server_message(serialize_snapshot("c2", 0, {}, std::nullopt));
+  const ServerMessage empty = expect_server_message(serialize_snapshot("c2", 0, "e", {}, std::nullopt));
   CHECK(empty.colony == "c2");
   CHECK(empty.agents.empty());
 
   const ServerMessage resume = expect_server_message(serialize_resume("c1", 18446744073709551615ULL,
-                                                                      std::nullopt));
+                                                                      "e10", std::nullopt));
   CHECK(resume.type == "resume");
+  CHECK(resume.epoch == "e10");
   CHECK(resume.colony == "c1");
   CHECK(resume.seq == 18446744073709551615ULL);
 }
@@ -263,12 +265,13 @@ TEST_CASE("round trip: text with every escape survives", "[server_message][round
 
 TEST_CASE("parse events", "[server_message_parser]") {
   const ServerMessage join = expect_server_message(
-      R"({"type":"event","colony":"c1","seq":1,"ts":1700000000001,"event":"join","agent":)" +
+      R"({"type":"event","colony":"c1","seq":1,"epoch":"1733545843123456","ts":1700000000001,"event":"join","agent":)" +
       kAgentJared + R"(,"invite":"JCVCFB"})");
   CHECK(join.type == "event");
   CHECK(join.event == "join");
   CHECK(join.colony == "c1");
   CHECK(join.seq == 1);
+  CHECK(join.epoch == "1733545843123456");
   CHECK(join.ts == 1700000000001);
   CHECK(join.invite == std::optional<std::string>("JCVCFB"));
   REQUIRE(join.agent);

@@ -258,7 +258,9 @@ export function compareIds(a, b) {
 
 /**
  * The live presence of one colony over /v1/ws: a fresh watch token from the API for each
- * connection, `since` the last seen seq when it comes back after a drop, backoff between tries.
+ * connection, `since` the last seen seq with its `epoch` (the colony's event history it counts in)
+ * when it comes back after a drop, backoff between tries. A close with 4009 (the page fell behind,
+ * or the colony's history changed) drops both, so that the next watch takes a fresh snapshot.
  * Callbacks: onSnapshot(msg), onResume(msg), onEvent(msg) once per seq, onState(state, detail)
  * with state 'connecting' | 'live' | 'reconnecting' | 'stopped' | 'failed'.
  * initialSince: the since of the first connection (0 asks for the whole held history, so that a
@@ -269,6 +271,7 @@ export class ColonyWatch {
     this.colony = colony;
     this.handlers = { onSnapshot, onResume, onEvent, onState };
     this.seq = initialSince;
+    this.epoch = null;
     this.socket = null;
     this.attempt = 0;
     this.stopped = false;
@@ -326,7 +329,10 @@ export class ColonyWatch {
     socket.addEventListener('open', () => {
       opened = true;
       const request = { type: 'watch', colony: this.colony, token };
-      if (this.seq !== null && this.seq !== undefined) request.since = this.seq;
+      if (this.seq !== null && this.seq !== undefined) {
+        request.since = this.seq;
+        if (this.epoch) request.epoch = this.epoch;
+      }
       socket.send(JSON.stringify(request));
     });
     socket.addEventListener('message', (message) => {
@@ -343,6 +349,10 @@ export class ColonyWatch {
       if (socket !== this.socket) return;
       this.socket = null;
       if (this.stopped) return;
+      if (event.code === 4009) {
+        this.seq = null;
+        this.epoch = null;
+      }
       const reason = !opened ? 'the hub cannot be reached'
         : event.code === 4009 ? 'the page fell behind'
         : event.code === 1012 ? 'the hub is restarting'
@@ -355,6 +365,7 @@ export class ColonyWatch {
     switch (data.type) {
       case 'snapshot':
         this.seq = data.seq;
+        this.epoch = data.epoch || null;
         this.attempt = 0;
         this.everLive = true;
         if (this.handlers.onSnapshot) this.handlers.onSnapshot(data);
@@ -362,12 +373,16 @@ export class ColonyWatch {
         break;
       case 'resume':
         this.seq = data.seq;
+        this.epoch = data.epoch || null;
         this.attempt = 0;
         this.everLive = true;
         if (this.handlers.onResume) this.handlers.onResume(data);
         this.setState('live');
         break;
       case 'event':
+        // The hub sends nothing of another epoch (it closes with 4009 first); a seq counts only
+        // within its epoch.
+        if (this.epoch && data.epoch && data.epoch !== this.epoch) return;
         if (typeof data.seq === 'number' && typeof this.seq === 'number' && data.seq <= this.seq) return;
         this.seq = data.seq;
         if (this.handlers.onEvent) this.handlers.onEvent(data);
