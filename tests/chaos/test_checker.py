@@ -159,6 +159,15 @@ def test_two_offline_in_a_row():
     assert not r['passed'] and 'already offline' in r['violations'][0]
 
 
+def test_offline_counts_are_per_epoch():
+    obs = clean()
+    for w in obs['watchers']:
+        w['connections'].append(conn(2, [ev(3, 'offline', 'a', reason='closed', epoch='e2')], 'snapshot', epoch='e2'))
+    assert checker.at_most_one_offline_per_transition(obs)['passed']
+    obs['watchers'][0]['connections'][-1]['events'].append(ev(4, 'offline', 'a', reason='timeout', epoch='e2'))
+    assert not checker.at_most_one_offline_per_transition(obs)['passed']
+
+
 def test_a_hole_in_the_merged_history_is_not_a_double_offline():
     obs = clean()
     obs['agents'][1]['downs'] = 2

@@ -182,21 +182,21 @@ def merged_history(obs, colony):
 
 
 def at_most_one_offline_per_transition(obs):
-    """No agent gets more `offline` events than it had real online -> offline transitions (a
-    welcomed socket of it that ended; an agent no client knew, from an onboard whose answer was
-    lost, had at most one), and no two `offline` of one agent follow each other without a
-    `join` or `online` between them."""
+    """No agent gets more `offline` events in one epoch than it had real online -> offline
+    transitions (a welcomed socket of it that ended; an agent no client knew, from an onboard
+    whose answer was lost, had at most one), and no two `offline` of one agent follow each other
+    without a `join` or `online` between them."""
     violations = []
     downs = {(a['colony'], a['id']): a['downs'] for a in obs['agents']}
     checked = 0
     for colony in sorted({w['colony'] for w in obs['watchers']}):
-        count = defaultdict(int)
+        count = defaultdict(int)  # (epoch, agent): a new epoch retracts what the old one said after its fork
         for segment in merged_history(obs, colony):
             last = {}
             for ev in segment:
                 aid = ev['agent']
                 if ev['event'] == 'offline':
-                    count[aid] += 1
+                    count[(ev.get('epoch'), aid)] += 1
                     if last.get(aid) == 'offline':
                         violations.append(f"{colony}: {aid} got offline ({ev.get('reason')}) at seq {ev['seq']} "
                                           f"while already offline (seq {last.get((aid, 'seq'))})")
@@ -205,11 +205,12 @@ def at_most_one_offline_per_transition(obs):
                     last[aid], last[(aid, 'seq')] = 'online', ev['seq']
                 elif ev['event'] == 'clone':
                     last[aid], last[(aid, 'seq')] = ev.get('status') or 'offline', ev['seq']
-        for aid, n in sorted(count.items()):
+        for (epoch, aid), n in sorted(count.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
             checked += 1
             allowed = downs.get((colony, aid), 1)
             if n > allowed:
-                violations.append(f'{colony}: {aid} got {n} offline events for {allowed} real transitions')
+                where = f' in epoch {epoch}' if epoch is not None else ''
+                violations.append(f'{colony}: {aid} got {n} offline events{where} for {allowed} real transitions')
     return _result('at most one offline per real transition', checked, violations)
 
 
