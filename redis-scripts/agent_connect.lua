@@ -11,9 +11,13 @@
 --          new id drops the old one, so that it is not left behind as a socket nobody holds
 -- ARGV[8]  presence TTL, ms: the agent's "alive" key is set now, as its socket's first frame (the
 --          ghost sweep, expire_ghosts.lua, leaves an agent with a live key alone)
--- Reply:   {"ok", AGENT json, seq of the "online" event or 0} | {"unauthorized"}
+-- Reply:   {"ok", AGENT json, seq of the "online" event or 0} | {"unauthorized"} | {"ended"}
+--          ("ended": the hub already ended this connection, agent_disconnect.lua; nothing changed)
 local prefix = KEYS[1]
 local id = ARGV[1]
+if redis.call('EXISTS', prefix .. 'ended:' .. ARGV[3]) == 1 then
+  return {'ended'}
+end
 local agent_key = prefix .. 'agent:' .. id
 local stored = redis.call('HMGET', agent_key, 'token_sha256', 'status', 'colony')
 if not stored[1] or stored[1] ~= ARGV[2] then

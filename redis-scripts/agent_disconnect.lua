@@ -1,17 +1,25 @@
 -- agent_disconnect: one socket of an agent is gone. When it was the agent's last one, the agent
 -- goes offline with the reason given (event "offline"). Unknown connections are ignored, so that
--- a sweep may offline a lost hub's connections more than once.
+-- a sweep may offline a lost hub's connections more than once. A hub that gave up on a
+-- connection (its hello or onboard got no answer in time) ends it with a tombstone TTL: should
+-- the connect or redemption it abandoned still be waiting in a socket Redis has not read yet
+-- (a stalled Redis), it finds the tombstone when it runs and changes nothing.
 -- KEYS[1]  colony key prefix "mi:<env>:{c:<colony>}:"
 -- ARGV[1]  connection id
 -- ARGV[2]  reason: "closed" | "timeout" | "hub_lost" | "drained"
 -- ARGV[3]  last_seen to record: the time of the socket's last frame, ms (0: unknown)
 -- ARGV[4]  now, ms since the epoch
 -- ARGV[5]  event stream max length
+-- ARGV[6]  tombstone TTL, ms, written when the connection is unknown ("0" or absent: none)
 -- Reply:   seq of the "offline" event, or 0 when the agent stays online (or was not)
 local prefix = KEYS[1]
 local conn = ARGV[1]
 local id = redis.call('HGET', prefix .. 'connections', conn)
 if not id then
+  local tombstone_ttl = tonumber(ARGV[6] or '0') or 0
+  if tombstone_ttl > 0 then
+    redis.call('SET', prefix .. 'ended:' .. conn, '1', 'PX', tombstone_ttl)
+  end
   return 0
 end
 redis.call('HDEL', prefix .. 'connections', conn)

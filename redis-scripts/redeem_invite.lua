@@ -10,10 +10,15 @@
 -- ARGV[7]  colony id
 -- ARGV[8]  event stream max length
 -- ARGV[9]  presence TTL, ms: the agent's "alive" key is set now, as its socket's first frame
--- Reply:   {"ok", agent id, AGENT json, seq} | {"invalid_code"} | {"wrong_invite_type"}
+-- Reply:   {"ok", agent id, AGENT json, seq} | {"invalid_code"} | {"wrong_invite_type"} | {"ended"}
+--          ("ended": the hub already gave up on this socket, agent_disconnect.lua; the invite is
+--          left as it was, for the agent's retry)
 local prefix = KEYS[1]
 local code = ARGV[1]
 local now = ARGV[3]
+if redis.call('EXISTS', prefix .. 'ended:' .. ARGV[5]) == 1 then
+  return {'ended'}
+end
 local invite_key = prefix .. 'invite:' .. code
 local invite = redis.call('HMGET', invite_key, 'type', 'status')
 if not invite[2] or invite[2] ~= 'active' then

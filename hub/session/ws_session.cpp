@@ -29,6 +29,9 @@ namespace {
 // of lost hubs is what puts the agent offline.
 constexpr auto kDisconnectRetryPeriod = std::chrono::seconds(1);
 constexpr int kDisconnectRetries = 300;
+// How long a connection the hub gave up on stays marked ended in Redis (agent_disconnect.lua): as
+// long as a stalled Redis might take to run what was queued for it.
+constexpr auto kEndedConnectionMemory = std::chrono::milliseconds(std::chrono::hours(1));
 // Events read from a stream per round trip when resuming or filling a gap.
 constexpr std::size_t kEventPageSize = 1000;
 // A gap is filled over the shard's command link, which may come back from an outage after the
@@ -178,6 +181,7 @@ asio::awaitable<void> WsSession::handle_onboard(const protocol::OnboardRequest& 
   if (auto* error = std::get_if<ApiError>(&outcome)) {
     bool bad_code = error->code == "invalid_code" || error->code == "wrong_invite_type";
     if (!bad_code) {
+      if (error->code == "unavailable" && !colony.empty()) abandon_connection(colony);
       send_error(error->code, error->message, id);
       co_return;
     }
@@ -213,6 +217,7 @@ asio::awaitable<void> WsSession::handle_hello(const protocol::HelloRequest& requ
   auto outcome = co_await context.agents.connect(shard_.redis(), token->colony, token->agent_id, secret_sha256,
                                                  connection_id_, context.instance);
   if (auto* error = std::get_if<ApiError>(&outcome)) {
+    if (error->code == "unavailable") abandon_connection(token->colony);
     send_error(error->code, error->message, id);
     co_return;
   }
@@ -521,19 +526,35 @@ asio::awaitable<void> WsSession::on_end() {
   if (role_ == Role::watcher) context.metrics.sessions_watchers.fetch_sub(1, std::memory_order_relaxed);
   if (role_ != Role::agent) co_return;
   context.metrics.sessions_agents.fetch_sub(1, std::memory_order_relaxed);
-  std::string reason(end_reason_text(handshake_.end_reason()));
-  auto last_frame = last_frame_wall_ms();
+  co_await record_end(colony_, connection_id_, std::string(end_reason_text(handshake_.end_reason())),
+                      last_frame_wall_ms());
+}
+
+asio::awaitable<void> WsSession::record_end(std::string colony, std::string connection_id, std::string reason,
+                                            std::int64_t last_frame) {
+  auto& context = shard_.context();
   for (int attempt = 0; attempt < kDisconnectRetries; ++attempt) {
-    auto outcome = co_await context.agents.disconnect(shard_.redis(), colony_, connection_id_, reason, last_frame,
-                                                      context.instance);
+    auto outcome = co_await context.agents.disconnect(shard_.redis(), colony, connection_id, reason, last_frame,
+                                                      context.instance, kEndedConnectionMemory.count());
     if (!failed(outcome)) co_return;
-    if (attempt == 0) log::warn("agent ", colony_, "/", agent_id_, " disconnected while Redis is unreachable; retrying");
+    if (attempt == 0) log::warn("connection ", connection_id, " of colony ", colony, " ended while Redis is unreachable; retrying");
     asio::steady_timer delay(transport_.socket().get_executor());
     delay.expires_after(kDisconnectRetryPeriod);
     auto [ec] = co_await delay.async_wait(kNoThrow);
     if (ec) break;  // the shard is stopping
   }
-  log::error("gave up recording that agent ", colony_, "/", agent_id_, " disconnected");
+  log::error("gave up recording that connection ", connection_id, " of colony ", colony, " ended");
+}
+
+void WsSession::abandon_connection(const std::string& colony) {
+  // The connect or redemption that got no answer in time may still run when Redis gets to it (a
+  // stalled Redis reads it later): end that connection as a close would, with a tombstone, so
+  // that whichever runs first, the agent is not left online with no socket.
+  asio::co_spawn(transport_.socket().get_executor(),
+                 [self = shared_from_this(), colony, connection_id = connection_id_]() -> asio::awaitable<void> {
+                   co_await self->record_end(colony, connection_id, "closed", 0);
+                 },
+                 asio::detached);
 }
 
 }  // namespace mi::hub

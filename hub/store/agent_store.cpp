@@ -14,6 +14,11 @@ namespace asio = boost::asio;
 
 namespace {
 ApiError unexpected_reply() { return {500, "internal", "The presence store gave an unexpected reply."}; }
+// A connect or redemption that ran after its hub had given up on it (agent_disconnect.lua's
+// tombstone): no caller waits for it any more; a retry gets a new connection id.
+ApiError connection_already_ended() {
+  return describe_redis_failure(mi::redis::make_error_code(mi::redis::Errc::timed_out), nullptr);
+}
 }  // namespace
 
 std::optional<AgentToken> AgentToken::parse(std::string_view text) {
@@ -61,6 +66,7 @@ asio::awaitable<Outcome<RedeemedAgent>> AgentStore::redeem(redis::Connection& re
   const auto& verdict = reply.elements[0].str;
   if (verdict == "invalid_code") co_return ApiError{404, "invalid_code", ""};
   if (verdict == "wrong_invite_type") co_return ApiError{409, "wrong_invite_type", ""};
+  if (verdict == "ended") co_return connection_already_ended();
   if (verdict != "ok" || reply.elements.size() < 4) co_return unexpected_reply();
   RedeemedAgent agent;
   agent.agent_id = reply.elements[1].str;
@@ -91,6 +97,7 @@ asio::awaitable<Outcome<ConnectedAgent>> AgentStore::connect(redis::Connection& 
   if (reply.elements[0].str == "unauthorized") {
     co_return ApiError{401, "unauthorized", "This agent token is not valid: onboard again with a new invite."};
   }
+  if (reply.elements[0].str == "ended") co_return connection_already_ended();
   if (redis_failed(listed)) {
     // The agent went online without this hub's record of the connection, so no sweep would put
     // it offline if this hub died: undo it now, as a close would.
@@ -108,10 +115,12 @@ asio::awaitable<Outcome<ConnectedAgent>> AgentStore::connect(redis::Connection& 
 asio::awaitable<Outcome<std::uint64_t>> AgentStore::disconnect(redis::Connection& redis, const std::string& colony,
                                                                const std::string& connection_id,
                                                                const std::string& reason,
-                                                               std::int64_t last_frame_ms, const ListedIn& listed_in) {
+                                                               std::int64_t last_frame_ms, const ListedIn& listed_in,
+                                                               std::int64_t tombstone_ttl_ms) {
   auto result = co_await redis.eval("agent_disconnect", mi::redis::args(keys_.colony_prefix(colony)),
                                     mi::redis::args(connection_id, reason, std::to_string(last_frame_ms),
-                                                    std::to_string(now_ms()), event_stream_length_));
+                                                    std::to_string(now_ms()), event_stream_length_,
+                                                    std::to_string(tombstone_ttl_ms)));
   if (redis_failed(result)) co_return describe_redis_failure(result);
   // Once the script ran, a stale entry would only be swept again harmlessly; no retry needed.
   co_await redis.exec(mi::redis::args("SREM", listed_in.set_key, hub_connection_entry(colony, connection_id)));
@@ -122,9 +131,10 @@ asio::awaitable<Outcome<std::uint64_t>> AgentStore::disconnect(redis::Connection
                                                                const std::string& connection_id,
                                                                const std::string& reason,
                                                                std::int64_t last_frame_ms,
-                                                               const std::string& hub_id) {
+                                                               const std::string& hub_id,
+                                                               std::int64_t tombstone_ttl_ms) {
   const ListedIn own_hub{keys_.hub_connections(hub_id)};
-  co_return co_await disconnect(redis, colony, connection_id, reason, last_frame_ms, own_hub);
+  co_return co_await disconnect(redis, colony, connection_id, reason, last_frame_ms, own_hub, tombstone_ttl_ms);
 }
 
 asio::awaitable<Outcome<ClonedAgent>> AgentStore::clone(redis::Connection& redis, const std::string& colony,

@@ -107,16 +107,20 @@ class AgentStore {
   // One socket is gone; its agent goes offline with `reason` if it was the last, and the
   // connection's entry leaves `listed_in`. `last_frame_ms` is when the socket last sent a frame
   // (0: unknown). The outcome is the seq of the "offline" event, or 0 when the agent stays online.
+  // With `tombstone_ttl_ms`, a connection Redis does not know (yet) is marked ended for that long,
+  // so that a connect or redemption of it still queued in an abandoned socket changes nothing.
   boost::asio::awaitable<Outcome<std::uint64_t>> disconnect(redis::Connection& redis, const std::string& colony,
                                                             const std::string& connection_id,
                                                             const std::string& reason,
-                                                            std::int64_t last_frame_ms, const ListedIn& listed_in);
+                                                            std::int64_t last_frame_ms, const ListedIn& listed_in,
+                                                            std::int64_t tombstone_ttl_ms = 0);
   // The same for a socket of hub `hub_id`, listed among that hub's connections.
   boost::asio::awaitable<Outcome<std::uint64_t>> disconnect(redis::Connection& redis, const std::string& colony,
                                                             const std::string& connection_id,
                                                             const std::string& reason,
                                                             std::int64_t last_frame_ms,
-                                                            const std::string& hub_id);
+                                                            const std::string& hub_id,
+                                                            std::int64_t tombstone_ttl_ms = 0);
 
   // not_allowed unless the source is a remote agent.
   boost::asio::awaitable<Outcome<ClonedAgent>> clone(redis::Connection& redis, const std::string& colony,

@@ -20,6 +20,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "hub/core/crypto.hpp"
 #include "hub/redis/endpoint.hpp"
 #include "hub/redis/script_set.hpp"
 #include "tests/support/eventually.hpp"
@@ -349,4 +350,84 @@ TEST_CASE("an agent left online with no frame for the TTL and no live hub holdin
   CHECK(Clock::now() - planted_at < 2s + 1s + 2s);
   CHECK(f.redis.command({"EXISTS", "mi:test:{c:c1}:conns:ghost"}).integer == 0);
   CHECK(f.redis.command({"HEXISTS", "mi:test:{c:c1}:connections", connection}).integer == 0);
+}
+
+TEST_CASE("a hello that got no answer while Redis stalled leaves no agent online once Redis runs it late",
+          "[redis-faults][abandoned]") {
+  TestRedis redis;
+  HubOptions options;
+  options.redis_url = redis.process.url();
+  options.presence_ttl = "30";  // nothing here may depend on the TTL or the ghost sweep
+  options.extra_args = {"--redis-timeout", "1"};
+  HubProcess hub(options);
+  const std::map<std::string, std::string> admin = {{"authorization", "Bearer " + hub.admin_token()}};
+  std::string token;
+  {
+    WsClient agent(hub.port());
+    const auto welcome = onboard(agent, create_invite(hub, "c1"), "abandoned");
+    REQUIRE(welcome.type == "welcome");
+    token = welcome.token.value();
+  }
+  const auto status = [&] {
+    return json_at(http_request(hub.port(), "GET", "/v1/colonies/c1/agents", "", admin).body, "/agents/0/status");
+  };
+  REQUIRE(eventually([&] { return status() == std::optional<std::string>("offline"); }));
+
+  // The hello is written to Redis' socket while it is stopped; the hub gives up on it after
+  // --redis-timeout and drops that link, but Redis still runs it when it resumes.
+  REQUIRE(kill(redis.process.pid(), SIGSTOP) == 0);
+  {
+    WsClient agent(hub.port());
+    agent.send(R"({"type":"hello","token":")" + token + R"("})");
+    const auto refused = agent.expect("error", 10s);
+    CHECK(refused.code == "unavailable");
+  }
+  REQUIRE(kill(redis.process.pid(), SIGCONT) == 0);
+  REQUIRE(eventually([&] { return http_request(hub.port(), "GET", "/readyz").status == 200; }, 10s));
+
+  // Whichever runs first, the late hello or the hub's end of that connection, the agent is offline,
+  // and stays so: a barrier (another agent's join, after both) before the last look.
+  CHECK(eventually([&] { return status() == std::optional<std::string>("offline"); }, 10s));
+  WsClient watcher(hub.port());
+  watcher.send(watch_request("c1", hub.admin_token()));
+  watcher.expect("snapshot", 10s);
+  WsClient later(hub.port());
+  REQUIRE(eventually([&] { return onboard(later, create_invite(hub, "c1"), "later").type == "welcome"; }, 10s));
+  auto agents = http_request(hub.port(), "GET", "/v1/colonies/c1/agents", "", admin);
+  INFO(agents.body);
+  CHECK(agents.body.find(R"("id":"abandoned")") != std::string::npos);
+  CHECK(json_at(agents.body, "/agents/0/id") == std::optional<std::string>("abandoned"));
+  CHECK(json_at(agents.body, "/agents/0/status") == std::optional<std::string>("offline"));
+}
+
+TEST_CASE("a connection ended before Redis ran its connect never comes online (the tombstone)",
+          "[redis-faults][abandoned]") {
+  HubFixture f;
+  std::string token;
+  {
+    WsClient agent(f.hub.port());
+    const auto welcome = onboard(agent, f.create_invite("c1"), "late");
+    REQUIRE(welcome.type == "welcome");
+    token = welcome.token.value();
+  }
+  const auto secret = token.substr(token.rfind(':') + 1);  // "<colony>:<agent>:<secret>"
+  const std::string prefix = "mi:test:{c:c1}:";
+  REQUIRE(eventually([&] { return f.redis.command({"HGET", prefix + "agent:late", "status"}).str == "offline"; }));
+  const auto eval = [&](const char* script, std::vector<std::string> args) {
+    std::vector<std::string> command{"EVAL", mi::redis::builtin_scripts().find(script)->text, "1", prefix};
+    command.insert(command.end(), args.begin(), args.end());
+    return f.redis.command(command);
+  };
+  // The hub ends the connection it gave up on first; the connect it had sent runs after.
+  CHECK(eval("agent_disconnect", {"gone#1", "closed", "0", "1000", "100", "60000"}).integer == 0);
+  CHECK(f.redis.command({"PTTL", prefix + "ended:gone#1"}).integer > 0);
+  const auto late = eval("agent_connect", {"late", mi::hub::sha256_hex(secret), "gone#1", "hub#x", "2000",
+                                           "100", "", "30000"});
+  REQUIRE(late.is_array());
+  CHECK(late.elements[0].str == "ended");
+  CHECK(f.redis.command({"HGET", prefix + "agent:late", "status"}).str == "offline");
+  CHECK(f.redis.command({"HEXISTS", prefix + "connections", "gone#1"}).integer == 0);
+  // A disconnect without a tombstone TTL (the sweeps') leaves none.
+  CHECK(eval("agent_disconnect", {"gone#2", "hub_lost", "0", "1000", "100"}).integer == 0);
+  CHECK(f.redis.command({"EXISTS", prefix + "ended:gone#2"}).integer == 0);
 }
