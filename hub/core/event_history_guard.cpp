@@ -11,6 +11,7 @@ const char* to_string(HistoryVerdict verdict) {
     case HistoryVerdict::drop_stale: return "drop_stale";
     case HistoryVerdict::moved_backwards: return "moved_backwards";
     case HistoryVerdict::new_epoch: return "new_epoch";
+    case HistoryVerdict::back_to_retired: return "back_to_retired";
   }
   return "?";
 }
@@ -36,7 +37,12 @@ HistoryVerdict EventHistoryGuard::offer(std::string_view epoch, std::uint64_t se
     broken_ = true;
     return HistoryVerdict::moved_backwards;
   }
-  if (retired(epoch)) return HistoryVerdict::drop_stale;
+  if (retired(epoch)) {
+    // Dropping these for ever would leave the colony's watchers deaf if Redis really went back.
+    if (epoch == returning_) return HistoryVerdict::drop_stale;
+    returning_ = std::string(epoch);
+    return HistoryVerdict::back_to_retired;
+  }
   adopt(epoch);
   highest_ = seq;
   remember(seq, fingerprint);
@@ -55,16 +61,27 @@ bool EventHistoryGuard::report_moved_backwards(std::string_view epoch) {
 }
 
 void EventHistoryGuard::renewed(std::string_view broken, std::string_view current) {
+  if (!returning_.empty() && broken == returning_) {
+    returning_.clear();
+    // Redis was past the returning epoch (its events were late) or renewed it: follow Redis.
+    if (current != epoch_ && current != broken) adopt(current);
+    return;
+  }
   if (epoch_ != broken || current == broken) return;
   adopt(current);
 }
 
 void EventHistoryGuard::renewal_failed(std::string_view broken) {
-  if (epoch_ != broken || !broken_) return;
+  const bool returning = !returning_.empty() && broken == returning_;
+  if (!returning && (epoch_ != broken || !broken_)) return;
+  // Every watcher of the colony was closed, and comes back with a snapshot of whatever Redis then
+  // holds: start over from the next event.
+  returning_.clear();
   epoch_.clear();
   highest_ = 0;
   broken_ = false;
   recent_.fill({});
+  if (returning) retired_.clear();
 }
 
 void EventHistoryGuard::adopt(std::string_view epoch) {
@@ -73,6 +90,7 @@ void EventHistoryGuard::adopt(std::string_view epoch) {
     if (retired_.size() > kRetiredEpochs) retired_.pop_front();
   }
   epoch_ = std::string(epoch);
+  retired_.erase(std::remove(retired_.begin(), retired_.end(), epoch_), retired_.end());
   highest_ = 0;
   broken_ = false;
   recent_.fill({});

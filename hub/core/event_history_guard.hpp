@@ -22,10 +22,14 @@ namespace mi::hub {
 enum class HistoryVerdict {
   deliver,          // the next event of the history known (or the first one seen)
   drop_duplicate,   // the event remembered for that seq, again
-  drop_stale,       // of an epoch already found broken or left for a newer one
+  drop_stale,       // of the epoch found broken while its renewal is under way
   moved_backwards,  // a seq already delivered, for another event, or a stream below it: drop it,
                     // renew the epoch, close the colony's watchers with 4009
   new_epoch,        // another history: the watchers of the old one take a fresh snapshot
+  back_to_retired,  // an epoch this hub left behind: either a late event of it, or Redis went
+                    // back to it (a second failover lost the renewal). Redis decides: the caller
+                    // renews that epoch (a no-op if Redis is past it) and closes the watchers
+                    // that are not on the epoch Redis answers
 };
 
 const char* to_string(HistoryVerdict verdict);
@@ -47,7 +51,8 @@ class EventHistoryGuard {
   bool report_moved_backwards(std::string_view epoch);
 
   // The renewal of `broken` answered that the colony's epoch is now `current`. Events of
-  // `current` are then delivered from its first seq on.
+  // `current` are then delivered from its first seq on. `broken` is the epoch this guard follows
+  // (moved_backwards) or a retired one that came back (back_to_retired).
   void renewed(std::string_view broken, std::string_view current);
 
   // The renewal of `broken` failed (Redis unreachable): the colony's watchers on this hub are all
@@ -74,6 +79,9 @@ class EventHistoryGuard {
   bool broken_ = false;
   std::array<Remembered, kRememberedEvents> recent_{};  // slot seq % kRememberedEvents
   std::deque<std::string> retired_;
+  // A retired epoch that came back and is being renewed: its further events are dropped until
+  // the renewal answers, instead of asking Redis once per event.
+  std::string returning_;
 };
 
 // Where a watcher is in its colony's history: its epoch, the last seq it was given, and the

@@ -103,6 +103,14 @@ void EventRouter::on_message(std::string_view channel, std::string_view payload)
     case HistoryVerdict::moved_backwards:
       log::warn("colony ", shared->colony, ": seq ", shared->seq, " came again with another event under epoch ",
                 shared->epoch, " (its history moved backwards: a failover lost writes?); renewing its epoch");
+      context_.metrics.history_moved_backwards.fetch_add(1, std::memory_order_relaxed);
+      renew_epoch(shared->colony, shared->epoch);
+      return;
+    case HistoryVerdict::back_to_retired:
+      // A late event of an epoch renewed here, or Redis went back to it (a second failover lost
+      // the renewal): renewing it again is a no-op in the first case and heals the second.
+      log::warn("colony ", shared->colony, ": an event of epoch ", shared->epoch,
+                ", which this hub left behind; asking Redis for the colony's epoch");
       renew_epoch(shared->colony, shared->epoch);
       return;
     case HistoryVerdict::new_epoch:
@@ -134,12 +142,12 @@ void EventRouter::report_moved_backwards(const std::string& colony, const std::s
     }
     log::warn("colony ", colony, ": its event stream ends below what a watcher had under epoch ", epoch,
               " (its history moved backwards: a failover lost writes?); renewing its epoch");
+    context_.metrics.history_moved_backwards.fetch_add(1, std::memory_order_relaxed);
     renew_epoch(colony, epoch);
   });
 }
 
 void EventRouter::renew_epoch(const std::string& colony, const std::string& broken_epoch) {
-  context_.metrics.history_moved_backwards.fetch_add(1, std::memory_order_relaxed);
   asio::co_spawn(shards_[0]->io(), renew_epoch_and_close(colony, broken_epoch), asio::detached);
 }
 

@@ -77,9 +77,14 @@ TEST_CASE("after the renewal, the new epoch's events are delivered and the old o
   guard.renewed("e1", "e2");
   CHECK(guard.epoch() == "e2");
   CHECK_FALSE(guard.broken());
-  // Renewing keeps the seq counter: the new epoch goes on from wherever Redis' seq is.
-  CHECK(feed(guard, {{"e2", 4, second(4)}, {"e1", 6, first(6)}, {"e2", 5, second(5)}}) ==
-        std::vector<std::string>{"deliver", "drop_stale", "deliver"});
+  // Renewing keeps the seq counter: the new epoch goes on from wherever Redis' seq is. A late
+  // event of e1 is for Redis to judge (back_to_retired); e2's events go on meanwhile.
+  CHECK(feed(guard, {{"e2", 4, second(4)}, {"e1", 6, first(6)}, {"e2", 5, second(5)}, {"e1", 7, first(7)}}) ==
+        std::vector<std::string>{"deliver", "back_to_retired", "deliver", "drop_stale"});
+  guard.renewed("e1", "e2");  // Redis is on e2: the e1 events were late, nothing changes
+  CHECK(guard.epoch() == "e2");
+  CHECK(guard.highest_seq() == 5);
+  CHECK(guard.offer("e2", 6, second(6)) == HistoryVerdict::deliver);
 }
 
 TEST_CASE("a failed renewal starts the guard over from the next event", "[history_guard]") {
@@ -98,9 +103,27 @@ TEST_CASE("a new epoch in an event is told once, then its events are delivered",
   EventHistoryGuard guard;
   // Redis restarted empty: seq starts again at 1 under an epoch it made anew.
   CHECK(feed(guard, {{"e1", 41, first(41)}, {"e2", 1, second(1)}, {"e2", 2, second(2)}, {"e1", 42, first(42)}}) ==
-        std::vector<std::string>{"deliver", "new_epoch", "deliver", "drop_stale"});
+        std::vector<std::string>{"deliver", "new_epoch", "deliver", "back_to_retired"});
   CHECK(guard.epoch() == "e2");
   CHECK(guard.highest_seq() == 2);
+}
+
+TEST_CASE("Redis back on an epoch left behind: its events are not dropped for ever", "[history_guard]") {
+  EventHistoryGuard guard;
+  // e1 renewed to e2; a second failover lost the renewal, and Redis goes on under e1.
+  feed(guard, {{"e1", 5, first(5)}, {"e1", 3, second(3)}});
+  guard.renewed("e1", "e2");
+  CHECK(feed(guard, {{"e2", 4, second(4)}, {"e1", 4, first(4)}, {"e1", 5, first(5)}}) ==
+        std::vector<std::string>{"deliver", "back_to_retired", "drop_stale"});
+  guard.renewed("e1", "e3");  // the renewal of e1 made e3: its events are delivered
+  CHECK(guard.epoch() == "e3");
+  CHECK(feed(guard, {{"e3", 6, first(6)}, {"e1", 7, first(7)}}) == std::vector<std::string>{"deliver", "back_to_retired"});
+
+  EventHistoryGuard failed;  // the renewal fails: the watchers are all closed, start over
+  feed(failed, {{"e1", 5, first(5)}, {"e2", 1, second(1)}, {"e1", 6, first(6)}});
+  failed.renewal_failed("e1");
+  CHECK(feed(failed, {{"e1", 7, first(7)}, {"e1", 8, first(8)}}) == std::vector<std::string>{"deliver", "deliver"});
+  CHECK(failed.epoch() == "e1");
 }
 
 TEST_CASE("a renewal answered after its epoch's events arrived changes nothing", "[history_guard]") {
