@@ -11,11 +11,14 @@
 --          new id drops the old one, so that it is not left behind as a socket nobody holds
 -- ARGV[8]  presence TTL, ms: the agent's "alive" key is set now, as its socket's first frame (the
 --          ghost sweep, expire_ghosts.lua, leaves an agent with a live key alone)
+-- ARGV[9]  deadline, ms on Redis' clock ("0": none): past it the hub has given up on this hello
+--          (past_deadline, prelude.lua)
 -- Reply:   {"ok", AGENT json, seq of the "online" event or 0} | {"unauthorized"} | {"ended"}
---          ("ended": the hub already ended this connection, agent_disconnect.lua; nothing changed)
+--          ("ended": the hub already ended this connection, agent_disconnect.lua, or gave up on
+--          it, ARGV[9]; nothing changed)
 local prefix = KEYS[1]
 local id = ARGV[1]
-if redis.call('EXISTS', prefix .. 'ended:' .. ARGV[3]) == 1 then
+if redis.call('EXISTS', prefix .. 'ended:' .. ARGV[3]) == 1 or past_deadline(ARGV[9]) then
   return {'ended'}
 end
 local agent_key = prefix .. 'agent:' .. id

@@ -147,6 +147,20 @@ local function allocate_agent_id(prefix, base, suffix_always)
   end
 end
 
+-- Whether Redis' clock is past `deadline`, ms on Redis' clock ("0": none). A hub gives up on a
+-- command after --redis-timeout and tells its caller "unavailable"; the command may still be
+-- waiting in a stalled Redis and run when it resumes, and then it must change nothing: nobody
+-- waits for its answer, and the hub is already ending what it would start. The hub writes the
+-- deadline on Redis' clock (hub/store/redis_clock.hpp), so the two clocks need not agree.
+local function past_deadline(deadline)
+  local ms = tonumber(deadline) or 0
+  if ms <= 0 then
+    return false
+  end
+  local time = redis.call('TIME')
+  return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) > ms
+end
+
 -- Hub liveness is judged on Redis' own clock (TIME), so that hubs' clocks need not agree. The key
 -- "heard" under the hubs prefix is when any hub last beat. A gap of more than half a liveness
 -- period between beats means that Redis heard no hub at all for that long: it was stalled (a

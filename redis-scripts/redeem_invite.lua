@@ -10,13 +10,15 @@
 -- ARGV[7]  colony id
 -- ARGV[8]  event stream max length
 -- ARGV[9]  presence TTL, ms: the agent's "alive" key is set now, as its socket's first frame
+-- ARGV[10] deadline, ms on Redis' clock ("0": none): past it the hub has given up on this
+--          onboard (past_deadline, prelude.lua)
 -- Reply:   {"ok", agent id, AGENT json, seq} | {"invalid_code"} | {"wrong_invite_type"} | {"ended"}
---          ("ended": the hub already gave up on this socket, agent_disconnect.lua; the invite is
---          left as it was, for the agent's retry)
+--          ("ended": the hub already ended this socket, agent_disconnect.lua, or gave up on it,
+--          ARGV[10]; the invite is left as it was, for the agent's retry)
 local prefix = KEYS[1]
 local code = ARGV[1]
 local now = ARGV[3]
-if redis.call('EXISTS', prefix .. 'ended:' .. ARGV[5]) == 1 then
+if redis.call('EXISTS', prefix .. 'ended:' .. ARGV[5]) == 1 or past_deadline(ARGV[10]) then
   return {'ended'}
 end
 local invite_key = prefix .. 'invite:' .. code

@@ -82,12 +82,14 @@ asio::awaitable<void> HubLiveness::beat_loop() {
     co_await beat_timer_.async_wait(kNoThrow);
   }
   while (!stopped_) {
+    const auto sent_ms = now_ms();
     auto result = co_await home_.redis().eval(
         "hub_heartbeat", mi::redis::args(context_.keys.hubs_prefix()),
-        mi::redis::args(context_.instance, std::to_string(context_.config.hub_liveness.count()), std::to_string(now_ms())));
-    if (redis_failed(result) || !result.reply.is_array() || result.reply.elements.size() < 2) {
+        mi::redis::args(context_.instance, std::to_string(context_.config.hub_liveness.count()), std::to_string(sent_ms)));
+    if (redis_failed(result) || !result.reply.is_array() || result.reply.elements.size() < 3) {
       log::warn("hub liveness beat failed: ", result.ec ? result.ec.message() : result.reply.str);
     } else {
+      context_.agents.redis_clock().observe(result.reply.elements[2].integer, sent_ms, now_ms());
       const bool registered_now = result.reply.elements[0].integer == 1;
       const auto times_claimed = static_cast<std::uint64_t>(result.reply.elements[1].integer);
       // Every session lists its connection, which registers the instance, so only a sweep's

@@ -49,6 +49,12 @@ asio::awaitable<redis::Result> AgentStore::list_hub_connection(redis::Connection
                                                 std::to_string(hub_liveness_ms_), std::to_string(now_ms())));
 }
 
+std::string AgentStore::give_up_deadline() const {
+  const auto on_redis = redis_clock_.to_redis(now_ms());
+  if (!on_redis) return "0";
+  return std::to_string(*on_redis + redis_timeout_ms_ - redis_timeout_ms_ / 4);
+}
+
 asio::awaitable<Outcome<RedeemedAgent>> AgentStore::redeem(redis::Connection& redis, const std::string& colony,
                                                            const std::string& code,
                                                            const std::optional<std::string>& name,
@@ -59,7 +65,8 @@ asio::awaitable<Outcome<RedeemedAgent>> AgentStore::redeem(redis::Connection& re
   if (redis_failed(listed)) co_return describe_redis_failure(listed);
   auto result = co_await redis.eval("redeem_invite", mi::redis::args(keys_.colony_prefix(colony)),
                                     mi::redis::args(code, name.value_or(""), std::to_string(now_ms()), sha256_hex(secret),
-                                     connection_id, hub_id, colony, event_stream_length_, presence_ttl_ms_));
+                                     connection_id, hub_id, colony, event_stream_length_, presence_ttl_ms_,
+                                     give_up_deadline()));
   if (redis_failed(result)) co_return describe_redis_failure(result);
   const auto& reply = result.reply;
   if (!reply.is_array() || reply.elements.empty()) co_return unexpected_reply();
@@ -86,11 +93,14 @@ asio::awaitable<Outcome<ConnectedAgent>> AgentStore::connect(redis::Connection& 
   // but it need not cost a round trip of its own: both go out at once on the shard's one Redis
   // connection, which Redis runs in order. Their keys are under different hash tags, so they
   // cannot be one script. Going online is on the way from an agent's hello to every watcher.
+  // A local, not a conditional inside the co_await expression: GCC 12 destroys a conditional's
+  // temporary there twice.
+  const std::string deadline = replaces.empty() ? give_up_deadline() : std::string("0");
   auto [listed, result] = co_await (
       list_hub_connection(redis, hub_id, colony, connection_id) &&
       redis.eval("agent_connect", mi::redis::args(keys_.colony_prefix(colony)),
                  mi::redis::args(agent_id, secret_sha256, connection_id, hub_id, std::to_string(now_ms()),
-                                 event_stream_length_, replaces, presence_ttl_ms_)));
+                                 event_stream_length_, replaces, presence_ttl_ms_, deadline)));
   if (redis_failed(result)) co_return describe_redis_failure(redis_failed(listed) ? listed : result);
   const auto& reply = result.reply;
   if (!reply.is_array() || reply.elements.empty()) co_return unexpected_reply();

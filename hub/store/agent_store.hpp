@@ -12,6 +12,7 @@
 #include "hub/core/api_error.hpp"
 #include "hub/store/keys.hpp"
 #include "hub/redis/connection.hpp"
+#include "hub/store/redis_clock.hpp"
 
 namespace mi::hub {
 
@@ -78,12 +79,18 @@ struct ListedIn {
 
 class AgentStore {
  public:
+  // `redis_timeout`: how long the hub waits for a command's reply (--redis-timeout).
   AgentStore(const Keys& keys, std::size_t event_stream_length, std::int64_t hub_liveness_ms,
-             std::int64_t presence_ttl_ms)
+             std::int64_t presence_ttl_ms, std::chrono::milliseconds redis_timeout)
       : keys_(keys),
         event_stream_length_(std::to_string(event_stream_length)),
         hub_liveness_ms_(hub_liveness_ms),
-        presence_ttl_ms_(std::to_string(presence_ttl_ms)) {}
+        presence_ttl_ms_(std::to_string(presence_ttl_ms)),
+        redis_timeout_ms_(redis_timeout.count()),
+        redis_clock_(redis_timeout / 4) {}
+
+  // Redis' clock as this hub knows it: the liveness beat feeds it (hub_liveness.cpp).
+  RedisClock& redis_clock() { return redis_clock_; }
 
   // invalid_code (unknown, used, revoked, other environment) or wrong_invite_type, or a Redis
   // failure. `code` is already normalized; `colony` is where the code index points.
@@ -96,7 +103,9 @@ class AgentStore {
   // unauthorized when the token does not match. `secret_sha256` is SHA-256 (hex) of the token's
   // secret (the session keeps it to re-assert the connection, see WsSession::reassert). `hub` is
   // the instance holding the socket. A re-asserted socket names the connection id it had before
-  // in `replaces`, which is dropped with it.
+  // in `replaces`, which is dropped with it. A hello (no `replaces`) that Redis runs after the hub
+  // gave up on it changes nothing (give_up_deadline); a re-assertion has no deadline, as its
+  // socket stays open whatever the reply.
   boost::asio::awaitable<Outcome<ConnectedAgent>> connect(redis::Connection& redis, const std::string& colony,
                                                           const std::string& agent_id,
                                                           const std::string& secret_sha256,
@@ -167,10 +176,17 @@ class AgentStore {
                                                             const std::string& colony,
                                                             const std::string& connection_id);
 
+  // The deadline, on Redis' clock, of a hello or redemption sent now (past_deadline in
+  // redis-scripts/prelude.lua): a quarter of --redis-timeout before the hub gives up on it, so
+  // that a script that ran in time has answered by then. "0" (none) until Redis' clock is known.
+  std::string give_up_deadline() const;
+
   const Keys& keys_;
   std::string event_stream_length_;
   std::int64_t hub_liveness_ms_;
   std::string presence_ttl_ms_;
+  std::int64_t redis_timeout_ms_;
+  RedisClock redis_clock_;
 };
 
 }  // namespace mi::hub

@@ -352,7 +352,7 @@ TEST_CASE("an agent left online with no frame for the TTL and no live hub holdin
   CHECK(f.redis.command({"HEXISTS", "mi:test:{c:c1}:connections", connection}).integer == 0);
 }
 
-TEST_CASE("a hello that got no answer while Redis stalled leaves no agent online once Redis runs it late",
+TEST_CASE("a hello that got no answer while Redis stalled changes nothing when Redis runs it late",
           "[redis-faults][abandoned]") {
   TestRedis redis;
   HubOptions options;
@@ -372,6 +372,17 @@ TEST_CASE("a hello that got no answer while Redis stalled leaves no agent online
     return json_at(http_request(hub.port(), "GET", "/v1/colonies/c1/agents", "", admin).body, "/agents/0/status");
   };
   REQUIRE(eventually([&] { return status() == std::optional<std::string>("offline"); }));
+  {
+    // A first hello, so that Redis knows the script: a script Redis has not loaded yet would fail
+    // with NOSCRIPT when it ran late, and test nothing.
+    WsClient agent(hub.port());
+    agent.send(R"({"type":"hello","token":")" + token + R"("})");
+    REQUIRE(agent.expect("welcome").type == "welcome");
+  }
+  REQUIRE(eventually([&] { return status() == std::optional<std::string>("offline"); }));
+  WsClient watcher(hub.port());
+  watcher.send(watch_request("c1", hub.admin_token()));
+  watcher.expect("snapshot", 10s);
 
   // The hello is written to Redis' socket while it is stopped; the hub gives up on it after
   // --redis-timeout and drops that link, but Redis still runs it when it resumes.
@@ -385,19 +396,67 @@ TEST_CASE("a hello that got no answer while Redis stalled leaves no agent online
   REQUIRE(kill(redis.process.pid(), SIGCONT) == 0);
   REQUIRE(eventually([&] { return http_request(hub.port(), "GET", "/readyz").status == 200; }, 10s));
 
-  // Whichever runs first, the late hello or the hub's end of that connection, the agent is offline,
-  // and stays so: a barrier (another agent's join, after both) before the last look.
-  CHECK(eventually([&] { return status() == std::optional<std::string>("offline"); }, 10s));
-  WsClient watcher(hub.port());
-  watcher.send(watch_request("c1", hub.admin_token()));
-  watcher.expect("snapshot", 10s);
+  // Past its deadline the hello changes nothing, and the hub's end of that connection finds
+  // nothing to end: no online, no offline. A barrier (another agent's join, after both) before
+  // the last look.
   WsClient later(hub.port());
   REQUIRE(eventually([&] { return onboard(later, create_invite(hub, "c1"), "later").type == "welcome"; }, 10s));
+  for (;;) {
+    const auto event = watcher.expect("event", 10s);
+    INFO("event " << event.event);
+    CHECK(event.event != "online");
+    CHECK(event.event != "offline");
+    if (event.event == "join") break;
+  }
   auto agents = http_request(hub.port(), "GET", "/v1/colonies/c1/agents", "", admin);
   INFO(agents.body);
-  CHECK(agents.body.find(R"("id":"abandoned")") != std::string::npos);
   CHECK(json_at(agents.body, "/agents/0/id") == std::optional<std::string>("abandoned"));
   CHECK(json_at(agents.body, "/agents/0/status") == std::optional<std::string>("offline"));
+}
+
+TEST_CASE("a hello Redis runs after its hub gave up on it changes nothing, whoever ends it",
+          "[redis-faults][abandoned]") {
+  // The same stall, but the hub is killed before Redis resumes, so that the late hello is
+  // certainly the last word: only its deadline keeps the agent from going online.
+  TestRedis redis;
+  HubOptions options;
+  options.redis_url = redis.process.url();
+  options.presence_ttl = "30";
+  options.extra_args = {"--redis-timeout", "1"};
+  HubProcess hub(options);
+  std::string token;
+  {
+    WsClient agent(hub.port());
+    const auto welcome = onboard(agent, create_invite(hub, "c1"), "late");
+    REQUIRE(welcome.type == "welcome");
+    token = welcome.token.value();
+  }
+  const std::string prefix = "mi:test:{c:c1}:";
+  const auto offline = [&] { return redis.command({"HGET", prefix + "agent:late", "status"}).str == "offline"; };
+  REQUIRE(eventually(offline));
+  {
+    // A first hello, so that Redis knows the script: a script Redis has not loaded yet would fail
+    // with NOSCRIPT when it ran late, whatever its deadline.
+    WsClient agent(hub.port());
+    agent.send(R"({"type":"hello","token":")" + token + R"("})");
+    REQUIRE(agent.expect("welcome").type == "welcome");
+  }
+  REQUIRE(eventually(offline));
+  const auto events_before = redis.command({"XLEN", prefix + "events"}).integer;
+
+  REQUIRE(kill(redis.process.pid(), SIGSTOP) == 0);
+  {
+    WsClient agent(hub.port());
+    agent.send(R"({"type":"hello","token":")" + token + R"("})");
+    CHECK(agent.expect("error", 10s).code == "unavailable");
+  }
+  hub.kill();
+  REQUIRE(kill(redis.process.pid(), SIGCONT) == 0);
+  // The hello waited in Redis' socket before this PING was sent: Redis has run it by the reply.
+  REQUIRE(redis.command({"PING"}).str == "PONG");
+  CHECK(redis.command({"HGET", prefix + "agent:late", "status"}).str == "offline");
+  CHECK(redis.command({"HLEN", prefix + "connections"}).integer == 0);
+  CHECK(redis.command({"XLEN", prefix + "events"}).integer == events_before);
 }
 
 TEST_CASE("a connection ended before Redis ran its connect never comes online (the tombstone)",
@@ -427,6 +486,25 @@ TEST_CASE("a connection ended before Redis ran its connect never comes online (t
   CHECK(late.elements[0].str == "ended");
   CHECK(f.redis.command({"HGET", prefix + "agent:late", "status"}).str == "offline");
   CHECK(f.redis.command({"HEXISTS", prefix + "connections", "gone#1"}).integer == 0);
+  // A hello or redemption that Redis runs past its deadline (on Redis' clock) changes nothing.
+  const auto redis_time = f.redis.command({"TIME"});
+  const auto redis_ms = std::stoll(redis_time.elements[0].str) * 1000 + std::stoll(redis_time.elements[1].str) / 1000;
+  const auto past = std::to_string(redis_ms - 1000);
+  const auto too_late = eval("agent_connect", {"late", mi::hub::sha256_hex(secret), "late#2", "hub#x", "2000", "100",
+                                               "", "30000", past});
+  REQUIRE(too_late.is_array());
+  CHECK(too_late.elements[0].str == "ended");
+  CHECK(f.redis.command({"HGET", prefix + "agent:late", "status"}).str == "offline");
+  const auto in_time = eval("agent_connect", {"late", mi::hub::sha256_hex(secret), "late#3", "hub#x", "2000", "100",
+                                              "", "30000", std::to_string(redis_ms + 60000)});
+  REQUIRE(in_time.is_array());
+  CHECK(in_time.elements[0].str == "ok");
+  const auto code = f.create_invite("c1");
+  const auto redeemed_late = eval("redeem_invite", {code, "", "2000", "ab", "late#4", "hub#x", "c1", "100", "30000",
+                                                    past});
+  REQUIRE(redeemed_late.is_array());
+  CHECK(redeemed_late.elements[0].str == "ended");
+  CHECK(f.redis.command({"HGET", prefix + "invite:" + code, "status"}).str == "active");
   // A disconnect without a tombstone TTL (the sweeps') leaves none.
   CHECK(eval("agent_disconnect", {"gone#2", "hub_lost", "0", "1000", "100"}).integer == 0);
   CHECK(f.redis.command({"EXISTS", prefix + "ended:gone#2"}).integer == 0);
