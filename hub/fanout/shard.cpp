@@ -36,6 +36,13 @@ Shard::Shard(HubContext& context, unsigned index)
 Shard::~Shard() { stop(); }
 
 void Shard::start() {
+  // A promoted replica that had not received the last writes, or a Redis restarted without them,
+  // may have lost the connections this shard marked: every agent session marks its own again.
+  redis_->set_on_server_changed([this] {
+    log::warn("shard ", index_, ": its Redis link reached another server (a failover or a restart); ",
+              "re-asserting the agents it holds");
+    reassert_agents();
+  });
   redis_->start();
   schedule_tick();
   thread_ = std::thread([this] {

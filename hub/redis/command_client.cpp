@@ -150,9 +150,12 @@ void CommandClient::on_reply(std::unique_ptr<PendingReply> pending, const redisR
 }
 
 void CommandClient::on_ready() {
-  asio::post(executor_, [weak = weak_self<CommandClient>()] {
+  const bool server_changed = server_identity_.reached(server_run_id());
+  asio::post(executor_, [weak = weak_self<CommandClient>(), server_changed] {
     const auto self = weak.lock();
-    if (self && !self->stopped() && self->on_connected_) self->on_connected_();
+    if (!self || self->stopped()) return;
+    if (server_changed && self->on_server_changed_) self->on_server_changed_();
+    if (self->on_connected_) self->on_connected_();
   });
 }
 

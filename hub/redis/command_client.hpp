@@ -6,8 +6,8 @@
 // No caller's code runs inside hiredis (a caller resumed there could stop or destroy the client
 // under hiredis' feet). The replies of one read resume their callers right after that read, in
 // the same handler (Link::read_now -> after_read): a posted step would wait behind the rest of the
-// loop's work. Every other completion, and on_connected, is posted to the executor. Commands are
-// written at once, not on the next turn.
+// loop's work. Every other completion, on_connected and on_server_changed, is posted to the
+// executor. Commands are written at once, not on the next turn.
 
 #include <cstddef>
 #include <cstdint>
@@ -28,6 +28,7 @@
 #include "hub/core/relaxed_counter.hpp"
 #include "hub/redis/connection.hpp"
 #include "hub/redis/pending_replies.hpp"
+#include "hub/redis/server_identity.hpp"
 #include "hub/redis/supervisor.hpp"
 
 namespace mi::redis::detail {
@@ -52,6 +53,7 @@ class CommandClient : public Supervisor {
                                              std::vector<std::string> keys, std::vector<std::string> args);
 
   void set_on_connected(std::function<void()> callback) { on_connected_ = std::move(callback); }
+  void set_on_server_changed(std::function<void()> callback) { on_server_changed_ = std::move(callback); }
   std::uint64_t commands_sent() const { return sent_.load(); }
   std::uint64_t commands_failed() const { return failed_.load(); }  // no reply, not error replies
 
@@ -106,6 +108,8 @@ class CommandClient : public Supervisor {
 
   const ScriptSet& scripts_;
   std::function<void()> on_connected_;
+  std::function<void()> on_server_changed_;
+  ServerIdentity server_identity_;
   InFlight in_flight_;
   boost::asio::steady_timer watchdog_;
   bool watchdog_armed_ = false;

@@ -24,6 +24,9 @@ void Connection::stop() { impl_->stop(); }
 bool Connection::is_connected() const { return impl_->ready(); }
 bool Connection::is_connected_any_thread() const { return impl_->usable_from_any_thread(); }
 void Connection::set_on_connected(std::function<void()> callback) { impl_->set_on_connected(std::move(callback)); }
+void Connection::set_on_server_changed(std::function<void()> callback) {
+  impl_->set_on_server_changed(std::move(callback));
+}
 
 boost::asio::awaitable<Result> Connection::exec(std::vector<std::string> args) {
   return detail::CommandClient::exec(impl_, std::move(args));

@@ -75,6 +75,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Called on the executor after each successful (re)connection (after SELECT of the db).
   void set_on_connected(std::function<void()> callback);
+  // Called on the executor when a reconnection reached another Redis server than the link before
+  // it (a failover, a restart; or the server could not be told, e.g. an ACL user without INFO):
+  // what the caller wrote may be missing there. Before on_connected for that connection.
+  void set_on_server_changed(std::function<void()> callback);
 
   // One command; binary-safe arguments. Fails fast with not_connected while disconnected.
   boost::asio::awaitable<Result> exec(std::vector<std::string> args);

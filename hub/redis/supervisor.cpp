@@ -30,7 +30,7 @@ Supervisor::Supervisor(asio::any_io_executor executor, Endpoint endpoint, Connec
     : executor_(std::move(executor)),
       endpoint_(std::move(endpoint)),
       options_(options),
-      setup_(endpoint_, select_db),
+      setup_(endpoint_, select_db, /*identify_server=*/select_db),
       random_(std::random_device{}()),
       fsm_(fsm_config(options_, setup_, endpoint_), mi::hub::uniform_draw<std::chrono::milliseconds>(random_)),
       connect_timer_(executor_),
@@ -138,7 +138,9 @@ void Supervisor::on_setup_reply(redisAsyncContext* context, void* reply, void* p
   auto& self = static_cast<Supervisor&>(link.owner());
   if (self.link_.get() != &link) return;
   const auto index = reinterpret_cast<std::size_t>(privdata);
-  if (auto refusal = self.setup_.refusal(index, copy_reply(*static_cast<const redisReply*>(reply)))) {
+  const auto copied = copy_reply(*static_cast<const redisReply*>(reply));
+  if (self.setup_.is_identity_step(index)) self.server_run_id_ = run_id_of(copied);
+  if (auto refusal = self.setup_.refusal(index, copied)) {
     self.setup_failed(*refusal);
     return;
   }

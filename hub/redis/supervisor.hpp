@@ -59,6 +59,9 @@ class Supervisor : public LinkOwner, public std::enable_shared_from_this<Supervi
   // Why commands answered with a NULL reply got none.
   std::error_code closing_reason() const { return closing_reason_; }
   const std::shared_ptr<Link>& link() const { return link_; }
+  // The run_id of the server the current link reached, once its setup is done (empty: unknown,
+  // or not asked: only a command link asks).
+  const std::string& server_run_id() const { return server_run_id_; }
 
   // Empty while the object is being destroyed (stop() from a destructor), never throws.
   template <class Derived>
@@ -91,6 +94,7 @@ class Supervisor : public LinkOwner, public std::enable_shared_from_this<Supervi
 
   LinkSetup setup_;
   std::string last_refusal_;  // logged once until a setup succeeds, not at every attempt
+  std::string server_run_id_;
   std::minstd_rand random_;  // before fsm_, whose draw uses it
   SupervisorFsm fsm_;
   std::shared_ptr<Link> link_;

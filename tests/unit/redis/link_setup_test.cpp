@@ -70,3 +70,25 @@ TEST_CASE("through sentinels, ROLE comes last and a replica is refused", "[link-
   // A pub/sub link selects no db but checks the role too.
   CHECK(LinkSetup(*redis::parse_redis_url("sentinel://h:1/m?db=2"), false).commands() == Commands{{"ROLE"}});
 }
+
+TEST_CASE("a command link asks INFO server last; its refusal leaves the server unknown", "[link-setup]") {
+  using Commands = std::vector<std::vector<std::string>>;
+  LinkSetup setup(*redis::parse_redis_url("redis://:s3cret@h:1/2"), true, /*identify_server=*/true);
+  CHECK(setup.commands() == Commands{{"AUTH", "s3cret"}, {"SELECT", "2"}, {"INFO", "server"}});
+  CHECK(setup.is_identity_step(2));
+  CHECK_FALSE(setup.is_identity_step(1));
+  // An ACL user not allowed INFO still gets a usable link.
+  auto denied = error("NOPERM this user has no permissions to run the 'info' command");
+  CHECK_FALSE(setup.refusal(2, denied));
+  CHECK(redis::detail::run_id_of(denied).empty());
+  // A pub/sub link does not ask.
+  CHECK(LinkSetup(*redis::parse_redis_url("redis://h:1"), false, false).empty());
+}
+
+TEST_CASE("the run_id is read from INFO server's lines", "[link-setup]") {
+  auto info = reply(redis::Reply::Type::string,
+                    "# Server\r\nredis_version:7.0.15\r\nredis_mode:standalone\r\n"
+                    "run_id:5b1d9e0c0a4c4b3e9f0f6c1e2d3a4b5c6d7e8f90\r\ntcp_port:6379\r\n");
+  CHECK(redis::detail::run_id_of(info) == "5b1d9e0c0a4c4b3e9f0f6c1e2d3a4b5c6d7e8f90");
+  CHECK(redis::detail::run_id_of(reply(redis::Reply::Type::string, "# Server\r\nredis_version:7.0.15\r\n")).empty());
+}
