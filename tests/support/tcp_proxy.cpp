@@ -80,6 +80,17 @@ int TcpProxy::freeze_connections_that_sent(const std::string& marker) {
   return frozen;
 }
 
+int TcpProxy::drop_all() {
+  std::lock_guard lock(mutex_);
+  int dropped = 0;
+  for (auto& relay : relays_) {
+    // The pump sees both sides end and stops; the descriptors are closed on destruction.
+    if (::shutdown(relay->client, SHUT_RDWR) == 0) ++dropped;
+    ::shutdown(relay->server, SHUT_RDWR);
+  }
+  return dropped;
+}
+
 void TcpProxy::accept_loop() {
   while (true) {
     pollfd fds[2] = {{listener_, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}};

@@ -1,7 +1,8 @@
 #pragma once
-// A TCP relay on loopback between clients and one server, for a fault a real server cannot be made
+// A TCP relay on loopback between clients and one server, for faults a real server cannot be made
 // to show on its own: a connection that stays open but stops delivering (a stuck proxy, a NAT
-// that forgot the flow). A thread per connection; everything stops on destruction.
+// that forgot the flow), or the same address leading to another server (a failover behind a
+// fixed address). A thread per connection; everything stops on destruction.
 
 #include <atomic>
 #include <cstdint>
@@ -27,6 +28,11 @@ class TcpProxy {
   // connections are relayed as usual. Returns how many connections were frozen.
   int freeze_connections_that_sent(const std::string& marker);
 
+  // Later connections go to `server_port`; open ones stay with the server they reached.
+  void retarget(std::uint16_t server_port) { server_port_ = server_port; }
+  // Ends every open connection, both ways, as a relay that restarted would. Returns how many.
+  int drop_all();
+
  private:
   struct Relay {
     int client = -1;
@@ -39,7 +45,7 @@ class TcpProxy {
   void accept_loop();
   void pump(Relay& relay);
 
-  std::uint16_t server_port_;
+  std::atomic<std::uint16_t> server_port_;
   std::uint16_t port_ = 0;
   int listener_ = -1;
   int stop_pipe_[2] = {-1, -1};

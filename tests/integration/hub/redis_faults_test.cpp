@@ -26,6 +26,7 @@
 #include "tests/support/eventually.hpp"
 #include "tests/support/hub_fixture.hpp"
 #include "tests/support/json_pointer.hpp"
+#include "tests/support/tcp_proxy.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/ws_client.hpp"
 
@@ -508,4 +509,49 @@ TEST_CASE("a connection ended before Redis ran its connect never comes online (t
   // A disconnect without a tombstone TTL (the sweeps') leaves none.
   CHECK(eval("agent_disconnect", {"gone#2", "hub_lost", "0", "1000", "100"}).integer == 0);
   CHECK(f.redis.command({"EXISTS", prefix + "ended:gone#2"}).integer == 0);
+}
+
+TEST_CASE("a Redis link that reaches another server re-asserts the agents the hub holds",
+          "[redis-faults][server-change]") {
+  // A failover behind a fixed address to a replica that missed the last hello: the hub's own
+  // registration was replicated long before, so only the change of server tells it.
+  TestRedis first;
+  TestRedis second;
+  TcpProxy relay(first.endpoint().port);
+  HubOptions options;
+  options.redis_url = "redis://127.0.0.1:" + std::to_string(relay.port());
+  options.presence_ttl = "30";  // nothing here may depend on the TTL or the ghost sweep
+  options.extra_args = {"--redis-timeout", "1"};
+  HubProcess hub(options);
+  std::string token;
+  {
+    WsClient agent(hub.port());
+    const auto welcome = onboard(agent, create_invite(hub, "c1"), "kept");
+    REQUIRE(welcome.type == "welcome");
+    token = welcome.token.value();
+  }
+  const std::string prefix = "mi:test:{c:c1}:";
+  const auto status_in = [&](TestRedis& redis) { return redis.command({"HGET", prefix + "agent:kept", "status"}).str; };
+  REQUIRE(eventually([&] { return status_in(first) == "offline"; }));
+
+  // The second server becomes a copy of the first as it is now, then stops following it: the
+  // replica that will be promoted without what comes next.
+  second.command({"REPLICAOF", "127.0.0.1", std::to_string(first.endpoint().port)});
+  REQUIRE(eventually([&] { return status_in(second) == "offline"; }, 10s));
+  REQUIRE(second.command({"REPLICAOF", "NO", "ONE"}).str == "OK");
+
+  WsClient agent(hub.port());
+  agent.send(R"({"type":"hello","token":")" + token + R"("})");
+  REQUIRE(agent.expect("welcome").type == "welcome");
+  REQUIRE(status_in(first) == "online");
+  REQUIRE(status_in(second) == "offline");
+
+  relay.retarget(second.endpoint().port);
+  REQUIRE(relay.drop_all() > 0);
+  // Presence true within 5 s of Redis answering again (docs/protocol.md section 6).
+  CHECK(eventually([&] {
+    agent.send_ping();
+    return status_in(second) == "online";
+  }, 5s));
+  CHECK(hub.log().find("reached another server") != std::string::npos);
 }
