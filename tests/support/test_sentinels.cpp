@@ -23,10 +23,17 @@ redis::Reply quietly(const redis::Endpoint& where, const std::vector<std::string
 
 }  // namespace
 
-SentinelTopology::SentinelTopology()
-    : second(TestRedis::Persistence::none, {"replicaof 127.0.0.1 " + port_text(first)}), dir_("mi-sentinels") {
+SentinelTopology::SentinelTopology(std::string password)
+    : second(TestRedis::Persistence::none, {"replicaof 127.0.0.1 " + port_text(first)}),
+      password_(std::move(password)),
+      dir_("mi-sentinels") {
   if (!eventually([&] { return says(second.command({"INFO", "replication"}), "master_link_status:up"); }, 10s)) {
     throw std::runtime_error("SentinelTopology: the replica did not sync");
+  }
+  if (!password_.empty()) {
+    // masterauth first everywhere (either may become the replica), then the password itself.
+    for (auto* server : {&first, &second}) server->command({"CONFIG", "SET", "masterauth", password_});
+    for (auto* server : {&first, &second}) server->command({"CONFIG", "SET", "requirepass", password_});
   }
   for (int index = 0; index < 3; ++index) {
     redis::RedisProcessOptions options;
@@ -41,6 +48,9 @@ SentinelTopology::SentinelTopology()
         std::string("sentinel failover-timeout ") + master_name + " 10000",
         std::string("sentinel parallel-syncs ") + master_name + " 1",
     };
+    if (!password_.empty()) {
+      options.extra_config.push_back(std::string("sentinel auth-pass ") + master_name + " " + password_);
+    }
     sentinels_.push_back(std::make_unique<redis::RedisProcess>(options));
   }
   // Each sentinel finds the replica in the primary's INFO and the others through hello messages
@@ -84,6 +94,16 @@ TestRedis& SentinelTopology::server_at(const redis::HostPort& address) {
   return address.port == first.endpoint().port ? first : second;
 }
 
+redis::Endpoint SentinelTopology::endpoint_of(const TestRedis& server) const {
+  auto endpoint = server.endpoint();
+  if (!password_.empty()) endpoint.credentials = redis::Credentials{"", password_};
+  return endpoint;
+}
+
+redis::Reply SentinelTopology::server_command(const TestRedis& server, const std::vector<std::string>& args) {
+  return blocking_command(endpoint_of(server), args);
+}
+
 void SentinelTopology::failover(std::chrono::milliseconds timeout) {
   const auto before = primary_address();
   auto& next = before.port == first.endpoint().port ? second : first;
@@ -98,7 +118,7 @@ void SentinelTopology::failover(std::chrono::milliseconds timeout) {
             return false;
           }
         }
-        const auto role = quietly(next.endpoint(), {"ROLE"});
+        const auto role = quietly(endpoint_of(next), {"ROLE"});
         return role.is_array() && !role.elements.empty() && role.elements[0].str == "master";
       },
       timeout);

@@ -100,6 +100,47 @@ TEST_CASE("through Sentinel, a failover with agents and watchers connected: serv
   CHECK(json_at(agents.body, "/agents/1/status") == std::optional<std::string>("online"));
 }
 
+TEST_CASE("through Sentinel with a password: the hub logs in to each primary in turn and never shows it",
+          "[sentinel][redis-auth]") {
+  constexpr const char* kPassword = "sentinel-pass-7f2a";
+  SentinelTopology redis(kPassword);
+  HubOptions options;
+  // sentinel://PASSWORD@h:p,h:p,h:p/mymaster: the sentinels here ask for no password, and the
+  // hub's AUTH to them is refused and ignored.
+  options.redis_url = "sentinel://" + std::string(kPassword) + "@" + redis.url().substr(std::string("sentinel://").size());
+  HubProcess hub(options);
+
+  WsClient first(hub.port());
+  REQUIRE(onboard(first, create_invite(hub, "c1"), "first").type == "welcome");
+  redis.failover();
+  const auto new_primary = redis.primary_address();
+  WsClient after(hub.port());
+  const auto code = create_invite(hub, "c1");
+  auto welcome = onboard(after, code, "after");
+  REQUIRE(eventually([&] {
+    if (welcome.type == "welcome") return true;
+    WsClient again(hub.port());
+    welcome = onboard(again, code, "after");
+    return welcome.type == "welcome";
+  }, 10s));
+  CHECK(redis.server_command(redis.server_at(new_primary), {"HGET", "mi:test:{c:c1}:invite:" + code, "status"}).str ==
+        "redeemed");
+  CHECK(hub.log().find(kPassword) == std::string::npos);
+  CHECK(http_request(hub.port(), "GET", "/metrics").body.find(kPassword) == std::string::npos);
+}
+
+TEST_CASE("through Sentinel with a wrong password: not ready, and the log says why without the password",
+          "[sentinel][redis-auth]") {
+  SentinelTopology redis("sentinel-pass-7f2a");
+  HubOptions options;
+  options.redis_url = "sentinel://wrong-pass-31c8@" + redis.url().substr(std::string("sentinel://").size());
+  options.wait_ready = false;
+  HubProcess hub(options);
+  CHECK(eventually([&] { return hub.log().find("Redis refused AUTH") != std::string::npos; }, 10s));
+  CHECK(http_request(hub.port(), "GET", "/readyz").status == 503);
+  CHECK(hub.log().find("wrong-pass-31c8") == std::string::npos);
+}
+
 TEST_CASE("a redemption waits for a replica to hold it before its welcome (WAIT)", "[sentinel][wait]") {
   SentinelTopology redis;
   HubOptions options;
