@@ -118,10 +118,16 @@ std::string serialize_http_error(std::string_view code, std::string_view message
 }
 
 std::string serialize_ws_error(std::string_view code, std::string_view message,
-                               const std::optional<std::string>& id_json) {
-  std::string out = open_message("error", id_json, 48 + code.size() + message.size());
+                               const std::optional<std::string>& id_json,
+                               std::optional<std::int64_t> retry_after_seconds) {
+  std::string out = open_message("error", id_json, 64 + code.size() + message.size());
   append_string_member(out, "code", code);
   append_string_member(out, "message", message);
+  if (retry_after_seconds) {
+    out.push_back(',');
+    append_json_key(out, "retry_after");
+    append_json_int(out, *retry_after_seconds);
+  }
   out.push_back('}');
   return out;
 }

@@ -28,9 +28,11 @@ void append_invite(std::string& out, const Invite& invite);
 // {"error":{"code":..,"message":..}}: the body of every HTTP error.
 std::string serialize_http_error(std::string_view code, std::string_view message);
 
-// {"type":"error","id":..,"code":..,"message":..}; "id" only when the request had one.
+// {"type":"error","id":..,"code":..,"message":..[,"retry_after":S]}; "id" only when the request
+// had one, "retry_after" (whole seconds until a retry would be judged) only when given.
 std::string serialize_ws_error(std::string_view code, std::string_view message,
-                               const std::optional<std::string>& id_json);
+                               const std::optional<std::string>& id_json,
+                               std::optional<std::int64_t> retry_after_seconds = std::nullopt);
 
 // {"type":"welcome","id":..,"colony":..,"agent":AGENT[,"token":..][,"presence_ttl_ms":N]}. The
 // presence TTL (when positive) tells the agent how often it must send a frame to stay online.

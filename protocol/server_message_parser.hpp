@@ -31,6 +31,7 @@ struct ServerMessage {
   // error
   std::string code;
   std::string message;
+  std::optional<std::int64_t> retry_after;  // rate_limited: seconds until a retry is judged again
   // welcome, cloned, event
   std::string colony;
   std::optional<Agent> agent;

@@ -2,6 +2,8 @@
 // The sentences users read when something is refused. The wording follows the product's
 // troubleshooting guide, so that what an agent prints is what its owner will search for.
 
+#include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace mi::hub::user_messages {
@@ -15,9 +17,12 @@ inline constexpr std::string_view kWrongInviteType =
     "wrong invite type: this invite was created as a human invite, not an agent invite. Ask the "
     "office owner to create a new invite with Agent Invite selected.";
 
-inline constexpr std::string_view kRateLimited =
-    "rate limited: too many failed onboard attempts in the last minute. Wait a minute and check "
-    "the code before trying again.";
+// An onboard refused over a failure budget, with the wait the budget gives (retry_after).
+inline std::string rate_limited_for(std::int64_t retry_after_seconds) {
+  return "rate limited: too many failed onboard attempts in the last minute. Check the code, then "
+         "try again in " + std::to_string(retry_after_seconds) +
+         (retry_after_seconds == 1 ? " second." : " seconds.");
+}
 
 inline constexpr std::string_view kUnauthorizedFirstMessage =
     "unauthorized: the first message must be onboard, hello or watch.";

@@ -46,9 +46,10 @@ void WsSession::send_text(std::string_view json) {
   send(std::make_shared<const std::string>(websocket::encode_text_frame(json)));
 }
 
-void WsSession::send_error(std::string_view code, std::string_view message, const std::optional<std::string>& id) {
+void WsSession::send_error(std::string_view code, std::string_view message, const std::optional<std::string>& id,
+                           std::optional<std::int64_t> retry_after_seconds) {
   shard_.context().metrics.ws_errors_sent.fetch_add(1, std::memory_order_relaxed);
-  send_text(protocol::serialize_ws_error(code, message, id));
+  send_text(protocol::serialize_ws_error(code, message, id, retry_after_seconds));
 }
 
 void WsSession::check_deadlines(std::int64_t now) {
@@ -156,9 +157,11 @@ asio::awaitable<void> WsSession::handle_onboard(const protocol::OnboardRequest& 
     send_error(error->code, error->message, id);
     co_return;
   }
-  if (std::get<bool>(over)) {
+  if (const auto& retry_after_ms = std::get<std::optional<std::int64_t>>(over)) {
+    // Not counted as a failure: only judged attempts are, so waiting as told lets one back in.
     context.metrics.onboard_rate_limited.fetch_add(1, std::memory_order_relaxed);
-    send_error("rate_limited", user_messages::kRateLimited, id);
+    const auto seconds = std::max<std::int64_t>(1, (*retry_after_ms + 999) / 1000);
+    send_error("rate_limited", user_messages::rate_limited_for(seconds), id, seconds);
     co_return;
   }
 

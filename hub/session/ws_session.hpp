@@ -155,7 +155,9 @@ class WsSession final : public Participant, public std::enable_shared_from_this<
   boost::asio::awaitable<void> on_end();
 
   void send_text(std::string_view json);
-  void send_error(std::string_view code, std::string_view message, const std::optional<std::string>& id);
+  // `retry_after_seconds`: when the request may be made again (rate_limited), if known.
+  void send_error(std::string_view code, std::string_view message, const std::optional<std::string>& id,
+                  std::optional<std::int64_t> retry_after_seconds = std::nullopt);
   std::int64_t last_frame_wall_ms() const;
 
   Shard& shard_;

@@ -46,14 +46,32 @@ bool OnboardLimiter::verdict(const redis::Reply& counts) const {
   return by_address >= per_address_limit_ || global >= global_limit_;
 }
 
-asio::awaitable<Outcome<bool>> OnboardLimiter::over_budget(redis::Connection& redis, const std::string& address,
-                                                           std::int64_t now_ms) const {
+std::optional<std::int64_t> OnboardLimiter::retry_after_ms(const redis::Reply& counts, std::int64_t now_ms) const {
+  if (!verdict(counts)) return std::nullopt;
+  const auto& elements = counts.elements;
+  // After k more bucket boundaries the k oldest buckets of this window no longer count.
+  for (std::int64_t gone = 1; gone <= kBucketsPerWindow; ++gone) {
+    std::uint64_t by_address = 0, global = 0;
+    for (std::int64_t i = 0; i < kBucketsPerWindow - gone; ++i) {  // newest first
+      by_address += count_of(elements[i]);
+      global += count_of(elements[kBucketsPerWindow + i]);
+    }
+    if (by_address < per_address_limit_ && global < global_limit_) {
+      return (onboard_window::bucket_at(now_ms) + gone) * onboard_window::kBucketMs - now_ms;
+    }
+  }
+  return (onboard_window::bucket_at(now_ms) + kBucketsPerWindow) * onboard_window::kBucketMs - now_ms;
+}
+
+asio::awaitable<Outcome<std::optional<std::int64_t>>> OnboardLimiter::over_budget(redis::Connection& redis,
+                                                                                  const std::string& address,
+                                                                                  std::int64_t now_ms) const {
   std::vector<std::string> command{"MGET"};
   auto keys = counted_keys(address, now_ms);
   command.insert(command.end(), std::make_move_iterator(keys.begin()), std::make_move_iterator(keys.end()));
   auto result = co_await redis.exec(std::move(command));
   if (redis_failed(result)) co_return describe_redis_failure(result);
-  co_return verdict(result.reply);
+  co_return retry_after_ms(result.reply, now_ms);
 }
 
 

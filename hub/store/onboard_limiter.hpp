@@ -1,7 +1,9 @@
 #pragma once
 // Budgets of failed onboard attempts (wrong codes), per source address and for the whole system,
 // per minute and across hubs (the counters are in Redis). Over a budget every onboard is refused
-// with rate_limited, so that guessing 6-letter codes stays hopeless.
+// with rate_limited, so that guessing 6-letter codes stays hopeless. Only judged attempts count:
+// a refused one adds nothing, so an honest user who retries is let back in once the failures
+// leave the window, and the refusal says when (retry_after).
 //
 // A minute is a sliding window of six 10-second buckets: the failures of the last 50 to 60
 // seconds count. With one counter per calendar minute, a burst that straddled a minute's boundary
@@ -12,6 +14,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,9 +50,11 @@ class OnboardLimiter {
   OnboardLimiter(const Keys& keys, std::uint32_t per_address_limit, std::uint32_t global_limit)
       : keys_(keys), per_address_limit_(per_address_limit), global_limit_(global_limit) {}
 
-  // True when `address` or the system has used up its budget of the window at `now_ms`.
-  boost::asio::awaitable<Outcome<bool>> over_budget(redis::Connection& redis, const std::string& address,
-                                                    std::int64_t now_ms) const;
+  // Nothing when `address` and the system are within their budgets at `now_ms`; else how long
+  // (ms) until an attempt from `address` would be judged again (retry_after_ms()).
+  boost::asio::awaitable<Outcome<std::optional<std::int64_t>>> over_budget(redis::Connection& redis,
+                                                                           const std::string& address,
+                                                                           std::int64_t now_ms) const;
 
   // Counts a failed attempt from `address` at `now_ms`.
   boost::asio::awaitable<void> count_failure(redis::Connection& redis, const std::string& address,
@@ -67,6 +72,12 @@ class OnboardLimiter {
   // system's reach their limit. A missing counter is zero; a reply of another shape is not a
   // refusal (Redis answered, but nothing says the budget is used up).
   bool verdict(const redis::Reply& counts) const;
+
+  // From the same counts read at `now_ms`: nothing when within budget, else the ms until enough
+  // of the oldest buckets have left the window for both sums to be under their limits. Refused
+  // attempts are not counted, so an address that waits that long is judged again (unless other
+  // failures came meanwhile: the system's budget counts every address).
+  std::optional<std::int64_t> retry_after_ms(const redis::Reply& counts, std::int64_t now_ms) const;
 
  private:
   const Keys& keys_;

@@ -245,6 +245,30 @@ TEST_CASE("failed onboards are budgeted per address and for the system", "[onboa
   CHECK(onboard(late, f.create_invite("c1")).code == "rate_limited");
 }
 
+TEST_CASE("a refused onboard is not counted as a failure, and says when to try again", "[onboard][rate-limit]") {
+  HubFixture f({"--onboard-fail-limit", "3", "--onboard-fail-delay", "0.01"});
+  WsClient guesser(f.hub.port());
+  for (int i = 0; i < 3; ++i) CHECK(onboard(guesser, "QQQQQQ").code == "invalid_code");
+  for (int i = 0; i < 5; ++i) {
+    const auto refused = onboard(guesser, "QQQQQQ");
+    CHECK(refused.code == "rate_limited");
+    REQUIRE(refused.retry_after);
+    CHECK(*refused.retry_after >= 1);
+    CHECK(*refused.retry_after <= 60);
+    CHECK(refused.message.find("try again in " + std::to_string(*refused.retry_after) + " second") !=
+          std::string::npos);
+  }
+  // Only the three judged attempts are in the address's counters, whichever buckets they fell in.
+  const auto bucket = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count() / 10'000;
+  long long counted = 0;
+  for (auto in_bucket = bucket - 7; in_bucket <= bucket + 1; ++in_bucket) {
+    const auto count = f.redis.command({"GET", "mi:test:{onboard-failures}:addr:127.0.0.1:" + std::to_string(in_bucket)});
+    if (count.is_string()) counted += std::stoll(count.str);
+  }
+  CHECK(counted == 3);
+}
+
 TEST_CASE("failures counted in earlier buckets of the window count; older ones do not", "[onboard][rate-limit]") {
   // The window's arithmetic (which buckets count, its boundaries, when a refusal lifts) is unit-
   // tested with the time given: tests/unit/store/onboard_limiter_test.cpp. Here the hub reads

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "hub/redis/reply.hpp"
@@ -23,6 +24,16 @@ struct Counters {
   }
 
   bool over_budget(const OnboardLimiter& limiter, const std::string& address, std::int64_t now_ms) const {
+    return limiter.verdict(read(limiter, address, now_ms));
+  }
+
+  std::optional<std::int64_t> retry_after(const OnboardLimiter& limiter, const std::string& address,
+                                          std::int64_t now_ms) const {
+    return limiter.retry_after_ms(read(limiter, address, now_ms), now_ms);
+  }
+
+  // The MGET of the counters that make the budgets at `now_ms`.
+  mi::redis::Reply read(const OnboardLimiter& limiter, const std::string& address, std::int64_t now_ms) const {
     mi::redis::Reply reply;
     reply.type = mi::redis::Reply::Type::array;
     for (const auto& key : limiter.counted_keys(address, now_ms)) {
@@ -33,7 +44,7 @@ struct Counters {
       }
       reply.elements.push_back(count);
     }
-    return limiter.verdict(reply);
+    return reply;
   }
 
   std::map<std::string, std::uint64_t> counts;
@@ -198,4 +209,32 @@ TEST_CASE("each address has its own budget; the system's counts every address", 
   Keys other_env("production");
   OnboardLimiter production(other_env, 3, 5);
   CHECK_FALSE(redis.over_budget(production, "10.0.0.1", now));
+}
+
+TEST_CASE("a refusal says when an attempt is judged again: the moment the window lets it in", "[onboard-limit]") {
+  Keys keys("test");
+  OnboardLimiter limiter(keys, 3, 5);
+  Counters redis;
+  redis.count_failure(limiter, "10.0.0.1", kBucketStart + 1'000);
+  redis.count_failure(limiter, "10.0.0.1", kBucketStart + 12'000);
+  redis.count_failure(limiter, "10.0.0.1", kBucketStart + 31'000);
+  CHECK_FALSE(redis.retry_after(limiter, "10.0.0.2", kBucketStart + 31'000));  // within its budget
+  // Refused attempts are not counted: whenever one asks, the answer is the same moment, when the
+  // first failure's bucket leaves the window (60 s after its bucket began).
+  for (std::int64_t asked = kBucketStart + 31'000; asked < kBucketStart + 60'000; asked += 3'700) {
+    const auto wait = redis.retry_after(limiter, "10.0.0.1", asked);
+    REQUIRE(wait);
+    CHECK(asked + *wait == kBucketStart + 60'000);
+    CHECK(redis.over_budget(limiter, "10.0.0.1", asked + *wait - 1));
+    CHECK_FALSE(redis.over_budget(limiter, "10.0.0.1", asked + *wait));
+  }
+  // The system's budget: 2 more failures elsewhere make 5; the wait is until both are under.
+  redis.count_failure(limiter, "10.0.0.2", kBucketStart + 45'000);
+  redis.count_failure(limiter, "10.0.0.2", kBucketStart + 45'000);
+  const auto wait = redis.retry_after(limiter, "10.0.0.3", kBucketStart + 46'000);
+  REQUIRE(wait);
+  CHECK(kBucketStart + 46'000 + *wait == kBucketStart + 60'000);
+  // A limit of zero refuses for a whole window.
+  OnboardLimiter closed(keys, 0, 5);
+  CHECK(redis.retry_after(closed, "10.0.0.9", kBucketStart) == 60'000);
 }
