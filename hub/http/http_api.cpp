@@ -5,6 +5,10 @@
 #include <optional>
 #include <variant>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/verb.hpp>
@@ -55,8 +59,18 @@ HttpResponse json_response(const HttpRequest& request, unsigned status, std::str
   return make_response(request, status, std::move(body), "application/json");
 }
 
+// A person's browser, off the API: it asks for HTML first (fetch() from the pages asks for */*).
+bool wants_html_page(const HttpRequest& request) {
+  std::string_view target(request.target().data(), request.target().size());
+  if (is_api_path(target.substr(0, target.find('?')))) return false;
+  const auto accept = request[http::field::accept];
+  return std::string_view(accept.data(), accept.size()).find("text/html") != std::string_view::npos;
+}
+
+// The contract's JSON error; a page in the product's style for a person's browser off the API.
 HttpResponse error_response(const HttpRequest& request, unsigned status, std::string_view code,
                             std::string_view message) {
+  if (wants_html_page(request)) return make_response(request, status, render_error_page(status, message), kHtml);
   return json_error_response(request.version(), request.keep_alive(), status, code, message);
 }
 
@@ -176,10 +190,48 @@ asio::awaitable<HttpResponse> metrics(const RouteCall& call) {
   co_return make_response(call.request, 200, call.shard.context().metrics.render(), "text/plain; version=0.0.4");
 }
 
+// The page behind an invite link looks the code up, and so could be used to probe codes: its
+// look-ups spend the same per-address failure budget as onboard attempts, a code that cannot be
+// used (or a human invite) counting as a failure, and every such answer comes after the same
+// floor (--onboard-fail-delay), so that neither the page nor its timing says more than
+// invalid_code does.
 asio::awaitable<HttpResponse> invite_page(const RouteCall& call) {
-  auto code = protocol::normalize_invite_code(call.path["code"]);
+  auto& context = call.shard.context();
+  auto& redis = call.shard.redis();
+  const auto started = std::chrono::steady_clock::now();
+  const std::string address(call.client_address);
+  auto budget = co_await context.onboard_limiter.over_budget(redis, address, now_ms());
+  if (auto* error = std::get_if<ApiError>(&budget)) co_return error_response(call.request, *error);
+  if (const auto& retry_after_ms = std::get<std::optional<std::int64_t>>(budget)) {
+    context.metrics.onboard_rate_limited.fetch_add(1, std::memory_order_relaxed);
+    const auto seconds = std::max<std::int64_t>(1, (*retry_after_ms + 999) / 1000);
+    auto response = make_response(call.request, 429, render_rate_limited_page(seconds), kHtml);
+    response.set(http::field::retry_after, std::to_string(seconds));
+    co_return response;
+  }
+
+  const auto code = protocol::normalize_invite_code(call.path["code"]);
+  std::optional<protocol::Invite> invite;
+  if (code) {
+    auto found = co_await context.invites.get(redis, *code);
+    if (auto* error = std::get_if<ApiError>(&found); error && error->code != "not_found") {
+      co_return error_response(call.request, *error);
+    }
+    if (auto* got = std::get_if<protocol::Invite>(&found)) invite = std::move(*got);
+  }
+  const bool usable = invite && invite->status == "active";
+  if (usable && invite->type == "agent") {
+    co_return make_response(call.request, 200, render_invite_page(*code, context.public_url), kHtml);
+  }
+
+  context.metrics.onboard_failures.fetch_add(1, std::memory_order_relaxed);
+  co_await context.onboard_limiter.count_failure(redis, address, now_ms());
+  asio::steady_timer floor(call.shard.io());
+  floor.expires_at(started + context.config.onboard_fail_delay);
+  co_await floor.async_wait(asio::as_tuple(asio::use_awaitable));
   if (!code) co_return make_response(call.request, 404, render_not_an_invite_page(), kHtml);
-  co_return make_response(call.request, 200, render_invite_page(*code, call.shard.context().public_url), kHtml);
+  if (usable) co_return make_response(call.request, 200, render_human_invite_page(*code), kHtml);
+  co_return make_response(call.request, 404, render_unusable_invite_page(*code), kHtml);
 }
 
 asio::awaitable<HttpResponse> redirect_to_admin(const RouteCall& call) {
@@ -333,6 +385,7 @@ std::optional<std::string> page_for(std::string_view path, const std::vector<std
   if (path == "/admin" || path == "/admin/") return "/admin.html";
   if (path == "/signin") return "/signin.html";
   if (path == "/onboard") return "/onboard.html";
+  if (path == "/favicon.ico") return "/favicon.ico";
   if (parts.size() == 2 && parts[0] == "colonies" && protocol::is_valid_colony_id(parts[1])) return "/dashboard.html";
   if (parts.size() >= 2 && parts[0] == "assets") return std::string(path);
   return std::nullopt;
@@ -350,13 +403,13 @@ HttpResponse page_or_not_found(const HubContext& context, const HttpRequest& req
 }
 
 asio::awaitable<HttpResponse> dispatch(Shard& shard, const HttpRequest& request, std::string_view path,
-                                       std::string_view query, bool secure) {
+                                       std::string_view query, const RequestSource& source) {
   using Verdict = RouteDecision::Verdict;
   auto& context = shard.context();
   auto decision = decide_route(http_routes(), request.method(), path, [&] { return is_admin(context, request); });
   switch (decision.verdict) {
     case Verdict::call: {
-      RouteCall call{shard, request, decision.parameters, query, secure};
+      RouteCall call{shard, request, decision.parameters, query, source.secure, source.client_address};
       co_return co_await decision.handler(call);
     }
     case Verdict::unauthorized:
@@ -421,7 +474,7 @@ asio::awaitable<HttpResponse> handle_http_request(Shard& shard, const HttpReques
   auto path = target.substr(0, question);
   auto query = question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
 
-  auto response = co_await dispatch(shard, request, path, query, source.secure);
+  auto response = co_await dispatch(shard, request, path, query, source);
   if (request.method() == http::verb::head) {
     auto length = response.body().size();
     response.body().clear();

@@ -43,6 +43,7 @@ struct RouteCall {
   const PathParameters& path;
   std::string_view query;  // the target after '?', undecoded
   bool secure = false;     // the request came over HTTPS (the hub's TLS, or a trusted proxy's)
+  std::string_view client_address;  // the TCP peer, or the client a trusted proxy names
 };
 
 using RouteHandler = boost::asio::awaitable<HttpResponse> (*)(const RouteCall& call);

@@ -2,9 +2,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <cctype>
 #include <map>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "protocol/server_message_parser.hpp"
 #include "tests/support/eventually.hpp"
@@ -165,20 +167,99 @@ TEST_CASE("the agents list shows onboarded agents with their status", "[http][ag
 
 TEST_CASE("the invite page shows the exact command, escaped, without scripts", "[http][pages]") {
   HubFixture f({"--public-url", "https://hub.example.test/"});
-  auto page = http_request(f.hub.port(), "GET", "/r/JCVCFB");
+  auto invite = f.admin("POST", "/v1/colonies/c1/invites");
+  CHECK(json_at(invite.body, "/url").value_or("").starts_with("https://hub.example.test/r/"));
+  const auto code = json_at(invite.body, "/code").value();
+  auto page = http_request(f.hub.port(), "GET", "/r/" + code);
   CHECK(page.status == 200);
   CHECK(page.headers["content-type"].starts_with("text/html"));
-  CHECK(page.body.find("mi agent onboard JCVCFB --hub https://hub.example.test") != std::string::npos);
+  CHECK(page.body.find("mi agent onboard " + code + " --hub https://hub.example.test") != std::string::npos);
+  CHECK(page.body.find("npx") == std::string::npos);  // no command the repository does not provide
   CHECK(page.body.find("<script") == std::string::npos);
-  CHECK(http_request(f.hub.port(), "GET", "/r/jcvcfb").body.find("onboard JCVCFB") != std::string::npos);
+  std::string lower = code;
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  CHECK(http_request(f.hub.port(), "GET", "/r/" + lower).body.find("onboard " + code) != std::string::npos);
   CHECK(page.headers["content-security-policy"].find("default-src 'self'") != std::string::npos);
   CHECK(page.headers["x-content-type-options"] == "nosniff");
   auto not_a_code = http_request(f.hub.port(), "GET", "/r/%3Cscript%3E");
   CHECK(not_a_code.status == 404);
   CHECK(not_a_code.body.find("/assets/app.css") != std::string::npos);
   CHECK(not_a_code.body.find("<script") == std::string::npos);
-  auto invite = f.admin("POST", "/v1/colonies/c1/invites");
-  CHECK(json_at(invite.body, "/url").value_or("").starts_with("https://hub.example.test/r/"));
+}
+
+TEST_CASE("the invite page looks the code up and says what holds, no more than invalid_code does",
+          "[http][pages]") {
+  HubFixture f({"--onboard-fail-delay", "0.01"});
+  const auto code_of = [](const HttpReply& reply) { return json_at(reply.body, "/code").value(); };
+  const auto human = code_of(f.admin("POST", "/v1/colonies/c1/invites", R"({"type":"human"})"));
+  auto human_page = http_request(f.hub.port(), "GET", "/r/" + human);
+  CHECK(human_page.status == 200);
+  CHECK(human_page.body.find("This invite is for a person") != std::string::npos);
+  CHECK(human_page.body.find("mi agent onboard " + human) == std::string::npos);
+
+  const auto redeemed = code_of(f.admin("POST", "/v1/colonies/c1/invites"));
+  {
+    WsClient agent(f.hub.port());
+    REQUIRE(onboard(agent, redeemed, "jared").type == "welcome");
+  }
+  const auto revoked = code_of(f.admin("POST", "/v1/colonies/c1/invites"));
+  REQUIRE(f.admin("POST", "/v1/invites/" + revoked + "/revoke").status == 200);
+  // Used, revoked and unknown read the same, but for the code itself.
+  std::vector<std::string> bodies;
+  for (const auto& code : {redeemed, revoked, std::string("QQQQQQ")}) {
+    auto page = http_request(f.hub.port(), "GET", "/r/" + code);
+    CHECK(page.status == 404);
+    CHECK(page.body.find("This invite code cannot be used") != std::string::npos);
+    CHECK(page.body.find("mi agent onboard") == std::string::npos);
+    auto body = page.body;
+    for (auto at = body.find(code); at != std::string::npos; at = body.find(code)) body.replace(at, code.size(), "CODE");
+    bodies.push_back(body);
+  }
+  CHECK(bodies[0] == bodies[1]);
+  CHECK(bodies[1] == bodies[2]);
+}
+
+TEST_CASE("invite page look-ups spend the onboard failure budget of their address", "[http][pages][rate-limit]") {
+  HubFixture f({"--onboard-fail-limit", "3", "--onboard-fail-delay", "0.01"});
+  const auto active = json_at(f.admin("POST", "/v1/colonies/c1/invites").body, "/code").value();
+  // A usable code costs nothing.
+  for (int i = 0; i < 4; ++i) CHECK(http_request(f.hub.port(), "GET", "/r/" + active).status == 200);
+  for (int i = 0; i < 3; ++i) CHECK(http_request(f.hub.port(), "GET", "/r/QQQQQQ").status == 404);
+  auto limited = http_request(f.hub.port(), "GET", "/r/" + active);
+  CHECK(limited.status == 429);
+  CHECK(limited.body.find("Too many invite codes tried") != std::string::npos);
+  REQUIRE(!limited.headers["retry-after"].empty());
+  CHECK(std::stoi(limited.headers["retry-after"]) >= 1);
+  CHECK(std::stoi(limited.headers["retry-after"]) <= 60);
+  // The same budget as onboard attempts: the address cannot onboard either.
+  WsClient agent(f.hub.port());
+  CHECK(onboard(agent, active).code == "rate_limited");
+}
+
+TEST_CASE("a browser gets error pages in the product's style off the API; API clients keep JSON",
+          "[http][errors][pages]") {
+  HubFixture f;
+  const std::map<std::string, std::string> browser = {
+      {"accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}};
+  for (const std::string target : {"/nothing-here", "/colonies/", "/colonies/bad%20id"}) {
+    INFO(target);
+    auto page = http_request(f.hub.port(), "GET", target, "", browser);
+    CHECK(page.status == 404);
+    CHECK(page.headers["content-type"].starts_with("text/html"));
+    CHECK(page.body.find("Nothing here") != std::string::npos);
+    CHECK(page.body.find(R"(href="/admin")") != std::string::npos);
+    CHECK(page.body.find("/assets/app.css") != std::string::npos);
+    auto json = http_request(f.hub.port(), "GET", target);
+    CHECK(json.status == 404);
+    CHECK(json_at(json.body, "/error/code") == std::optional<std::string>("not_found"));
+  }
+  auto api = http_request(f.hub.port(), "GET", "/v1/nothing-here", "", browser);
+  CHECK(api.status == 404);
+  CHECK(json_at(api.body, "/error/code") == std::optional<std::string>("not_found"));
+  auto icon = http_request(f.hub.port(), "GET", "/favicon.ico");
+  CHECK(icon.status == 200);
+  CHECK(icon.headers["content-type"] == "image/x-icon");
+  CHECK(icon.body.substr(0, 4) == std::string("\0\0\1\0", 4));
 }
 
 TEST_CASE("a hub on a port the system picks names that port in its links", "[http][pages]") {
