@@ -41,7 +41,7 @@ struct ServerMessage {
   std::string epoch;  // the colony's event history the seq belongs to (docs/protocol.md section 6)
   std::vector<Agent> agents;
   // event
-  std::string event;  // join | online | offline | clone | update | chat
+  std::string event;  // join | online | offline | clone | update | chat | remove
   std::int64_t ts = 0;
   std::optional<std::string> reason;  // offline
   std::optional<std::string> source;  // clone

@@ -3,6 +3,7 @@
 #include <functional>
 
 #include "protocol/event_header.hpp"
+#include "protocol/server_message_parser.hpp"
 #include "protocol/websocket_frame.hpp"
 
 namespace mi::hub {
@@ -18,6 +19,11 @@ SharedEvent make_colony_event(std::string colony, std::string_view json) {
   event->epoch = std::string(header->epoch);
   event->fingerprint = event_fingerprint(json);
   event->is_chat = header->kind == "chat";
+  if (header->kind == "remove") {
+    // Rare: parsed in full for the agent's id.
+    auto message = protocol::parse_server_message(json);
+    if (message && message->agent) event->removed_agent = message->agent->id;
+  }
   event->frame = std::make_shared<const std::string>(protocol::websocket::encode_text_frame(json));
   return event;
 }

@@ -18,6 +18,7 @@ struct ColonyEvent {
   std::string epoch;      // the colony's event history the seq counts in
   std::uint64_t fingerprint = 0;  // a hash of the event's bytes: tells another event under one seq
   bool is_chat = false;   // agents receive only these
+  std::string removed_agent;  // a "remove" event: the agent whose sockets every hub closes
   SharedMessage frame;    // a text frame carrying the event JSON exactly as published
 };
 

@@ -37,6 +37,8 @@ class Participant {
   virtual void leave_broken_history(const std::string& current_epoch) = 0;
   // This hub was swept as lost while it held this agent's socket: mark the connection again.
   virtual void reassert() = 0;
+  // Agent `agent_id` was removed from the colony: its socket closes with 4003.
+  virtual void end_if_removed(const std::string& agent_id) = 0;
 
   // Where the shard keeps this participant in its session list and in its colony's member list,
   // so that leaving either is O(1).

@@ -171,6 +171,10 @@ void Shard::deliver_run(std::span<const SharedEvent> run) {
   }
   std::uint64_t deliveries = members.watchers.size() * run.size();
   for (const auto& event : run) {
+    if (!event->removed_agent.empty()) {
+      auto agents = members.agents;  // closing does not leave the list at once; walk a copy all the same
+      for (auto* session : agents) session->end_if_removed(event->removed_agent);
+    }
     if (!event->is_chat) continue;
     for (auto* session : members.agents) session->on_event(event);
     deliveries += members.agents.size();

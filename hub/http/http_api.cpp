@@ -358,6 +358,22 @@ asio::awaitable<HttpResponse> issue_agent_token(const RouteCall& call) {
                           protocol::serialize_agent_credentials(colony, agent_id, std::get<std::string>(outcome)));
 }
 
+asio::awaitable<HttpResponse> remove_agent(const RouteCall& call) {
+  std::string colony(call.path["colony"]);
+  std::string agent_id(call.path["agent"]);
+  if (!protocol::is_valid_agent_name(agent_id)) {
+    co_return error_response(call.request, 404, "not_found", "There is no such agent.");
+  }
+  const auto force = query_parameter(call.query, "force");
+  if (force && *force != "true" && *force != "false") {
+    co_return error_response(call.request, 400, "bad_request", "force is true or false.");
+  }
+  auto outcome = co_await call.shard.context().agents.remove(call.shard.redis(), colony, agent_id,
+                                                             force == std::optional<std::string_view>("true"));
+  if (auto* error = std::get_if<ApiError>(&outcome)) co_return error_response(call.request, *error);
+  co_return json_response(call.request, 200, R"({"removed":)" + std::get<std::string>(outcome) + "}");
+}
+
 asio::awaitable<HttpResponse> get_invite(const RouteCall& call) {
   std::string code(call.path["code"]);
   auto outcome = co_await call.shard.context().invites.get(call.shard.redis(), code);
@@ -446,6 +462,7 @@ const std::vector<Route>& http_routes() {
       // Any other action on a colony is the admin's too: 404 to the admin, 401 to anyone else, as
       // for every colony action.
       {"/v1/colonies/{colony}/{action}", Access::admin, Slashes::tolerated, {{any, unknown_colony_action}}},
+      {"/v1/colonies/{colony}/agents/{agent}", Access::admin, Slashes::tolerated, {{http_delete, remove_agent}}},
       {"/v1/colonies/{colony}/agents/{agent}/token", Access::admin, Slashes::tolerated, {{post, issue_agent_token}}},
       {"/v1/invites/{code}", Access::admin, Slashes::tolerated, {{get, get_invite}}},
       {"/v1/invites/{code}/revoke", Access::admin, Slashes::tolerated, {{post, revoke_invite}}},

@@ -58,6 +58,7 @@ bool takes(Method method, http::verb verb) {
     case Method::get: return verb == http::verb::get;
     case Method::get_or_head: return verb == http::verb::get || verb == http::verb::head;
     case Method::post: return verb == http::verb::post;
+    case Method::http_delete: return verb == http::verb::delete_;
     case Method::any: return true;
   }
   return false;
@@ -68,6 +69,7 @@ std::string_view allow_name(Method method) {
     case Method::get:
     case Method::get_or_head: return "GET";
     case Method::post: return "POST";
+    case Method::http_delete: return "DELETE";
     case Method::any: break;
   }
   return {};

@@ -50,7 +50,7 @@ using RouteHandler = boost::asio::awaitable<HttpResponse> (*)(const RouteCall& c
 
 // The requests a handler takes. HEAD is answered as GET without the body on the site's own paths
 // (health, metrics, pages) only; the API's GET routes have always refused it.
-enum class Method { get, get_or_head, post, any };
+enum class Method { get, get_or_head, post, http_delete, any };
 
 enum class Access {
   anyone,

@@ -261,6 +261,11 @@ void WsSession::reassert() {
       asio::detached);
 }
 
+void WsSession::end_if_removed(const std::string& agent_id) {
+  if (role_ != Role::agent || agent_id != agent_id_ || handshake_.terminated()) return;
+  close(4003, "this agent was removed from the colony", EndReason::closed);
+}
+
 std::optional<std::vector<std::string>> WsSession::presence_refresh_command(std::int64_t now, std::int64_t ttl_ms) {
   if (role_ != Role::agent || handshake_.terminated()) return std::nullopt;
   if (last_frame_ <= refreshed_frame_ || now - last_refresh_ < ttl_ms / 4) return std::nullopt;

@@ -85,6 +85,7 @@ class WsSession final : public Participant, public std::enable_shared_from_this<
   // A new connection id, marked as the agent's connection again (a long Redis outage made this
   // hub look lost), which brings the agent back online.
   void reassert() override;
+  void end_if_removed(const std::string& agent_id) override;
 
   Role role() const { return role_; }
   const std::string& colony() const { return colony_; }

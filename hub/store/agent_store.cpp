@@ -147,6 +147,24 @@ asio::awaitable<Outcome<std::uint64_t>> AgentStore::disconnect(redis::Connection
   co_return co_await disconnect(redis, colony, connection_id, reason, last_frame_ms, own_hub, tombstone_ttl_ms);
 }
 
+asio::awaitable<Outcome<std::string>> AgentStore::remove(redis::Connection& redis, const std::string& colony,
+                                                         const std::string& agent_id, bool even_if_online) {
+  auto result = co_await redis.eval("remove_agent", mi::redis::args(keys_.colony_prefix(colony)),
+                                    mi::redis::args(agent_id, even_if_online ? "1" : "0", std::to_string(now_ms()),
+                                                    event_stream_length_));
+  if (redis_failed(result)) co_return describe_redis_failure(result);
+  const auto& reply = result.reply;
+  if (!reply.is_array() || reply.elements.empty()) co_return unexpected_reply();
+  const auto& verdict = reply.elements[0].str;
+  if (verdict == "not_found") co_return ApiError{404, "not_found", "There is no agent " + agent_id + " in colony " + colony + "."};
+  if (verdict == "online") {
+    co_return ApiError{409, "agent_online",
+                       "Agent " + agent_id + " is online: remove it with force=true to close its connections too."};
+  }
+  if (verdict != "ok" || reply.elements.size() < 3) co_return unexpected_reply();
+  co_return reply.elements[1].str;
+}
+
 asio::awaitable<Outcome<ClonedAgent>> AgentStore::clone(redis::Connection& redis, const std::string& colony,
                                                         const std::string& source_agent_id) {
   auto secret = random_secret();

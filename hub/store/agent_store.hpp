@@ -131,6 +131,11 @@ class AgentStore {
                                                             const std::string& hub_id,
                                                             std::int64_t tombstone_ttl_ms = 0);
 
+  // Removes an agent from its colony (remove_agent.lua): the AGENT JSON it had. not_found (404);
+  // agent_online (409) when it is online and not `even_if_online`.
+  boost::asio::awaitable<Outcome<std::string>> remove(redis::Connection& redis, const std::string& colony,
+                                                      const std::string& agent_id, bool even_if_online);
+
   // not_allowed unless the source is a remote agent.
   boost::asio::awaitable<Outcome<ClonedAgent>> clone(redis::Connection& redis, const std::string& colony,
                                                      const std::string& source_agent_id);
