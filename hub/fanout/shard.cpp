@@ -25,24 +25,27 @@ namespace {
 // Events joined into one write at most: a burst of small events (a few hundred bytes each)
 // stays within a few socket buffers' worth.
 constexpr std::size_t kMaxEventsPerWrite = 64;
+
+// Connection ends told again when the link reaches another server: those of the last five
+// minutes (a failover loses writes of its last moments; a link may take a while to get back),
+// and no more than this many (an end is a few hundred bytes).
+constexpr std::int64_t kRecentEndsKeptMs = 5 * 60 * 1000;
+constexpr std::size_t kRecentEndsKeptMax = 100'000;
 }  // namespace
 
 Shard::Shard(HubContext& context, unsigned index)
     : context_(context),
       index_(index),
       redis_(std::make_shared<redis::Connection>(io_.get_executor(), context.redis_endpoint,
-                                                 redis_connection_options(context.config), redis::builtin_scripts())) {}
+                                                 redis_connection_options(context.config), redis::builtin_scripts())),
+      recent_ends_(kRecentEndsKeptMs, kRecentEndsKeptMax) {}
 
 Shard::~Shard() { stop(); }
 
 void Shard::start() {
   // A promoted replica that had not received the last writes, or a Redis restarted without them,
   // may have lost the connections this shard marked: every agent session marks its own again.
-  redis_->set_on_server_changed([this] {
-    log::warn("shard ", index_, ": its Redis link reached another server (a failover or a restart); ",
-              "re-asserting the agents it holds");
-    reassert_agents();
-  });
+  redis_->set_on_server_changed([this] { restore_on_another_server(); });
   redis_->start();
   schedule_tick();
   thread_ = std::thread([this] {
@@ -203,6 +206,33 @@ void Shard::report_moved_backwards(const std::string& colony, const std::string&
 
 void Shard::reassert_agents() {
   for (auto* session : sessions_) session->reassert();
+}
+
+void Shard::remember_end(RecordedEnd end) { recent_ends_.record(std::move(end), steady_ms()); }
+
+// A promoted replica that had not received the last writes, or a Redis restarted without them,
+// may have lost what this shard told it: the connections its agents hold (every agent session
+// marks its own again) and the ends of those that closed (told again; one Redis already has
+// changes nothing).
+void Shard::restore_on_another_server() {
+  auto ends = recent_ends_.kept(steady_ms());
+  log::warn("shard ", index_, ": its Redis link reached another server (a failover or a restart); ",
+            "re-asserting the agents it holds and telling again the ", ends.size(), " connection end(s) of the last ",
+            kRecentEndsKeptMs / 1000, " s");
+  reassert_agents();
+  if (!ends.empty()) asio::co_spawn(io_, tell_ends_again(std::move(ends)), asio::detached);
+}
+
+asio::awaitable<void> Shard::tell_ends_again(std::vector<RecordedEnd> ends) {
+  std::size_t failed_count = 0;
+  for (const auto& end : ends) {
+    auto outcome = co_await context_.agents.disconnect(*redis_, end.colony, end.connection_id, end.reason,
+                                                       end.last_frame_ms, context_.instance,
+                                                       kEndedConnectionMemory.count());
+    if (failed(outcome)) ++failed_count;
+  }
+  // A link lost again meanwhile reaches a server again, and this runs again from there.
+  if (failed_count > 0) log::warn("shard ", index_, ": ", failed_count, " connection end(s) could not be told again");
 }
 
 // One pipelined batch per --refresh-period: the presence key of each agent session whose last

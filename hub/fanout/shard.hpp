@@ -19,6 +19,7 @@
 #include "hub/fanout/hub_context.hpp"
 #include "hub/redis/connection.hpp"
 #include "hub/fanout/participant.hpp"
+#include "hub/fanout/recent_ends.hpp"
 #include "hub/fanout/snapshot_reads.hpp"
 #include "protocol/client_message.hpp"
 
@@ -89,12 +90,18 @@ class Shard {
   void report_moved_backwards(const std::string& colony, const std::string& epoch);
   // After this hub was swept as lost while alive: every agent session marks its connection again.
   void reassert_agents();
+  // An agent connection of this shard whose end Redis took (told again if the link reaches
+  // another server: recent_ends.hpp).
+  void remember_end(RecordedEnd end);
 
  private:
   void schedule_tick();
   void tick();
   void deliver_run(std::span<const SharedEvent> run);
   boost::asio::awaitable<void> send_presence_refresh(std::vector<std::vector<std::string>> batch);
+  // The link reached another server: what it may have lost of this shard's writes is told again.
+  void restore_on_another_server();
+  boost::asio::awaitable<void> tell_ends_again(std::vector<RecordedEnd> ends);
 
   HubContext& context_;
   unsigned index_;
@@ -119,6 +126,7 @@ class Shard {
   };
   std::unordered_map<std::string, ColonyMembers> colony_members_;
   std::uint64_t connection_counter_ = 0;
+  RecentEnds recent_ends_;
   std::thread thread_;
 };
 

@@ -29,9 +29,6 @@ namespace {
 // of lost hubs is what puts the agent offline.
 constexpr auto kDisconnectRetryPeriod = std::chrono::seconds(1);
 constexpr int kDisconnectRetries = 300;
-// How long a connection the hub gave up on stays marked ended in Redis (agent_disconnect.lua): as
-// long as a stalled Redis might take to run what was queued for it.
-constexpr auto kEndedConnectionMemory = std::chrono::milliseconds(std::chrono::hours(1));
 // Events read from a stream per round trip when resuming or filling a gap.
 constexpr std::size_t kEventPageSize = 1000;
 // A gap is filled over the shard's command link, which may come back from an outage after the
@@ -544,7 +541,10 @@ asio::awaitable<void> WsSession::record_end(std::string colony, std::string conn
   for (int attempt = 0; attempt < kDisconnectRetries; ++attempt) {
     auto outcome = co_await context.agents.disconnect(shard_.redis(), colony, connection_id, reason, last_frame,
                                                       context.instance, kEndedConnectionMemory.count());
-    if (!failed(outcome)) co_return;
+    if (!failed(outcome)) {
+      shard_.remember_end({colony, connection_id, reason, last_frame, steady_ms()});
+      co_return;
+    }
     if (attempt == 0) log::warn("connection ", connection_id, " of colony ", colony, " ended while Redis is unreachable; retrying");
     asio::steady_timer delay(transport_.socket().get_executor());
     delay.expires_after(kDisconnectRetryPeriod);

@@ -77,6 +77,10 @@ struct ListedIn {
   std::string set_key;
 };
 
+// How long a connection its hub ended stays marked ended in Redis (agent_disconnect.lua's
+// tombstone): as long as a stalled Redis might take to run a connect still queued for it.
+inline constexpr std::chrono::milliseconds kEndedConnectionMemory{std::chrono::hours(1)};
+
 class AgentStore {
  public:
   // `redis_timeout`: how long the hub waits for a command's reply (--redis-timeout).

@@ -511,10 +511,10 @@ TEST_CASE("a connection ended before Redis ran its connect never comes online (t
   CHECK(f.redis.command({"EXISTS", prefix + "ended:gone#2"}).integer == 0);
 }
 
-TEST_CASE("a Redis link that reaches another server re-asserts the agents the hub holds",
+TEST_CASE("a Redis link that reaches another server re-asserts the agents the hub holds and re-ends the rest",
           "[redis-faults][server-change]") {
-  // A failover behind a fixed address to a replica that missed the last hello: the hub's own
-  // registration was replicated long before, so only the change of server tells it.
+  // A failover behind a fixed address to a replica that missed the last hello and the last close:
+  // the hub's own registration was replicated long before, so only the change of server tells it.
   TestRedis first;
   TestRedis second;
   TcpProxy relay(first.endpoint().port);
@@ -531,27 +531,35 @@ TEST_CASE("a Redis link that reaches another server re-asserts the agents the hu
     token = welcome.token.value();
   }
   const std::string prefix = "mi:test:{c:c1}:";
-  const auto status_in = [&](TestRedis& redis) { return redis.command({"HGET", prefix + "agent:kept", "status"}).str; };
-  REQUIRE(eventually([&] { return status_in(first) == "offline"; }));
+  const auto status_in = [&](TestRedis& redis, const std::string& agent) {
+    return redis.command({"HGET", prefix + "agent:" + agent, "status"}).str;
+  };
+  REQUIRE(eventually([&] { return status_in(first, "kept") == "offline"; }));
+  WsClient leaving(hub.port());
+  REQUIRE(onboard(leaving, create_invite(hub, "c1"), "gone").type == "welcome");
 
-  // The second server becomes a copy of the first as it is now, then stops following it: the
-  // replica that will be promoted without what comes next.
+  // The second server becomes a copy of the first as it is now ("kept" offline, "gone" online),
+  // then stops following it: the replica that will be promoted without what comes next.
   second.command({"REPLICAOF", "127.0.0.1", std::to_string(first.endpoint().port)});
-  REQUIRE(eventually([&] { return status_in(second) == "offline"; }, 10s));
+  REQUIRE(eventually([&] { return status_in(second, "gone") == "online"; }, 10s));
   REQUIRE(second.command({"REPLICAOF", "NO", "ONE"}).str == "OK");
 
   WsClient agent(hub.port());
   agent.send(R"({"type":"hello","token":")" + token + R"("})");
   REQUIRE(agent.expect("welcome").type == "welcome");
-  REQUIRE(status_in(first) == "online");
-  REQUIRE(status_in(second) == "offline");
+  leaving.close();
+  REQUIRE(eventually([&] { return status_in(first, "gone") == "offline"; }));
+  REQUIRE(status_in(first, "kept") == "online");
+  REQUIRE(status_in(second, "kept") == "offline");
+  REQUIRE(status_in(second, "gone") == "online");
 
   relay.retarget(second.endpoint().port);
   REQUIRE(relay.drop_all() > 0);
   // Presence true within 5 s of Redis answering again (docs/protocol.md section 6).
   CHECK(eventually([&] {
     agent.send_ping();
-    return status_in(second) == "online";
+    return status_in(second, "kept") == "online" && status_in(second, "gone") == "offline";
   }, 5s));
+  CHECK(second.command({"HGET", prefix + "agent:gone", "offline_reason"}).str == "closed");
   CHECK(hub.log().find("reached another server") != std::string::npos);
 }
