@@ -25,15 +25,11 @@ def redis_cli(port, *args, timeout=3):
 
 class RedisNode:
     """One redis-server with an append-only file fsynced on every write (what docs/operations.md
-    asks of an external Redis so that a welcome is never undone), restarted from its own files.
-    With `guard_replication` (Sentinel), a primary refuses writes while no replica is in sync with
-    it (min-replicas-to-write 1), as docs/operations.md asks of servers whose welcome and cloned
-    must survive a failover: WAIT cannot wait for a replica that is not there."""
+    asks of an external Redis so that a welcome is never undone), restarted from its own files."""
 
-    def __init__(self, run, name, replica_of=None, guard_replication=False):
+    def __init__(self, run, name, replica_of=None):
         self.run = run
         self.name = name
-        self.guard_replication = guard_replication
         self.port = run.ports(name)
         self.dir = run.path(name)
         os.makedirs(self.dir, exist_ok=True)
@@ -44,8 +40,6 @@ class RedisNode:
     def start(self, replica_of=None):
         cmd = ['redis-server', '--bind', HOST, '--port', str(self.port), '--dir', self.dir, '--save', '',
                '--appendonly', 'yes', '--appendfsync', 'always', '--maxclients', '10000']
-        if self.guard_replication:
-            cmd += ['--min-replicas-to-write', '1', '--min-replicas-max-lag', '10']
         if replica_of:
             cmd += ['--replicaof', HOST, str(replica_of)]
         self.proc = self.run.spawn(cmd, self.name)
@@ -133,11 +127,10 @@ class Topology:
     def __init__(self, run, mode, hub_flags, hubs=3, down_after_ms=2000, failover_timeout_ms=6000):
         self.run = run
         self.mode = mode
-        sentinel = mode == 'sentinel'
-        self.redis = [RedisNode(run, 'redis-0', guard_replication=sentinel)]
+        self.redis = [RedisNode(run, 'redis-0')]
         self.sentinels = []
-        if sentinel:
-            self.redis.append(RedisNode(run, 'redis-1', replica_of=self.redis[0].port, guard_replication=True))
+        if mode == 'sentinel':
+            self.redis.append(RedisNode(run, 'redis-1', replica_of=self.redis[0].port))
             _wait(lambda: 'connected' in redis_cli(self.redis[1].port, 'role'), self.redis[1].proc,
                   'the replica did not sync')
             self.sentinels = [Sentinel(run, f'sentinel-{i}', self.redis[0].port, down_after_ms, failover_timeout_ms)
