@@ -211,7 +211,8 @@ ConfigResult parse_config(int argc, char** argv) {
                      "longest wait between two attempts to reach Redis (each a random wait up to it)");
   app.add_option("--redis-min-replicas-ack", config.redis_min_replicas_ack,
                  "replicas that must hold a redemption before its welcome (and a clone before its cloned), "
-                 "waited for up to half of --redis-timeout (default -1: 1 if the primary has replicas, else 0)")
+                 "waited for up to half of --redis-timeout (default -1: 1 if the primary has replicas or was found "
+                 "through sentinels, else 0)")
       ->envname("MI_REDIS_MIN_REPLICAS_ACK")
       ->check(CLI::Range(-1, 16))
       ->capture_default_str();

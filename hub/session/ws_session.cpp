@@ -455,8 +455,10 @@ asio::awaitable<void> WsSession::wait_for_replicas_before_answering(const std::s
   // could be redeemed again, a clone's token refused). The write is made either way: an agent
   // that waited this long still gets its answer, and the shortfall is counted and logged.
   const auto& context = shard_.context();
+  // Behind Sentinel a primary is meant to have a replica: one with none holds the write alone.
+  const bool replicas_expected = context.redis_endpoint.kind == redis::Endpoint::Kind::sentinel;
   const auto replicated = co_await wait_for_replicas(shard_.redis(), context.config.redis_min_replicas_ack,
-                                                     context.config.redis_command_timeout / 2);
+                                                     replicas_expected, context.config.redis_command_timeout / 2);
   if (!replicated.short_of_wanted()) co_return;
   shard_.context().metrics.redemptions_unreplicated.fetch_add(1, std::memory_order_relaxed);
   log::warn(what, " before ", replicated.wanted, " replica(s) acknowledged it (",
@@ -471,7 +473,7 @@ asio::awaitable<void> WsSession::handle_clone(const std::optional<std::string>& 
     co_return;
   }
   auto& clone = std::get<ClonedAgent>(outcome);
-  co_await wait_for_replicas_before_answering("clone " + clone.agent_id + " made");
+  co_await wait_for_replicas_before_answering("clone " + colony_ + "/" + clone.agent_id + " made");
   context.metrics.events_published.fetch_add(1, std::memory_order_relaxed);
   log::info("agent ", colony_, "/", agent_id_, " cloned itself as ", clone.agent_id);
   send_text(protocol::serialize_cloned(clone.agent_json, clone.token, id));

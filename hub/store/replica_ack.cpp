@@ -8,13 +8,13 @@
 
 namespace mi::hub {
 
-int replicas_to_wait_for(int configured, const redis::Reply& role) {
+int replicas_to_wait_for(int configured, const redis::Reply& role, bool replicas_expected) {
   if (configured >= 0) return configured;
-  return redis::connected_replicas(role) > 0 ? 1 : 0;
+  return replicas_expected || redis::connected_replicas(role) > 0 ? 1 : 0;
 }
 
 boost::asio::awaitable<ReplicaAck> wait_for_replicas(redis::Connection& redis, int configured,
-                                                     std::chrono::milliseconds timeout) {
+                                                     bool replicas_expected, std::chrono::milliseconds timeout) {
   ReplicaAck ack;
   if (configured < 0) {
     auto role = co_await redis.exec(redis::args("ROLE"));
@@ -23,7 +23,10 @@ boost::asio::awaitable<ReplicaAck> wait_for_replicas(redis::Connection& redis, i
       co_return ack;
     }
     // A user not allowed ROLE is taken as a primary alone: nothing to wait for.
-    ack.wanted = replicas_to_wait_for(configured, role.reply);
+    ack.wanted = replicas_to_wait_for(configured, role.reply, replicas_expected);
+    if (ack.wanted > 0 && redis::connected_replicas(role.reply) == 0 && !role.reply.is_error()) {
+      co_return ack;  // short at once: no replica to wait for
+    }
   } else {
     ack.wanted = configured;
   }

@@ -25,11 +25,14 @@ struct ReplicaAck {
 };
 
 // How many replicas to wait for: `configured` when it is 0 or more; otherwise 1 if the primary that
-// answered ROLE with `role` has a replica connected, else 0.
-int replicas_to_wait_for(int configured, const redis::Reply& role);
+// answered ROLE with `role` has a replica connected, or if it should have one
+// (`replicas_expected`: a primary found through sentinels), else 0.
+int replicas_to_wait_for(int configured, const redis::Reply& role, bool replicas_expected);
 
-// ROLE (only when `configured` is negative), then WAIT for up to `timeout`.
+// ROLE (only when `configured` is negative), then WAIT for up to `timeout`. A primary that should
+// have a replica and has none connected falls short at once: there is nothing to wait for, and the
+// answer is not protected from a failover (the caller counts and logs it).
 boost::asio::awaitable<ReplicaAck> wait_for_replicas(redis::Connection& redis, int configured,
-                                                     std::chrono::milliseconds timeout);
+                                                     bool replicas_expected, std::chrono::milliseconds timeout);
 
 }  // namespace mi::hub

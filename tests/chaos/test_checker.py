@@ -87,6 +87,21 @@ def test_a_clone_lost():
     assert r['violation_count'] == 3 and 'refused' in r['violations'][-1]
 
 
+def test_answers_given_before_a_replica_held_them_are_not_promised():
+    # A clone and a welcome a hub logged as answered before a replica held them, then lost in a
+    # failover: the contract promises neither, and they are counted apart.
+    obs = clean()
+    obs['told'].append({'agent': 'a-2', 'colony': 'c', 'via': 'cloned', 't': 2})
+    obs['refusals'].append({'agent': 'a-2', 'colony': 'c', 'hub': 1, 't': 3})
+    obs['refusals'].append({'agent': 'b', 'colony': 'c', 'hub': 1, 't': 3})
+    obs['recheck'][1]['reply'] = 'welcome'
+    assert set(failed(obs)) == {'no cloned agent undone', 'no welcome undone', 'no code redeemed twice'}
+    obs['unreplicated'] = [{'via': 'cloned', 'colony': 'c', 'agent': 'a-2'}, {'via': 'welcome', 'code': 'BBBBBB'}]
+    assert failed(obs) == []
+    assert checker.clone_never_undone(obs)['unreplicated'] == 1
+    assert checker.welcome_never_undone(obs)['unreplicated'] == 1
+
+
 def test_a_token_refused():
     obs = clean()
     obs['refusals'].append({'agent': 'a', 'colony': 'c', 'hub': 1, 't': 3})
@@ -142,6 +157,16 @@ def test_status_mismatches():
     out = checker.status_mismatches(obs['agents'], lists, {('c', '2'): {'a': 'offline'}})
     assert out == ['c agents list of 1: b is online, truth offline', 'c agents list of 1: ghost is online, truth offline',
                    'c watcher on 2: a is offline, truth online', 'c watcher on 2: b missing (truth offline)']
+    # An offline agent no hub lists (gone with a lost write) is the undone invariants' business;
+    # an online one must be listed.
+    for listed in lists['c'].values():
+        del listed['b']
+    out = checker.status_mismatches(obs['agents'], lists, {('c', '2'): {'a': 'online'}})
+    assert out == ['c agents list of 1: ghost is online, truth offline']
+    for listed in lists['c'].values():
+        del listed['a']
+    out = checker.status_mismatches(obs['agents'], lists, {})
+    assert 'c agents list of 1: a missing (truth online)' in out
 
 
 def test_an_offline_without_a_real_transition():

@@ -2,10 +2,12 @@
 import argparse
 import asyncio
 import dataclasses
+import glob
 import gzip
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import time
@@ -129,6 +131,8 @@ def print_report(doc):
     log(f"seed {doc['seed']}, mode {doc['mode']}, {doc['duration_s']:g} s of faults, {doc['elapsed_s']:.0f} s in all")
     for c in doc['invariants']:
         extra = f", settled after {c['matched_after_s']:.1f} s" if c.get('matched_after_s') is not None else ''
+        if c.get('unreplicated'):
+            extra += f", {c['unreplicated']} more answered before a replica held them: not promised"
         log(f"{'PASS' if c['passed'] else 'FAIL'}  {c['name']} ({c['checked']} checked{extra})")
         for v in c['violations'][:20]:
             log(f'      {v}')
@@ -184,6 +188,7 @@ async def chaos(run, params):
         w.task.cancel()
         w.drop()
     obs = observations(world, status, recheck)
+    obs['unreplicated'] = unreplicated_answers(run.work)
     world.done.set()
     await asyncio.gather(*(a.task for a in world.agents), return_exceptions=True)
     for w in world.watchers:
@@ -351,6 +356,26 @@ async def recheck_codes(world):
             return {'colony': w['colony'], 'code': w['code'], 'reply': 'no answer'}
 
     return await asyncio.gather(*(one(w) for w in list(world.welcomes)))
+
+
+# What a hub logs when it answers welcome or cloned before a replica held the write
+# (hub/session/ws_session.cpp, wait_for_replicas_before_answering).
+UNREPLICATED = re.compile(r'(invite (?P<code>[A-Z]{6}) redeemed|clone (?P<colony>[^/ ]+)/(?P<agent>\S+) made) before ')
+
+
+def unreplicated_answers(logs_dir):
+    """Every welcome (by code) and cloned (by colony and agent) a hub answered before a replica
+    held it: the contract does not promise those through a failover (docs/protocol.md section 6)."""
+    out = []
+    for path in sorted(glob.glob(os.path.join(logs_dir, 'hub-*.log'))):
+        with open(path, errors='replace') as f:
+            for line in f:
+                m = UNREPLICATED.search(line)
+                if m and m.group('code'):
+                    out.append({'via': 'welcome', 'code': m.group('code')})
+                elif m:
+                    out.append({'via': 'cloned', 'colony': m.group('colony'), 'agent': m.group('agent')})
+    return out
 
 
 def observations(world, status, recheck):
