@@ -5,7 +5,7 @@
 // takes the user to the dashboard.
 import {
   api, requireSession, setupTopbar, showError, copyRow, onboardCommand, ColonyWatch,
-  connectionStatusHandler, COLONY_ID, ApiError,
+  connectionStatusHandler, COLONY_ID, ApiError, setTitle,
 } from '/assets/common.js';
 
 const SESSION_KEY = 'mi.onboard.session';
@@ -92,7 +92,7 @@ function setColonyLinks() {
   document.getElementById('go-dashboard').href = dashboard;
   document.getElementById('no-agent-dashboard').href = dashboard;
   document.getElementById('no-agent-admin').href = `/admin?colony=${path}`;
-  document.title = `Onboarding · ${colony} · mitosis hub`;
+  setTitle('Onboarding', colony);
 }
 
 async function getInvite() {
