@@ -55,23 +55,39 @@ async function assertOnScreen(page, selector, what) {
   assert.ok(left >= 0 && right <= viewport, `${what} is at ${Math.round(left)}..${Math.round(right)} in ${viewport} px`);
 }
 
-/** Every space-separated word of a command box lies on one line: nothing breaks inside a token. */
+/**
+ * Every space-separated word of a command box lies on one line, at the box's width and at every
+ * narrower width down to 100 px: nothing breaks inside a token (at a hyphen, a slash, anywhere).
+ */
 async function assertWrapsAtSpaces(locator, what) {
   const broken = await locator.evaluate((box) => {
-    const text = box.textContent;
-    const range = document.createRange();
-    const node = box.firstChild;
-    const words = [];
-    let at = 0;
-    for (const word of text.split(' ')) {
-      if (word) {
-        range.setStart(node, at);
-        range.setEnd(node, at + word.length);
-        if (range.getClientRects().length > 1) words.push(word);
+    const brokenWords = () => {
+      const words = [];
+      const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+      const range = document.createRange();
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        let at = 0;
+        for (const word of node.data.split(' ')) {
+          if (word) {
+            range.setStart(node, at);
+            range.setEnd(node, at + word.length);
+            if (range.getClientRects().length > 1) words.push(`${word} at ${Math.round(box.getBoundingClientRect().width)} px`);
+          }
+          at += word.length + 1;
+        }
       }
-      at += word.length + 1;
+      return words;
+    };
+    const found = brokenWords();
+    const { flex, width } = box.style;
+    for (let narrower = Math.floor(box.getBoundingClientRect().width); narrower >= 100 && found.length === 0; narrower -= 3) {
+      box.style.flex = 'none';
+      box.style.width = `${narrower}px`;
+      found.push(...brokenWords());
     }
-    return words;
+    box.style.flex = flex;
+    box.style.width = width;
+    return found;
   });
   assert.deepEqual(broken, [], `${what}: a word broken across lines`);
 }
@@ -117,6 +133,7 @@ test('sign-in, admin, dashboard, onboarding and the invite page fit 390 and 360 
         await page.locator('#chat .chat-msg').first().waitFor();
         await assertFits(page, `dashboard at ${width}`);
         await assertOnScreen(page, '#sign-out', `dashboard at ${width}: Sign out`);
+        await assertWrapsAtSpaces(page.getByTestId('clone-run-command'), `dashboard at ${width}: the clone's command`);
         await context.close();
       }
       {

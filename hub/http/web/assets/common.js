@@ -239,9 +239,14 @@ export function copyButton(label, getText, { accessibleName } = {}) {
   return button;
 }
 
-/** A row: the value in a monospace box beside its copy button. */
+/**
+ * A row: the value in a monospace box beside its copy button. Each space-separated word is kept
+ * whole (a browser would otherwise break `--hub` after a hyphen, or a URL after a slash): a
+ * command wraps at its spaces only, and a word longer than the box scrolls inside it.
+ */
 export function copyRow(value, label, { dark = false, testId, buttonText = label, caption } = {}) {
-  const box = el('code', { className: dark ? 'copy-value dark' : 'copy-value', text: value, attrs: { 'data-testid': testId } });
+  const words = String(value).split(' ').flatMap((word, index) => [index ? ' ' : null, el('span', { className: 'copy-word', text: word })]);
+  const box = el('code', { className: dark ? 'copy-value dark' : 'copy-value', attrs: { 'data-testid': testId } }, ...words);
   const row = el('div', { className: 'copy-row' }, box, copyButton(buttonText, () => box.textContent, { accessibleName: `${label}: ${value}` }));
   return caption ? el('div', { className: 'copy-field' }, el('span', { className: 'copy-caption', text: caption }), row) : row;
 }
