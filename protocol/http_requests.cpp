@@ -50,6 +50,28 @@ std::optional<ParseError> for_each_field(std::string_view body, OnField on_field
 
 }  // namespace
 
+namespace {
+
+// An invite's "name": a string of at most 200 bytes without control characters; null or "" for none.
+std::optional<ParseError> read_invite_name(simdjson::dom::element value, std::optional<std::string>& name) {
+  if (value.is_null()) {
+    name.reset();
+    return std::nullopt;
+  }
+  std::string_view text;
+  if (value.get_string().get(text) != simdjson::SUCCESS) return bad_request("\"name\" must be a string.");
+  if (text.size() > kMaxInviteNameBytes) return bad_request("\"name\" is longer than 200 bytes.");
+  if (has_control_characters(text)) return bad_request("\"name\" must not contain control characters.");
+  if (text.empty()) {
+    name.reset();
+  } else {
+    name = std::string(text);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::variant<CreateInviteRequest, ParseError> parse_create_invite_request(std::string_view body) {
   CreateInviteRequest request;
   if (is_blank(body)) return request;
@@ -62,19 +84,7 @@ std::variant<CreateInviteRequest, ParseError> parse_create_invite_request(std::s
       }
       request.type = std::string(type);
     } else if (key == "name") {
-      if (value.is_null()) {
-        request.name.reset();
-        return std::nullopt;
-      }
-      std::string_view name;
-      if (value.get_string().get(name) != simdjson::SUCCESS) return bad_request("\"name\" must be a string.");
-      if (name.size() > kMaxInviteNameBytes) return bad_request("\"name\" is longer than 200 bytes.");
-      if (has_control_characters(name)) return bad_request("\"name\" must not contain control characters.");
-      if (name.empty()) {
-        request.name.reset();
-      } else {
-        request.name = std::string(name);
-      }
+      return read_invite_name(value, request.name);
     }
     return std::nullopt;
   });
@@ -115,7 +125,15 @@ std::variant<OnboardInviteRequest, ParseError> parse_onboard_invite_request(std:
                                       "\"session\" must be 1 to 256 bytes without control characters",
                                       "The body needs {\"session\": \"<id>\"}: the onboarding page's session id.");
   if (auto* error = std::get_if<ParseError>(&session)) return *error;
-  return OnboardInviteRequest{std::move(std::get<std::string>(session))};
+  OnboardInviteRequest request{std::move(std::get<std::string>(session)), std::nullopt};
+  // The session parsed, so the body is a JSON object: read the optional name from it.
+  auto error = for_each_field(body, [&](std::string_view key, simdjson::dom::element value)
+                                        -> std::optional<ParseError> {
+    if (key == "name") return read_invite_name(value, request.name);
+    return std::nullopt;
+  });
+  if (error) return *error;
+  return request;
 }
 
 std::variant<SignInRequest, ParseError> parse_sign_in_request(std::string_view body) {

@@ -17,9 +17,10 @@ struct CreateInviteRequest {
   std::optional<std::string> name;  // at most 200 bytes, no control characters
 };
 
-// POST /v1/colonies/{colony}/onboard-invite: {"session":"<opaque id>"}
+// POST /v1/colonies/{colony}/onboard-invite: {"session":"<opaque id>","name":"..."}, name optional
 struct OnboardInviteRequest {
-  std::string session;  // 1 to 128 bytes of [A-Za-z0-9_.:-]
+  std::string session;              // 1 to 256 bytes, no control characters
+  std::optional<std::string> name;  // for a new invite: as CreateInviteRequest's name
 };
 
 // Errors use ParseError: code "bad_json" or "bad_request" with a sentence for the user.

@@ -8,6 +8,7 @@
 -- ARGV[3]  now, ms since the epoch
 -- ARGV[4]  colony id
 -- ARGV[5]  how long the session keeps its invite, seconds
+-- ARGV[6]  the name of a new invite ("" for none); an existing invite keeps its own
 -- Reply:   {"existing" | "created", INVITE fields...}
 local prefix = KEYS[1]
 local session_key = prefix .. 'onboard-session:' .. ARGV[1]
@@ -23,7 +24,7 @@ if current then
 end
 local code = ARGV[2]
 redis.call('HSET', prefix .. 'invite:' .. code, 'code', code, 'type', 'agent', 'colony', ARGV[4],
-    'name', '', 'status', 'active', 'created_at', ARGV[3], 'redeemed_by', '', 'session', ARGV[1])
+    'name', ARGV[6] or '', 'status', 'active', 'created_at', ARGV[3], 'redeemed_by', '', 'session', ARGV[1])
 redis.call('LPUSH', prefix .. 'invites', code)
 redis.call('SET', session_key, code, 'EX', ARGV[5])
 local reply = invite_reply(prefix, code)

@@ -322,8 +322,8 @@ asio::awaitable<HttpResponse> onboard_invite(const RouteCall& call) {
   if (auto rejected = reject_bad_body(call.request, parsed)) co_return *rejected;
   auto ttl_seconds = std::chrono::duration_cast<std::chrono::seconds>(context.config.onboard_session_ttl).count();
   std::string colony(call.path["colony"]);
-  auto outcome = co_await context.invites.onboard_invite(
-      call.shard.redis(), colony, std::get<protocol::OnboardInviteRequest>(parsed).session, ttl_seconds);
+  const auto& body = std::get<protocol::OnboardInviteRequest>(parsed);
+  auto outcome = co_await context.invites.onboard_invite(call.shard.redis(), colony, body.session, body.name, ttl_seconds);
   co_return invite_response(call.request, 200, outcome);
 }
 

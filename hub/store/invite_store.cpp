@@ -143,13 +143,15 @@ asio::awaitable<Outcome<protocol::Invite>> InviteStore::revoke(redis::Connection
 asio::awaitable<Outcome<protocol::Invite>> InviteStore::onboard_invite(redis::Connection& redis,
                                                                        const std::string& colony,
                                                                        const std::string& session,
+                                                                       const std::optional<std::string>& name,
                                                                        std::int64_t session_ttl_seconds) {
   auto code = co_await reserve_code(redis, colony);
   if (auto* error = std::get_if<ApiError>(&code)) co_return *error;
   const auto& candidate = std::get<std::string>(code);
   auto result = co_await redis.eval("onboard_invite", mi::redis::args(keys_.colony_prefix(colony)),
                                     mi::redis::args(session, candidate, std::to_string(now_ms()), colony,
-                                     std::to_string(std::max<std::int64_t>(1, session_ttl_seconds))));
+                                     std::to_string(std::max<std::int64_t>(1, session_ttl_seconds)),
+                                     name.value_or("")));
   if (redis_failed(result)) co_return describe_redis_failure(result);
   const auto& reply = result.reply;
   if (!reply.is_array() || reply.elements.empty()) {

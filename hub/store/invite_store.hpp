@@ -41,9 +41,11 @@ class InviteStore {
   boost::asio::awaitable<Outcome<protocol::Invite>> revoke(redis::Connection& redis, const std::string& code);
 
   // The same active agent invite for one onboarding session until it is redeemed or revoked.
+  // `name` names the invite when a new one is made (the existing one keeps its own).
   boost::asio::awaitable<Outcome<protocol::Invite>> onboard_invite(redis::Connection& redis,
                                                                    const std::string& colony,
                                                                    const std::string& session,
+                                                                   const std::optional<std::string>& name,
                                                                    std::int64_t session_ttl_seconds);
 
   // The colony a code belongs to, or nothing (unknown code). Redis failures as ApiError.

@@ -2,7 +2,9 @@
 // the group chat, all changing live; it reconnects by itself with `since` after a drop.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useHubAndBrowser, newPage, TestAgent, sleep } from './harness.mjs';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { useHubAndBrowser, newPage, TestAgent, sleep, repoRoot } from './harness.mjs';
 
 let hub;
 let browser;
@@ -66,7 +68,7 @@ test('the dashboard follows an agent live: join, update, chat, offline, back onl
     await agentRow(page, 'jared', 'offline').waitFor({ timeout: 5000 });
     assert.match(await agentRow(page, 'jared').textContent(), /connection closed/);
     assert.match(await agentRow(page, 'jared').locator('.last-seen').textContent(), /^last seen (just now|\d+ s ago)$/);
-    await page.locator('#activity').getByText('jared went offline: connection closed').waitFor();
+    await page.locator('#activity').getByText('jared went offline (its connection closed)').waitFor();
     assert.deepEqual(await counts(page), { total: 2, online: 0, offline: 2, remote: 2 });
 
     // back online with its token
@@ -157,6 +159,201 @@ test('after a drop it says "Reconnecting…", comes back with since, and misses 
     agent.chat('after the drop');
     await page.locator('#chat').getByText('after the drop').waitFor({ timeout: 5000 });
     assert.equal(await page.locator('#chat').getByText('before the drop').count(), 1, 'no duplicate after resuming');
+    assert.deepEqual(page.pageErrors, []);
+  } finally {
+    await agent.close();
+    await context.close();
+  }
+});
+
+/** The words `mi status --watch` prints for each offline reason, read from the CLI's source. */
+function cliOfflineReasonWords() {
+  const source = readFileSync(path.join(repoRoot, 'cli/colony_view.cpp'), 'utf8');
+  const words = {};
+  for (const [, reason, text] of source.matchAll(/\*reason == "([a-z_]+)"\) return " \(([^)"]+)\)";/g)) words[reason] = text;
+  return words;
+}
+
+/** Records the `watch` messages the page sends. */
+function recordWatches(page) {
+  const watches = [];
+  page.on('websocket', (socket) => {
+    socket.on('framesent', (frame) => {
+      try {
+        const message = JSON.parse(frame.payload);
+        if (message.type === 'watch') watches.push(message);
+      } catch {
+        // not ours
+      }
+    });
+  });
+  return watches;
+}
+
+test('offline reasons in the words of `mi`, status meta as chips, one size for "last seen" and "not connected yet", a taken name said so', async () => {
+  const cliWords = cliOfflineReasonWords();
+  assert.deepEqual(Object.keys(cliWords).sort(), ['closed', 'drained', 'hub_lost', 'timeout']);
+  // The pages' one table of these words.
+  const { OFFLINE_REASON_WORDS } = await import('../../hub/http/web/assets/common.js');
+  assert.deepEqual({ ...OFFLINE_REASON_WORDS }, cliWords, 'the pages word offline reasons as mi does');
+
+  const { context, page } = await newPage(browser, hub);
+  const lee = new TestAgent(hub.url);
+  const taker = new TestAgent(hub.url);
+  try {
+    await lee.onboard((await hub.api('POST', '/v1/colonies/words/invites', {})).code, 'lee');
+    await lee.clone(); // lee-2: hosted, never connected
+    await page.goto('/colonies/words');
+    await page.locator('#live[data-state="live"]').waitFor();
+    await agentRow(page, 'lee-2').waitFor();
+
+    // A status update: chips in the activity log, as on the agent's row, no JSON.
+    lee.status({ status: 'reading', step: 3 });
+    const update = page.locator('#activity li[data-event="update"]').first();
+    await update.locator('.meta-chip[data-key="status"]').getByText('reading').waitFor({ timeout: 5000 });
+    assert.match(await update.locator('.meta-chip[data-key="step"]').textContent(), /step: 3/);
+    assert.doesNotMatch(await update.textContent(), /[{}"]/);
+
+    // Offline: the reason in mi's words, on the row and in the log.
+    await lee.close();
+    await agentRow(page, 'lee', 'offline').waitFor({ timeout: 5000 });
+    assert.equal(await agentRow(page, 'lee').locator('.offline-reason').textContent(), cliWords.closed);
+    await page.locator('#activity').getByText(`lee went offline (${cliWords.closed})`).waitFor();
+
+    // "not connected yet" (a clone no worker ran) and "last seen …" in the same type size.
+    const sizes = await page.evaluate(() => ['lee', 'lee-2'].map((id) =>
+      getComputedStyle(document.querySelector(`li.agent[data-agent-id="${id}"] .last-seen`)).fontSize));
+    assert.equal(await agentRow(page, 'lee-2').locator('.last-seen').textContent(), 'not connected yet');
+    assert.equal(sizes[0], sizes[1], `last seen ${sizes[0]} vs not connected yet ${sizes[1]}`);
+
+    // Someone else asks for "lee": the hub names it lee-3; the page says why, and it is no clone.
+    const welcome = await taker.onboard((await hub.api('POST', '/v1/colonies/words/invites', {})).code, 'lee');
+    assert.equal(welcome.agent.id, 'lee-3');
+    await agentRow(page, 'lee-3', 'online').waitFor({ timeout: 5000 });
+    assert.equal(await agentRow(page, 'lee-3').locator('.renamed-note').textContent(), 'renamed: lee was taken');
+    assert.doesNotMatch(await agentRow(page, 'lee-3').textContent(), /clone of/);
+    await page.locator('#activity li[data-event="join"]').getByText('renamed: lee was taken').waitFor();
+    // The clone lee-2 is not "renamed": it was named by cloning.
+    assert.equal(await agentRow(page, 'lee-2').locator('.renamed-note').count(), 0);
+    assert.deepEqual(page.pageErrors, []);
+  } finally {
+    await lee.close();
+    await taker.close();
+    await context.close();
+  }
+});
+
+test('a clone nothing has started says what it waits for, with the command to run it', async () => {
+  const { context, page } = await newPage(browser, hub);
+  const kim = new TestAgent(hub.url);
+  const worker = new TestAgent(hub.url);
+  try {
+    await kim.onboard((await hub.api('POST', '/v1/colonies/hosting/invites', {})).code, 'kim');
+    await page.goto('/colonies/hosting');
+    await page.locator('#live[data-state="live"]').waitFor();
+    const cloned = await kim.clone();
+    assert.equal(cloned.agent.id, 'kim-2');
+    const waiting = agentRow(page, 'kim-2').getByTestId('clone-waiting');
+    await waiting.waitFor({ timeout: 5000 });
+    assert.match(await waiting.textContent(), /provisioner/);
+    assert.match(await waiting.textContent(), /kim’s machine/);
+    const command = 'mi agent run --credentials ~/.mi/clones/kim-2.json';
+    assert.equal(await agentRow(page, 'kim-2').getByTestId('clone-run-command').textContent(), command);
+    // The README tells the same story for its example clone.
+    const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    assert.ok(readme.includes('mi agent run --credentials ~/.mi/clones/jared-2.json'), 'README shows how jared-2 is run');
+    assert.match(readme, /provisioner/);
+    // The original agent is no clone: nothing to wait for.
+    assert.equal(await agentRow(page, 'kim').getByTestId('clone-waiting').count(), 0);
+
+    // A worker runs it: Online, and the note goes.
+    await worker.hello(cloned.token);
+    await agentRow(page, 'kim-2', 'online').waitFor({ timeout: 5000 });
+    assert.equal(await agentRow(page, 'kim-2').getByTestId('clone-waiting').count(), 0);
+    assert.deepEqual(page.pageErrors, []);
+  } finally {
+    await worker.close();
+    await kim.close();
+    await context.close();
+  }
+});
+
+test('while the hub is gone the statuses are marked last known, the banner says one thing, and it resumes with since', async () => {
+  const agent = new TestAgent(hub.url);
+  await agent.onboard((await hub.api('POST', '/v1/colonies/outage/invites', {})).code, 'sol');
+  const { context, page } = await newPage(browser, hub);
+  const watches = recordWatches(page);
+  const failedTokenCalls = [];
+  page.on('requestfailed', (request) => {
+    if (request.url().endsWith('/watch-token')) failedTokenCalls.push(request.url());
+  });
+  try {
+    await page.goto('/colonies/outage');
+    await page.locator('#live[data-state="live"]').waitFor();
+    await agentRow(page, 'sol', 'online').waitFor();
+    assert.equal(await agentRow(page, 'sol').getAttribute('data-stale'), 'false');
+    assert.equal(await agentRow(page, 'sol').locator('.last-seen').textContent(), 'active now');
+
+    await hub.killHub();
+    const banner = page.locator('#reconnecting');
+    await banner.waitFor({ state: 'visible', timeout: 5000 });
+    const firstWords = await banner.textContent();
+    assert.match(firstWords, /Reconnecting…/);
+    assert.match(firstWords, /last known/);
+    // The last known status, greyed and said so: not "active now".
+    await agentRow(page, 'sol').and(page.locator('[data-stale="true"]')).waitFor({ timeout: 5000 });
+    assert.equal(await agentRow(page, 'sol').locator('.last-seen').textContent(), 'last known');
+    assert.match(await agentRow(page, 'sol').getAttribute('aria-label'), /last known/);
+    // Two more failed tries later, the banner still says the same thing.
+    const failedBefore = failedTokenCalls.length;
+    for (let i = 0; i < 100 && failedTokenCalls.length < failedBefore + 2; i += 1) await sleep(100);
+    assert.ok(failedTokenCalls.length >= failedBefore + 2, 'it tried again twice');
+    assert.equal(await banner.textContent(), firstWords);
+
+    await hub.startHubAgain();
+    await page.locator('#live[data-state="live"]').waitFor({ timeout: 15000 });
+    await banner.waitFor({ state: 'hidden' });
+    assert.equal(typeof watches.at(-1).since, 'number', 'it resumed with since');
+    await agentRow(page, 'sol').and(page.locator('[data-stale="false"]')).waitFor();
+    assert.notEqual(await agentRow(page, 'sol').locator('.last-seen').textContent(), 'last known');
+    assert.deepEqual(page.pageErrors, []);
+  } finally {
+    await agent.close();
+    await context.close();
+  }
+});
+
+test('a frozen hub (SIGSTOP) is noticed: no answer to a ping within its deadline, and the page says so', async () => {
+  const agent = new TestAgent(hub.url);
+  await agent.onboard((await hub.api('POST', '/v1/colonies/frozen/invites', {})).code, 'ice');
+  const { context, page } = await newPage(browser, hub);
+  let pongs = 0;
+  page.on('websocket', (socket) => socket.on('framereceived', (frame) => {
+    if (String(frame.payload).includes('"type":"pong"')) pongs += 1;
+  }));
+  try {
+    // ?ping=1: a ping every second, answered within a second (5 s and 4 s by default).
+    await page.goto('/colonies/frozen?ping=1');
+    await page.locator('#live[data-state="live"]').waitFor();
+    await agentRow(page, 'ice', 'online').waitFor();
+    // The hub answers the pings while it runs: the page stays live.
+    for (let i = 0; i < 60 && pongs < 2; i += 1) await sleep(100);
+    assert.ok(pongs >= 2, 'the hub answered the page\'s pings');
+    assert.equal(await page.locator('#live').getAttribute('data-state'), 'live');
+
+    hub.pauseHub();
+    try {
+      await page.locator('#live[data-state="reconnecting"]').waitFor({ timeout: 5000 });
+      const banner = page.locator('#reconnecting');
+      await banner.waitFor({ state: 'visible' });
+      assert.match(await banner.textContent(), /the hub stopped answering/);
+      assert.equal(await page.locator('#live').textContent(), 'Reconnecting…');
+      await agentRow(page, 'ice').and(page.locator('[data-stale="true"]')).waitFor();
+      assert.equal(await page.getByText('active now').count(), 0);
+    } finally {
+      hub.resumeHub();
+    }
+    await page.locator('#live[data-state="live"]').waitFor({ timeout: 20000 });
     assert.deepEqual(page.pageErrors, []);
   } finally {
     await agent.close();

@@ -145,11 +145,24 @@ export async function startHub({ presenceTtl = 2, extraArgs = [] } = {}) {
     async stopHub() {
       await stopProcess(hub);
     },
+    /** Kills the hub (SIGKILL, a crash): sockets end without a closing handshake, nothing drains. */
+    async killHub() {
+      await stopProcess(hub, 'SIGKILL');
+    },
+    /** Freezes the hub (SIGSTOP): its sockets stay open and nothing answers on them. */
+    pauseHub() {
+      process.kill(hub.pid, 'SIGSTOP');
+    },
+    /** Thaws a frozen hub (SIGCONT). */
+    resumeHub() {
+      process.kill(hub.pid, 'SIGCONT');
+    },
     /** Starts the hub again on the same port and Redis. */
     async startHubAgain() {
       await launch();
     },
     async stop() {
+      if (hub && hub.exitCode === null && hub.signalCode === null) process.kill(hub.pid, 'SIGCONT');
       await stopProcess(hub);
       await stopProcess(redis);
       rmSync(dir, { recursive: true, force: true });

@@ -98,3 +98,32 @@ test('the web files name no external URL and never inject server text as HTML', 
     if (file.endsWith('.html')) assert.doesNotMatch(text, /<script(?![^>]*type="module"[^>]*src=)/, `${file} has an inline script`);
   }
 });
+
+test('every page names the product the way the README does', async () => {
+  const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+  const product = /^# (.+)$/m.exec(readme)[1];
+  assert.equal(product, 'mi presence hub');
+  const { context, page } = await newPage(browser, hub);
+  const invite = await hub.api('POST', '/v1/colonies/named/invites', {});
+  try {
+    for (const route of ['/admin?colony=named', '/colonies/named', '/onboard?colony=named']) {
+      await page.goto(route);
+      await page.locator('.brand').waitFor();
+      // The titles a script sets once it knows the colony, too.
+      await page.waitForFunction(() => document.title.includes('named') || location.pathname === '/admin');
+      assert.ok((await page.title()).endsWith(` · ${product}`), `${route}: title ${await page.title()}`);
+      assert.equal((await page.locator('.brand').textContent()).trim().replace(/\s+/g, ' '), product, route);
+    }
+    const { context: signedOut, page: signin } = await newPage(browser, hub, { signedIn: false });
+    await signin.goto('/signin');
+    assert.ok((await signin.title()).endsWith(` · ${product}`), `/signin: title ${await signin.title()}`);
+    assert.equal((await signin.locator('.brand').textContent()).trim().replace(/\s+/g, ' '), product, '/signin');
+    // The invite page shows the name above its card (drawn by app.css, so that it reads without JavaScript).
+    await signin.goto(`/r/${invite.code}`);
+    const brand = await signin.evaluate(() => getComputedStyle(document.body, '::before').content);
+    assert.equal(brand, JSON.stringify(product));
+    await signedOut.close();
+  } finally {
+    await context.close();
+  }
+});

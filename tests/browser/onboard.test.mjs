@@ -3,7 +3,7 @@
 // join, animates the transfer and the replication, then goes to the dashboard.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useHubAndBrowser, newPage, TestAgent } from './harness.mjs';
+import { useHubAndBrowser, newPage, TestAgent, sleep } from './harness.mjs';
 
 let hub;
 let browser;
@@ -119,6 +119,92 @@ test('with reduced motion the stages still work', async () => {
     await agent.onboard(await page.locator('#invite-code').textContent(), 'zen');
     await page.locator('#join-title').getByText('zen joined calm').waitFor({ timeout: 5000 });
     await page.waitForURL((url) => url.pathname === '/colonies/calm', { timeout: 10000 });
+  } finally {
+    await agent.close();
+    await context.close();
+  }
+});
+
+test('a revoked invite is noticed while the page waits, and replaced by a new one; the page names its invites', async () => {
+  const { context, page } = await newPage(browser, hub);
+  const agent = new TestAgent(hub.url);
+  try {
+    // ?recheck=1: the page asks for its invite's status every second (every 5 s by default).
+    await page.goto('/onboard?colony=revoked&stay=1&recheck=1');
+    await page.getByRole('button', { name: 'Yes, I already have an agent' }).click();
+    await page.waitForFunction(() => /^[A-Z]{6}$/.test(document.getElementById('invite-code').textContent));
+    const first = await page.locator('#invite-code').textContent();
+    assert.equal(await page.locator('#invite-status').textContent(), 'Active');
+    // Named so that it is recognisable in `mi invite list` and the admin panel.
+    const made = await hub.api('GET', `/v1/invites/${first}`);
+    assert.match(made.name, /^onboarding page, .*\d/);
+
+    await hub.api('POST', `/v1/invites/${first}/revoke`);
+    await page.waitForFunction((old) => {
+      const code = document.getElementById('invite-code').textContent;
+      return /^[A-Z]{6}$/.test(code) && code !== old;
+    }, first, { timeout: 5000 });
+    const second = await page.locator('#invite-code').textContent();
+    assert.match(await page.locator('#invite-replaced').textContent(), new RegExp(`Invite ${first} was revoked`));
+    assert.equal(await page.locator('#invite-status').textContent(), 'Active');
+    assert.equal(await page.getByTestId('invite-link').textContent(), `${hub.url}/r/${second}`);
+    assert.equal(await page.getByTestId('invite-command').textContent(), `mi agent onboard ${second} --hub ${hub.url}`);
+    const replacement = await hub.api('GET', `/v1/invites/${second}`);
+    assert.equal(replacement.status, 'active');
+    assert.match(replacement.name, /^onboarding page, /);
+
+    // The new invite works: the agent joins with it, and the page follows.
+    await agent.onboard(second, 'rae');
+    await page.locator('#join-title').getByText('rae joined revoked').waitFor({ timeout: 5000 });
+    assert.deepEqual(page.pageErrors, []);
+  } finally {
+    await agent.close();
+    await context.close();
+  }
+});
+
+test('an agent that joins and clones at once is followed: the page watches before it shows the link', async () => {
+  const { context, page } = await newPage(browser, hub);
+  const agent = new TestAgent(hub.url);
+  try {
+    // A slow watch token: the page's live connection comes up 1.5 s late.
+    await page.route('**/watch-token', async (route) => {
+      await sleep(1500);
+      await route.continue();
+    });
+    await page.goto('/onboard?colony=quick&stay=30');
+    await page.getByRole('button', { name: 'Yes, I already have an agent' }).click();
+    await page.waitForFunction(() => /^[A-Z]{6}$/.test(document.getElementById('invite-code').textContent));
+    await page.getByTestId('invite-link').waitFor();
+    // The agent is fast: it joins and clones itself the moment the link is on the page.
+    await agent.onboard(await page.locator('#invite-code').textContent(), 'zip');
+    const cloned = await agent.clone();
+    await page.locator('#join-title').getByText('zip joined quick').waitFor({ timeout: 8000 });
+    await page.locator('#replicate-stage').waitFor({ state: 'visible', timeout: 8000 });
+    assert.equal(await page.locator('#cell-child').textContent(), cloned.agent.id);
+    await page.locator('#replicate-title').getByText(`zip replicated into ${cloned.agent.id}`).waitFor({ timeout: 5000 });
+    assert.deepEqual(page.pageErrors, []);
+  } finally {
+    await agent.close();
+    await context.close();
+  }
+});
+
+test('an agent found in the first snapshot with its clone shows the replication too', async () => {
+  const { context, page } = await newPage(browser, hub);
+  const agent = new TestAgent(hub.url);
+  try {
+    await page.goto('/onboard?colony=caught&stay=30');
+    await page.getByRole('button', { name: 'Yes, I already have an agent' }).click();
+    await page.waitForFunction(() => /^[A-Z]{6}$/.test(document.getElementById('invite-code').textContent));
+    const code = await page.locator('#invite-code').textContent();
+    await page.goto('about:blank');
+    // While the page is closed the agent joins and clones itself.
+    await agent.onboard(code, 'kit');
+    await agent.clone();
+    await page.goto(`${hub.url}/onboard?colony=caught&stay=30`);
+    await page.locator('#join-title').getByText('kit joined caught').waitFor({ timeout: 8000 });
+    await page.locator('#replicate-title').getByText('kit replicated into kit-2').waitFor({ timeout: 8000 });
   } finally {
     await agent.close();
     await context.close();

@@ -1,4 +1,4 @@
-// Writes screenshots of each page to docs/img/ (1280x800): starts redis-server and mi-hub (see
+// Writes screenshots of each page to docs/img/ (1280x800, and 390x844 as name-390.png): starts redis-server and mi-hub (see
 // harness.mjs), makes a realistic office (agents online and offline, a clone, chat, invites in
 // every status) and photographs the pages as they are.
 import { mkdirSync } from 'node:fs';
@@ -59,32 +59,55 @@ async function main() {
       console.log(`wrote ${path.relative(repoRoot, path.join(outDir, name))}`);
     };
 
-    {
-      const { context, page } = await newPage(browser, hub, { signedIn: false });
-      await page.goto('/signin?next=%2Fadmin');
-      await page.getByLabel('Admin token').waitFor();
-      await shot(page, 'signin.png');
-      await context.close();
+    // Each page at 1280x800, and as a phone shows it (390x844): name.png and name-390.png.
+    const desktop = { width: 1280, height: 800 };
+    const phone = { width: 390, height: 844 };
+    const suffix = (viewport) => (viewport === phone ? '-390.png' : '.png');
+    for (const viewport of [desktop, phone]) {
+      {
+        const { context, page } = await newPage(browser, hub, { signedIn: false, viewport });
+        await page.goto('/signin?next=%2Fadmin');
+        await page.getByLabel('Admin token').waitFor();
+        await shot(page, `signin${suffix(viewport)}`);
+        await context.close();
+      }
+      {
+        const { context, page } = await newPage(browser, hub, { viewport });
+        await page.goto(`/admin?colony=${COLONY}`);
+        await page.locator('#invites-body tr').first().waitFor();
+        await page.getByLabel('Name (optional)').fill('Ana\'s support agent');
+        await page.getByRole('button', { name: 'Create Agent Invite' }).click();
+        await page.locator('#invite-result:not([hidden])').waitFor();
+        await page.locator('#live[data-state="live"]').waitFor();
+        await sleep(300);
+        if (viewport === phone) await page.locator('#invite-result').scrollIntoViewIfNeeded();
+        await shot(page, `admin${suffix(viewport)}`);
+        await context.close();
+      }
+      {
+        const { context, page } = await newPage(browser, hub, { viewport });
+        await page.goto(`/colonies/${COLONY}`);
+        await page.locator('#live[data-state="live"]').waitFor();
+        await page.locator('#agents li.agent[data-agent-id="jared-2"]').waitFor();
+        await sleep(1800); // let the row flashes fade
+        await shot(page, `dashboard${suffix(viewport)}`);
+        await context.close();
+      }
+      {
+        const context = await browser.newContext({ baseURL: hub.url, javaScriptEnabled: false, viewport });
+        const page = await context.newPage();
+        await page.goto(`/r/${shared.code}`);
+        await page.locator('details summary').click();
+        await shot(page, `invite${suffix(viewport)}`);
+        await context.close();
+      }
     }
     {
-      const { context, page } = await newPage(browser, hub);
-      await page.goto(`/admin?colony=${COLONY}`);
-      await page.locator('#invites-body tr').first().waitFor();
-      await page.getByLabel('Name (optional)').fill('Ana\'s support agent');
-      await page.getByRole('button', { name: 'Create Agent Invite' }).click();
-      await page.locator('#invite-result:not([hidden])').waitFor();
-      await page.locator('#live[data-state="live"]').waitFor();
-      await sleep(300);
-      await shot(page, 'admin.png');
-      await context.close();
-    }
-    {
-      const { context, page } = await newPage(browser, hub);
-      await page.goto(`/colonies/${COLONY}`);
-      await page.locator('#live[data-state="live"]').waitFor();
-      await page.locator('#agents li.agent[data-agent-id="jared-2"]').waitFor();
-      await sleep(1800); // let the row flashes fade
-      await shot(page, 'dashboard.png');
+      const { context, page } = await newPage(browser, hub, { reducedMotion: 'reduce', viewport: phone });
+      await page.goto(`/onboard?colony=${COLONY}&stay=30`);
+      await page.getByRole('button', { name: 'Yes, I already have an agent' }).click();
+      await page.waitForFunction(() => /^[A-Z]{6}$/.test(document.getElementById('invite-code').textContent));
+      await shot(page, 'onboard-390.png');
       await context.close();
     }
     {
@@ -103,14 +126,6 @@ async function main() {
       await page.locator('#replicate-title').getByText('replicated').waitFor();
       await sleep(300);
       await shot(page, 'onboard-joined.png');
-      await context.close();
-    }
-    {
-      const context = await browser.newContext({ baseURL: hub.url, javaScriptEnabled: false, viewport: { width: 1280, height: 800 } });
-      const page = await context.newPage();
-      await page.goto(`/r/${shared.code}`);
-      await page.locator('details summary').click();
-      await shot(page, 'invite.png');
       await context.close();
     }
   } finally {

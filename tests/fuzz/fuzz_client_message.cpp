@@ -172,6 +172,10 @@ void check_http_bodies(std::string_view body) {
   if (const auto* request = std::get_if<protocol::OnboardInviteRequest>(&onboard)) {
     MI_FUZZ_CHECK(!request->session.empty() && request->session.size() <= 256);
     MI_FUZZ_CHECK(!has_control_characters(request->session) && is_utf8(request->session));
+    if (request->name) {
+      MI_FUZZ_CHECK(!request->name->empty() && request->name->size() <= 200);
+      MI_FUZZ_CHECK(!has_control_characters(*request->name) && is_utf8(*request->name));
+    }
   } else {
     check_body_error(std::get<protocol::ParseError>(onboard));
   }

@@ -138,6 +138,47 @@ TEST_CASE("the onboarding page's invite is the same per session until redeemed o
   CHECK(error_code_of(missing) == "bad_request");
 }
 
+TEST_CASE("an onboard invite is named as asked when it is made, and keeps its name", "[http][invites]") {
+  HubFixture f;
+  auto first = f.admin("POST", "/v1/colonies/c1/onboard-invite",
+                       R"({"session":"browser-n","name":"onboarding page, 7 Dec 08:30"})");
+  REQUIRE(first.status == 200);
+  auto code = json_at(first.body, "/code");
+  REQUIRE(code);
+  CHECK(json_at(first.body, "/name") == std::optional<std::string>("onboarding page, 7 Dec 08:30"));
+
+  // A refresh gets the same invite with the name it was made with, whatever name it asks for.
+  auto refresh = f.admin("POST", "/v1/colonies/c1/onboard-invite", R"({"session":"browser-n","name":"other"})");
+  CHECK(json_at(refresh.body, "/code") == code);
+  CHECK(json_at(refresh.body, "/name") == std::optional<std::string>("onboarding page, 7 Dec 08:30"));
+  // The name is the invite's: in the list and on its own.
+  CHECK(json_at(f.admin("GET", "/v1/colonies/c1/invites").body, "/invites/0/name") ==
+        std::optional<std::string>("onboarding page, 7 Dec 08:30"));
+  CHECK(json_at(f.admin("GET", "/v1/invites/" + *code).body, "/name") ==
+        std::optional<std::string>("onboarding page, 7 Dec 08:30"));
+
+  // Once revoked, the next one carries the name of the call that made it.
+  REQUIRE(f.admin("POST", "/v1/invites/" + *code + "/revoke").status == 200);
+  auto next = f.admin("POST", "/v1/colonies/c1/onboard-invite", R"({"session":"browser-n","name":"onboarding page, 08:41"})");
+  CHECK(json_at(next.body, "/code") != code);
+  CHECK(json_at(next.body, "/name") == std::optional<std::string>("onboarding page, 08:41"));
+
+  // Without a name, or with null or "", there is none.
+  for (std::string body : {std::string(R"({"session":"browser-u"})"), std::string(R"({"session":"browser-v","name":null})"),
+                           std::string(R"({"session":"browser-w","name":""})")}) {
+    auto unnamed = f.admin("POST", "/v1/colonies/c1/onboard-invite", body);
+    REQUIRE(unnamed.status == 200);
+    CHECK(json_at(unnamed.body, "/name") == std::optional<std::string>("null"));
+  }
+  // A name out of shape is refused as for any invite.
+  for (std::string body : {std::string(R"({"session":"s","name":7})"), std::string(R"({"session":"s","name":"line\nbreak"})"),
+                           R"({"session":"s","name":")" + std::string(201, 'a') + "\"}"}) {
+    auto refused = f.admin("POST", "/v1/colonies/c1/onboard-invite", body);
+    CHECK(refused.status == 400);
+    CHECK(error_code_of(refused) == "bad_request");
+  }
+}
+
 TEST_CASE("the agents list shows onboarded agents with their status", "[http][agents]") {
   HubFixture f;
   auto empty = f.admin("GET", "/v1/colonies/c1/agents");

@@ -34,6 +34,11 @@ TEST_CASE("onboard-invite and sign-in bodies need their one string field", "[htt
   auto session = parse_onboard_invite_request(R"({"session":"browser-1:a.b_c"})");
   REQUIRE(std::holds_alternative<OnboardInviteRequest>(session));
   CHECK(std::get<OnboardInviteRequest>(session).session == "browser-1:a.b_c");
+  CHECK_FALSE(std::get<OnboardInviteRequest>(session).name);
+  auto named = parse_onboard_invite_request(R"({"name":"onboarding page, 08:30","session":"s"})");
+  REQUIRE(std::holds_alternative<OnboardInviteRequest>(named));
+  CHECK(std::get<OnboardInviteRequest>(named).name == std::optional<std::string>("onboarding page, 08:30"));
+  CHECK(error_code(parse_onboard_invite_request(R"({"session":"s","name":false})")) == "bad_request");
   CHECK(error_code(parse_onboard_invite_request("")) == "bad_request");
   CHECK(error_code(parse_onboard_invite_request(R"({"session":""})")) == "bad_request");
   for (const char* opaque : {"has space", "a+b==", "abc/def", "{tag}"}) {

@@ -4,6 +4,14 @@
 
 export const COLONY_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** The product's name, as the README and `mi-hub --help` give it; the pages' titles end with it. */
+export const PRODUCT_NAME = 'mi presence hub';
+
+/** Sets the document title: the page's own words, then the product name. */
+export function setTitle(...parts) {
+  document.title = [...parts, PRODUCT_NAME].join(' · ');
+}
+
 /** An error answered by the hub ({"error":{"code","message"}}) or by the network. */
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -23,8 +31,12 @@ export function signInUrl(next = location.pathname + location.search) {
  * One JSON call to the hub's API, same origin, with the session cookie. Throws ApiError with the
  * hub's code and message. A 401 sends the browser to the sign-in page (unless allow401).
  */
-export async function api(method, path, body, { allow401 = false } = {}) {
+export async function api(method, path, body, { allow401 = false, timeoutMs = 0 } = {}) {
   const init = { method, credentials: 'same-origin', cache: 'no-store', headers: { Accept: 'application/json' } };
+  // A hub that accepted the connection but stopped answering (frozen, overloaded) would keep the
+  // call pending forever; a deadline turns that into an error the caller can retry.
+  const deadline = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : null;
+  if (deadline) init.signal = deadline;
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -33,12 +45,14 @@ export async function api(method, path, body, { allow401 = false } = {}) {
   try {
     response = await fetch(path, init);
   } catch (cause) {
+    if (deadline && deadline.aborted) throw new ApiError(0, 'no_answer', 'The hub did not answer in time.');
     throw new ApiError(0, 'network_error', 'The hub cannot be reached. Check that it is running, then try again.');
   }
   let data = null;
   try {
     data = await response.json();
   } catch {
+    if (deadline && deadline.aborted) throw new ApiError(0, 'no_answer', 'The hub did not answer in time.');
     data = null;
   }
   if (!response.ok) {
@@ -225,9 +239,14 @@ export function copyButton(label, getText, { accessibleName } = {}) {
   return button;
 }
 
-/** A row: the value in a monospace box beside its copy button. */
+/**
+ * A row: the value in a monospace box beside its copy button. Each space-separated word is kept
+ * whole (a browser would otherwise break `--hub` after a hyphen, or a URL after a slash): a
+ * command wraps at its spaces only, and a word longer than the box scrolls inside it.
+ */
 export function copyRow(value, label, { dark = false, testId, buttonText = label, caption } = {}) {
-  const box = el('code', { className: dark ? 'copy-value dark' : 'copy-value', text: value, attrs: { 'data-testid': testId } });
+  const words = String(value).split(' ').flatMap((word, index) => [index ? ' ' : null, el('span', { className: 'copy-word', text: word })]);
+  const box = el('code', { className: dark ? 'copy-value dark' : 'copy-value', attrs: { 'data-testid': testId } }, ...words);
   const row = el('div', { className: 'copy-row' }, box, copyButton(buttonText, () => box.textContent, { accessibleName: `${label}: ${value}` }));
   return caption ? el('div', { className: 'copy-field' }, el('span', { className: 'copy-caption', text: caption }), row) : row;
 }
@@ -240,15 +259,21 @@ export function onboardCommand(invite) {
   return `mi agent onboard ${invite.code} --hub ${hub}`;
 }
 
-/** Offline reasons as people say them. */
+/**
+ * Why an agent went offline, in the words `mi` uses (`mi status --watch`, cli/colony_view.cpp):
+ * the one table the pages take these words from.
+ */
+export const OFFLINE_REASON_WORDS = Object.freeze({
+  closed: 'its connection closed',
+  timeout: 'no heartbeat in time',
+  hub_lost: 'its hub was lost',
+  drained: 'its hub shut down',
+});
+
+/** An offline reason as people say it; an unknown reason as the hub wrote it. */
 export function offlineReasonText(reason) {
-  switch (reason) {
-    case 'closed': return 'connection closed';
-    case 'timeout': return 'no heartbeat';
-    case 'hub_lost': return 'its hub was lost';
-    case 'drained': return 'hub restarting';
-    default: return reason ? String(reason) : '';
-  }
+  if (!reason) return '';
+  return Object.hasOwn(OFFLINE_REASON_WORDS, reason) ? OFFLINE_REASON_WORDS[reason] : String(reason);
 }
 
 /** Numbers ids naturally: jared, jared-2, jared-10. */
@@ -265,9 +290,29 @@ export function compareIds(a, b) {
  * with state 'connecting' | 'live' | 'reconnecting' | 'stopped' | 'failed'.
  * initialSince: the since of the first connection (0 asks for the whole held history, so that a
  * page gets recent chat too; the hub answers with a snapshot when it does not hold it all).
+ *
+ * A hub that stops answering (frozen, or a network path that silently drops packets) does not
+ * close the socket, and a browser cannot send WebSocket pings itself: so while live the watch
+ * sends the hub a `ping` message every pingEveryMs and counts the connection lost when nothing
+ * at all comes back within answerWithinMs. Connecting has deadlines too (the watch token, the
+ * watch's answer). `?ping=SECONDS` on the page's URL sets both to SECONDS (for tests).
  */
+export const PING_EVERY_MS = 5000;
+export const ANSWER_WITHIN_MS = 4000;
+
+function pingSecondsFromUrl() {
+  const seconds = Number(new URLSearchParams(location.search).get('ping'));
+  return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, 600) : null;
+}
+
 export class ColonyWatch {
   constructor(colony, { onSnapshot, onResume, onEvent, onState, initialSince = null } = {}) {
+    const pingSeconds = pingSecondsFromUrl();
+    this.pingEveryMs = pingSeconds ? pingSeconds * 1000 : PING_EVERY_MS;
+    this.answerWithinMs = pingSeconds ? pingSeconds * 1000 : ANSWER_WITHIN_MS;
+    this.livenessTimer = null;
+    this.pingCount = 0;
+    this.heardSincePing = false;
     this.colony = colony;
     this.handlers = { onSnapshot, onResume, onEvent, onState };
     this.seq = initialSince;
@@ -293,6 +338,7 @@ export class ColonyWatch {
   stop() {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearTimeout(this.livenessTimer);
     window.removeEventListener('online', this.onOnline);
     if (this.socket) this.socket.close(1000, 'page closed');
     this.socket = null;
@@ -314,11 +360,13 @@ export class ColonyWatch {
     if (this.state !== 'reconnecting') this.setState('connecting', { attempt: this.attempt });
     let token;
     try {
-      const answer = await api('POST', `/v1/colonies/${encodeURIComponent(this.colony)}/watch-token`);
+      const answer = await api('POST', `/v1/colonies/${encodeURIComponent(this.colony)}/watch-token`, undefined,
+        { timeoutMs: this.answerWithinMs * 2 });
       token = answer.token;
     } catch (error) {
       if (error.status === 401) return; // api() is taking the browser to the sign-in page
-      this.scheduleRetry(error.message);
+      this.scheduleRetry(error.code === 'no_answer' ? 'the hub stopped answering'
+        : error.code === 'network_error' ? 'the hub cannot be reached' : error.message);
       return;
     }
     if (this.stopped) return;
@@ -326,6 +374,10 @@ export class ColonyWatch {
     const socket = new WebSocket(`${scheme}//${location.host}/v1/ws`);
     this.socket = socket;
     let opened = false;
+    // Until the hub answers the watch (snapshot or resume), the same deadline as a ping's answer,
+    // doubled: a snapshot of a large colony takes the hub a moment.
+    clearTimeout(this.livenessTimer);
+    this.livenessTimer = setTimeout(() => this.abandon(socket, 'the hub stopped answering'), this.answerWithinMs * 2);
     socket.addEventListener('open', () => {
       opened = true;
       const request = { type: 'watch', colony: this.colony, token };
@@ -337,6 +389,7 @@ export class ColonyWatch {
     });
     socket.addEventListener('message', (message) => {
       if (socket !== this.socket) return;
+      this.heardSincePing = true;
       let data;
       try {
         data = JSON.parse(message.data);
@@ -348,6 +401,7 @@ export class ColonyWatch {
     socket.addEventListener('close', (event) => {
       if (socket !== this.socket) return;
       this.socket = null;
+      clearTimeout(this.livenessTimer);
       if (this.stopped) return;
       if (event.code === 4009) {
         this.seq = null;
@@ -369,6 +423,7 @@ export class ColonyWatch {
         this.attempt = 0;
         this.everLive = true;
         if (this.handlers.onSnapshot) this.handlers.onSnapshot(data);
+        this.keepCheckingLiveness(this.socket);
         this.setState('live');
         break;
       case 'resume':
@@ -377,6 +432,7 @@ export class ColonyWatch {
         this.attempt = 0;
         this.everLive = true;
         if (this.handlers.onResume) this.handlers.onResume(data);
+        this.keepCheckingLiveness(this.socket);
         this.setState('live');
         break;
       case 'event':
@@ -396,6 +452,40 @@ export class ColonyWatch {
     }
   }
 
+  /** Pings the hub every pingEveryMs; no answer (of any kind) within answerWithinMs drops the socket. */
+  keepCheckingLiveness(socket) {
+    clearTimeout(this.livenessTimer);
+    if (!socket) return;
+    this.livenessTimer = setTimeout(() => {
+      if (socket !== this.socket) return;
+      this.pingCount += 1;
+      this.heardSincePing = false;
+      try {
+        socket.send(JSON.stringify({ type: 'ping', id: `liveness-${this.pingCount}` }));
+      } catch {
+        // a socket closing under us: its close event retries
+      }
+      this.livenessTimer = setTimeout(() => {
+        if (socket !== this.socket) return;
+        if (this.heardSincePing) this.keepCheckingLiveness(socket);
+        else this.abandon(socket, 'the hub stopped answering');
+      }, this.answerWithinMs);
+    }, this.pingEveryMs);
+  }
+
+  /** Gives up on a socket the hub no longer answers on (its close may never come) and retries. */
+  abandon(socket, reason) {
+    if (socket !== this.socket || this.stopped) return;
+    this.socket = null;
+    clearTimeout(this.livenessTimer);
+    try {
+      socket.close(1000, 'no answer');
+    } catch {
+      // already closing
+    }
+    this.scheduleRetry(reason);
+  }
+
   scheduleRetry(reason) {
     if (this.stopped) return;
     const delays = [300, 1000, 2000, 4000, 8000];
@@ -408,22 +498,30 @@ export class ColonyWatch {
 }
 
 /**
- * Connects a ColonyWatch's states to a "Reconnecting…" banner and a small live indicator.
- * Returns an onState handler.
+ * Connects a ColonyWatch's states to a banner and a small live indicator. Returns an onState
+ * handler. The banner says one thing for a whole outage: why the connection was lost first (later
+ * retries fail for their own reasons, which would only make the message flicker), that the page
+ * reconnects by itself, and `staleNote` (what the page shows meanwhile), if any.
  */
-export function connectionStatusHandler(banner, indicator) {
+export function connectionStatusHandler(banner, indicator, { staleNote = '' } = {}) {
+  let outage = false;
   return (state, detail = {}) => {
     if (indicator) {
       indicator.dataset.state = state;
       indicator.textContent = state === 'live' ? 'Live' : state === 'reconnecting' ? 'Reconnecting…' : state === 'connecting' ? 'Connecting…' : 'Stopped';
     }
-    if (!banner) return;
-    if (state === 'reconnecting') {
-      banner.hidden = false;
-      banner.textContent = `Reconnecting… ${detail.reason ? `(${detail.reason}) ` : ''}Live updates resume by themselves.`;
+    if (state === 'reconnecting' && !outage) {
+      outage = true;
+      if (banner) {
+        banner.hidden = false;
+        banner.textContent = `Reconnecting… The connection to the hub was lost${detail.reason ? ` (${detail.reason})` : ''}. ${staleNote ? `${staleNote} ` : ''}Live updates resume by themselves.`;
+      }
     } else if (state === 'live') {
-      banner.hidden = true;
-      banner.textContent = '';
+      outage = false;
+      if (banner) {
+        banner.hidden = true;
+        banner.textContent = '';
+      }
     }
   };
 }

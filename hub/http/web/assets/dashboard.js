@@ -1,9 +1,11 @@
 // Dashboard of one colony (/colonies/{colony}): every agent with its badge, presence and last
 // seen time, counts, an activity log and the group chat, all live from `watch` over /v1/ws.
-// Offline agents stay listed. After a drop it reconnects by itself with `since`.
+// Offline agents stay listed. After a drop it reconnects by itself with `since`; meanwhile the
+// statuses it shows are the last known, and say so.
 import {
   requireSession, setupTopbar, showError, el, timeElement, startRelativeTimeTicker, refreshRelativeTimes,
-  avatar, ColonyWatch, connectionStatusHandler, offlineReasonText, compareIds, COLONY_ID, ApiError,
+  avatar, ColonyWatch, connectionStatusHandler, offlineReasonText, compareIds, COLONY_ID, ApiError, setTitle,
+  copyRow,
 } from '/assets/common.js';
 
 const MAX_CHAT = 200;
@@ -25,6 +27,8 @@ const offlineReasons = new Map();
 /** id -> its row. */
 const rows = new Map();
 const pageOpenedAt = Date.now();
+/** True while the page is not connected to the hub: what it shows is the last known state. */
+let stale = false;
 
 function isLiveEvent(event) {
   // Events replayed from the held history (first connection) do not flash.
@@ -41,8 +45,16 @@ function metaChips(meta) {
   });
 }
 
-/** Online agents sent a frame within the presence TTL: "active now". Offline ones: when last seen. */
+/**
+ * Online agents sent a frame within the presence TTL: "active now". Offline ones: when last seen.
+ * Without a connection to the hub the page cannot know who is active now: "last known".
+ */
 function lastSeen(agent, online) {
+  if (online && stale) {
+    const node = el('span', { className: 'last-seen stale-note', text: 'last known' });
+    if (agent.last_seen) node.title = `online when the page last heard from the hub; connected at ${new Date(agent.last_seen).toLocaleString()}`;
+    return node;
+  }
   if (online) {
     const node = el('time', { className: 'last-seen', text: 'active now' });
     if (agent.last_seen) {
@@ -59,6 +71,32 @@ function lastSeen(agent, online) {
   return node;
 }
 
+/**
+ * A remote agent named `base-N` while `base` is another agent of the office: the hub gave it the
+ * first free name because the one it asked for was taken (a clone, also `base-N`, is hosted).
+ * The join event does not carry the name that was asked for, so this is read from the names.
+ */
+function takenName(agent) {
+  if (agent.kind !== 'remote' || agent.clone_of) return null;
+  const match = /^(.+)-(\d+)$/.exec(agent.id);
+  if (!match || Number(match[2]) < 2) return null;
+  return agents.has(match[1]) ? match[1] : null;
+}
+
+/**
+ * A hosted clone no worker has run yet: nothing in the hub starts it. A provisioner (reading the
+ * spawn requests) runs it, or its owner does, with the credentials `mi agent clone` saved.
+ */
+function cloneWaiting(agent) {
+  const source = agent.clone_of || 'the source agent';
+  return el('div', { className: 'clone-waiting', data: { testid: 'clone-waiting' } },
+    el('p', { className: 'small' },
+      'Waiting for a worker to run it: a provisioner starts it, if the office has one; or run this on ',
+      el('strong', { text: source }), '’s machine, where ', el('code', { text: 'mi agent clone' }),
+      ' saved its credentials:'),
+    copyRow(`mi agent run --credentials ~/.mi/clones/${agent.id}.json`, 'Copy command', { dark: true, testId: 'clone-run-command' }));
+}
+
 function agentRow(agent) {
   const online = agent.status === 'online';
   const title = el('div', { className: 'agent-title' }, el('span', { className: 'agent-id', text: agent.id }));
@@ -69,21 +107,25 @@ function agentRow(agent) {
   if (agent.joined_at) sub.append(el('span', {}, 'joined ', timeElement(agent.joined_at)));
   if (agent.invite) sub.append(el('span', {}, 'invite ', el('code', { text: agent.invite })));
   if (agent.kind === 'hosted') sub.append(el('span', { text: 'hosted' }));
+  const taken = takenName(agent);
+  if (taken) sub.append(el('span', { className: 'renamed-note', text: `renamed: ${taken} was taken` }));
   const reason = !online && offlineReasons.get(agent.id);
   if (reason) sub.append(el('span', { className: 'offline-reason', text: offlineReasonText(reason) }));
 
   const main = el('div', { className: 'agent-main' }, title, sub);
   const chips = metaChips(agent.meta);
   if (chips.length) main.append(el('div', { className: 'agent-meta', attrs: { 'aria-label': 'Status' } }, ...chips));
+  if (agent.kind === 'hosted' && !online && (agent.last_seen === null || agent.last_seen === undefined)) main.append(cloneWaiting(agent));
 
   const side = el('div', { className: 'agent-side' },
     el('span', { className: `status status-${online ? 'online' : 'offline'}`, text: online ? 'Online' : 'Offline' }),
     lastSeen(agent, online),
   );
+  const statusWords = `${online ? 'online' : 'offline'}${stale ? ', last known' : ''}`;
   return el('li', {
     className: 'agent',
-    data: { agentId: agent.id, status: online ? 'online' : 'offline', kind: agent.kind || '' },
-    attrs: { 'aria-label': `${agent.id}, ${agent.kind === 'remote' ? 'remote, ' : ''}${online ? 'online' : 'offline'}` },
+    data: { agentId: agent.id, status: online ? 'online' : 'offline', kind: agent.kind || '', stale: stale ? 'true' : 'false' },
+    attrs: { 'aria-label': `${agent.id}, ${agent.kind === 'remote' ? 'remote, ' : ''}${statusWords}` },
   }, avatar(agent.id), main, side);
 }
 
@@ -126,9 +168,10 @@ function render(changed = null, flash = false) {
   renderCounts();
 }
 
-function addActivity(event, text) {
+/** An activity line: its time, then the words of describe() (a string or nodes). */
+function addActivity(event, content) {
   activityEmpty.hidden = true;
-  const item = el('li', { data: { event: event.event, seq: event.seq } }, timeElement(event.ts), el('span', { text }));
+  const item = el('li', { data: { event: event.event, seq: event.seq } }, timeElement(event.ts), el('span', { className: 'activity-text' }, content));
   activity.prepend(item);
   while (activity.children.length > MAX_ACTIVITY) activity.lastElementChild.remove();
 }
@@ -148,17 +191,22 @@ function addChat(event) {
   if (nearBottom) chatLog.scrollTop = chatLog.scrollHeight;
 }
 
+/** An event in words (and the status chips of an update), worded as `mi status --watch` does. */
 function describe(event) {
   const id = event.agent ? event.agent.id : '?';
   switch (event.event) {
-    case 'join': return `${id} joined${event.agent && event.agent.kind === 'remote' ? ' (Remote)' : ''} with invite ${event.invite || ''}`.trim();
+    case 'join': {
+      const words = `${id} joined${event.agent && event.agent.kind === 'remote' ? ' (Remote)' : ''} with invite ${event.invite || ''}`.trim();
+      const taken = event.agent && takenName(event.agent);
+      return taken ? [words, ' · ', el('span', { className: 'renamed-note', text: `renamed: ${taken} was taken` })] : words;
+    }
     case 'online': return `${id} is online`;
-    case 'offline': return `${id} went offline: ${offlineReasonText(event.reason) || 'unknown reason'}`;
+    case 'offline': return `${id} went offline${event.reason ? ` (${offlineReasonText(event.reason)})` : ''}`;
     case 'clone': return `${event.source || event.agent.clone_of || 'an agent'} cloned itself as ${id}`;
     case 'update': {
-      const meta = event.agent && event.agent.meta;
-      const status = meta && typeof meta.status === 'string' ? meta.status : JSON.stringify(meta || {});
-      return `${id} updated its status: ${status}`;
+      const meta = event.meta || (event.agent && event.agent.meta);
+      const chips = metaChips(meta);
+      return chips.length ? [`${id} updated its status `, el('span', { className: 'agent-meta' }, ...chips)] : `${id} cleared its status`;
     }
     default: return `${id}: ${event.event}`;
   }
@@ -187,13 +235,26 @@ function onSnapshot(snapshot) {
   render(null, false);
 }
 
+const showConnection = connectionStatusHandler(document.getElementById('reconnecting'), document.getElementById('live'),
+  { staleNote: 'The statuses below are the last known.' });
+
+/** Connection states: while not live, every status shown is marked as the last known one. */
+function onConnectionState(state, detail) {
+  showConnection(state, detail);
+  const nowStale = state === 'reconnecting';
+  if (nowStale === stale) return;
+  stale = nowStale;
+  document.getElementById('main').dataset.stale = stale ? 'true' : 'false';
+  render(null, false);
+}
+
 async function main() {
   setupTopbar();
   if (!COLONY_ID.test(colony)) {
     showError(pageError, new ApiError(400, 'bad_colony', 'This is not a colony id: 1 to 64 characters of A-Z a-z 0-9 _ -.'));
     return;
   }
-  document.title = `${colony} · Dashboard · mitosis hub`;
+  setTitle(colony, 'Dashboard');
   document.getElementById('colony-title').textContent = colony;
   const path = encodeURIComponent(colony);
   document.getElementById('nav-dashboard').href = `/colonies/${path}`;
@@ -205,7 +266,7 @@ async function main() {
   await requireSession();
   new ColonyWatch(colony, {
     initialSince: 0,
-    onState: connectionStatusHandler(document.getElementById('reconnecting'), document.getElementById('live')),
+    onState: onConnectionState,
     onSnapshot,
     onResume: () => render(null, false),
     onEvent,

@@ -1,11 +1,12 @@
 // Onboarding (/onboard?colony=ID): "Yes, I already have an agent" gets an agent invite through
 // onboard-invite with a browser session id kept in local storage (a refresh shows the same active
-// invite), shows its link and command, waits live for that invite's `join`, animates the
-// transfer, animates the replication if the agent clones itself while the page is open, then
-// takes the user to the dashboard.
+// invite), shows its link and command once the live watch is up (so that nothing the agent does
+// after reading the link can be missed), waits for that invite's `join`, animates the transfer,
+// animates the replication if the agent clones itself, then takes the user to the dashboard.
+// While it waits it keeps checking the invite: a revoked one is replaced by a new one at once.
 import {
   api, requireSession, setupTopbar, showError, copyRow, onboardCommand, ColonyWatch,
-  connectionStatusHandler, COLONY_ID, ApiError,
+  connectionStatusHandler, COLONY_ID, ApiError, setTitle,
 } from '/assets/common.js';
 
 const SESSION_KEY = 'mi.onboard.session';
@@ -14,6 +15,12 @@ const REPLICATE_MS = 1600;
 const params = new URLSearchParams(location.search);
 // How long the page shows the result before moving to the dashboard (?stay=SECONDS to change).
 const STAY_MS = Math.max(1, Math.min(600, Number(params.get('stay')) || 6)) * 1000;
+// How often the page asks the hub for its invite's status while it waits (?recheck=SECONDS).
+// Revocations have no event, so this is how a revoked invite is noticed.
+const RECHECK_MS = Math.max(0.2, Math.min(600, Number(params.get('recheck')) || 5)) * 1000;
+// How long the link waits for the live watch before it is shown anyway (then the watch's first
+// snapshot brings what happened meanwhile).
+const WATCH_WAIT_MS = 8000;
 
 const stages = ['stage-colony', 'stage-choose', 'stage-wait', 'stage-join'];
 const pageError = document.getElementById('page-error');
@@ -28,6 +35,9 @@ let pendingClone = null;
 let transferDone = false;
 let redirectAt = 0;
 let countdownTimer = null;
+let recheckTimer = null;
+let watchLive = null; // resolves when the watch is first live
+let snapshotAgents = []; // the agents of the watch's last snapshot
 
 function storageKey() {
   return `mi.onboard.${colony}`;
@@ -92,13 +102,24 @@ function setColonyLinks() {
   document.getElementById('go-dashboard').href = dashboard;
   document.getElementById('no-agent-dashboard').href = dashboard;
   document.getElementById('no-agent-admin').href = `/admin?colony=${path}`;
-  document.title = `Onboarding · ${colony} · mitosis hub`;
+  setTitle('Onboarding', colony);
+}
+
+/** The name of an invite this page makes: recognisable in `mi invite list` and the admin panel. */
+function inviteName() {
+  const when = new Date().toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  return `onboarding page, ${when}`;
+}
+
+/** The invite codes this browser showed earlier for this colony (kept in local storage). */
+function storedCodes() {
+  const state = readState();
+  return Array.isArray(state.codes) ? state.codes.filter((code) => /^[A-Z]{6}$/.test(code)) : [];
 }
 
 async function getInvite() {
-  const state = readState();
-  const codes = Array.isArray(state.codes) ? state.codes.filter((code) => /^[A-Z]{6}$/.test(code)) : [];
-  invite = await api('POST', `/v1/colonies/${encodeURIComponent(colony)}/onboard-invite`, { session: sessionId() });
+  const codes = storedCodes();
+  invite = await api('POST', `/v1/colonies/${encodeURIComponent(colony)}/onboard-invite`, { session: sessionId(), name: inviteName() });
   // Earlier codes of this browser stay ours: one may have been redeemed while the page was closed.
   knownCodes = new Set([invite.code, ...codes].slice(0, 5));
   writeState({ started: true, codes: [...knownCodes] });
@@ -109,7 +130,45 @@ function showInvite() {
   document.getElementById('invite-link-row').replaceChildren(copyRow(invite.url, 'Copy link', { testId: 'invite-link' }));
   document.getElementById('invite-command-row').replaceChildren(copyRow(onboardCommand(invite), 'Copy command', { dark: true, testId: 'invite-command' }));
   document.getElementById('invite-code').textContent = invite.code;
+  showInviteStatus(invite);
   show('stage-wait', 'wait');
+}
+
+const STATUS_WORDS = { active: 'Active', redeemed: 'Redeemed', revoked: 'Revoked' };
+
+function showInviteStatus(current) {
+  const node = document.getElementById('invite-status');
+  node.textContent = STATUS_WORDS[current.status] || String(current.status);
+  node.className = `status status-${current.status}`;
+  node.dataset.status = current.status;
+}
+
+/**
+ * Asks the hub how the shown invite stands. Revoked: a new invite replaces it on the page (the
+ * hub makes one for this session). Redeemed without a join seen: the agents list says who.
+ */
+async function recheckInvite() {
+  clearTimeout(recheckTimer);
+  if (joined || !invite) return;
+  const shown = invite.code;
+  try {
+    const current = await api('GET', `/v1/invites/${encodeURIComponent(shown)}`);
+    if (joined || !invite || invite.code !== shown) return;
+    showInviteStatus(current);
+    if (current.status === 'revoked') {
+      await getInvite();
+      showInvite();
+      const notice = document.getElementById('invite-replaced');
+      notice.textContent = `Invite ${shown} was revoked, so it cannot be used any more: this is a new one. Send your agent this link instead.`;
+      notice.hidden = false;
+    } else if (current.status === 'redeemed') {
+      const listed = await api('GET', `/v1/colonies/${encodeURIComponent(colony)}/agents`);
+      onAgentList(listed.agents);
+    }
+  } catch (error) {
+    // A hub out of reach: the connection banner says so; the next check tries again.
+  }
+  if (!joined) recheckTimer = setTimeout(recheckInvite, RECHECK_MS);
 }
 
 /** Our invite codes: the one shown, and those a reload replaced (one may have been redeemed meanwhile). */
@@ -120,6 +179,7 @@ function isOurCode(code) {
 function onJoined(agent) {
   if (joined) return;
   joined = agent;
+  clearTimeout(recheckTimer);
   show('stage-join', 'join');
   document.getElementById('join-title').textContent = `${agent.id} is moving into ${colony}…`;
   document.getElementById('join-caption').textContent = 'Connected. Bringing it into the office.';
@@ -182,9 +242,13 @@ function goToDashboard() {
   location.assign(`/colonies/${encodeURIComponent(colony)}`);
 }
 
+/** A list of the colony's agents (a snapshot): our agent, and a clone it made, if there. */
 function onAgentList(agentsList) {
   const ours = (agentsList || []).find((agent) => isOurCode(agent.invite));
-  if (ours) onJoined(ours);
+  if (!ours) return;
+  onJoined(ours);
+  const clone = agentsList.find((agent) => agent.clone_of === joined.id);
+  if (clone) showClone(clone);
 }
 
 function onEvent(event) {
@@ -198,18 +262,33 @@ function onEvent(event) {
   }
 }
 
+/** Starts the live watch; resolves once it is live (its first snapshot is applied). */
 function startWatch() {
-  if (watch) return;
+  if (watchLive) return watchLive;
+  let resolveLive;
+  watchLive = new Promise((resolve) => { resolveLive = resolve; });
+  const showState = connectionStatusHandler(document.getElementById('reconnecting'), null);
   watch = new ColonyWatch(colony, {
-    onState: connectionStatusHandler(document.getElementById('reconnecting'), null),
-    onSnapshot: (snapshot) => onAgentList(snapshot.agents),
+    onState: (state, detail) => {
+      showState(state, detail);
+      if (state === 'live') resolveLive();
+    },
+    onSnapshot: (snapshot) => {
+      snapshotAgents = snapshot.agents || [];
+      onAgentList(snapshotAgents);
+    },
     onEvent,
   }).start();
+  return watchLive;
 }
 
 async function begin() {
   show('stage-wait', 'wait');
   document.getElementById('wait-status').replaceChildren(document.createTextNode('Preparing your invite…'));
+  // Watch first: an agent may join and clone itself within moments of getting the link, and the
+  // page must be listening by then. The codes shown before are ours already, for the snapshot.
+  knownCodes = new Set(storedCodes());
+  const live = startWatch();
   try {
     await getInvite();
   } catch (error) {
@@ -217,13 +296,20 @@ async function begin() {
     show('stage-choose', 'choose');
     return;
   }
+  await Promise.race([live, new Promise((resolve) => { setTimeout(resolve, WATCH_WAIT_MS); })]);
+  // A snapshot that came before the invite was known: look at it again with the invite's code.
+  onAgentList(snapshotAgents);
+  if (joined) return; // the snapshot already had our agent
   showInvite();
   const status = document.getElementById('wait-status');
   status.replaceChildren();
   const strong = document.createElement('strong');
   strong.textContent = 'Waiting for your agent to connect…';
   status.append(strong);
-  startWatch();
+  recheckTimer = setTimeout(recheckInvite, RECHECK_MS);
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible' && !joined) recheckInvite();
+  });
 }
 
 async function main() {
