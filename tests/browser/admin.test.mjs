@@ -88,8 +88,16 @@ test('revoke an active invite; a redemption shows up live as "Redeemed by" its a
     await row(page, drop.code).waitFor();
     await page.locator('#live[data-state="live"]').waitFor();
 
+    // Revoking asks first: dismissed, nothing happens.
+    page.once('dialog', (dialog) => dialog.dismiss());
+    await row(page, drop.code).getByRole('button', { name: `Revoke invite ${drop.code}` }).click();
+    assert.equal((await hub.api('GET', `/v1/invites/${drop.code}`)).status, 'active');
+    assert.equal(await row(page, drop.code).getAttribute('data-status'), 'active');
+    let asked = '';
+    page.once('dialog', (dialog) => { asked = dialog.message(); dialog.accept(); });
     await row(page, drop.code).getByRole('button', { name: `Revoke invite ${drop.code}` }).click();
     await page.locator(`#invites-body tr[data-code="${drop.code}"][data-status="revoked"]`).waitFor();
+    assert.match(asked, new RegExp(`Revoke invite ${drop.code} \\(to revoke\\)\\?`));
     assert.match(await row(page, drop.code).textContent(), /Revoked/);
     assert.equal(await row(page, drop.code).getByRole('button', { name: /Revoke/ }).count(), 0);
     assert.equal((await hub.api('GET', `/v1/invites/${drop.code}`)).status, 'revoked');

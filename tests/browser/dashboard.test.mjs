@@ -360,3 +360,43 @@ test('a frozen hub (SIGSTOP) is noticed: no answer to a ping within its deadline
     await context.close();
   }
 });
+
+test('Remove takes an agent off the office after a confirmation; an online one has its connections closed', async () => {
+  const { context, page } = await newPage(browser, hub);
+  const gone = new TestAgent(hub.url);
+  const busy = new TestAgent(hub.url);
+  try {
+    await gone.onboard((await hub.api('POST', '/v1/colonies/removals/invites', {})).code, 'gone');
+    await gone.close();
+    await busy.onboard((await hub.api('POST', '/v1/colonies/removals/invites', {})).code, 'busy');
+    await page.goto('/colonies/removals');
+    await page.locator('#live[data-state="live"]').waitFor();
+    await agentRow(page, 'gone', 'offline').waitFor({ timeout: 5000 });
+
+    // Dismissed: nothing happens.
+    page.once('dialog', (dialog) => dialog.dismiss());
+    await agentRow(page, 'gone').getByRole('button', { name: 'Remove agent gone' }).click();
+    assert.ok((await hub.api('GET', '/v1/colonies/removals/agents')).agents.some((a) => a.id === 'gone'));
+
+    let asked = '';
+    page.once('dialog', (dialog) => { asked = dialog.message(); dialog.accept(); });
+    await agentRow(page, 'gone').getByRole('button', { name: 'Remove agent gone' }).click();
+    await agentRow(page, 'gone').waitFor({ state: 'detached', timeout: 5000 });
+    assert.match(asked, /Remove gone from removals\?/);
+    assert.ok(!(await hub.api('GET', '/v1/colonies/removals/agents')).agents.some((a) => a.id === 'gone'));
+    await page.locator('#activity li[data-event="remove"]').getByText('gone was removed').waitFor();
+
+    // Online: the question says so, and its socket is closed (4003).
+    page.once('dialog', (dialog) => { asked = dialog.message(); dialog.accept(); });
+    await agentRow(page, 'busy', 'online').getByRole('button', { name: 'Remove agent busy' }).click();
+    await agentRow(page, 'busy').waitFor({ state: 'detached', timeout: 5000 });
+    assert.match(asked, /busy is online/);
+    assert.equal(await busy.closedWith(5000), 4003);
+    assert.equal(await page.locator('#count-total').textContent(), '0');
+    assert.deepEqual(page.pageErrors, []);
+  } finally {
+    await busy.close();
+    await gone.close();
+    await context.close();
+  }
+});

@@ -212,7 +212,19 @@ export class TestAgent {
     this.timer = setInterval(() => {
       if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: 'heartbeat' }));
     }, this.heartbeatMs);
-    socket.on('close', () => clearInterval(this.timer));
+    this.closeCode = new Promise((resolve) => socket.on('close', (code) => {
+      clearInterval(this.timer);
+      resolve(code);
+    }));
+  }
+
+  /** The close code the hub ended the socket with, or null if it stays open for `timeout` ms. */
+  async closedWith(timeout = 5000) {
+    let timer;
+    const expired = new Promise((resolve) => { timer = setTimeout(() => resolve(null), timeout); });
+    const code = await Promise.race([this.closeCode, expired]);
+    clearTimeout(timer);
+    return code;
   }
 
   next(match, timeout = 10000) {

@@ -198,6 +198,8 @@ function colonyChanged() {
 }
 
 async function revoke(invite, button) {
+  const named = invite.name ? ` (${invite.name})` : '';
+  if (!window.confirm(`Revoke invite ${invite.code}${named}? Nobody can redeem it afterwards.`)) return;
   button.disabled = true;
   button.textContent = 'Revoking…';
   try {

@@ -5,7 +5,7 @@
 import {
   requireSession, setupTopbar, showError, el, timeElement, startRelativeTimeTicker, refreshRelativeTimes,
   avatar, ColonyWatch, connectionStatusHandler, offlineReasonText, compareIds, COLONY_ID, ApiError, setTitle,
-  copyRow,
+  copyRow, api,
 } from '/assets/common.js';
 
 const MAX_CHAT = 200;
@@ -120,6 +120,11 @@ function agentRow(agent) {
   const side = el('div', { className: 'agent-side' },
     el('span', { className: `status status-${online ? 'online' : 'offline'}`, text: online ? 'Online' : 'Offline' }),
     lastSeen(agent, online),
+    el('button', {
+      type: 'button', className: 'btn-danger btn-small agent-remove', text: 'Remove',
+      attrs: { 'aria-label': `Remove agent ${agent.id}` },
+      onclick: (event) => removeAgent(agent, event.currentTarget),
+    }),
   );
   const statusWords = `${online ? 'online' : 'offline'}${stale ? ', last known' : ''}`;
   return el('li', {
@@ -191,6 +196,28 @@ function addChat(event) {
   if (nearBottom) chatLog.scrollTop = chatLog.scrollHeight;
 }
 
+/**
+ * Removes an agent from the office after the owner confirms: an online one only when they agree
+ * to cut its connections too. The row goes when the hub's `remove` event comes back.
+ */
+async function removeAgent(agent, button) {
+  const online = agents.get(agent.id)?.status === 'online';
+  const question = online
+    ? `${agent.id} is online. Remove it from ${colony} and close its connections? Its credentials stop working, and its name is not given again.`
+    : `Remove ${agent.id} from ${colony}? Its credentials stop working, and its name is not given again.`;
+  if (!window.confirm(question)) return;
+  button.disabled = true;
+  button.textContent = 'Removing…';
+  try {
+    await api('DELETE', `/v1/colonies/${encodeURIComponent(colony)}/agents/${encodeURIComponent(agent.id)}${online ? '?force=true' : ''}`);
+    showError(pageError, null);
+  } catch (error) {
+    showError(pageError, error);
+    button.disabled = false;
+    button.textContent = 'Remove';
+  }
+}
+
 /** An event in words (and the status chips of an update), worded as `mi status --watch` does. */
 function describe(event) {
   const id = event.agent ? event.agent.id : '?';
@@ -203,6 +230,7 @@ function describe(event) {
     case 'online': return `${id} is online`;
     case 'offline': return `${id} went offline${event.reason ? ` (${offlineReasonText(event.reason)})` : ''}`;
     case 'clone': return `${event.source || event.agent.clone_of || 'an agent'} cloned itself as ${id}`;
+    case 'remove': return `${id} was removed`;
     case 'update': {
       const meta = event.meta || (event.agent && event.agent.meta);
       const chips = metaChips(meta);
@@ -215,6 +243,13 @@ function describe(event) {
 function onEvent(event) {
   const live = isLiveEvent(event);
   const agent = event.agent;
+  if (agent && agent.id && event.event === 'remove') {
+    agents.delete(agent.id);
+    offlineReasons.delete(agent.id);
+    addActivity(event, describe(event));
+    render(null, false);
+    return;
+  }
   if (agent && agent.id) {
     agents.set(agent.id, agent);
     if (event.event === 'offline') offlineReasons.set(agent.id, event.reason);
