@@ -127,6 +127,7 @@ test('the hub\'s JSON error is shown when a revoke loses the race to a redemptio
       await agent.onboard(invite.code, 'racer');
       await route.continue();
     });
+    page.once('dialog', (dialog) => dialog.accept());
     await row(page, invite.code).getByRole('button', { name: `Revoke invite ${invite.code}` }).click();
     const alert = page.locator('#action-error');
     await alert.getByText(/already_redeemed/).waitFor();
