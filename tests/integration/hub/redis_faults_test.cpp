@@ -201,6 +201,13 @@ void check_presence_across_outage(TestRedis& redis, std::chrono::seconds length,
   CHECK(redis.command({"HGET", "mi:test:{c:c1}:agent:steady", "status"}).str == "online");
 }
 
+// One hello with `token` on a socket closed right after its welcome.
+void say_hello_once(const HubProcess& hub, const std::string& token) {
+  WsClient agent(hub.port());
+  agent.send(R"({"type":"hello","token":")" + token + R"("})");
+  REQUIRE(agent.expect("welcome").type == "welcome");
+}
+
 }  // namespace
 
 TEST_CASE("a Redis stalled for 8 s: beating agents stay online, a closed one goes offline (closed), a silent one (timeout)",
@@ -373,13 +380,9 @@ TEST_CASE("a hello that got no answer while Redis stalled changes nothing when R
     return json_at(http_request(hub.port(), "GET", "/v1/colonies/c1/agents", "", admin).body, "/agents/0/status");
   };
   REQUIRE(eventually([&] { return status() == std::optional<std::string>("offline"); }));
-  {
-    // A first hello, so that Redis knows the script: a script Redis has not loaded yet would fail
-    // with NOSCRIPT when it ran late, and test nothing.
-    WsClient agent(hub.port());
-    agent.send(R"({"type":"hello","token":")" + token + R"("})");
-    REQUIRE(agent.expect("welcome").type == "welcome");
-  }
+  // A first hello, so that Redis knows the script: a script Redis has not loaded yet would fail
+  // with NOSCRIPT when it ran late, and test nothing.
+  say_hello_once(hub, token);
   REQUIRE(eventually([&] { return status() == std::optional<std::string>("offline"); }));
   WsClient watcher(hub.port());
   watcher.send(watch_request("c1", hub.admin_token()));
@@ -435,13 +438,9 @@ TEST_CASE("a hello Redis runs after its hub gave up on it changes nothing, whoev
   const std::string prefix = "mi:test:{c:c1}:";
   const auto offline = [&] { return redis.command({"HGET", prefix + "agent:late", "status"}).str == "offline"; };
   REQUIRE(eventually(offline));
-  {
-    // A first hello, so that Redis knows the script: a script Redis has not loaded yet would fail
-    // with NOSCRIPT when it ran late, whatever its deadline.
-    WsClient agent(hub.port());
-    agent.send(R"({"type":"hello","token":")" + token + R"("})");
-    REQUIRE(agent.expect("welcome").type == "welcome");
-  }
+  // A first hello, so that Redis knows the script: a script Redis has not loaded yet would fail
+  // with NOSCRIPT when it ran late, and test nothing.
+  say_hello_once(hub, token);
   REQUIRE(eventually(offline));
   const auto events_before = redis.command({"XLEN", prefix + "events"}).integer;
 

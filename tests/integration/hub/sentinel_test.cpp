@@ -34,6 +34,18 @@ std::string create_invite(const HubProcess& hub, const std::string& colony) {
   return json_at(reply.body, "/code").value();
 }
 
+// Onboards `name` with `code` on `first`, and again on fresh sockets while the hub answers
+// `unavailable` after a failover; true once a welcome came within 10 s.
+bool onboard_once_serving(const HubProcess& hub, WsClient& first, const std::string& code, const std::string& name) {
+  auto welcome = onboard(first, code, name);
+  return eventually([&] {
+    if (welcome.type == "welcome") return true;
+    WsClient again(hub.port());
+    welcome = onboard(again, code, name);
+    return welcome.type == "welcome";
+  }, 10s);
+}
+
 // The value of one unlabelled counter of /metrics.
 long long metric(const HubProcess& hub, const std::string& name) {
   const auto body = http_request(hub.port(), "GET", "/metrics").body;
@@ -75,13 +87,7 @@ TEST_CASE("through Sentinel, a failover with agents and watchers connected: serv
   // Serving again: an invite made and redeemed on the new primary.
   WsClient after(hub.port());
   const auto code = create_invite(hub, "c1");
-  auto welcome = onboard(after, code, "after");
-  REQUIRE(eventually([&] {
-    if (welcome.type == "welcome") return true;
-    WsClient again(hub.port());
-    welcome = onboard(again, code, "after");
-    return welcome.type == "welcome";
-  }, 10s));
+  REQUIRE(onboard_once_serving(hub, after, code, "after"));
   CHECK(Clock::now() - failed_over_at < 5s);
   CHECK(eventually([&] { return hub.log().find(primary_line(new_primary)) != std::string::npos; }));
   CHECK(redis.server_at(new_primary).command({"HGET", "mi:test:{c:c1}:invite:" + code, "status"}).str == "redeemed");
@@ -116,13 +122,7 @@ TEST_CASE("through Sentinel with a password: the hub logs in to each primary in 
   const auto new_primary = redis.primary_address();
   WsClient after(hub.port());
   const auto code = create_invite(hub, "c1");
-  auto welcome = onboard(after, code, "after");
-  REQUIRE(eventually([&] {
-    if (welcome.type == "welcome") return true;
-    WsClient again(hub.port());
-    welcome = onboard(again, code, "after");
-    return welcome.type == "welcome";
-  }, 10s));
+  REQUIRE(onboard_once_serving(hub, after, code, "after"));
   CHECK(redis.server_command(redis.server_at(new_primary), {"HGET", "mi:test:{c:c1}:invite:" + code, "status"}).str ==
         "redeemed");
   CHECK(hub.log().find(kPassword) == std::string::npos);
