@@ -170,7 +170,20 @@ TEST_CASE("a redemption waits for a replica to hold it before its welcome (WAIT)
   const auto cloned = second.expect("cloned");
   REQUIRE(kill(replica_pid, SIGCONT) == 0);
   CHECK(metric(hub, "mi_redemptions_unreplicated_total") == 2);
-  CHECK(hub.log().find("clone " + cloned.agent->id + " made before 1 replica(s) acknowledged it") != std::string::npos);
+  CHECK(hub.log().find("clone c1/" + cloned.agent->id + " made before 1 replica(s) acknowledged it") != std::string::npos);
+
+  // Behind Sentinel a primary is meant to have a replica: with none connected (the replica gone,
+  // as an old primary is while it restarts), the answer falls short at once and says so.
+  redis.second.process.kill();
+  REQUIRE(eventually([&] {
+    const auto role = redis.server_command(redis.first, {"ROLE"});
+    return role.is_array() && role.elements.size() == 3 && role.elements[2].elements.empty();
+  }, 10s));
+  WsClient third(hub.port());
+  const auto alone = create_invite(hub, "c1");
+  CHECK(onboard(third, alone, "alone").type == "welcome");
+  CHECK(metric(hub, "mi_redemptions_unreplicated_total") == 3);
+  CHECK(hub.log().find("invite " + alone + " redeemed before 1 replica(s) acknowledged it (0 did)") != std::string::npos);
 }
 
 TEST_CASE("with no sentinel answering the hub is not ready and says why, then serves once one does",
