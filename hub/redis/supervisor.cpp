@@ -115,6 +115,7 @@ void Supervisor::on_link_closed(Link& link) {
 std::shared_ptr<LinkOwner> Supervisor::keep_alive() { return weak_from_this().lock(); }
 
 void Supervisor::send_setup() {
+  setup_refused_ = false;
   const auto& commands = setup_.commands();
   for (std::size_t index = 0; index < commands.size(); ++index) {
     std::vector<const char*> argv;
@@ -138,9 +139,13 @@ void Supervisor::on_setup_reply(redisAsyncContext* context, void* reply, void* p
   auto& self = static_cast<Supervisor&>(link.owner());
   if (self.link_.get() != &link) return;
   const auto index = reinterpret_cast<std::size_t>(privdata);
+  // The steps go out together: after a refused one, the later replies (a step that never
+  // refuses included) must not make the link usable.
+  if (self.setup_refused_) return;
   const auto copied = copy_reply(*static_cast<const redisReply*>(reply));
   if (self.setup_.is_identity_step(index)) self.server_run_id_ = run_id_of(copied);
   if (auto refusal = self.setup_.refusal(index, copied)) {
+    self.setup_refused_ = true;
     self.setup_failed(*refusal);
     return;
   }

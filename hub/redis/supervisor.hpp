@@ -95,6 +95,7 @@ class Supervisor : public LinkOwner, public std::enable_shared_from_this<Supervi
   LinkSetup setup_;
   std::string last_refusal_;  // logged once until a setup succeeds, not at every attempt
   std::string server_run_id_;
+  bool setup_refused_ = false;  // a step of the current link's setup was refused
   std::minstd_rand random_;  // before fsm_, whose draw uses it
   SupervisorFsm fsm_;
   std::shared_ptr<Link> link_;

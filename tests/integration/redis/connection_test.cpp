@@ -2,13 +2,16 @@
 
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 
 #include "hub/redis/connection.hpp"
 #include "tests/support/io_runner.hpp"
@@ -392,14 +395,26 @@ TEST_CASE("the endpoint's db is selected before any command runs", "[redis][conn
   CHECK(f.server.command({"GET", "again"}, 0).is_nil());
 }
 
-TEST_CASE("a server that accepts but never answers: deadlines on SELECT and on commands", "[redis][connection]") {
+TEST_CASE("a server that accepts but never answers: deadlines on the link's setup and on commands",
+          "[redis][connection]") {
   asio::io_context io;
   asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
-  std::vector<asio::ip::tcp::socket> accepted;  // held open, never read
+  // Held open. Silent, or answering the first command a link sends (its setup's INFO) with an
+  // empty reply and nothing after it.
+  std::vector<std::unique_ptr<asio::ip::tcp::socket>> accepted;
+  bool answer_setup = false;
+  std::array<char, 4096> discard{};
+  const std::string empty_info = "$0\r\n\r\n";
   std::function<void()> accept_next = [&] {
     acceptor.async_accept([&](const boost::system::error_code& ec, asio::ip::tcp::socket socket) {
       if (ec) return;
-      accepted.push_back(std::move(socket));
+      accepted.push_back(std::make_unique<asio::ip::tcp::socket>(std::move(socket)));
+      if (answer_setup) {
+        auto* link = accepted.back().get();
+        link->async_read_some(asio::buffer(discard), [&, link](const boost::system::error_code& read_ec, std::size_t) {
+          if (!read_ec) asio::async_write(*link, asio::buffer(empty_info), [](const boost::system::error_code&, std::size_t) {});
+        });
+      }
       accept_next();
     });
   };
@@ -412,7 +427,8 @@ TEST_CASE("a server that accepts but never answers: deadlines on SELECT and on c
   silent.host = "127.0.0.1";
   silent.port = acceptor.local_endpoint().port();
 
-  // SELECT is never answered: the connect deadline drops the link and a new one is tried.
+  // The setup (SELECT, INFO) is never answered: the connect deadline drops the link and a new one
+  // is tried.
   silent.db = 1;
   auto selecting = std::make_shared<redis::Connection>(io.get_executor(), silent, options, test_scripts());
   selecting->start();
@@ -421,8 +437,9 @@ TEST_CASE("a server that accepts but never answers: deadlines on SELECT and on c
   CHECK(mi::test::run_awaitable(io, selecting->exec({"PING"}), test_timeout).ec == redis::Errc::not_connected);
   selecting.reset();
 
-  // db 0: connected at once, but the command gets no reply within its deadline.
+  // db 0, the setup's INFO answered: connected, but the command gets no reply within its deadline.
   silent.db = 0;
+  answer_setup = true;
   auto connection = std::make_shared<redis::Connection>(io.get_executor(), silent, options, test_scripts());
   connection->start();
   REQUIRE(mi::test::run_until(io, [&] { return connection->is_connected(); }, test_timeout));

@@ -155,10 +155,15 @@ TEST_CASE("a bad colony is refused whatever the method, after the caller", "[rou
   // The agent id is the handler's to check (404, after the method).
   CHECK(decide(http::verb::post, "/v1/colonies/c1/agents/bad.name/token").verdict == Verdict::call);
   CHECK(decide(http::verb::get, "/v1/colonies/c1/agents/bad.name/token").verdict == Verdict::method_not_allowed);
+  // An agent itself: DELETE only.
+  CHECK(decide(http::verb::delete_, "/v1/colonies/c1/agents/jared").verdict == Verdict::call);
+  const auto get_agent = decide(http::verb::get, "/v1/colonies/c1/agents/jared");
+  CHECK(get_agent.verdict == Verdict::method_not_allowed);
+  CHECK(get_agent.allow == "DELETE");
 }
 
 TEST_CASE("paths no route has", "[route_table]") {
-  for (std::string_view path : {"/v1", "/v1/", "/v1/nothing", "/v1/colonies/c1", "/v1/colonies/c1/agents/jared",
+  for (std::string_view path : {"/v1", "/v1/", "/v1/nothing", "/v1/colonies/c1", "/v1/colonies/c1/agents/jared/x",
                                 "/v1/colonies/c1/other/jared/token", "/v1/invites", "/v1/invites/ABCDEF/nothing",
                                 "/v1/session/other", "/nothing/here", "/admin", "/colonies/c1", "/assets/app.css"}) {
     INFO(path);
