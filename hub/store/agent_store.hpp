@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -130,6 +131,12 @@ class AgentStore {
                                                             std::int64_t last_frame_ms,
                                                             const std::string& hub_id,
                                                             std::int64_t tombstone_ttl_ms = 0);
+
+  // Whether the agent exists and `secret_sha256` is SHA-256 (hex) of its secret: unauthorized
+  // otherwise. Reads only, so that an action over HTTP changes nothing of the agent's presence.
+  boost::asio::awaitable<Outcome<std::monostate>> authenticate(redis::Connection& redis, const std::string& colony,
+                                                               const std::string& agent_id,
+                                                               const std::string& secret_sha256);
 
   // not_allowed unless the source is a remote agent.
   boost::asio::awaitable<Outcome<ClonedAgent>> clone(redis::Connection& redis, const std::string& colony,
