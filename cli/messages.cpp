@@ -86,6 +86,10 @@ CommandError agent_refusal(const AgentRefusal& r) {
                        " was created as a human invite, not an agent invite. Ask the office owner to create a "
                        "new invite with Agent Invite selected (mi invite --colony ID creates one).");
   }
+  if (r.code == "rate_limited" && r.invite_code.empty()) {
+    // An agent's chat or status, not an onboarding: the hub's sentence says which limit.
+    return refusal("rate_limited", "rate limited (rate_limited): " + r.message + " Wait a moment and retry.");
+  }
   if (r.code == "rate_limited") {
     return refusal("rate_limited",
                    "rate limited (rate_limited): too many failed onboard attempts from this address in the last minute. Wait "
