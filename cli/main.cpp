@@ -56,6 +56,28 @@ int fail(const mi::cli::GlobalOptions& global, ExitCode exit_code, const std::st
   return static_cast<int>(exit_code);
 }
 
+// The command the words so far named, "mi invite revoke", for the help a usage error points to.
+std::string command_path(const CLI::App& app) {
+  std::string path = "mi";
+  const CLI::App* current = &app;
+  while (true) {
+    const CLI::App* next = nullptr;
+    for (const auto* command : current->get_subcommands()) {
+      if (command->parsed()) next = command;
+    }
+    if (next == nullptr) return path;
+    path += " " + next->get_name();
+    current = next;
+  }
+}
+
+// Every mistake in the command line, CLI11's own included, reads the same: one "error:" line,
+// then where to look, and exit status 2.
+int usage_failure(const CLI::App& app, const std::string& sentence) {
+  std::cerr << "error: " << sentence << "\nRun " << command_path(app) << " --help to see how to use it." << std::endl;
+  return static_cast<int>(ExitCode::usage);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -88,7 +110,7 @@ int main(int argc, char** argv) {
 
   if (argc <= 1) {
     std::cout << app.help();
-    return static_cast<int>(ExitCode::usage);
+    return usage_failure(app, "a command is required, such as mi status --colony ID.");
   }
   try {
     app.parse(argc, argv);
@@ -97,14 +119,13 @@ int main(int argc, char** argv) {
     // `mi bogus`: CLI11 would only say that a command is required; name the word it did not know.
     const auto unknown = app.remaining(true);
     if (std::string_view(error.what()).find("subcommand") != std::string_view::npos && !unknown.empty()) {
-      std::cerr << "error: unknown command: " << unknown.front() << "\nRun mi --help to see the commands.\n";
-      return static_cast<int>(ExitCode::usage);
+      return usage_failure(app, "unknown command: " + unknown.front());
     }
-    return app.exit(error) == 0 ? 0 : static_cast<int>(ExitCode::usage);
+    return usage_failure(app, error.what());
   } catch (const CLI::ParseError& error) {
-    // --help and --version are "errors" that exit 0; the rest are usage mistakes.
-    const int cli11_code = app.exit(error);
-    return cli11_code == 0 ? 0 : static_cast<int>(ExitCode::usage);
+    // --help and --version are "errors" that exit 0, printed by CLI11; the rest are usage mistakes.
+    if (error.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(error);
+    return usage_failure(app, error.what());
   } catch (const mi::cli::CommandError& error) {
     return fail(global, error.exit_code(), error.code(), error.what());
   } catch (const mi::cli::UntrustedHub& error) {
