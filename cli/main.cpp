@@ -1,6 +1,7 @@
 // mi: the command line of the presence hub, for operators (invites, who is online) and for
 // agents (joining a colony, staying online). It speaks only the hub's public contract.
 
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -78,6 +79,30 @@ int usage_failure(const CLI::App& app, const std::string& sentence) {
   return static_cast<int>(ExitCode::usage);
 }
 
+// CLI11 shows a command's own options in its --help; the global ones are the app's, so each
+// command's help lists them too, from the app's own definitions.
+void show_global_options_in_every_help(CLI::App& app) {
+  std::string text = "Global options (before or after the command):\n";
+  for (const auto* option : app.get_options()) {
+    const std::string name = option->get_name();
+    if (name == "--help" || name == "--version") continue;
+    std::string left = "  " + name;
+    if (option->get_type_size() != 0) left += " " + option->get_type_name();
+    left.resize(std::max<std::size_t>(left.size() + 2, 34), ' ');
+    const std::string env = option->get_envname();
+    text += left + option->get_description() + (env.empty() ? "" : " (or " + env + ")") + "\n";
+  }
+  text.pop_back();
+  std::vector<CLI::App*> commands = app.get_subcommands({});
+  while (!commands.empty()) {
+    auto* command = commands.back();
+    commands.pop_back();
+    const std::string footer = command->get_footer();
+    command->footer(footer.empty() ? text : footer + "\n\n" + text);
+    for (auto* child : command->get_subcommands({})) commands.push_back(child);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -107,6 +132,7 @@ int main(int argc, char** argv) {
   mi::cli::add_status_command(app, global);
   // The footer lists every command with its arguments, which says more than their names alone.
   for (auto* command : app.get_subcommands({})) command->group("");
+  show_global_options_in_every_help(app);
 
   if (argc <= 1) {
     std::cout << app.help();

@@ -115,3 +115,20 @@ TEST_CASE("every usage error reads the same: one error: line, and exit 2, CLI11'
     CHECK(result.err.find("Run with --help") == std::string::npos);
   }
 }
+
+TEST_CASE("every command's --help shows the global options", "[cli][usage]") {
+  mi::test::TempDir home("mi-cli-usage");
+  const std::vector<std::vector<std::string>> commands = {
+      {"invite"}, {"invite", "list"}, {"invite", "show"}, {"invite", "revoke"}, {"agent"},
+      {"agent", "onboard"}, {"agent", "heartbeat-daemon"}, {"agent", "clone"}, {"agent", "run"},
+      {"agent", "chat"}, {"agent", "status"}, {"status"}};
+  for (auto args : commands) {
+    args.push_back("--help");
+    auto help = run_mi(args, isolated_env(home));
+    INFO(args[0] + " " + args[args.size() - 2] + "\n" + help.out);
+    CHECK(help.exit_code == 0);
+    for (const char* global : {"--hub URL", "MI_HUB", "--json", "--admin-token TOKEN", "--ca-file FILE"}) {
+      CHECK(help.out.find(global) != std::string::npos);
+    }
+  }
+}
