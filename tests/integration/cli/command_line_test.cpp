@@ -17,6 +17,14 @@ using mi::test::json_at;
 
 namespace {
 
+// The agent `name` onboarded on a socket that then closes: Offline (connection closed). Its token.
+std::string onboard_and_close(CliFixture& f, const std::string& name) {
+  mi::test::WsClient socket(f.hub.hub.port());
+  auto token = mi::test::onboard(socket, f.hub.create_invite("c1"), name).token.value();
+  socket.close();
+  return token;
+}
+
 }  // namespace
 
 TEST_CASE("revoking an invite that is already revoked says so", "[cli][invite]") {
@@ -30,4 +38,34 @@ TEST_CASE("revoking an invite that is already revoked says so", "[cli][invite]")
   CHECK(second.out == "Invite " + code + " of colony c1 was already revoked: nothing changed, and it cannot be redeemed.\n");
   auto as_json = f.mi({"invite", "revoke", code, "--json"});
   CHECK(json_at(as_json.out, "/status") == "revoked");
+}
+
+TEST_CASE("mi status lists agents in the dashboard's order, with reason and meta columns", "[cli][status]") {
+  CliFixture f;
+  // Joined in an order that is neither alphabetical nor natural.
+  for (const std::string name : {"zed", "agent10", "agent9", "agent-2"}) onboard_and_close(f, name);
+  const auto token = onboard_and_close(f, "b");
+  auto meta = mi::test::http_request(f.hub.hub.port(), "POST", "/v1/agents/status",
+                                     R"({"meta":{"task":"reviewing PR 12","status":"busy"}})",
+                                     {{"authorization", "Bearer " + token}});
+  REQUIRE(meta.status == 200);
+  REQUIRE(mi::test::eventually([&] {
+    const auto listed = f.mi({"status", "--colony", "c1", "--json"}).out;
+    for (const std::string name : {"zed", "agent10", "agent9", "agent-2", "b"}) {
+      if (agent_field(listed, name, "/offline_reason") != "closed") return false;
+    }
+    return true;
+  }, 10s));
+
+  auto table = f.mi({"status", "--colony", "c1"});
+  INFO(table.out);
+  CHECK(table.exit_code == 0);
+  const auto rows = lines_of(table.out);
+  REQUIRE(rows.size() == 6);
+  CHECK(std::regex_match(rows[0], std::regex("AGENT +KIND +STATUS +LAST SEEN +REASON +META")));
+  CHECK(std::regex_match(rows[1], std::regex("agent-2 +Remote +Offline +(just now|[0-9]+s ago) +connection closed")));
+  CHECK(rows[2].rfind("agent9 ", 0) == 0);
+  CHECK(rows[3].rfind("agent10 ", 0) == 0);
+  CHECK(std::regex_match(rows[4], std::regex("b +Remote +Offline +[^ ].* +connection closed +status: busy, task: reviewing PR 12")));
+  CHECK(rows[5].rfind("zed ", 0) == 0);
 }
