@@ -52,9 +52,15 @@ asio::awaitable<std::optional<std::string>> AgentActions::through_daemon(std::st
 }
 
 asio::awaitable<std::string> AgentActions::post(std::string path, std::string body) {
+  const std::string target = hub_.url().target(path);
   HttpRequest request{"POST", std::move(path), std::move(body), credentials_.token};
   HttpResponse response = co_await send_http_request(hub_, std::move(request));
   if (response.status >= 200 && response.status < 300) co_return std::move(response.body);
+  if (response.status == 404) {
+    // A 404 from a server where no mi-hub answers: the address is wrong, not the request.
+    const bool hub_here = co_await hub_answers_at(hub_);
+    if (!hub_here) throw hub_not_found(hub_.text(), target);
+  }
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   std::string_view code, message;

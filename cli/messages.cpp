@@ -33,6 +33,13 @@ CommandError untrusted_hub(const UntrustedHub& error) {
                                               error.advice());
 }
 
+CommandError hub_not_found(const std::string& hub, const std::string& target) {
+  return refusal("hub_not_found",
+                 "The hub was not found at " + hub + ": the server there answered HTTP 404 for " + target +
+                     ", and no mi-hub answers at that address. Check the path in --hub or MI_HUB: mi-hub serves at "
+                     "the root of its address (e.g. http://127.0.0.1:8080) unless a proxy publishes it under a path.");
+}
+
 CommandError admin_refusal(const AdminRefusal& refusal_info) {
   const auto& r = refusal_info;
   if (r.status == 401) {

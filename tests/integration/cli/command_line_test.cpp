@@ -17,6 +17,8 @@ using mi::test::json_at;
 
 namespace {
 
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
 // The agent `name` onboarded on a socket that then closes: Offline (connection closed). Its token.
 std::string onboard_and_close(CliFixture& f, const std::string& name) {
   mi::test::WsClient socket(f.hub.hub.port());
@@ -68,4 +70,35 @@ TEST_CASE("mi status lists agents in the dashboard's order, with reason and meta
   CHECK(rows[3].rfind("agent10 ", 0) == 0);
   CHECK(std::regex_match(rows[4], std::regex("b +Remote +Offline +[^ ].* +connection closed +status: busy, task: reviewing PR 12")));
   CHECK(rows[5].rfind("zed ", 0) == 0);
+}
+
+TEST_CASE("a --hub whose path is not the hub's says that the hub was not found there", "[cli][errors]") {
+  CliFixture f;
+  const auto code = f.mi({"invite", "--colony", "c1"}).out.substr(0, 6);
+  const std::string wrong = f.hub.hub.url() + "/wrong";
+  const std::string says = "The hub was not found at " + wrong;
+
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"status", "--colony", "c1"}, {"invite", "show", code}, {"invite", "list", "--colony", "c1"}}) {
+    auto result = f.mi(args, {{"MI_HUB", wrong + "/"}});
+    INFO(args[0] << "\n" << result.err);
+    CHECK(result.exit_code == 1);
+    CHECK(has(result.err, says));
+  }
+  auto onboard = f.mi({"agent", "onboard", code, "--hub", wrong + "/"});
+  INFO(onboard.err);
+  CHECK(onboard.exit_code == 1);
+  CHECK(has(onboard.err, "the hub was not found there: HTTP 404 for /wrong/v1/ws"));
+
+  // An agent's one-shot command over HTTP, at the right hub and then at a wrong path.
+  REQUIRE(f.mi({"agent", "onboard", code}).exit_code == 0);
+  auto chat = f.mi({"agent", "chat", "hello", "--hub", wrong});
+  INFO(chat.err);
+  CHECK(chat.exit_code == 1);
+  CHECK(has(chat.err, says));
+
+  // At the right address, a missing invite is still just that.
+  auto missing = f.mi({"invite", "show", "ZZZZZZ"});
+  CHECK(missing.exit_code == 1);
+  CHECK(has(missing.err, "There is no invite ZZZZZZ"));
 }
