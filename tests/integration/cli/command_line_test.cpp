@@ -27,6 +27,13 @@ std::string onboard_and_close(CliFixture& f, const std::string& name) {
   return token;
 }
 
+// A table with each time of LAST SEEN ("just now", "12s ago") as TIME and the blanks between
+// cells as one, so that a table of another moment compares equal.
+std::string without_times(const std::string& table) {
+  const auto timeless = std::regex_replace(table, std::regex("just now|[0-9]+[smhd] ago"), "TIME");
+  return std::regex_replace(timeless, std::regex(" +"), " ");
+}
+
 }  // namespace
 
 TEST_CASE("revoking an invite that is already revoked says so", "[cli][invite]") {
@@ -101,4 +108,28 @@ TEST_CASE("a --hub whose path is not the hub's says that the hub was not found t
   auto missing = f.mi({"invite", "show", "ZZZZZZ"});
   CHECK(missing.exit_code == 1);
   CHECK(has(missing.err, "There is no invite ZZZZZZ"));
+}
+
+TEST_CASE("the README's mi status example is what mi prints", "[cli][status][readme]") {
+  std::ifstream readme(std::string(MI_SOURCE_DIR) + "/README.md");
+  std::stringstream text;
+  text << readme.rdbuf();
+  const std::string marker = "$ mi status --colony c1\n";
+  const auto at = text.str().find(marker);
+  REQUIRE(at != std::string::npos);
+  const auto start = at + marker.size();
+  const std::string example = text.str().substr(start, text.str().find("```", start) - start);
+
+  // The README's flow: jared onboards, its daemon keeps it Online, it says what it does, clones.
+  CliFixture f;
+  const auto code = f.mi({"invite", "--colony", "c1", "--name", "for jared"}).out.substr(0, 6);
+  REQUIRE(f.mi({"agent", "onboard", code, "--name", "jared"}).exit_code == 0);
+  auto daemon = start_mi({"agent", "heartbeat-daemon"}, f.env());
+  REQUIRE(daemon->wait_for([](const std::string&, const std::string& err) { return has(err, "connected as"); }, 10s));
+  REQUIRE(f.mi({"agent", "status", "--meta", R"({"task":"reviewing PR 12"})"}).exit_code == 0);
+  REQUIRE(f.mi({"agent", "clone"}).exit_code == 0);
+
+  auto status = f.mi({"status", "--colony", "c1"});
+  CHECK(status.exit_code == 0);
+  CHECK(without_times(status.out) == without_times(example));
 }
