@@ -43,8 +43,14 @@ AdminApi::AdminApi(HubEndpoint hub, std::string admin_token) : hub_(std::move(hu
 
 asio::awaitable<std::string> AdminApi::call(HttpRequest request, std::string subject) {
   request.bearer_token = admin_token_;
+  const std::string target = hub_.url().target(request.path);
   HttpResponse response = co_await send_http_request(hub_, std::move(request));
   if (response.status >= 200 && response.status < 300) co_return std::move(response.body);
+  if (response.status == 404) {
+    // A 404 from a server where no mi-hub answers: the address is wrong, not the request.
+    const bool hub_here = co_await hub_answers_at(hub_);
+    if (!hub_here) throw hub_not_found(hub_.text(), target);
+  }
   AdminRefusal refusal_info;
   refusal_info.status = response.status;
   refusal_info.hub = hub_.text();

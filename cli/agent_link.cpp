@@ -4,7 +4,6 @@
 #include <functional>
 
 #include "cli/json_output.hpp"
-#include "cli/messages.hpp"
 #include "cli/network_error.hpp"
 
 namespace mi::cli {
@@ -12,17 +11,6 @@ namespace mi::cli {
 namespace asio = boost::asio;
 
 namespace {
-
-CommandError refusal_of(const protocol::ServerMessage& error, const HubEndpoint& hub, const Credentials& credentials,
-                        const std::filesystem::path& credentials_file) {
-  AgentRefusal refusal_info;
-  refusal_info.code = error.code;
-  refusal_info.message = error.message;
-  refusal_info.hub = hub.text();
-  refusal_info.agent = agent_label(credentials);
-  refusal_info.credentials_file = credentials_file.string();
-  return agent_refusal(refusal_info);
-}
 
 asio::awaitable<void> send_or_throw(WsClient& ws, const HubEndpoint& hub, std::string message) {
   const bool sent = co_await ws.send(std::move(message));
@@ -60,27 +48,6 @@ asio::awaitable<HubReply> request_reply(WsClient& ws, const HubEndpoint& hub, st
 asio::awaitable<HubReply> say_hello(WsClient& ws, const HubEndpoint& hub, const Credentials& credentials) {
   std::string hello = JsonObject().add("type", "hello").add("id", 1).add("token", credentials.token).text();
   co_return co_await request_reply(ws, hub, std::move(hello), "1");
-}
-
-asio::awaitable<protocol::Agent> sign_in(WsClient& ws, const HubEndpoint& hub, const Credentials& credentials,
-                                         const std::filesystem::path& credentials_file) {
-  co_await ws.connect(hub, kConnectTimeout);
-  auto reply = (co_await say_hello(ws, hub, credentials)).message;
-  if (reply.type != "welcome" || !reply.agent) throw refusal_of(reply, hub, credentials, credentials_file);
-  co_return *std::move(reply.agent);
-}
-
-asio::awaitable<void> send_confirmed(WsClient& ws, const HubEndpoint& hub, std::string request,
-                                     const Credentials& credentials, const std::filesystem::path& credentials_file) {
-  co_await send_or_throw(ws, hub, std::move(request));
-  std::string ping = JsonObject().add("type", "ping").add("id", 2).text();
-  co_await send_or_throw(ws, hub, std::move(ping));
-  // Replies come in order: an error about request 1 arrives before the pong of request 2.
-  const std::function<bool(const protocol::ServerMessage&)> about_either = [](const protocol::ServerMessage& message) {
-    return message.id_json == "1" || message.id_json == "2";
-  };
-  auto reply = (co_await next_reply(ws, hub, about_either)).message;
-  if (reply.type != "pong") throw refusal_of(reply, hub, credentials, credentials_file);
 }
 
 }  // namespace mi::cli

@@ -1,5 +1,5 @@
 #pragma once
-// The agent side of the WebSocket conversation: signing in, and requests that expect a reply.
+// The agent side of the WebSocket conversation: hello, and requests that expect a reply.
 
 #include <chrono>
 #include <filesystem>
@@ -33,17 +33,6 @@ boost::asio::awaitable<HubReply> request_reply(WsClient& ws, const HubEndpoint& 
 
 // Sends `hello` on an open connection: the hub's "welcome" or "error".
 boost::asio::awaitable<HubReply> say_hello(WsClient& ws, const HubEndpoint& hub, const Credentials& credentials);
-
-// Connects and signs in; the agent as the hub knows it. A refusal becomes a CommandError.
-boost::asio::awaitable<protocol::Agent> sign_in(WsClient& ws, const HubEndpoint& hub, const Credentials& credentials,
-                                                const std::filesystem::path& credentials_file);
-
-// Sends `request` (which carries "id":1) and proves that the hub took it although it never
-// replies to it on success: a ping follows, and its pong arrives only after any error about
-// the request. A refusal becomes a CommandError.
-boost::asio::awaitable<void> send_confirmed(WsClient& ws, const HubEndpoint& hub, std::string request,
-                                            const Credentials& credentials,
-                                            const std::filesystem::path& credentials_file);
 
 // What agent_refusal needs to know about an agent's error.
 std::string agent_label(const Credentials& credentials);

@@ -12,6 +12,7 @@
 #include "cli/messages.hpp"
 #include "cli/network_error.hpp"
 #include "cli/time_text.hpp"
+#include "protocol/client_message.hpp"
 
 namespace mi::cli {
 
@@ -41,9 +42,18 @@ void AgentSession::stop(const std::string& why) {
 }
 
 asio::awaitable<void> AgentSession::run() {
+  const auto socket = control_socket_path(options_.credentials_file);
+  control_ = std::make_shared<ControlServer>(
+      ws_.executor(), socket, [session = weak_from_this()](std::string hub, std::string request) {
+        return relay_for(session, std::move(hub), std::move(request));
+      });
+  const std::string not_listening = control_->start();
+  const std::string commands = not_listening.empty()
+                                   ? "; the agent's chat, status and clone commands go through " + socket.string()
+                                   : "; no control socket of its own (" + not_listening + ")";
   report_state(options_.json, "starting",
                "keeping " + label() + " online through " + options_.hub.text() + ", a heartbeat every " +
-                   duration_text(options_.heartbeat_interval),
+                   duration_text(options_.heartbeat_interval) + commands,
                JsonObject().add("colony", options_.credentials.colony).add("agent", options_.credentials.agent));
   while (!stopping_) {
     Attempt attempt = co_await connect_once();
@@ -62,6 +72,7 @@ asio::awaitable<void> AgentSession::run() {
     retry_timer_.expires_after(delay);
     co_await retry_timer_.async_wait(kNoThrow);
   }
+  control_->stop();
   report_state(options_.json, "stopped", "stopped",
                JsonObject().add("colony", options_.credentials.colony).add("agent", options_.credentials.agent));
 }
@@ -125,13 +136,14 @@ asio::awaitable<AgentSession::Attempt> AgentSession::connect_once() {
   LiveConnection::Handlers handlers;
   handlers.on_message = [this](const std::string& text) { on_message(text); };
   handlers.tick_period = period;
-  handlers.on_tick = [this]() { return send_heartbeat(); };
+  handlers.on_tick = [this]() { return send_tick(); };
   LiveConnection live(ws_, std::move(handlers), kIdleTimeout);
   live_ = &live;
   // A stop that came while signing in could not reach this connection yet.
   if (stopping_) live.request_close();
   co_await live.run();
   live_ = nullptr;
+  end_relays("the connection to the hub ended (" + ws_.disconnection().description + ") before its answer");
 
   attempt.lasted = std::chrono::steady_clock::now() - connected_at;
   attempt.close_code = ws_.disconnection().close_code;
@@ -140,12 +152,93 @@ asio::awaitable<AgentSession::Attempt> AgentSession::connect_once() {
   co_return attempt;
 }
 
-asio::awaitable<bool> AgentSession::send_heartbeat() { return ws_.send(R"({"type":"heartbeat"})"); }
+asio::awaitable<std::string> AgentSession::relay_for(std::weak_ptr<AgentSession> session, std::string hub,
+                                                    std::string request) {
+  auto self = session.lock();
+  if (!self) co_return control_not_relayed("the daemon is stopping");
+  co_return co_await self->relay(std::move(hub), std::move(request));
+}
+
+asio::awaitable<std::string> AgentSession::relay(std::string hub, std::string request) {
+  if (hub != options_.hub.text()) {
+    co_return control_not_relayed("this daemon keeps the agent online through " + options_.hub.text() + ", not " + hub);
+  }
+  if (live_ == nullptr || stopping_) co_return control_not_relayed("the daemon is not connected to the hub right now");
+  protocol::ClientMessageParser parser;
+  auto parsed = parser.parse(request);
+  auto* message = std::get_if<protocol::ClientMessage>(&parsed);
+  auto pending = std::make_shared<Relay>(ws_.executor());
+  const std::string number = std::to_string(++relays_made_);
+  pending->request_id = "\"relay-" + number + "\"";
+  JsonObject frame;
+  if (message == nullptr) {
+    co_return control_not_relayed("the request is not one that mi sends");
+  } else if (auto* chat = std::get_if<protocol::ChatRequest>(&message->request)) {
+    frame.add("type", "chat").add_raw("id", pending->request_id).add("text", chat->text);
+  } else if (auto* status = std::get_if<protocol::StatusRequest>(&message->request)) {
+    frame.add("type", "status").add_raw("id", pending->request_id).add_raw("meta", status->meta_json);
+  } else if (std::holds_alternative<protocol::CloneRequest>(message->request)) {
+    frame.add("type", "clone").add_raw("id", pending->request_id);
+  } else {
+    co_return control_not_relayed("the daemon relays chat, status and clone only");
+  }
+  pending->frames.push_back(frame.text());
+  if (!std::holds_alternative<protocol::CloneRequest>(message->request)) {
+    // Chat and status have no answer on success: the pong of a ping sent after them comes only
+    // once the hub has dealt with them (an error about them comes first).
+    pending->confirm_id = "\"relay-" + number + "-done\"";
+    pending->frames.push_back(JsonObject().add("type", "ping").add_raw("id", pending->confirm_id).text());
+  }
+  relays_.push_back(pending);
+  outbox_.push_back(pending);
+  live_->tick_now();
+  pending->wake.expires_after(kReplyTimeout);
+  co_await pending->wake.async_wait(kNoThrow);
+  relays_.remove(pending);
+  std::erase(outbox_, pending);
+  if (pending->answer) co_return control_relayed(*pending->answer);
+  if (!pending->sent) co_return control_not_relayed("the connection to the hub ended before the request was sent");
+  co_return control_lost(pending->lost.empty() ? "the hub did not answer within " + duration_text(kReplyTimeout)
+                                               : pending->lost);
+}
+
+asio::awaitable<bool> AgentSession::send_tick() {
+  // A relayed request is a frame like any other: it keeps the agent Online as a heartbeat would.
+  if (outbox_.empty()) co_return co_await ws_.send(R"({"type":"heartbeat"})");
+  while (!outbox_.empty()) {
+    auto pending = outbox_.front();
+    outbox_.pop_front();
+    pending->sent = true;
+    for (const auto& frame : pending->frames) {
+      const bool written = co_await ws_.send(frame);
+      if (!written) co_return false;
+    }
+  }
+  co_return true;
+}
+
+void AgentSession::end_relays(const std::string& why) {
+  outbox_.clear();
+  for (auto& pending : relays_) {
+    pending->lost = why;
+    pending->wake.cancel();
+  }
+}
 
 void AgentSession::on_message(const std::string& text) {
-  // Agents are members of their colony's group chat; the other events are for watchers.
   auto message = protocol::parse_server_message(text);
-  if (!message || message->type != "event" || message->event != "chat") return;
+  if (!message) return;
+  if (message->id_json) {
+    for (auto& pending : relays_) {
+      if (*message->id_json == pending->request_id || *message->id_json == pending->confirm_id) {
+        if (!pending->answer) pending->answer = text;
+        pending->wake.cancel();
+        return;
+      }
+    }
+  }
+  // Agents are members of their colony's group chat; the other events are for watchers.
+  if (message->type != "event" || message->event != "chat") return;
   const std::string from = message->from.value_or("?");
   const std::string chat_text = message->text.value_or("");
   if (options_.json) {

@@ -1,7 +1,12 @@
 #include "cli/colony_view.hpp"
 
 #include <algorithm>
+#include <utility>
+#include <vector>
 
+#include <simdjson.h>
+
+#include "cli/id_order.hpp"
 #include "cli/json_output.hpp"
 #include "cli/table.hpp"
 #include "cli/time_text.hpp"
@@ -10,9 +15,49 @@ namespace mi::cli {
 
 namespace {
 
-bool joined_earlier(const AgentRecord& left, const AgentRecord& right) {
-  if (left.agent.joined_at != right.agent.joined_at) return left.agent.joined_at < right.agent.joined_at;
-  return left.agent.id < right.agent.id;
+bool listed_earlier(const AgentRecord& left, const AgentRecord& right) {
+  return id_sorts_before(left.agent.id, right.agent.id);
+}
+
+// Why an Offline agent is offline, in the dashboard's words (offlineReasonText, common.js).
+std::string offline_reason_column(const AgentRecord& record) {
+  if (record.agent.status != "offline") return "";
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  std::string_view reason;
+  if (parser.parse(record.json).get(root) != simdjson::SUCCESS || root["offline_reason"].get(reason) != simdjson::SUCCESS) {
+    return "";
+  }
+  if (reason == "closed") return "connection closed";
+  if (reason == "timeout") return "no heartbeat";
+  if (reason == "hub_lost") return "its hub was lost";
+  if (reason == "drained") return "hub restarting";
+  return std::string(reason);
+}
+
+// The agent's meta as the dashboard's chips show it: "status" first, then the other keys in
+// order, at most six, each "key: value" (a string as it is, anything else as JSON).
+std::string meta_column(const AgentRecord& record) {
+  constexpr std::size_t kMostShown = 6;
+  simdjson::dom::parser parser;
+  simdjson::dom::object meta;
+  if (parser.parse(record.agent.meta_json).get(meta) != simdjson::SUCCESS) return "";
+  std::vector<std::pair<std::string, std::string>> entries;
+  for (auto [key, value] : meta) {
+    std::string_view text;
+    entries.emplace_back(std::string(key), value.get(text) == simdjson::SUCCESS ? std::string(text)
+                                                                                 : simdjson::minify(value));
+  }
+  std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+    if ((a.first == "status") != (b.first == "status")) return a.first == "status";
+    return a.first < b.first;
+  });
+  std::string out;
+  for (std::size_t index = 0; index < entries.size() && index < kMostShown; ++index) {
+    if (!out.empty()) out += ", ";
+    out += entries[index].first + ": " + entries[index].second;
+  }
+  return out;
 }
 
 std::string offline_reason_words(const std::optional<std::string>& reason) {
@@ -36,7 +81,7 @@ std::string badge(std::string word) {
 void ColonyView::reset(std::uint64_t seq, std::vector<AgentRecord> agents) {
   seq_ = seq;
   agents_ = std::move(agents);
-  std::sort(agents_.begin(), agents_.end(), joined_earlier);
+  std::sort(agents_.begin(), agents_.end(), listed_earlier);
 }
 
 void ColonyView::upsert(AgentRecord record) {
@@ -46,7 +91,7 @@ void ColonyView::upsert(AgentRecord record) {
     *known = std::move(record);
     return;
   }
-  const auto place = std::upper_bound(agents_.begin(), agents_.end(), record, joined_earlier);
+  const auto place = std::upper_bound(agents_.begin(), agents_.end(), record, listed_earlier);
   agents_.insert(place, std::move(record));
 }
 
@@ -65,9 +110,11 @@ std::string ColonyView::apply(const protocol::ServerMessage& event, std::string 
 }
 
 std::string ColonyView::render_table(std::int64_t now) const {
-  Table table({"AGENT", "KIND", "STATUS", "LAST SEEN"});
-  for (const auto& [agent, json] : agents_) {
-    table.add_row({agent.id, badge(agent.kind), badge(agent.status), time_ago(agent.last_seen, now)});
+  Table table({"AGENT", "KIND", "STATUS", "LAST SEEN", "REASON", "META"});
+  for (const auto& record : agents_) {
+    const auto& agent = record.agent;
+    table.add_row({agent.id, badge(agent.kind), badge(agent.status), time_ago(agent.last_seen, now),
+                   offline_reason_column(record), meta_column(record)});
   }
   return table.render();
 }

@@ -25,7 +25,8 @@ class ColonyView {
   std::uint64_t seq() const { return seq_; }
   const std::vector<AgentRecord>& agents() const { return agents_; }
 
-  // The table: AGENT, KIND (Remote / Hosted), STATUS (Online / Offline), LAST SEEN.
+  // The table: AGENT, KIND (Remote / Hosted), STATUS (Online / Offline), LAST SEEN, REASON (why an
+  // Offline agent is offline), META (its status meta), in the dashboard's order.
   std::string render_table(std::int64_t now) const;
   // {"colony":..,"seq":N,"agents":[...]}
   std::string json() const;
@@ -35,7 +36,7 @@ class ColonyView {
 
   std::string colony_;
   std::uint64_t seq_ = 0;
-  std::vector<AgentRecord> agents_;  // in the order they joined
+  std::vector<AgentRecord> agents_;  // in the dashboard's order (id_order.hpp)
 };
 
 }  // namespace mi::cli

@@ -7,6 +7,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <simdjson.h>
 
+#include "cli/agent_actions.hpp"
 #include "cli/agent_link.hpp"
 #include "cli/agent_session.hpp"
 #include "cli/command_error.hpp"
@@ -160,6 +161,11 @@ void keep_online(const GlobalOptions& global, const AgentArguments& args) {
   });
 }
 
+// How an action reached the hub, for the sentence that reports it.
+std::string by_way_of(const AgentActions& actions) {
+  return actions.through_daemon_connection() ? " (through the running heartbeat daemon's connection)" : "";
+}
+
 void clone(const GlobalOptions& global, const AgentArguments& args) {
   const fs::path file = credentials_file(args);
   const Credentials credentials = load_credentials(file);
@@ -167,24 +173,9 @@ void clone(const GlobalOptions& global, const AgentArguments& args) {
   prepare_private_directory(clones_directory());
 
   run_event_loop([&]() -> asio::awaitable<void> {
-    WsClient ws(co_await asio::this_coro::executor);
-    co_await sign_in(ws, hub, credentials, file);
-    const HubReply cloned = co_await request_reply(ws, hub, R"({"type":"clone","id":2})", "2");
-    const auto& reply = cloned.message;
-    if (reply.type != "cloned") {
-      AgentRefusal refusal_info;
-      refusal_info.code = reply.code;
-      refusal_info.message = reply.message;
-      refusal_info.hub = hub.text();
-      refusal_info.agent = agent_label(credentials);
-      refusal_info.credentials_file = file.string();
-      throw agent_refusal(refusal_info);
-    }
-    if (!reply.agent || !reply.token) {
-      throw refusal("bad_reply", "The hub at " + hub.text() + " made a clone without its credentials. Are mi and "
-                                 "mi-hub of matching versions?");
-    }
-    const Credentials clone_credentials{hub.text(), credentials.colony, reply.agent->id, *reply.token};
+    AgentActions actions(hub, credentials, file);
+    const ClonedAgent cloned = co_await actions.clone();
+    const Credentials clone_credentials{hub.text(), credentials.colony, cloned.agent.agent.id, cloned.token};
     const fs::path clone_file = clone_credentials_path(clone_credentials.agent);
     try {
       save_credentials(clone_file, clone_credentials);
@@ -193,37 +184,33 @@ void clone(const GlobalOptions& global, const AgentArguments& args) {
                                       " exists, but its credentials could not be saved. Save them by hand (mode "
                                       "0600) to " + clone_file.string() + ":\n" + credentials_json(clone_credentials));
     }
-    co_await ws.close(1000, kCloseTimeout);
 
     if (global.json) {
       print_line(JsonObject()
                      .add("colony", credentials.colony)
                      .add("source", credentials.agent)
-                     .add_raw("agent", raw_member(cloned.frame, "agent").value_or("null"))
+                     .add_raw("agent", cloned.agent.json)
                      .add("credentials", clone_file.string())
                      .text());
       co_return;
     }
     print_line(clone_credentials.agent);
-    tell("Cloned " + agent_label(credentials) + " into " + clone_credentials.agent +
+    tell("Cloned " + agent_label(credentials) + " into " + clone_credentials.agent + by_way_of(actions) +
          ", a Hosted agent, Offline until its worker runs.\nIts credentials are in " + clone_file.string() +
          "; a worker runs it with: mi agent run --credentials " + clone_file.string());
   });
 }
 
-// Signs in, sends `request` (carrying "id":1), and makes sure the hub took it.
-void send_as_agent(const GlobalOptions& global, const AgentArguments& args, const std::string& request,
-                   const std::function<void(const Credentials&)>& report) {
+// Acts as the agent of the credentials file (through its daemon, or over HTTP), then reports.
+void act_as_agent(const GlobalOptions& global, const AgentArguments& args,
+                  const std::function<asio::awaitable<void>(AgentActions&)>& action,
+                  const std::function<void(const Credentials&, const std::string& way)>& report) {
   const fs::path file = credentials_file(args);
   const Credentials credentials = load_credentials(file);
   const HubEndpoint hub = agent_hub(global, credentials);
-  run_event_loop([&]() -> asio::awaitable<void> {
-    WsClient ws(co_await asio::this_coro::executor);
-    co_await sign_in(ws, hub, credentials, file);
-    co_await send_confirmed(ws, hub, request, credentials, file);
-    co_await ws.close(1000, kCloseTimeout);
-  });
-  report(credentials);
+  AgentActions actions(hub, credentials, file);
+  run_event_loop([&]() -> asio::awaitable<void> { co_await action(actions); });
+  report(credentials, by_way_of(actions));
 }
 
 void chat(const GlobalOptions& global, const AgentArguments& args) {
@@ -232,8 +219,8 @@ void chat(const GlobalOptions& global, const AgentArguments& args) {
   if (args.text.size() > limits.max_chat_bytes || !protocol::is_valid_utf8(args.text)) {
     throw usage_error("A chat message is at most " + std::to_string(limits.max_chat_bytes) + " bytes of UTF-8 text.");
   }
-  const std::string request = JsonObject().add("type", "chat").add("id", 1).add("text", args.text).text();
-  send_as_agent(global, args, request, [&](const Credentials& credentials) {
+  const auto post = [&](AgentActions& actions) { return actions.chat(args.text); };
+  act_as_agent(global, args, post, [&](const Credentials& credentials, const std::string& way) {
     if (global.json) {
       print_line(JsonObject()
                      .add("colony", credentials.colony)
@@ -241,7 +228,7 @@ void chat(const GlobalOptions& global, const AgentArguments& args) {
                      .add("text", args.text)
                      .text());
     } else {
-      tell("Sent to the chat of colony " + credentials.colony + " as " + credentials.agent + ".");
+      tell("Sent to the chat of colony " + credentials.colony + " as " + credentials.agent + way + ".");
     }
   });
 }
@@ -265,8 +252,8 @@ std::string checked_meta(const std::string& meta) {
 
 void publish_status(const GlobalOptions& global, const AgentArguments& args) {
   const std::string meta = checked_meta(args.meta);
-  const std::string request = JsonObject().add("type", "status").add("id", 1).add_raw("meta", meta).text();
-  send_as_agent(global, args, request, [&](const Credentials& credentials) {
+  const auto publish = [&](AgentActions& actions) { return actions.publish_status(meta); };
+  act_as_agent(global, args, publish, [&](const Credentials& credentials, const std::string& way) {
     if (global.json) {
       print_line(JsonObject()
                      .add("colony", credentials.colony)
@@ -274,7 +261,7 @@ void publish_status(const GlobalOptions& global, const AgentArguments& args) {
                      .add_raw("meta", meta)
                      .text());
     } else {
-      tell("Published the status of " + agent_label(credentials) + ": " + meta);
+      tell("Published the status of " + agent_label(credentials) + way + ": " + meta);
     }
   });
 }

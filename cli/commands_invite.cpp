@@ -128,9 +128,19 @@ void revoke_invite(const GlobalOptions& global, const InviteArguments& args) {
   const auto code = checked_invite_code(args.code);
   auto api = admin_api(global);
   run_event_loop([&]() -> asio::awaitable<void> {
-    const auto [invite, json] = co_await api.revoke_invite(code);
+    // The hub answers a second revocation as it did the first (nothing changes): asking first is
+    // how mi tells the user that this one did nothing.
+    InviteRecord revoked = co_await api.get_invite(code);
+    const bool already_revoked = revoked.invite.status == "revoked";
+    if (!already_revoked) revoked = co_await api.revoke_invite(code);
+    const auto& [invite, json] = revoked;
     if (global.json) {
       print_line(json);
+      co_return;
+    }
+    if (already_revoked) {
+      print_line("Invite " + invite.code + " of colony " + invite.colony +
+                 " was already revoked: nothing changed, and it cannot be redeemed.");
       co_return;
     }
     print_line("Revoked invite " + invite.code + " of colony " + invite.colony + ": it can no longer be redeemed.");

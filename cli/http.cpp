@@ -56,4 +56,15 @@ asio::awaitable<HttpResponse> send_http_request(const HubEndpoint& hub, HttpRequ
   co_return HttpResponse{parser.get().result_int(), std::move(parser.get().body())};
 }
 
+boost::asio::awaitable<bool> hub_answers_at(const HubEndpoint& hub) {
+  // Named, not a temporary in the co_await: GCC 12 destroys such a temporary twice.
+  HttpRequest request{"GET", "/healthz", {}, {}};
+  try {
+    const auto health = co_await send_http_request(hub, std::move(request));
+    co_return health.status == 200 && health.body.find("\"status\":\"ok\"") != std::string::npos;
+  } catch (const NetworkError&) {
+    co_return false;
+  }
+}
+
 }  // namespace mi::cli

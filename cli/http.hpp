@@ -30,4 +30,9 @@ inline constexpr std::chrono::seconds kHttpTimeout{10};
 boost::asio::awaitable<HttpResponse> send_http_request(const HubEndpoint& hub, HttpRequest request,
                                                        std::chrono::steady_clock::duration timeout = kHttpTimeout);
 
+// Whether an mi-hub answers at the hub's address: its /healthz, below the base path, says
+// {"status":"ok"}. Asked after a 404, to tell a path that the hub does not have from an address
+// (a wrong base path in --hub) where there is no hub at all.
+boost::asio::awaitable<bool> hub_answers_at(const HubEndpoint& hub);
+
 }  // namespace mi::cli

@@ -21,14 +21,23 @@ void LiveConnection::request_close() {
   wakeup_.cancel();
 }
 
+void LiveConnection::tick_now() {
+  tick_requested_ = true;
+  wakeup_.cancel();
+}
+
 asio::awaitable<void> LiveConnection::tick_loop() {
   while (!over_) {
     if (close_requested_) {
       co_await ws_.close(1000, kCloseTimeout);
       co_return;
     }
-    wakeup_.expires_after(handlers_.tick_period);
-    co_await wakeup_.async_wait(kNoThrow);
+    // A tick asked for while the last one was running is not lost: it runs without a wait.
+    if (!tick_requested_) {
+      wakeup_.expires_after(handlers_.tick_period);
+      co_await wakeup_.async_wait(kNoThrow);
+    }
+    tick_requested_ = false;
     if (over_ || close_requested_) continue;
     const bool usable = co_await handlers_.on_tick();
     if (!usable) {

@@ -36,6 +36,10 @@ class LiveConnection {
   // Starts the closing handshake (1000). Safe to call at any time while run() is active.
   void request_close();
 
+  // Runs the tick now rather than at the end of its period (which then starts again): how a
+  // message to send beside the ticks reaches the connection through its one writer.
+  void tick_now();
+
  private:
   boost::asio::awaitable<void> tick_loop();
 
@@ -44,6 +48,7 @@ class LiveConnection {
   boost::asio::steady_timer wakeup_;
   bool over_ = false;
   bool close_requested_ = false;
+  bool tick_requested_ = false;
 };
 
 }  // namespace mi::cli

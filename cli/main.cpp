@@ -1,6 +1,7 @@
 // mi: the command line of the presence hub, for operators (invites, who is online) and for
 // agents (joining a colony, staying online). It speaks only the hub's public contract.
 
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -56,6 +57,52 @@ int fail(const mi::cli::GlobalOptions& global, ExitCode exit_code, const std::st
   return static_cast<int>(exit_code);
 }
 
+// The command the words so far named, "mi invite revoke", for the help a usage error points to.
+std::string command_path(const CLI::App& app) {
+  std::string path = "mi";
+  const CLI::App* current = &app;
+  while (true) {
+    const CLI::App* next = nullptr;
+    for (const auto* command : current->get_subcommands()) {
+      if (command->parsed()) next = command;
+    }
+    if (next == nullptr) return path;
+    path += " " + next->get_name();
+    current = next;
+  }
+}
+
+// Every mistake in the command line, CLI11's own included, reads the same: one "error:" line,
+// then where to look, and exit status 2.
+int usage_failure(const CLI::App& app, const std::string& sentence) {
+  std::cerr << "error: " << sentence << "\nRun " << command_path(app) << " --help to see how to use it." << std::endl;
+  return static_cast<int>(ExitCode::usage);
+}
+
+// CLI11 shows a command's own options in its --help; the global ones are the app's, so each
+// command's help lists them too, from the app's own definitions.
+void show_global_options_in_every_help(CLI::App& app) {
+  std::string text = "Global options (before or after the command):\n";
+  for (const auto* option : app.get_options()) {
+    const std::string name = option->get_name();
+    if (name == "--help" || name == "--version") continue;
+    std::string left = "  " + name;
+    if (option->get_type_size() != 0) left += " " + option->get_type_name();
+    left.resize(std::max<std::size_t>(left.size() + 2, 34), ' ');
+    const std::string env = option->get_envname();
+    text += left + option->get_description() + (env.empty() ? "" : " (or " + env + ")") + "\n";
+  }
+  text.pop_back();
+  std::vector<CLI::App*> commands = app.get_subcommands({});
+  while (!commands.empty()) {
+    auto* command = commands.back();
+    commands.pop_back();
+    const std::string footer = command->get_footer();
+    command->footer(footer.empty() ? text : footer + "\n\n" + text);
+    for (auto* child : command->get_subcommands({})) commands.push_back(child);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -85,10 +132,11 @@ int main(int argc, char** argv) {
   mi::cli::add_status_command(app, global);
   // The footer lists every command with its arguments, which says more than their names alone.
   for (auto* command : app.get_subcommands({})) command->group("");
+  show_global_options_in_every_help(app);
 
   if (argc <= 1) {
     std::cout << app.help();
-    return static_cast<int>(ExitCode::usage);
+    return usage_failure(app, "a command is required, such as mi status --colony ID.");
   }
   try {
     app.parse(argc, argv);
@@ -97,14 +145,13 @@ int main(int argc, char** argv) {
     // `mi bogus`: CLI11 would only say that a command is required; name the word it did not know.
     const auto unknown = app.remaining(true);
     if (std::string_view(error.what()).find("subcommand") != std::string_view::npos && !unknown.empty()) {
-      std::cerr << "error: unknown command: " << unknown.front() << "\nRun mi --help to see the commands.\n";
-      return static_cast<int>(ExitCode::usage);
+      return usage_failure(app, "unknown command: " + unknown.front());
     }
-    return app.exit(error) == 0 ? 0 : static_cast<int>(ExitCode::usage);
+    return usage_failure(app, error.what());
   } catch (const CLI::ParseError& error) {
-    // --help and --version are "errors" that exit 0; the rest are usage mistakes.
-    const int cli11_code = app.exit(error);
-    return cli11_code == 0 ? 0 : static_cast<int>(ExitCode::usage);
+    // --help and --version are "errors" that exit 0, printed by CLI11; the rest are usage mistakes.
+    if (error.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(error);
+    return usage_failure(app, error.what());
   } catch (const mi::cli::CommandError& error) {
     return fail(global, error.exit_code(), error.code(), error.what());
   } catch (const mi::cli::UntrustedHub& error) {

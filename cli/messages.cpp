@@ -33,6 +33,13 @@ CommandError untrusted_hub(const UntrustedHub& error) {
                                               error.advice());
 }
 
+CommandError hub_not_found(const std::string& hub, const std::string& target) {
+  return refusal("hub_not_found",
+                 "The hub was not found at " + hub + ": the server there answered HTTP 404 for " + target +
+                     ", and no mi-hub answers at that address. Check the path in --hub or MI_HUB: mi-hub serves at "
+                     "the root of its address (e.g. http://127.0.0.1:8080) unless a proxy publishes it under a path.");
+}
+
 CommandError admin_refusal(const AdminRefusal& refusal_info) {
   const auto& r = refusal_info;
   if (r.status == 401) {
@@ -85,6 +92,10 @@ CommandError agent_refusal(const AgentRefusal& r) {
                    "wrong invite type (wrong_invite_type): " + r.invite_code +
                        " was created as a human invite, not an agent invite. Ask the office owner to create a "
                        "new invite with Agent Invite selected (mi invite --colony ID creates one).");
+  }
+  if (r.code == "rate_limited" && r.invite_code.empty()) {
+    // An agent's chat or status, not an onboarding: the hub's sentence says which limit.
+    return refusal("rate_limited", "rate limited (rate_limited): " + r.message + " Wait a moment and retry.");
   }
   if (r.code == "rate_limited") {
     return refusal("rate_limited",

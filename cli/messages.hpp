@@ -17,6 +17,10 @@ CommandError unreachable(const NetworkError& error);
 // The hub's TLS certificate did not pass verification; nothing was sent.
 CommandError untrusted_hub(const UntrustedHub& error);
 
+// The server at the hub's address answered 404 for `target`, and no mi-hub answers there: the
+// address, most likely its base path, is wrong.
+CommandError hub_not_found(const std::string& hub, const std::string& target);
+
 // An admin call (invites, agents list, watch token) answered with an error status.
 struct AdminRefusal {
   unsigned status = 0;

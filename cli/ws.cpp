@@ -67,9 +67,16 @@ asio::awaitable<void> WsClient::connect(const HubEndpoint& hub, Duration timeout
   }));
   ws.read_message_max(kMaxMessageBytes);
   // connect() left the TCP stream's deadline running: it bounds the upgrade too.
-  auto [error] = co_await ws.async_handshake(hub.url().host_header(), hub.url().target("/v1/ws"), kNoThrow);
+  websocket::response_type response;
+  const std::string target = hub.url().target("/v1/ws");
+  auto [error] = co_await ws.async_handshake(response, hub.url().host_header(), target, kNoThrow);
   if (error) {
     connection_.reset();
+    // Every mi-hub has /v1/ws: a 404 there means the address, most likely its path, is not a hub's.
+    if (response.result_int() == 404) {
+      throw NetworkError(hub.text(), "the hub was not found there: HTTP 404 for " + target +
+                                         "; check the path in --hub or MI_HUB");
+    }
     throw NetworkError(hub.text(), "WebSocket upgrade failed: " + describe_network_failure(error, timeout));
   }
   beast::get_lowest_layer(ws).expires_never();

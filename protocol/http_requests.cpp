@@ -144,4 +144,33 @@ std::variant<SignInRequest, ParseError> parse_sign_in_request(std::string_view b
   return SignInRequest{std::move(std::get<std::string>(token))};
 }
 
+std::variant<AgentChatRequest, ParseError> parse_agent_chat_request(std::string_view body, const ParseLimits& limits) {
+  auto text = read_required_string(
+      body, "text", [&](std::string_view value) { return !value.empty() && value.size() <= limits.max_chat_bytes; },
+      "chat \"text\" must be a non-empty string of at most " + std::to_string(limits.max_chat_bytes) + " bytes.",
+      "The body needs {\"text\": \"<message>\"}.");
+  if (auto* error = std::get_if<ParseError>(&text)) return *error;
+  return AgentChatRequest{std::move(std::get<std::string>(text))};
+}
+
+std::variant<AgentStatusRequest, ParseError> parse_agent_status_request(std::string_view body,
+                                                                        const ParseLimits& limits) {
+  std::optional<std::string> meta;
+  if (!is_blank(body)) {
+    auto error = for_each_field(body, [&](std::string_view key, simdjson::dom::element value)
+                                          -> std::optional<ParseError> {
+      if (key != "meta") return std::nullopt;
+      if (!value.is_object()) return bad_request("\"meta\" must be a JSON object.");
+      meta = simdjson::minify(value);
+      if (meta->size() > limits.max_meta_bytes) {
+        return bad_request("\"meta\" is longer than " + std::to_string(limits.max_meta_bytes) + " bytes once minified.");
+      }
+      return std::nullopt;
+    });
+    if (error) return *error;
+  }
+  if (!meta) return bad_request("The body needs {\"meta\": {...}}: a JSON object.");
+  return AgentStatusRequest{std::move(*meta)};
+}
+
 }  // namespace mi::protocol

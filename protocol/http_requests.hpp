@@ -39,3 +39,24 @@ struct SignInRequest {
 std::variant<SignInRequest, ParseError> parse_sign_in_request(std::string_view body);
 
 }  // namespace mi::protocol
+
+namespace mi::protocol {
+
+// POST /v1/agents/chat: {"text":"..."}, as the WebSocket `chat`: non-empty, at most
+// ParseLimits::max_chat_bytes of UTF-8.
+struct AgentChatRequest {
+  std::string text;
+};
+
+// POST /v1/agents/status: {"meta":{...}}, as the WebSocket `status`: an object of at most
+// ParseLimits::max_meta_bytes once minified.
+struct AgentStatusRequest {
+  std::string meta_json;  // minified
+};
+
+std::variant<AgentChatRequest, ParseError> parse_agent_chat_request(std::string_view body,
+                                                                    const ParseLimits& limits = {});
+std::variant<AgentStatusRequest, ParseError> parse_agent_status_request(std::string_view body,
+                                                                        const ParseLimits& limits = {});
+
+}  // namespace mi::protocol

@@ -251,6 +251,16 @@ std::string serialize_admin_session(bool signed_in, std::optional<std::int64_t> 
   return out;
 }
 
+std::string serialize_ok() { return R"({"ok":true})"; }
+
+std::string serialize_clone_result(std::string_view agent_json, std::string_view token) {
+  std::string out = open_body("agent", 32 + agent_json.size() + token.size());
+  out.append(agent_json);
+  append_string_member(out, "token", token);
+  out.push_back('}');
+  return out;
+}
+
 std::string serialize_health(std::string_view status) {
   std::string out = open_body("status", 16 + status.size());
   append_json_string(out, status);

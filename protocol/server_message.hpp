@@ -77,6 +77,12 @@ std::string serialize_agent_credentials(std::string_view colony, std::string_vie
 // {"signed_in":true|false[,"expires_at":ms]}: the admin pages' session.
 std::string serialize_admin_session(bool signed_in, std::optional<std::int64_t> expires_at_ms = std::nullopt);
 
+// {"ok":true}: an agent's chat or status taken over HTTP (POST /v1/agents/chat, /status).
+std::string serialize_ok();
+
+// {"agent":CLONE,"token":..}: the answer of POST /v1/agents/clone, the `cloned` message's fields.
+std::string serialize_clone_result(std::string_view agent_json, std::string_view token);
+
 // {"status":..}: the answer of /healthz and /readyz.
 std::string serialize_health(std::string_view status);
 

@@ -1,13 +1,14 @@
 #pragma once
 // What every shard shares: configuration, identity, key names, stores and counters. Read-only
-// after start, except the atomics in Metrics, the per-address connection count and the TLS
-// contexts (each guarded by its own lock).
+// after start, except the atomics in Metrics, the per-address connection count, the HTTP chat
+// budgets and the TLS contexts (each guarded by its own lock).
 
 #include <algorithm>
 #include <functional>
 #include <memory>
 #include <string>
 
+#include "hub/core/agent_chat_budgets.hpp"
 #include "hub/store/agent_store.hpp"
 #include "hub/core/config.hpp"
 #include "hub/store/invite_store.hpp"
@@ -40,6 +41,7 @@ struct HubContext {
         watch_tokens(admin_token, "colony watch token"),
         admin_sessions(admin_token, "admin session cookie"),
         connections_per_address(config.max_connections_per_address),
+        http_chat_budgets(config.chat_per_second, static_cast<double>(config.chat_burst)),
         tls(config.tls_enabled() ? std::make_unique<net::TlsContexts>(config.tls_cert, config.tls_key) : nullptr) {}
 
   const Config config;
@@ -56,6 +58,7 @@ struct HubContext {
   ClaimSigner admin_sessions;
   Metrics metrics;
   ConnectionsPerAddress connections_per_address;  // across the shards
+  AgentChatBudgets http_chat_budgets;              // agents chatting over HTTP, across the shards
   const std::unique_ptr<net::TlsContexts> tls;     // absent: plain HTTP
   // Set by the Hub before it starts, callable from any shard: whether every Redis link (each
   // shard's command link, the event router's subscriber) is usable. A request lands on any shard,

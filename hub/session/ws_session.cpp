@@ -14,7 +14,7 @@
 #include "hub/core/no_throw.hpp"
 #include "hub/core/steady_clock.hpp"
 #include "hub/core/user_messages.hpp"
-#include "hub/store/replica_ack.hpp"
+#include "hub/session/agent_actions.hpp"
 #include "protocol/event_header.hpp"
 #include "protocol/server_message.hpp"
 #include "protocol/validation.hpp"
@@ -451,46 +451,27 @@ asio::awaitable<void> WsSession::fill_gaps() {
 }
 
 asio::awaitable<void> WsSession::wait_for_replicas_before_answering(const std::string& what) {
-  // A failover to a replica that lacks the write would undo what the answer confirms (a code
-  // could be redeemed again, a clone's token refused). The write is made either way: an agent
-  // that waited this long still gets its answer, and the shortfall is counted and logged.
-  const auto& context = shard_.context();
-  // Behind Sentinel a primary is meant to have a replica: one with none holds the write alone.
-  const bool replicas_expected = context.redis_endpoint.kind == redis::Endpoint::Kind::sentinel;
-  const auto replicated = co_await wait_for_replicas(shard_.redis(), context.config.redis_min_replicas_ack,
-                                                     replicas_expected, context.config.redis_command_timeout / 2);
-  if (!replicated.short_of_wanted()) co_return;
-  shard_.context().metrics.redemptions_unreplicated.fetch_add(1, std::memory_order_relaxed);
-  log::warn(what, " before ", replicated.wanted, " replica(s) acknowledged it (",
-            replicated.failed ? "no answer from Redis" : std::to_string(replicated.acked) + " did", ")");
+  co_await mi::hub::wait_for_replicas_before_answering(shard_, what);
 }
 
 asio::awaitable<void> WsSession::handle_clone(const std::optional<std::string>& id) {
-  auto& context = shard_.context();
-  auto outcome = co_await context.agents.clone(shard_.redis(), colony_, agent_id_);
+  auto outcome = co_await clone_agent(shard_, colony_, agent_id_);
   if (auto* error = std::get_if<ApiError>(&outcome)) {
     send_error(error->code, error->message, id);
     co_return;
   }
   auto& clone = std::get<ClonedAgent>(outcome);
-  co_await wait_for_replicas_before_answering("clone " + colony_ + "/" + clone.agent_id + " made");
-  context.metrics.events_published.fetch_add(1, std::memory_order_relaxed);
-  log::info("agent ", colony_, "/", agent_id_, " cloned itself as ", clone.agent_id);
   send_text(protocol::serialize_cloned(clone.agent_json, clone.token, id));
 }
 
 asio::awaitable<void> WsSession::handle_chat(const protocol::ChatRequest& request,
                                              const std::optional<std::string>& id) {
   if (!chat_budget_->try_take(steady_ms())) {
-    send_error("rate_limited", "Too many chat messages: slow down.", id);
+    send_error("rate_limited", kChatRateLimited, id);
     co_return;
   }
-  auto outcome = co_await shard_.context().agents.post_chat(shard_.redis(), colony_, agent_id_, request.text);
-  if (auto* error = std::get_if<ApiError>(&outcome)) {
-    send_error(error->code, error->message, id);
-    co_return;
-  }
-  shard_.context().metrics.events_published.fetch_add(1, std::memory_order_relaxed);
+  auto outcome = co_await post_agent_chat(shard_, colony_, agent_id_, request.text);
+  if (auto* error = std::get_if<ApiError>(&outcome)) send_error(error->code, error->message, id);
 }
 
 // Status updates coalesce: the latest meta wins, and at most one "update" per agent per
@@ -508,15 +489,13 @@ asio::awaitable<void> WsSession::publish_status() {
   while (pending_meta_ && !handshake_.terminated()) {
     auto meta = std::move(*pending_meta_);
     pending_meta_.reset();
-    auto outcome = co_await context.agents.update_status(shard_.redis(), colony_, agent_id_, meta, interval);
+    auto outcome = co_await publish_agent_status(shard_, colony_, agent_id_, meta);
     std::int64_t wait_ms = interval;
     if (auto* error = std::get_if<ApiError>(&outcome)) {
       send_error(error->code, error->message, std::nullopt);
     } else if (auto& status = std::get<StatusOutcome>(outcome); !status.published) {
       if (!pending_meta_) pending_meta_ = std::move(meta);
       wait_ms = std::max<std::int64_t>(1, status.retry_after_ms);
-    } else {
-      context.metrics.events_published.fetch_add(1, std::memory_order_relaxed);
     }
     if (!pending_meta_) break;
     asio::steady_timer wait(transport_.socket().get_executor(), std::chrono::milliseconds(wait_ms));

@@ -165,6 +165,20 @@ asio::awaitable<Outcome<std::string>> AgentStore::remove(redis::Connection& redi
   co_return reply.elements[1].str;
 }
 
+asio::awaitable<Outcome<std::monostate>> AgentStore::authenticate(redis::Connection& redis,
+                                                                  const std::string& colony,
+                                                                  const std::string& agent_id,
+                                                                  const std::string& secret_sha256) {
+  auto result = co_await redis.exec(mi::redis::args("HGET", keys_.colony_prefix(colony) + "agent:" + agent_id,
+                                                    "token_sha256"));
+  if (redis_failed(result)) co_return describe_redis_failure(result);
+  // The stored hash is compared in constant time, so that timing tells nothing of it.
+  if (result.reply.str.empty() || !constant_time_equal(result.reply.str, secret_sha256)) {
+    co_return ApiError{401, "unauthorized", "This agent token is not valid: onboard again with a new invite."};
+  }
+  co_return std::monostate{};
+}
+
 asio::awaitable<Outcome<ClonedAgent>> AgentStore::clone(redis::Connection& redis, const std::string& colony,
                                                         const std::string& source_agent_id) {
   auto secret = random_secret();

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -139,6 +140,12 @@ class AgentStore {
   // agent_online (409) when it is online and not `even_if_online`.
   boost::asio::awaitable<Outcome<std::string>> remove(redis::Connection& redis, const std::string& colony,
                                                       const std::string& agent_id, bool even_if_online);
+
+  // Whether the agent exists and `secret_sha256` is SHA-256 (hex) of its secret: unauthorized
+  // otherwise. Reads only, so that an action over HTTP changes nothing of the agent's presence.
+  boost::asio::awaitable<Outcome<std::monostate>> authenticate(redis::Connection& redis, const std::string& colony,
+                                                               const std::string& agent_id,
+                                                               const std::string& secret_sha256);
 
   // not_allowed unless the source is a remote agent.
   boost::asio::awaitable<Outcome<ClonedAgent>> clone(redis::Connection& redis, const std::string& colony,

@@ -83,7 +83,7 @@ TEST_CASE("seed flow: invite, onboard, heartbeats across a hub restart, clone, w
   CHECK(json_at(listed.out, "/colony") == "c1");
   CHECK(agent_field(listed.out, "jared", "/kind") == "remote");
   auto table = flow.mi({"status", "--colony", "c1"});
-  CHECK(std::regex_search(table.out, std::regex("AGENT +KIND +STATUS +LAST SEEN\njared +Remote +(Online|Offline) ")));
+  CHECK(std::regex_search(table.out, std::regex("AGENT +KIND +STATUS +LAST SEEN +REASON +META\njared +Remote +(Online|Offline) ")));
 
   // The heartbeat daemon keeps it Online past several presence TTLs (2 s each).
   auto daemon = start_mi({"agent", "heartbeat-daemon", "--interval", "0.5", "--json"}, flow.env());

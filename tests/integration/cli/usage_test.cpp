@@ -90,3 +90,45 @@ TEST_CASE("bad usage exits 2 with a sentence, without reaching for the hub", "[c
     CHECK((result.err + result.out).find(test.says) != std::string::npos);
   }
 }
+
+TEST_CASE("every usage error reads the same: one error: line, and exit 2, CLI11's own included", "[cli][usage]") {
+  mi::test::TempDir home("mi-cli-usage");
+  const auto env = isolated_env(home);
+  const std::vector<std::vector<std::string>> mistakes = {
+      {},                                                  // no command
+      {"bogus"},                                           // an unknown command
+      {"agent"},                                           // a group without its command (CLI11)
+      {"invite", "list"},                                  // a required option missing (CLI11)
+      {"invite", "--colony", "c1", "--type", "robot"},     // a value out of its set (CLI11)
+      {"agent", "heartbeat-daemon", "--interval", "0"},    // a value out of its range (CLI11)
+      {"status", "--colony", "c1", "--bogus"},             // an unknown option (CLI11)
+      {"invite", "show", "ABC"},                           // mi's own check
+      {"agent", "chat", ""},                               // mi's own check
+  };
+  for (const auto& args : mistakes) {
+    auto result = run_mi(args, env);
+    std::string command;
+    for (const auto& arg : args) command += arg + " ";
+    INFO("mi " << command << "\nstderr: " << result.err);
+    CHECK(result.exit_code == 2);
+    CHECK(result.err.rfind("error: ", 0) == 0);
+    CHECK(result.err.find("Run with --help") == std::string::npos);
+  }
+}
+
+TEST_CASE("every command's --help shows the global options", "[cli][usage]") {
+  mi::test::TempDir home("mi-cli-usage");
+  const std::vector<std::vector<std::string>> commands = {
+      {"invite"}, {"invite", "list"}, {"invite", "show"}, {"invite", "revoke"}, {"agent"},
+      {"agent", "onboard"}, {"agent", "heartbeat-daemon"}, {"agent", "clone"}, {"agent", "run"},
+      {"agent", "chat"}, {"agent", "status"}, {"status"}};
+  for (auto args : commands) {
+    args.push_back("--help");
+    auto help = run_mi(args, isolated_env(home));
+    INFO(args[0] + " " + args[args.size() - 2] + "\n" + help.out);
+    CHECK(help.exit_code == 0);
+    for (const char* global : {"--hub URL", "MI_HUB", "--json", "--admin-token TOKEN", "--ca-file FILE"}) {
+      CHECK(help.out.find(global) != std::string::npos);
+    }
+  }
+}
