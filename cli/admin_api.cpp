@@ -101,6 +101,11 @@ asio::awaitable<InviteRecord> AdminApi::revoke_invite(std::string code) {
   co_return parse_invite_reply(hub_, reply);
 }
 
+asio::awaitable<std::string> AdminApi::remove_agent(std::string colony, std::string agent_id, bool force) {
+  HttpRequest request{"DELETE", "/v1/colonies/" + colony + "/agents/" + agent_id + (force ? "?force=true" : ""), {}, {}};
+  co_return co_await call(std::move(request), "agent " + agent_id + " in colony " + colony);
+}
+
 asio::awaitable<ColonyAgents> AdminApi::list_agents(std::string colony) {
   HttpRequest request{"GET", "/v1/colonies/" + colony + "/agents", {}, {}};
   auto reply = co_await call(std::move(request), "colony " + colony);

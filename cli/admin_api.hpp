@@ -36,6 +36,9 @@ class AdminApi {
   boost::asio::awaitable<InviteRecord> get_invite(std::string code);
   boost::asio::awaitable<InviteRecord> revoke_invite(std::string code);
   boost::asio::awaitable<ColonyAgents> list_agents(std::string colony);
+  // Removes an agent from its colony (an online one only with `force`); the hub's reply,
+  // {"removed":AGENT}.
+  boost::asio::awaitable<std::string> remove_agent(std::string colony, std::string agent_id, bool force);
   // A token that lets a watcher follow this colony only.
   boost::asio::awaitable<std::string> watch_token(std::string colony);
 

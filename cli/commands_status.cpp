@@ -59,6 +59,25 @@ void watch_status(const GlobalOptions& global, const StatusArguments& args) {
 
 }  // namespace
 
+struct RemoveArguments {
+  std::string colony;
+  std::string agent_id;
+  bool force = false;
+};
+
+void remove_agent(const GlobalOptions& global, const RemoveArguments& args) {
+  auto api = admin_api(global);
+  run_event_loop([&]() -> asio::awaitable<void> {
+    const auto reply = co_await api.remove_agent(args.colony, args.agent_id, args.force);
+    if (global.json) {
+      print_line(reply);
+      co_return;
+    }
+    print_line("Removed agent " + args.agent_id + " from colony " + args.colony +
+               ": its credentials no longer work, and its name is not given again.");
+  });
+}
+
 void add_status_command(CLI::App& app, const GlobalOptions& global) {
   auto args = std::make_shared<StatusArguments>();
   auto* status = app.add_subcommand("status", "List a colony's agents and who is Online (admin)");
@@ -73,6 +92,21 @@ void add_status_command(CLI::App& app, const GlobalOptions& global) {
     } else {
       show_status(global, *args);
     }
+  });
+
+  // An owner's command among the agent's own: removing one is what mi status leads to.
+  auto* agent = app.get_subcommand("agent");
+  auto remove_args = std::make_shared<RemoveArguments>();
+  auto* remove = agent->add_subcommand("remove", "Remove an agent from its colony (admin)");
+  remove->add_option("id", remove_args->agent_id, "The agent's id, as mi status lists it")->type_name("ID")->required();
+  remove->add_option("--colony", remove_args->colony, "The agent's colony, e.g. c1")->type_name("ID")->required();
+  remove->add_flag("--force", remove_args->force, "Remove it even while it is online, closing its connections");
+  remove->footer("The agent leaves the colony's list and its dashboard, its credentials stop working, and its\n"
+                 "name is not given again. An online agent is removed only with --force. Needs the admin token.\n"
+                 "Example: mi agent remove jared-2 --colony c1");
+  remove->callback([&global, remove_args] {
+    check_colony(remove_args->colony);
+    remove_agent(global, *remove_args);
   });
 }
 

@@ -64,6 +64,14 @@ CommandError admin_refusal(const AdminRefusal& refusal_info) {
                                            ": an agent has already redeemed it. A code works only once, so it "
                                            "cannot be used again anyway.");
   }
+  if (r.code == "agent_online") {
+    return refusal("agent_online", "Cannot remove " + r.subject +
+                                       ": it is online. Add --force to remove it anyway and close its connections.");
+  }
+  if (r.code == "not_found" && r.subject.starts_with("agent ")) {
+    return refusal("not_found", "There is no " + r.subject + " on the hub at " + r.hub +
+                                    ". mi status --colony ID lists the colony's agents.");
+  }
   if (r.code == "unavailable") return refusal("unavailable", std::string(kUnavailable));
   if (r.code == "rate_limited") {
     return refusal("rate_limited", "rate limited (rate_limited): the hub is receiving too many requests. Wait a moment and retry.");

@@ -133,3 +133,29 @@ TEST_CASE("the README's mi status example is what mi prints", "[cli][status][rea
   CHECK(status.exit_code == 0);
   CHECK(without_times(status.out) == without_times(example));
 }
+
+TEST_CASE("mi agent remove takes an offline agent off its colony; an online one needs --force", "[cli][remove]") {
+  CliFixture f;
+  onboard_and_close(f, "gone");
+  REQUIRE(mi::test::eventually([&] {
+    return agent_field(f.hub.admin("GET", "/v1/colonies/c1/agents").body, "gone", "/status") == "offline";
+  }));
+  auto removed = f.mi({"agent", "remove", "gone", "--colony", "c1"});
+  CHECK(removed.exit_code == 0);
+  CHECK(removed.out ==
+        "Removed agent gone from colony c1: its credentials no longer work, and its name is not given again.\n");
+  CHECK(!agent_field(f.hub.admin("GET", "/v1/colonies/c1/agents").body, "gone", "/status"));
+  auto again = f.mi({"agent", "remove", "gone", "--colony", "c1"});
+  CHECK(again.exit_code == 1);
+  CHECK(has(again.err, "There is no agent gone in colony c1"));
+
+  mi::test::WsClient busy(f.hub.hub.port());
+  REQUIRE(mi::test::onboard(busy, f.hub.create_invite("c1"), "busy").type == "welcome");
+  auto refused = f.mi({"agent", "remove", "busy", "--colony", "c1"});
+  CHECK(refused.exit_code == 1);
+  CHECK(has(refused.err, "Cannot remove agent busy in colony c1: it is online. Add --force"));
+  auto forced = f.mi({"agent", "remove", "busy", "--colony", "c1", "--force", "--json"});
+  CHECK(forced.exit_code == 0);
+  CHECK(json_at(forced.out, "/removed/id") == "busy");
+  CHECK(busy.wait_closed(std::chrono::seconds(5)) == 4003);
+}
