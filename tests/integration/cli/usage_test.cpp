@@ -14,6 +14,15 @@ Env isolated_env(const mi::test::TempDir& home) {
   return {{"MI_HUB", "http://127.0.0.1:9"}, {"MI_HOME", home.path().string()}, {"HOME", home.path().string()}};
 }
 
+// Every command and subcommand of mi, as a user types it.
+const std::vector<std::vector<std::string>>& every_command() {
+  static const std::vector<std::vector<std::string>> commands = {
+      {"invite"}, {"invite", "list"}, {"invite", "show"}, {"invite", "revoke"}, {"agent"},
+      {"agent", "onboard"}, {"agent", "heartbeat-daemon"}, {"agent", "clone"}, {"agent", "run"},
+      {"agent", "chat"}, {"agent", "status"}, {"agent", "remove"}, {"status"}};
+  return commands;
+}
+
 }  // namespace
 
 TEST_CASE("mi --help lists every command with an example of the whole flow", "[cli][usage]") {
@@ -30,10 +39,7 @@ TEST_CASE("mi --help lists every command with an example of the whole flow", "[c
   }
 
   // Every command has its own help.
-  const std::vector<std::vector<std::string>> commands = {
-      {"invite"}, {"invite", "list"}, {"invite", "show"}, {"invite", "revoke"}, {"agent"},
-      {"agent", "onboard"}, {"agent", "heartbeat-daemon"}, {"agent", "clone"}, {"agent", "run"},
-      {"agent", "chat"}, {"agent", "status"}, {"status"}};
+  const auto& commands = every_command();
   for (auto args : commands) {
     args.push_back("--help");
     auto help = run_mi(args, isolated_env(home));
@@ -118,10 +124,7 @@ TEST_CASE("every usage error reads the same: one error: line, and exit 2, CLI11'
 
 TEST_CASE("every command's --help shows the global options", "[cli][usage]") {
   mi::test::TempDir home("mi-cli-usage");
-  const std::vector<std::vector<std::string>> commands = {
-      {"invite"}, {"invite", "list"}, {"invite", "show"}, {"invite", "revoke"}, {"agent"},
-      {"agent", "onboard"}, {"agent", "heartbeat-daemon"}, {"agent", "clone"}, {"agent", "run"},
-      {"agent", "chat"}, {"agent", "status"}, {"status"}};
+  const auto& commands = every_command();
   for (auto args : commands) {
     args.push_back("--help");
     auto help = run_mi(args, isolated_env(home));

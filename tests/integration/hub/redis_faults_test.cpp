@@ -201,6 +201,14 @@ void check_presence_across_outage(TestRedis& redis, std::chrono::seconds length,
   CHECK(redis.command({"HGET", "mi:test:{c:c1}:agent:steady", "status"}).str == "online");
 }
 
+// Onboards `name` into c1 on a socket closed right after its welcome; the agent's token.
+std::string onboard_and_leave(const HubProcess& hub, const std::string& name) {
+  WsClient agent(hub.port());
+  const auto welcome = onboard(agent, create_invite(hub, "c1"), name);
+  REQUIRE(welcome.type == "welcome");
+  return welcome.token.value();
+}
+
 // One hello with `token` on a socket closed right after its welcome.
 void say_hello_once(const HubProcess& hub, const std::string& token) {
   WsClient agent(hub.port());
@@ -428,13 +436,7 @@ TEST_CASE("a hello Redis runs after its hub gave up on it changes nothing, whoev
   options.presence_ttl = "30";
   options.extra_args = {"--redis-timeout", "1"};
   HubProcess hub(options);
-  std::string token;
-  {
-    WsClient agent(hub.port());
-    const auto welcome = onboard(agent, create_invite(hub, "c1"), "late");
-    REQUIRE(welcome.type == "welcome");
-    token = welcome.token.value();
-  }
+  const auto token = onboard_and_leave(hub, "late");
   const std::string prefix = "mi:test:{c:c1}:";
   const auto offline = [&] { return redis.command({"HGET", prefix + "agent:late", "status"}).str == "offline"; };
   REQUIRE(eventually(offline));
@@ -522,13 +524,7 @@ TEST_CASE("a Redis link that reaches another server re-asserts the agents the hu
   options.presence_ttl = "30";  // nothing here may depend on the TTL or the ghost sweep
   options.extra_args = {"--redis-timeout", "1"};
   HubProcess hub(options);
-  std::string token;
-  {
-    WsClient agent(hub.port());
-    const auto welcome = onboard(agent, create_invite(hub, "c1"), "kept");
-    REQUIRE(welcome.type == "welcome");
-    token = welcome.token.value();
-  }
+  const auto token = onboard_and_leave(hub, "kept");
   const std::string prefix = "mi:test:{c:c1}:";
   const auto status_in = [&](TestRedis& redis, const std::string& agent) {
     return redis.command({"HGET", prefix + "agent:" + agent, "status"}).str;
