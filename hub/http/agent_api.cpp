@@ -36,18 +36,6 @@ struct CallingAgent {
   std::string agent_id;
 };
 
-HttpResponse json_reply(const HttpRequest& request, unsigned status, std::string body) {
-  HttpResponse response{static_cast<http::status>(status), request.version()};
-  response.set(http::field::server, "mi-hub");
-  response.set(http::field::content_type, "application/json");
-  response.set(http::field::cache_control, "no-store");
-  response.set("X-Content-Type-Options", "nosniff");
-  response.keep_alive(request.keep_alive());
-  response.body() = std::move(body);
-  response.prepare_payload();
-  return response;
-}
-
 HttpResponse error_reply(const HttpRequest& request, const ApiError& error) {
   return json_error_response(request.version(), request.keep_alive(), error.http_status, error.code, error.message);
 }
@@ -94,7 +82,7 @@ asio::awaitable<HttpResponse> agent_chat(const RouteCall& call) {
   auto outcome = co_await post_agent_chat(call.shard, agent.colony, agent.agent_id,
                                           std::get<protocol::AgentChatRequest>(parsed).text);
   if (auto* error = std::get_if<ApiError>(&outcome)) co_return error_reply(call.request, *error);
-  co_return json_reply(call.request, 200, protocol::serialize_ok());
+  co_return json_response(call.request, 200, protocol::serialize_ok());
 }
 
 asio::awaitable<HttpResponse> agent_status(const RouteCall& call) {
@@ -110,7 +98,7 @@ asio::awaitable<HttpResponse> agent_status(const RouteCall& call) {
     auto outcome = co_await publish_agent_status(call.shard, agent.colony, agent.agent_id, meta);
     if (auto* error = std::get_if<ApiError>(&outcome)) co_return error_reply(call.request, *error);
     const auto& status = std::get<StatusOutcome>(outcome);
-    if (status.published) co_return json_reply(call.request, 200, protocol::serialize_ok());
+    if (status.published) co_return json_response(call.request, 200, protocol::serialize_ok());
     // Too soon after the agent's last update: published when the interval ends, as on a socket,
     // unless that is further off than a caller waits.
     const auto wait_ms = std::max<std::int64_t>(1, status.retry_after_ms);
@@ -135,7 +123,7 @@ asio::awaitable<HttpResponse> agent_clone(const RouteCall& call) {
   auto outcome = co_await clone_agent(call.shard, agent.colony, agent.agent_id);
   if (auto* error = std::get_if<ApiError>(&outcome)) co_return error_reply(call.request, *error);
   const auto& clone = std::get<ClonedAgent>(outcome);
-  co_return json_reply(call.request, 201, protocol::serialize_clone_result(clone.agent_json, clone.token));
+  co_return json_response(call.request, 201, protocol::serialize_clone_result(clone.agent_json, clone.token));
 }
 
 }  // namespace mi::hub

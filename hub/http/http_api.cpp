@@ -56,10 +56,6 @@ HttpResponse make_response(const HttpRequest& request, unsigned status, std::str
   return response;
 }
 
-HttpResponse json_response(const HttpRequest& request, unsigned status, std::string body) {
-  return make_response(request, status, std::move(body), "application/json");
-}
-
 // A person's browser, off the API: it asks for HTML first (fetch() from the pages asks for */*).
 bool wants_html_page(const HttpRequest& request) {
   std::string_view target(request.target().data(), request.target().size());
@@ -485,6 +481,10 @@ HttpResponse json_error_response(unsigned version, bool keep_alive, unsigned sta
   response.body() = protocol::serialize_http_error(code, message);
   response.prepare_payload();
   return response;
+}
+
+HttpResponse json_response(const HttpRequest& request, unsigned status, std::string body) {
+  return make_response(request, status, std::move(body), "application/json");
 }
 
 asio::awaitable<HttpResponse> handle_http_request(Shard& shard, const HttpRequest& request,

@@ -28,6 +28,9 @@ boost::asio::awaitable<HttpResponse> handle_http_request(Shard& shard, const Htt
 // (taken before routing, by the connection).
 const std::vector<Route>& http_routes();
 
+// A JSON response with the headers every answer of the hub carries.
+HttpResponse json_response(const HttpRequest& request, unsigned status, std::string body);
+
 // A JSON error response in the contract's shape.
 HttpResponse json_error_response(unsigned version, bool keep_alive, unsigned status, std::string_view code,
                                  std::string_view message);
