@@ -324,7 +324,7 @@ asio::awaitable<void> WsSession::handle_watch(const protocol::WatchRequest& requ
     bool same_history = !request.epoch || *request.epoch == events.epoch;
     if (same_history && events.complete && *request.since <= events.current_seq) {
       send_text(protocol::serialize_resume(colony_, *request.since, events.epoch, id));
-      deliver(sequencer_->start(*request.since, events.epoch));
+      start_sequence(*request.since, events.epoch);
       for (auto& json : events.events) {
         if (!handshake_.may_send()) co_return;
         if (auto event = make_colony_event(colony_, json)) deliver(sequencer_->offer(std::move(event)));
@@ -342,7 +342,14 @@ asio::awaitable<void> WsSession::handle_watch(const protocol::WatchRequest& requ
   }
   auto& state = std::get<ColonySnapshot>(snapshot);
   send_text(protocol::serialize_snapshot(colony_, state.seq, state.epoch, state.agent_jsons, id));
-  deliver(sequencer_->start(state.seq, state.epoch));
+  start_sequence(state.seq, state.epoch);
+}
+
+void WsSession::start_sequence(std::uint64_t seq, const std::string& epoch) {
+  deliver(sequencer_->start(seq, epoch));
+  if (epoch_required_at_start_ && (epoch_required_at_start_->empty() || *epoch_required_at_start_ != epoch)) {
+    close_for_new_epoch();
+  }
 }
 
 void WsSession::on_event(const SharedEvent& event) {
@@ -389,7 +396,13 @@ void WsSession::close_for_new_epoch() {
 
 void WsSession::leave_broken_history(const std::string& current_epoch) {
   if (role_ != Role::watcher || !sequencer_) return;
-  if (!current_epoch.empty() && sequencer_->started() && sequencer_->epoch() == current_epoch) return;
+  if (!sequencer_->started()) {
+    // Still reading its snapshot or resume: it answers first, and closes then only if what it
+    // read is not of the current epoch (a read that began before the renewal).
+    epoch_required_at_start_ = current_epoch;
+    return;
+  }
+  if (!current_epoch.empty() && sequencer_->epoch() == current_epoch) return;
   close_for_new_epoch();
 }
 

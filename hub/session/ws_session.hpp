@@ -144,6 +144,9 @@ class WsSession final : public Participant, public std::enable_shared_from_this<
   boost::asio::awaitable<void> publish_status();
   boost::asio::awaitable<void> fill_gaps();
   void deliver(EventSequencer::Release release);
+  // Starts the watcher's sequence after its snapshot or resume went out, unless the history
+  // broke meanwhile under an epoch other than the one it read.
+  void start_sequence(std::uint64_t seq, const std::string& epoch);
   // The colony's history is not the one this watcher follows: close with 4009 for a snapshot.
   void close_for_new_epoch();
   void become_agent(std::string colony, std::string agent_id, std::string secret_sha256);
@@ -203,6 +206,9 @@ class WsSession final : public Participant, public std::enable_shared_from_this<
   // Watcher.
   std::unique_ptr<EventSequencer> sequencer_;  // watchers only
   bool filling_ = false;
+  // The colony's history broke while this watcher was still reading its snapshot or resume:
+  // the epoch it must start on (empty: unknown, so whatever it read is suspect).
+  std::optional<std::string> epoch_required_at_start_;
 
   // Agent.
   std::string secret_sha256_;  // to re-assert the connection without the secret itself
