@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <iostream>
@@ -79,6 +80,28 @@ void add_seconds_option(CLI::App& app, const std::string& flag, const std::strin
       ->type_name("SECONDS");
 }
 
+// Like add_seconds_option, where 0 is allowed and means "none".
+void add_seconds_or_zero_option(CLI::App& app, const std::string& flag, const std::string& env_var,
+                                Duration& target, const std::string& help) {
+  auto default_text = std::to_string(static_cast<double>(target.count()) / 1000.0);
+  default_text.erase(default_text.find_last_not_of('0') + 1);
+  if (default_text.back() == '.') default_text.pop_back();
+  app.add_option_function<std::string>(
+         flag,
+         [&target, flag](const std::string& text) {
+           if (text == "0" || text == "0.0") {
+             target = Duration{0};
+             return;
+           }
+           auto parsed = parse_seconds(text);
+           if (!parsed) throw CLI::ValidationError(flag, "expected seconds >= 0, e.g. 5 or 0.5");
+           target = *parsed;
+         },
+         help + " (seconds, 0 for none; default " + default_text + ")")
+      ->envname(env_var)
+      ->type_name("SECONDS");
+}
+
 }  // namespace
 
 ConfigResult parse_config(int argc, char** argv) {
@@ -108,6 +131,11 @@ ConfigResult parse_config(int argc, char** argv) {
       ->capture_default_str();
   add_seconds_option(app, "--presence-ttl", "MI_PRESENCE_TTL", config.presence_ttl,
                      "an agent with no frame for this long is offline");
+  add_seconds_or_zero_option(app, "--offline-grace", "MI_OFFLINE_GRACE", config.offline_grace,
+                             "an agent whose last socket drops (not closed by the agent) stays online "
+                             "this long, for it to reconnect to any hub");
+  add_seconds_option(app, "--lease-sweep-period", "MI_LEASE_SWEEP_PERIOD", config.lease_sweep_period,
+                     "how often a hub looks for graces, HTTP beats and health reports that ran out");
   app.add_option("--admin-token", config.admin_token,
                  "bearer token of the admin API (default: random, printed once at start)")
       ->envname("MI_ADMIN_TOKEN");
@@ -242,6 +270,40 @@ ConfigResult parse_config(int argc, char** argv) {
       ->check(CLI::ExistingDirectory);
   add_seconds_option(app, "--admin-session-ttl", "MI_ADMIN_SESSION_TTL", config.admin_session_ttl,
                      "how long a browser stays signed in to the admin pages");
+  app.add_option("--webhook-url", config.webhook_url,
+                 "POST presence events to this URL (docs/webhooks.md); needs --webhook-secret")
+      ->envname("MI_WEBHOOK_URL");
+  app.add_option("--webhook-secret", config.webhook_secret,
+                 "key of the deliveries' X-Mi-Signature (HMAC-SHA256)")
+      ->envname("MI_WEBHOOK_SECRET");
+  std::string webhook_events = "join,online,offline,clone";
+  app.add_option("--webhook-events", webhook_events,
+                 "comma-separated events to deliver: join, online, offline, clone, update, chat, remove")
+      ->envname("MI_WEBHOOK_EVENTS")
+      ->capture_default_str();
+  add_seconds_option(app, "--webhook-retry-for", "MI_WEBHOOK_RETRY_FOR", config.webhook_retry_for,
+                     "how long an undelivered event is retried before it is dropped and counted");
+  add_seconds_option(app, "--webhook-timeout", "MI_WEBHOOK_TIMEOUT", config.webhook_timeout,
+                     "how long a delivery waits for its answer before it counts as failed");
+  app.add_option("--webhook-batch-events", config.webhook_batch_events, "events per delivery at most")
+      ->envname("MI_WEBHOOK_BATCH_EVENTS")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  add_seconds_option(app, "--webhook-batch-wait", "MI_WEBHOOK_BATCH_WAIT", config.webhook_batch_wait,
+                     "a delivery leaves at most this long after the first event it carries");
+  app.add_option("--history-days", config.history_days, "days of presence transitions kept per agent")
+      ->envname("MI_HISTORY_DAYS")
+      ->check(CLI::Range(1, 3650))
+      ->capture_default_str();
+  app.add_option("--history-length", config.history_length, "presence transitions kept per agent at most")
+      ->envname("MI_HISTORY_LENGTH")
+      ->check(CLI::Range(10, 1'000'000))
+      ->capture_default_str();
+  app.add_option("--chat-history-length", config.chat_history_length,
+                 "chat messages kept per colony, apart from the event stream")
+      ->envname("MI_CHAT_HISTORY_LENGTH")
+      ->check(CLI::Range(1, 10'000'000))
+      ->capture_default_str();
   app.add_option("--log-level", config.log_level, "debug, info, warn or error")
       ->envname("MI_LOG_LEVEL")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
@@ -276,6 +338,29 @@ ConfigResult parse_config(int argc, char** argv) {
   config.trusted_proxies = std::move(*proxies);
   if (config.proxy_protocol && config.trusted_proxies.empty()) {
     return usage_error("--proxy-protocol needs --trusted-proxies: the addresses of the proxies that send the header");
+  }
+  if (!config.webhook_url.empty()) {
+    if (config.webhook_secret.empty()) return usage_error("--webhook-url needs --webhook-secret");
+    if (config.webhook_url.rfind("http://", 0) != 0 && config.webhook_url.rfind("https://", 0) != 0) {
+      return usage_error("--webhook-url must start with http:// or https://, got '" + config.webhook_url + "'");
+    }
+  }
+  config.webhook_events.clear();
+  for (std::size_t start = 0; start <= webhook_events.size();) {
+    auto comma = webhook_events.find(',', start);
+    if (comma == std::string::npos) comma = webhook_events.size();
+    auto name = webhook_events.substr(start, comma - start);
+    while (!name.empty() && name.front() == ' ') name.erase(name.begin());
+    while (!name.empty() && name.back() == ' ') name.pop_back();
+    static const char* const kKnown[] = {"join", "online", "offline", "clone", "update", "chat", "remove"};
+    if (!name.empty()) {
+      if (std::find(std::begin(kKnown), std::end(kKnown), name) == std::end(kKnown)) {
+        return usage_error("--webhook-events: unknown event '" + name +
+                           "' (known: join, online, offline, clone, update, chat, remove)");
+      }
+      config.webhook_events.push_back(name);
+    }
+    start = comma + 1;
   }
   if (config.max_message_bytes < 1024) return usage_error("--max-message-bytes must be >= 1024");
   if (config.shards > 256) return usage_error("--shards must be <= 256");

@@ -43,6 +43,12 @@ struct Config {
   // How often one hub checks every agent marked online against its "alive" key and the live
   // hubs (the ghost sweep): a ghost lasts at most the presence TTL and this.
   Duration ghost_sweep_period{120'000};
+  // A socket that ends without the agent closing it (a drop, a write timeout, a drain, a lost
+  // hub) keeps the agent online this long, for it to come back to any hub (0: none).
+  Duration offline_grace{5'000};
+  // How often a hub looks for presence leases that ran out (a grace, an HTTP beat, a health
+  // report): an agent goes offline at most this late.
+  Duration lease_sweep_period{250};
   // How often the event subscription is probed (a message sent to itself through Redis).
   Duration pubsub_probe_period{5'000};
 
@@ -79,6 +85,20 @@ struct Config {
   Duration status_min_interval{1'000};
   double chat_per_second = 5;      // sustained chat messages per agent socket
   std::uint32_t chat_burst = 20;   // chat messages allowed at once before the rate applies
+
+  // Webhooks (docs/webhooks.md): empty URL, none.
+  std::string webhook_url;
+  std::string webhook_secret;
+  std::vector<std::string> webhook_events{"join", "online", "offline", "clone"};
+  Duration webhook_retry_for{3'600'000};  // then an undelivered event is dropped and counted
+  Duration webhook_timeout{10'000};       // one delivery's answer
+  std::size_t webhook_batch_events = 100; // events per delivery at most
+  Duration webhook_batch_wait{1'000};     // a delivery leaves at most this long after its first event
+
+  // History, kept per agent and per colony.
+  std::uint32_t history_days = 30;         // transitions older than this are dropped
+  std::size_t history_length = 10'000;     // transitions kept per agent at most
+  std::size_t chat_history_length = 10'000;  // chat messages kept per colony
 
   std::string log_level = "info";
   std::string web_dir;  // empty: the pages compiled into the binary
