@@ -525,3 +525,116 @@ export function connectionStatusHandler(banner, indicator, { staleNote = '' } = 
     }
   };
 }
+
+/**
+ * An agent's presence in the product's words: Online, Offline, or Reconnecting, an agent the hub
+ * still counts online while none of its sockets is open (its connection dropped and the hub waits
+ * `--offline-grace` for it to come back). A hub without the `sockets` field never says
+ * Reconnecting.
+ */
+export const PRESENCE_WORDS = Object.freeze({ online: 'Online', reconnecting: 'Reconnecting', offline: 'Offline' });
+
+export function agentPresence(agent) {
+  if (!agent || agent.status !== 'online') return 'offline';
+  return agent.sockets === 0 ? 'reconnecting' : 'online';
+}
+
+export const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The spans of [from, to] in which an agent was online or offline, oldest first, from its
+ * transitions ({status, ts}, in any order). Before its first transition in the window the agent
+ * was in the other state (transitions alternate), or, with none in the window, in `current`.
+ * Time before `existsFrom` (when it joined) belongs to no span: uptime counts the time it existed.
+ */
+export function presenceSpans(transitions, { from, to, existsFrom = null, current = 'offline' }) {
+  const start = Math.max(from, Number.isFinite(existsFrom) ? existsFrom : from);
+  if (!(to > start)) return [];
+  const ordered = [...(transitions || [])]
+    .filter((t) => t && (t.status === 'online' || t.status === 'offline') && Number.isFinite(t.ts))
+    .sort((a, b) => a.ts - b.ts);
+  const before = ordered.filter((t) => t.ts <= start);
+  const inside = ordered.filter((t) => t.ts > start && t.ts < to);
+  let state;
+  if (before.length) state = before[before.length - 1].status;
+  else if (inside.length) state = inside[0].status === 'online' ? 'offline' : 'online';
+  else state = current === 'online' ? 'online' : 'offline';
+  const spans = [];
+  let at = start;
+  for (const transition of inside) {
+    if (transition.status === state) continue;
+    if (transition.ts > at) spans.push({ status: state, from: at, to: transition.ts });
+    state = transition.status;
+    at = transition.ts;
+  }
+  spans.push({ status: state, from: at, to });
+  return spans;
+}
+
+/** The fraction of the spans' time that was online (null when they cover no time). */
+export function onlineFraction(spans) {
+  let total = 0;
+  let online = 0;
+  for (const span of spans) {
+    total += span.to - span.from;
+    if (span.status === 'online') online += span.to - span.from;
+  }
+  return total > 0 ? online / total : null;
+}
+
+/** An uptime fraction as a percentage: "100%", "99.9%" (never rounded up to 100), "42.5%", "0%". */
+export function uptimePercent(fraction) {
+  if (fraction === null || fraction === undefined || !Number.isFinite(fraction)) return '–';
+  if (fraction >= 1) return '100%';
+  const tenths = Math.floor(fraction * 1000) / 10;
+  return `${tenths.toFixed(tenths === Math.trunc(tenths) ? 0 : 1)}%`;
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** Builds an SVG element: attributes as given, children nodes or strings. */
+export function svgEl(tag, attrs = {}, ...children) {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const [name, value] of Object.entries(attrs)) if (value !== undefined && value !== null) node.setAttribute(name, String(value));
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+/**
+ * Runs async jobs with at most `limit` at a time, each key once while queued or running
+ * (e.g. an agent's history while many agents come in).
+ */
+export class BoundedQueue {
+  constructor(limit, run) {
+    this.limit = limit;
+    this.run = run;
+    this.waiting = [];
+    this.keys = new Set();
+    this.active = 0;
+  }
+
+  add(key) {
+    if (this.keys.has(key)) return;
+    this.keys.add(key);
+    this.waiting.push(key);
+    this.pump();
+  }
+
+  pump() {
+    while (this.active < this.limit && this.waiting.length) {
+      const key = this.waiting.shift();
+      this.active += 1;
+      Promise.resolve()
+        .then(() => this.run(key))
+        .catch(() => {})
+        .finally(() => {
+          this.active -= 1;
+          this.keys.delete(key);
+          this.pump();
+        });
+    }
+  }
+}

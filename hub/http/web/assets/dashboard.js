@@ -1,15 +1,24 @@
-// Dashboard of one colony (/colonies/{colony}): every agent with its badge, presence and last
-// seen time, counts, an activity log and the group chat, all live from `watch` over /v1/ws.
-// Offline agents stay listed. After a drop it reconnects by itself with `since`; meanwhile the
-// statuses it shows are the last known, and say so.
+// Dashboard of one colony (/colonies/{colony}): every agent with its badge, presence, last seen
+// time, 24-hour uptime and timeline, counts, an activity log and the group chat, all live from
+// `watch` over /v1/ws. Offline agents stay listed. After a drop it reconnects by itself with
+// `since`; meanwhile the statuses it shows are the last known, and say so.
 import {
   requireSession, setupTopbar, showError, el, timeElement, startRelativeTimeTicker, refreshRelativeTimes,
   avatar, ColonyWatch, connectionStatusHandler, offlineReasonText, compareIds, COLONY_ID, ApiError, setTitle,
-  copyRow, api,
+  copyRow, api, agentPresence, PRESENCE_WORDS, DAY_MS, presenceSpans, onlineFraction, uptimePercent, svgEl,
+  BoundedQueue, absoluteTime,
 } from '/assets/common.js';
 
 const MAX_CHAT = 200;
 const MAX_ACTIVITY = 60;
+/** Chat messages asked for at a time: on open, and each time the reader scrolls to the top. */
+const CHAT_PAGE = 50;
+/** History requests in flight at once: a large office opens without a burst of hundreds. */
+const HISTORY_CONCURRENCY = 4;
+/** Transitions asked for per agent: more than this in 24 hours and the hub's uptime is shown. */
+const HISTORY_LIMIT = 1000;
+/** How often the counts only /stats knows (watchers, across hubs) are asked for again. */
+const STATS_EVERY_MS = 15000;
 
 const colony = decodeURIComponent(location.pathname.split('/')[2] || '');
 const list = document.getElementById('agents');
@@ -26,6 +35,16 @@ const agents = new Map();
 const offlineReasons = new Map();
 /** id -> its row. */
 const rows = new Map();
+/**
+ * id -> its last 24 hours: { transitions (newest first), loaded, truncated (more than the page
+ * asked for), hubUptime (the hub's 24 h figure), failed (the hub's error) }. Live online, offline
+ * and join events add to it.
+ */
+const histories = new Map();
+/** Chat events shown, by seq: the chat endpoint and the watch both deliver them. */
+const chatSeqs = new Set();
+/** The chat's history endpoint: whether it answered, whether older messages are left, a load under way. */
+const olderChat = { supported: false, available: false, loading: false };
 const pageOpenedAt = Date.now();
 /** True while the page is not connected to the hub: what it shows is the last known state. */
 let stale = false;
@@ -54,6 +73,10 @@ function lastSeen(agent, online) {
     const node = el('span', { className: 'last-seen stale-note', text: 'last known' });
     if (agent.last_seen) node.title = `online when the page last heard from the hub; connected at ${new Date(agent.last_seen).toLocaleString()}`;
     return node;
+  }
+  if (online && agentPresence(agent) === 'reconnecting') {
+    // Its connection dropped without a goodbye: the hub keeps it online for its grace.
+    return el('span', { className: 'last-seen reconnecting-note', text: 'connection dropped, waiting for it', title: 'No socket of this agent is open; the hub keeps it Online for a short grace, and it goes Offline if it does not come back in time.' });
   }
   if (online) {
     const node = el('time', { className: 'last-seen', text: 'active now' });
@@ -97,6 +120,154 @@ function cloneWaiting(agent) {
     copyRow(`mi agent run --credentials ~/.mi/clones/${agent.id}.json`, 'Copy command', { dark: true, testId: 'clone-run-command' }));
 }
 
+/** The window the timelines show: the last 24 hours. */
+function timelineWindow(now = Date.now()) {
+  return { from: now - DAY_MS, to: now };
+}
+
+/** The agent's spans over the last 24 hours, from its known transitions. */
+function spansOf(agent, history, now = Date.now()) {
+  const { from, to } = timelineWindow(now);
+  return presenceSpans(history.transitions, {
+    from, to, existsFrom: Number.isFinite(agent.joined_at) ? agent.joined_at : null, current: agent.status,
+  });
+}
+
+/**
+ * Its 24-hour uptime: worked out from the transitions, so that it moves with the timeline and the
+ * live events; the hub's own figure when the page holds only part of a busy day.
+ */
+function uptimeOf(spans, history) {
+  if (history.truncated && typeof history.hubUptime === 'number') return history.hubUptime;
+  return onlineFraction(spans);
+}
+
+function clock(ms) {
+  return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
+/**
+ * A 24-hour timeline as a small inline SVG: green where the agent was online, grey where it was
+ * offline, nothing before it joined. Each span says its times on hover.
+ */
+function timelineSvg(spans, now = Date.now()) {
+  const { from } = timelineWindow(now);
+  const width = 1000;
+  const x = (ms) => ((ms - from) / DAY_MS) * width;
+  const bars = spans.map((span) => svgEl('rect', {
+    class: `span span-${span.status}`, 'data-status': span.status,
+    x: x(span.from).toFixed(2), y: 0, width: Math.max(x(span.to) - x(span.from), 1.5).toFixed(2), height: 10,
+  }, svgEl('title', {}, `${span.status === 'online' ? 'Online' : 'Offline'} ${clock(span.from)}–${clock(span.to)}`)));
+  return svgEl('svg', {
+    class: 'timeline', viewBox: `0 0 ${width} 10`, preserveAspectRatio: 'none', role: 'img',
+    'data-spans': spans.map((span) => span.status).join(','),
+  }, svgEl('rect', { class: 'timeline-track', x: 0, y: 0, width, height: 10 }), ...bars);
+}
+
+/** "97.5% uptime (24 h)" beside the timeline of the last 24 hours; placeholders while loading. */
+function uptimeLine(agent) {
+  const history = histories.get(agent.id);
+  const line = el('div', { className: 'agent-uptime', data: { testid: 'uptime' } });
+  if (!history || (!history.loaded && !history.failed)) {
+    line.dataset.state = 'loading';
+    line.append(el('span', { className: 'timeline timeline-loading', attrs: { 'aria-hidden': 'true' } }),
+      el('span', { className: 'uptime-value muted', text: 'uptime …' }));
+    return line;
+  }
+  if (history.failed) {
+    line.dataset.state = 'failed';
+    line.append(el('span', { className: 'uptime-value muted', text: 'uptime unavailable', title: history.failed }));
+    return line;
+  }
+  const now = Date.now();
+  const spans = spansOf(agent, history, now);
+  const fraction = uptimeOf(spans, history);
+  const percent = uptimePercent(fraction);
+  const svg = timelineSvg(spans, now);
+  const words = `Last 24 hours: online ${percent} of the time${fraction !== null && spans.length && spans[0].from > now - DAY_MS + 60000 ? ' since it joined' : ''}`;
+  svg.setAttribute('aria-label', words);
+  svg.prepend(svgEl('title', {}, words));
+  line.dataset.state = 'loaded';
+  line.dataset.uptime = fraction === null ? '' : String(fraction);
+  line.append(svg, el('span', { className: 'uptime-value', title: words }, el('b', { text: percent }), ' uptime (24 h)'));
+  return line;
+}
+
+/** Redraws the uptime line of one agent in place (the window moves, an event came). */
+function refreshUptime(id) {
+  const row = rows.get(id);
+  const agent = agents.get(id);
+  if (!row || !agent) return;
+  const old = row.querySelector('.agent-uptime');
+  if (old) old.replaceWith(uptimeLine(agent));
+}
+
+/** Loads one agent's last 24 hours from the hub. */
+async function loadHistory(id) {
+  const since = Date.now() - DAY_MS;
+  const path = `/v1/colonies/${encodeURIComponent(colony)}/agents/${encodeURIComponent(id)}/history?since=${since}&limit=${HISTORY_LIMIT}`;
+  const history = histories.get(id) || { transitions: [], loaded: false };
+  histories.set(id, history);
+  try {
+    const answer = await api('GET', path);
+    const fetched = Array.isArray(answer.transitions) ? answer.transitions : [];
+    // Live events that came while the request was out are kept; the same transition once.
+    const seen = new Set(fetched.map((t) => `${t.status}@${t.ts}`));
+    const live = history.transitions.filter((t) => !seen.has(`${t.status}@${t.ts}`));
+    history.transitions = [...fetched, ...live].sort((a, b) => b.ts - a.ts);
+    history.truncated = fetched.length >= HISTORY_LIMIT;
+    history.hubUptime = answer.uptime && typeof answer.uptime['24h'] === 'number' ? answer.uptime['24h'] : null;
+    history.loaded = true;
+    history.failed = null;
+  } catch (error) {
+    if (error.status === 404 && error.code === 'not_found' && !agents.has(id)) return;
+    history.failed = `The hub could not give its history: ${error.message}`;
+  }
+  refreshUptime(id);
+}
+
+const historyQueue = new BoundedQueue(HISTORY_CONCURRENCY, loadHistory);
+
+/** Rows scrolled into view ask for their history; a large office does not ask for every agent at once. */
+const historyObserver = 'IntersectionObserver' in window
+  ? new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      if (!entry.isIntersecting) continue;
+      historyObserver.unobserve(entry.target);
+      const id = entry.target.dataset.agentId;
+      const history = histories.get(id);
+      if (!history || (!history.loaded && !history.failed)) historyQueue.add(id);
+    }
+  }, { rootMargin: '400px 0px' })
+  : null;
+
+function wantHistory(row, id) {
+  const history = histories.get(id);
+  if (history && (history.loaded || history.failed)) return;
+  if (historyObserver) historyObserver.observe(row);
+  else historyQueue.add(id);
+}
+
+/** A live presence change, added to the agent's timeline. */
+function recordTransition(event) {
+  const id = event.agent && event.agent.id;
+  if (!id || typeof event.ts !== 'number') return;
+  let status = null;
+  if (event.event === 'online' || event.event === 'join') status = 'online';
+  if (event.event === 'offline') status = 'offline';
+  if (!status) return;
+  let history = histories.get(id);
+  if (!history) {
+    if (event.event !== 'join' || !isLiveEvent(event)) return; // its history is loaded when its row shows
+    // Joined now: its whole history is this.
+    history = { transitions: [], loaded: true, truncated: false, hubUptime: null, failed: null };
+    histories.set(id, history);
+  }
+  if (history.transitions.some((t) => t.status === status && t.ts === event.ts)) return;
+  history.transitions.unshift({ status, ts: event.ts, reason: event.reason || event.event });
+  history.transitions.sort((a, b) => b.ts - a.ts);
+}
+
 function agentRow(agent) {
   const online = agent.status === 'online';
   const title = el('div', { className: 'agent-title' }, el('span', { className: 'agent-id', text: agent.id }));
@@ -117,8 +288,11 @@ function agentRow(agent) {
   if (chips.length) main.append(el('div', { className: 'agent-meta', attrs: { 'aria-label': 'Status' } }, ...chips));
   if (agent.kind === 'hosted' && !online && (agent.last_seen === null || agent.last_seen === undefined)) main.append(cloneWaiting(agent));
 
+  main.append(uptimeLine(agent));
+
+  const presence = agentPresence(agent);
   const side = el('div', { className: 'agent-side' },
-    el('span', { className: `status status-${online ? 'online' : 'offline'}`, text: online ? 'Online' : 'Offline' }),
+    el('span', { className: `status status-${presence}`, text: PRESENCE_WORDS[presence] }),
     lastSeen(agent, online),
     el('button', {
       type: 'button', className: 'btn-danger btn-small agent-remove', text: 'Remove',
@@ -126,12 +300,35 @@ function agentRow(agent) {
       onclick: (event) => removeAgent(agent, event.currentTarget),
     }),
   );
-  const statusWords = `${online ? 'online' : 'offline'}${stale ? ', last known' : ''}`;
+  const statusWords = `${presence}${stale ? ', last known' : ''}`;
   return el('li', {
     className: 'agent',
-    data: { agentId: agent.id, status: online ? 'online' : 'offline', kind: agent.kind || '', stale: stale ? 'true' : 'false' },
+    data: {
+      agentId: agent.id, status: online ? 'online' : 'offline', presence, kind: agent.kind || '', stale: stale ? 'true' : 'false',
+    },
     attrs: { 'aria-label': `${agent.id}, ${agent.kind === 'remote' ? 'remote, ' : ''}${statusWords}` },
   }, avatar(agent.id), main, side);
+}
+
+/**
+ * The counts only the hub knows (watchers, across hubs) from /stats, on open and every
+ * STATS_EVERY_MS while the page is visible. The agents' counts stay live from the events.
+ */
+async function loadStats() {
+  const watchers = document.getElementById('stat-watchers');
+  try {
+    const stats = await api('GET', `/v1/colonies/${encodeURIComponent(colony)}/stats`);
+    if (typeof stats.watchers === 'number') {
+      document.getElementById('count-watchers').textContent = String(stats.watchers);
+      watchers.hidden = false;
+    }
+    if (typeof stats.hosted === 'number') {
+      document.getElementById('stat-remote').title = `${stats.remote ?? '?'} remote, ${stats.hosted} hosted, across every hub`;
+    }
+  } catch (error) {
+    // A hub without /stats: the page's own counts are all there is.
+    if (error.status === 404) watchers.hidden = true;
+  }
 }
 
 function renderCounts() {
@@ -151,8 +348,10 @@ function renderCounts() {
 function render(changed = null, flash = false) {
   for (const [id, row] of rows) {
     if (!agents.has(id)) {
+      if (historyObserver) historyObserver.unobserve(row);
       row.remove();
       rows.delete(id);
+      histories.delete(id);
     }
   }
   for (const agent of agents.values()) {
@@ -160,8 +359,12 @@ function render(changed = null, flash = false) {
     const row = agentRow(agent);
     if (flash && changed) row.classList.add('flash');
     const old = rows.get(agent.id);
-    if (old) old.replaceWith(row);
+    if (old) {
+      if (historyObserver) historyObserver.unobserve(old);
+      old.replaceWith(row);
+    }
     rows.set(agent.id, row);
+    wantHistory(row, agent.id);
   }
   const ordered = [...rows.keys()].sort(compareIds);
   ordered.forEach((id, index) => {
@@ -181,19 +384,137 @@ function addActivity(event, content) {
   while (activity.children.length > MAX_ACTIVITY) activity.lastElementChild.remove();
 }
 
-function addChat(event) {
-  const nearBottom = chatLog.scrollHeight - chatLog.scrollTop - chatLog.clientHeight < 40;
-  chatEmpty.hidden = true;
-  chatLog.hidden = false;
+function chatMessage(event) {
   const from = event.from || (event.agent && event.agent.id) || 'someone';
-  chatLog.append(el('li', { className: 'chat-msg', data: { from, seq: event.seq } },
+  return el('li', { className: 'chat-msg', data: { from, seq: event.seq } },
     avatar(from, { small: true }),
     el('div', {},
       el('div', { className: 'who' }, from, timeElement(event.ts)),
       el('div', { className: 'bubble', text: event.text ?? '' }),
-    )));
-  while (chatLog.children.length > MAX_CHAT) chatLog.firstElementChild.remove();
-  if (nearBottom) chatLog.scrollTop = chatLog.scrollHeight;
+    ));
+}
+
+/** The chat's messages in seq order (the marker of older messages aside). */
+function chatMessages() {
+  return [...chatLog.querySelectorAll(':scope > li.chat-msg')];
+}
+
+function showChatLog() {
+  chatEmpty.hidden = true;
+  chatLog.hidden = false;
+}
+
+/** The line above the first message: older ones are loading, can be loaded, or there are none. */
+function renderChatMarker() {
+  let marker = chatLog.querySelector(':scope > li.chat-marker');
+  if (!olderChat.supported) {
+    if (marker) marker.remove();
+    return;
+  }
+  const words = olderChat.loading ? 'Loading older messages…'
+    : olderChat.available ? 'Scroll up for older messages'
+    : chatMessages().length ? 'The beginning of the chat' : '';
+  if (!words) {
+    if (marker) marker.remove();
+    return;
+  }
+  if (!marker) {
+    marker = el('li', { className: 'chat-marker', attrs: { role: 'presentation' } });
+    chatLog.prepend(marker);
+  }
+  marker.dataset.state = olderChat.loading ? 'loading' : olderChat.available ? 'more' : 'start';
+  marker.textContent = words;
+}
+
+/**
+ * Adds a chat event once (by seq), in seq order: live events at the bottom, history loaded on
+ * open or when scrolling up wherever their seq puts them.
+ */
+function addChat(event) {
+  if (typeof event.seq === 'number') {
+    if (chatSeqs.has(event.seq)) return false;
+    chatSeqs.add(event.seq);
+  }
+  showChatLog();
+  const item = chatMessage(event);
+  const messages = chatMessages();
+  let after = null;
+  if (typeof event.seq === 'number') {
+    for (let index = messages.length - 1; index >= 0; index -= 1) {
+      const seq = Number(messages[index].dataset.seq);
+      if (!Number.isFinite(seq) || seq < event.seq) {
+        after = messages[index];
+        break;
+      }
+    }
+    if (!after && messages.length) {
+      messages[0].before(item);
+      return true;
+    }
+  } else {
+    after = messages.at(-1) || null;
+  }
+  if (after) after.after(item);
+  else chatLog.append(item);
+  return true;
+}
+
+/** A live chat event: at the bottom, followed when the reader is there. */
+function addLiveChat(event) {
+  const nearBottom = chatLog.scrollHeight - chatLog.scrollTop - chatLog.clientHeight < 40;
+  if (!addChat(event)) return;
+  if (nearBottom) {
+    // Following the conversation: the oldest messages go past MAX_CHAT, and can come back by scrolling up.
+    const messages = chatMessages();
+    for (const message of messages.slice(0, Math.max(0, messages.length - MAX_CHAT))) {
+      chatSeqs.delete(Number(message.dataset.seq));
+      message.remove();
+      olderChat.available = true;
+    }
+    renderChatMarker();
+    chatLog.scrollTop = chatLog.scrollHeight;
+  }
+}
+
+/**
+ * Loads a page of the chat's history: the last messages on open, then those before the oldest
+ * shown each time the reader scrolls to the top (the view stays where it was).
+ */
+async function loadChat({ older = false } = {}) {
+  if (olderChat.loading) return;
+  const first = chatMessages()[0];
+  const before = older && first ? Number(first.dataset.seq) : null;
+  if (older && !Number.isFinite(before)) return;
+  olderChat.loading = true;
+  if (older) renderChatMarker();
+  const query = new URLSearchParams({ limit: String(CHAT_PAGE) });
+  if (before !== null) query.set('before', String(before));
+  let messages = [];
+  try {
+    const answer = await api('GET', `/v1/colonies/${encodeURIComponent(colony)}/chat?${query}`);
+    messages = Array.isArray(answer.messages) ? answer.messages : [];
+    olderChat.supported = true;
+    olderChat.available = messages.length >= CHAT_PAGE;
+  } catch (error) {
+    // A hub without the chat history still gives recent chat through the watch's replay.
+    olderChat.available = false;
+    if (error.status !== 404) showError(pageError, error);
+  } finally {
+    olderChat.loading = false;
+  }
+  const heightBefore = chatLog.scrollHeight;
+  const topBefore = chatLog.scrollTop;
+  const atBottom = heightBefore - topBefore - chatLog.clientHeight < 40;
+  for (const message of [...messages].reverse()) addChat(message);
+  renderChatMarker();
+  if (older) chatLog.scrollTop = topBefore + (chatLog.scrollHeight - heightBefore);
+  else if (atBottom) chatLog.scrollTop = chatLog.scrollHeight;
+}
+
+function watchChatScroll() {
+  chatLog.addEventListener('scroll', () => {
+    if (chatLog.scrollTop < 60 && olderChat.available && !olderChat.loading) loadChat({ older: true });
+  }, { passive: true });
 }
 
 /**
@@ -252,11 +573,12 @@ function onEvent(event) {
   }
   if (agent && agent.id) {
     agents.set(agent.id, agent);
+    recordTransition(event);
     if (event.event === 'offline') offlineReasons.set(agent.id, event.reason);
     if (event.event === 'online' || event.event === 'join') offlineReasons.delete(agent.id);
   }
   if (event.event === 'chat') {
-    addChat(event);
+    addLiveChat(event);
     if (agent) render(new Set([agent.id]), false);
     return;
   }
@@ -267,6 +589,12 @@ function onEvent(event) {
 function onSnapshot(snapshot) {
   agents.clear();
   for (const agent of snapshot.agents || []) agents.set(agent.id, agent);
+  // A snapshot after a drop: what happened meanwhile came as no event, so the histories already
+  // shown are asked for again (they stay on screen until the new ones come).
+  for (const id of [...histories.keys()]) {
+    if (agents.has(id)) historyQueue.add(id);
+    else histories.delete(id);
+  }
   render(null, false);
 }
 
@@ -299,6 +627,16 @@ async function main() {
   chatLog.hidden = true;
   list.hidden = true;
   await requireSession();
+  watchChatScroll();
+  loadChat();
+  loadStats();
+  setInterval(() => {
+    if (document.visibilityState === 'visible') loadStats();
+  }, STATS_EVERY_MS);
+  // The timelines' window moves with the clock.
+  setInterval(() => {
+    for (const id of rows.keys()) refreshUptime(id);
+  }, 60000);
   new ColonyWatch(colony, {
     initialSince: 0,
     onState: onConnectionState,
