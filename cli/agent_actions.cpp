@@ -100,6 +100,20 @@ asio::awaitable<void> AgentActions::publish_status(std::string meta_json) {
   co_await post(std::move(path), std::move(body));
 }
 
+asio::awaitable<void> AgentActions::http_heartbeat(std::optional<std::string> meta_json) {
+  std::string body = meta_json ? JsonObject().add_raw("meta", *meta_json).text() : std::string();
+  std::string path = "/v1/agents/heartbeat";
+  try {
+    co_await post(std::move(path), std::move(body));
+  } catch (const CommandError& error) {
+    // A mi-hub that answers, but has no such call: it predates HTTP heartbeats.
+    if (error.code() != "not_found") throw;
+    throw refusal("not_supported", "The hub at " + hub_.text() + " does not take HTTP heartbeats (POST "
+                                   "/v1/agents/heartbeat): it is older than this mi. Keep " + agent_label(credentials_) +
+                                   " Online with a connection instead: mi agent heartbeat-daemon");
+  }
+}
+
 asio::awaitable<ClonedAgent> AgentActions::clone() {
   std::string body;
   std::string request = R"({"type":"clone"})";

@@ -31,6 +31,10 @@ class AgentActions {
   boost::asio::awaitable<void> chat(std::string text);
   boost::asio::awaitable<void> publish_status(std::string meta_json);
   boost::asio::awaitable<ClonedAgent> clone();
+  // One HTTP beat (POST /v1/agents/heartbeat), never through the daemon: it keeps the agent Online
+  // for the hub's presence TTL without a socket, which is the point for cron jobs and serverless
+  // agents. `meta_json`, when given, is published as `status` does.
+  boost::asio::awaitable<void> http_heartbeat(std::optional<std::string> meta_json);
 
   // Whether the last action went through the daemon's connection (else over HTTP).
   bool through_daemon_connection() const { return relayed_; }

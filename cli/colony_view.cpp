@@ -76,6 +76,21 @@ std::string badge(std::string word) {
   return word;
 }
 
+// The STATUS column, as the dashboard's badge says it (agentPresence, common.js): an Online agent
+// with no socket open (`"sockets":0`: its connection dropped and the hub waits its offline grace)
+// is "Reconnecting". A hub that does not send `sockets` never says so.
+std::string status_column(const AgentRecord& record) {
+  if (record.agent.status != "online") return badge(record.agent.status);
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  std::uint64_t sockets = 0;
+  if (parser.parse(record.json).get(root) == simdjson::SUCCESS && root["sockets"].get(sockets) == simdjson::SUCCESS &&
+      sockets == 0) {
+    return "Reconnecting";
+  }
+  return badge(record.agent.status);
+}
+
 }  // namespace
 
 void ColonyView::reset(std::uint64_t seq, std::vector<AgentRecord> agents) {
@@ -113,7 +128,7 @@ std::string ColonyView::render_table(std::int64_t now) const {
   Table table({"AGENT", "KIND", "STATUS", "LAST SEEN", "REASON", "META"});
   for (const auto& record : agents_) {
     const auto& agent = record.agent;
-    table.add_row({agent.id, badge(agent.kind), badge(agent.status), time_ago(agent.last_seen, now),
+    table.add_row({agent.id, badge(agent.kind), status_column(record), time_ago(agent.last_seen, now),
                    offline_reason_column(record), meta_column(record)});
   }
   return table.render();

@@ -25,7 +25,8 @@ class ColonyView {
   std::uint64_t seq() const { return seq_; }
   const std::vector<AgentRecord>& agents() const { return agents_; }
 
-  // The table: AGENT, KIND (Remote / Hosted), STATUS (Online / Offline), LAST SEEN, REASON (why an
+  // The table: AGENT, KIND (Remote / Hosted), STATUS (Online / Reconnecting / Offline; Reconnecting:
+  // online, but no socket open, within the hub's offline grace), LAST SEEN, REASON (why an
   // Offline agent is offline), META (its status meta), in the dashboard's order.
   std::string render_table(std::int64_t now) const;
   // {"colony":..,"seq":N,"agents":[...]}

@@ -35,6 +35,7 @@ struct AgentArguments {
   double interval_seconds = 30;
   std::string text;
   std::string meta = "{}";
+  bool once = false;
 };
 
 fs::path credentials_file(const AgentArguments& args) {
@@ -266,6 +267,29 @@ void publish_status(const GlobalOptions& global, const AgentArguments& args) {
   });
 }
 
+// mi agent heartbeat --once: one HTTP beat, for a cron job or a serverless agent without a socket.
+void heartbeat_once(const GlobalOptions& global, const AgentArguments& args, bool meta_given) {
+  if (!args.once) {
+    throw usage_error("mi agent heartbeat sends one beat over HTTP and exits: add --once (for a cron job, run it "
+                      "more often than the hub's presence TTL). To keep an agent Online continuously, run mi agent "
+                      "heartbeat-daemon.");
+  }
+  std::optional<std::string> meta;
+  if (meta_given) meta = checked_meta(args.meta);
+  const auto beat = [&](AgentActions& actions) { return actions.http_heartbeat(meta); };
+  act_as_agent(global, args, beat, [&](const Credentials& credentials, const std::string&) {
+    if (global.json) {
+      JsonObject out;
+      out.add("colony", credentials.colony).add("agent", credentials.agent).add("sent", true);
+      if (meta) out.add_raw("meta", *meta);
+      print_line(out.text());
+    } else {
+      tell("Heartbeat sent: " + agent_label(credentials) + " is Online until the hub's presence TTL passes without "
+           "another beat.");
+    }
+  });
+}
+
 CLI::Option* add_credentials_option(CLI::App* command, AgentArguments& args, const std::string& description) {
   return command->add_option("--credentials", args.credentials_file, description)->type_name("FILE");
 }
@@ -334,6 +358,20 @@ void add_agent_commands(CLI::App& app, const GlobalOptions& global) {
   chat_command->add_option("text", args->text, "The message")->type_name("TEXT")->required();
   add_credentials_option(chat_command, *args, saved_credentials);
   chat_command->callback([&global, args] { chat(global, *args); });
+
+  auto* beat = agent->add_subcommand("heartbeat", "Send one heartbeat over HTTP and exit (for cron jobs)");
+  beat->add_flag("--once", args->once, "Send one beat and exit: 0 when the hub took it, 1 otherwise (required)");
+  auto* beat_meta = beat->add_option("--meta", args->meta, "Also publish this status (a JSON object of at most 1 KiB)")
+                        ->type_name("JSON");
+  add_credentials_option(beat, *args, saved_credentials);
+  beat->footer("POST /v1/agents/heartbeat with the agent's token, no connection: the agent is Online until the
+"
+               "hub's presence TTL (2 minutes by default) passes without another beat, then Offline (timeout).
+"
+               "For agents that cannot hold a connection; others run mi agent heartbeat-daemon. Example crontab line:
+"
+               "  * * * * * mi agent heartbeat --once --credentials ~/.mi/agent.json");
+  beat->callback([&global, args, beat_meta] { heartbeat_once(global, *args, beat_meta->count() > 0); });
 
   auto* status = agent->add_subcommand("status", "Publish what the agent is doing (a JSON object)");
   status->footer("Watchers and dashboards show it as the agent's meta. Example:\n"

@@ -83,8 +83,9 @@ void add_status_command(CLI::App& app, const GlobalOptions& global) {
   auto* status = app.add_subcommand("status", "List a colony's agents and who is Online (admin)");
   status->add_option("--colony", args->colony, "The colony (office) to show, e.g. c1")->type_name("ID")->required();
   status->add_flag("--watch", args->watch, "Keep the table live until Ctrl-C (--json: a line per change)");
-  status->footer("Columns: agent id, kind (Remote: joined with an invite; Hosted: a clone), status (Online or\n"
-                 "Offline), last seen. Needs the admin token. Example: mi status --colony c1 --watch");
+  status->footer("Columns: agent id, kind (Remote: joined with an invite; Hosted: a clone), status (Online,\n"
+                 "Reconnecting: its connection dropped and the hub waits a short grace for it, or Offline),\n"
+                 "last seen. Needs the admin token. Example: mi status --colony c1 --watch");
   status->callback([&global, args] {
     check_colony(args->colony);
     if (args->watch) {

@@ -19,7 +19,8 @@ const std::vector<std::vector<std::string>>& every_command() {
   static const std::vector<std::vector<std::string>> commands = {
       {"invite"}, {"invite", "list"}, {"invite", "show"}, {"invite", "revoke"}, {"agent"},
       {"agent", "onboard"}, {"agent", "heartbeat-daemon"}, {"agent", "clone"}, {"agent", "run"},
-      {"agent", "chat"}, {"agent", "status"}, {"agent", "remove"}, {"status"}};
+      {"agent", "chat"}, {"agent", "status"}, {"agent", "remove"}, {"status"},
+      {"agent", "heartbeat"}};
   return commands;
 }
 
@@ -31,7 +32,7 @@ TEST_CASE("mi --help lists every command with an example of the whole flow", "[c
   CHECK(result.exit_code == 0);
   for (const char* expected : {"invite --colony ID", "invite list", "invite show", "invite revoke", "agent onboard CODE",
                                "agent heartbeat-daemon", "agent clone", "agent run --credentials", "agent chat",
-                               "agent status", "status --colony ID", "--hub URL", "MI_HUB", "--admin-token",
+                               "agent status", "agent heartbeat --once", "status --colony ID", "--hub URL", "MI_HUB", "--admin-token",
                                "MI_ADMIN_TOKEN", "--ca-file", "MI_CA_FILE", "https://", "--json", "MI_HOME",
                                "Exit status"}) {
     INFO(expected);
@@ -81,6 +82,9 @@ TEST_CASE("bad usage exits 2 with a sentence, without reaching for the hub", "[c
       {{"agent", "run"}, "--credentials is required"},
       {{"agent", "status", "--meta", "[1,2]"}, "must be a JSON object"},
       {{"agent", "chat", ""}, "empty"},
+      {{"agent", "heartbeat"}, "add --once"},
+      {{"agent", "heartbeat", "--once", "--meta", "[1]"}, "must be a JSON object"},
+      {{"agent", "heartbeat", "--once"}, "mi agent onboard CODE"},
       {{"--hub", "ftp://hub", "status", "--colony", "c1"}, "must start with http:// or https://"},
       {{"--hub", "https://hub.example.com:0", "status", "--colony", "c1"}, "the port must be a number"},
       // A trust file that is not there is a mistake in the command, found before any connection.
