@@ -10,7 +10,8 @@ const COLONY = 'acme-hq';
 
 async function main() {
   mkdirSync(outDir, { recursive: true });
-  const hub = await startHub();
+  // A long grace: nova's dropped connection keeps it Reconnecting while the pages are photographed.
+  const hub = await startHub({ extraArgs: ['--offline-grace', '300'] });
   const browser = await launchBrowser();
   const agents = [];
   const join = async (name, inviteName) => {
@@ -52,6 +53,14 @@ async function main() {
     await hub.api('POST', `/v1/invites/${revoked.code}/revoke`);
     await hub.api('POST', '/v1/colonies/research-lab/invites', { name: 'lab assistant' });
     const shared = await hub.api('POST', `/v1/colonies/${COLONY}/invites`, { name: 'Leo\'s agent' });
+    // rex comes back for a while, so that its timeline has a gap; nova's network drops (no close
+    // frame): Reconnecting on the dashboard.
+    await sleep(1200);
+    await rex.hello();
+    await sleep(1200);
+    await rex.close();
+    clearInterval(nova.timer);
+    nova.socket.terminate();
     await sleep(1500);
 
     const shot = async (page, name) => {
@@ -89,6 +98,8 @@ async function main() {
         await page.goto(`/colonies/${COLONY}`);
         await page.locator('#live[data-state="live"]').waitFor();
         await page.locator('#agents li.agent[data-agent-id="jared-2"]').waitFor();
+        await page.locator('#agents li.agent[data-agent-id="nova"][data-presence="reconnecting"]').waitFor({ timeout: 10000 });
+        await page.locator('#agents [data-testid="uptime"][data-state="loading"]').first().waitFor({ state: 'detached', timeout: 10000 });
         await sleep(1800); // let the row flashes fade
         await shot(page, `dashboard${suffix(viewport)}`);
         await context.close();

@@ -19,6 +19,13 @@ const HISTORY_CONCURRENCY = 4;
 const HISTORY_LIMIT = 1000;
 /** How often the counts only /stats knows (watchers, across hubs) are asked for again. */
 const STATS_EVERY_MS = 15000;
+/**
+ * How often the agents' open sockets are asked for: a connection that drops without a goodbye
+ * (the agent Reconnecting) and one that comes back within the grace make no event.
+ */
+const SOCKETS_EVERY_MS = 3000;
+/** Beyond one page of the agents list, the sockets are known from snapshots and events only. */
+const SOCKETS_POLL_MAX_AGENTS = 1000;
 
 const colony = decodeURIComponent(location.pathname.split('/')[2] || '');
 const list = document.getElementById('agents');
@@ -258,8 +265,9 @@ function recordTransition(event) {
   if (!status) return;
   let history = histories.get(id);
   if (!history) {
-    if (event.event !== 'join' || !isLiveEvent(event)) return; // its history is loaded when its row shows
-    // Joined now: its whole history is this.
+    // Its history is loaded when its row shows, unless it joined after the page opened (a join
+    // replayed from the held events may be older than it looks): then this is all of it.
+    if (event.event !== 'join' || !(event.ts >= pageOpenedAt)) return;
     history = { transitions: [], loaded: true, truncated: false, hubUptime: null, failed: null };
     histories.set(id, history);
   }
@@ -329,6 +337,37 @@ async function loadStats() {
     // A hub without /stats: the page's own counts are all there is.
     if (error.status === 404) watchers.hidden = true;
   }
+}
+
+/**
+ * The hub keeps an agent whose connection dropped Online for its grace, with no event, and says
+ * so only in the agent's `sockets` (0). While an agent is online and the page is live and shown,
+ * the agents list is read every SOCKETS_EVERY_MS for that field alone: statuses still change only
+ * with events, in order.
+ */
+let socketsKnown = true;
+async function refreshSockets() {
+  if (!socketsKnown || stale || document.visibilityState !== 'visible') return;
+  if (agents.size === 0 || agents.size > SOCKETS_POLL_MAX_AGENTS) return;
+  if (![...agents.values()].some((agent) => agent.status === 'online')) return;
+  let answer;
+  try {
+    answer = await api('GET', `/v1/colonies/${encodeURIComponent(colony)}/agents?limit=${SOCKETS_POLL_MAX_AGENTS}`);
+  } catch {
+    return; // the watch shows the outage; the next round tries again
+  }
+  const changed = new Set();
+  for (const listed of answer.agents || []) {
+    if (typeof listed.sockets !== 'number') {
+      socketsKnown = false; // a hub that does not count sockets: nothing to learn here
+      return;
+    }
+    const known = agents.get(listed.id);
+    if (!known || known.status !== listed.status || known.sockets === listed.sockets) continue;
+    agents.set(listed.id, { ...known, sockets: listed.sockets });
+    changed.add(listed.id);
+  }
+  if (changed.size) render(changed, false);
 }
 
 function renderCounts() {
@@ -633,6 +672,7 @@ async function main() {
   setInterval(() => {
     if (document.visibilityState === 'visible') loadStats();
   }, STATS_EVERY_MS);
+  setInterval(refreshSockets, SOCKETS_EVERY_MS);
   // The timelines' window moves with the clock.
   setInterval(() => {
     for (const id of rows.keys()) refreshUptime(id);
