@@ -364,12 +364,9 @@ void add_agent_commands(CLI::App& app, const GlobalOptions& global) {
   auto* beat_meta = beat->add_option("--meta", args->meta, "Also publish this status (a JSON object of at most 1 KiB)")
                         ->type_name("JSON");
   add_credentials_option(beat, *args, saved_credentials);
-  beat->footer("POST /v1/agents/heartbeat with the agent's token, no connection: the agent is Online until the
-"
-               "hub's presence TTL (2 minutes by default) passes without another beat, then Offline (timeout).
-"
-               "For agents that cannot hold a connection; others run mi agent heartbeat-daemon. Example crontab line:
-"
+  beat->footer("POST /v1/agents/heartbeat with the agent's token, no connection: the agent is Online until the\n"
+               "hub's presence TTL (2 minutes by default) passes without another beat, then Offline (timeout).\n"
+               "For agents that cannot hold a connection; others run mi agent heartbeat-daemon. Example crontab line:\n"
                "  * * * * * mi agent heartbeat --once --credentials ~/.mi/agent.json");
   beat->callback([&global, args, beat_meta] { heartbeat_once(global, *args, beat_meta->count() > 0); });
 
