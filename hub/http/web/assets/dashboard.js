@@ -6,7 +6,7 @@ import {
   requireSession, setupTopbar, showError, el, timeElement, startRelativeTimeTicker, refreshRelativeTimes,
   avatar, ColonyWatch, connectionStatusHandler, offlineReasonText, compareIds, COLONY_ID, ApiError, setTitle,
   copyRow, api, agentPresence, PRESENCE_WORDS, DAY_MS, presenceSpans, onlineFraction, uptimePercent, svgEl,
-  BoundedQueue, absoluteTime,
+  BoundedQueue,
 } from '/assets/common.js';
 
 const MAX_CHAT = 200;
@@ -213,10 +213,25 @@ function refreshUptime(id) {
 async function loadHistory(id) {
   const since = Date.now() - DAY_MS;
   const path = `/v1/colonies/${encodeURIComponent(colony)}/agents/${encodeURIComponent(id)}/history?since=${since}&limit=${HISTORY_LIMIT}`;
-  const history = histories.get(id) || { transitions: [], loaded: false };
-  histories.set(id, history);
+  let answer = null;
+  let failure = null;
   try {
-    const answer = await api('GET', path);
+    answer = await api('GET', path);
+  } catch (error) {
+    failure = error;
+  }
+  if (!agents.has(id)) return; // removed meanwhile
+  // The entry as it is now: live events may have added to it (or a snapshot dropped it).
+  let history = histories.get(id);
+  if (!history) {
+    history = { transitions: [], loaded: false, failed: null };
+    histories.set(id, history);
+  }
+  if (failure) {
+    history.failed = `The hub could not give its history: ${failure.message}`;
+    // A hub restarting or its store away: asked again later; any other answer stands.
+    if (failure.status === 0 || failure.status >= 500) setTimeout(() => agents.has(id) && historyQueue.add(id), 30000);
+  } else {
     const fetched = Array.isArray(answer.transitions) ? answer.transitions : [];
     // Live events that came while the request was out are kept; the same transition once.
     const seen = new Set(fetched.map((t) => `${t.status}@${t.ts}`));
@@ -226,9 +241,6 @@ async function loadHistory(id) {
     history.hubUptime = answer.uptime && typeof answer.uptime['24h'] === 'number' ? answer.uptime['24h'] : null;
     history.loaded = true;
     history.failed = null;
-  } catch (error) {
-    if (error.status === 404 && error.code === 'not_found' && !agents.has(id)) return;
-    history.failed = `The hub could not give its history: ${error.message}`;
   }
   refreshUptime(id);
 }
@@ -265,10 +277,11 @@ function recordTransition(event) {
   if (!status) return;
   let history = histories.get(id);
   if (!history) {
-    // Its history is loaded when its row shows, unless it joined after the page opened (a join
-    // replayed from the held events may be older than it looks): then this is all of it.
-    if (event.event !== 'join' || !(event.ts >= pageOpenedAt)) return;
-    history = { transitions: [], loaded: true, truncated: false, hubUptime: null, failed: null };
+    // An agent that joined after the page opened has no other history: this is all of it (a join
+    // replayed from the held events may be older than it looks). Any other is loaded when its row
+    // shows, and keeps what came meanwhile.
+    const joinedNow = event.event === 'join' && event.ts >= pageOpenedAt;
+    history = { transitions: [], loaded: joinedNow, truncated: false, hubUptime: null, failed: null };
     histories.set(id, history);
   }
   if (history.transitions.some((t) => t.status === status && t.ts === event.ts)) return;
@@ -628,12 +641,9 @@ function onEvent(event) {
 function onSnapshot(snapshot) {
   agents.clear();
   for (const agent of snapshot.agents || []) agents.set(agent.id, agent);
-  // A snapshot after a drop: what happened meanwhile came as no event, so the histories already
-  // shown are asked for again (they stay on screen until the new ones come).
-  for (const id of [...histories.keys()]) {
-    if (agents.has(id)) historyQueue.add(id);
-    else histories.delete(id);
-  }
+  // A snapshot after a drop: what happened meanwhile came as no event, so the histories are
+  // asked for again, as their rows come into view.
+  histories.clear();
   render(null, false);
 }
 
