@@ -98,11 +98,13 @@ TEST_CASE("mi status says Reconnecting for an online agent whose socket dropped,
   agent.drop();
   std::string table;
   CHECK(mi::test::eventually([&] {
+    steady.send(R"({"type":"heartbeat"})");  // online throughout, past the tests' 2 s presence TTL
     table = f.mi({"status", "--colony", "c1"}).out;
     return std::regex_search(row_of(table, "flaky"), std::regex("^flaky +Remote +Reconnecting "));
   }, 10s));
   INFO(table);
   CHECK(std::regex_search(row_of(table, "steady"), std::regex("^steady +Remote +Online ")));
+  steady.send(R"({"type":"heartbeat"})");
   auto listed = f.mi({"status", "--colony", "c1", "--json"}).out;
   CHECK(agent_field(listed, "flaky", "/status") == "online");
   CHECK(agent_field(listed, "flaky", "/sockets") == "0");
