@@ -66,6 +66,7 @@ std::string offline_reason_words(const std::optional<std::string>& reason) {
   if (*reason == "timeout") return " (no heartbeat in time)";
   if (*reason == "hub_lost") return " (its hub was lost)";
   if (*reason == "drained") return " (its hub shut down)";
+  if (*reason == "unhealthy") return " (its health reports stopped or said unhealthy)";
   return " (" + *reason + ")";
 }
 

@@ -192,7 +192,7 @@ function recordWatches(page) {
 
 test('offline reasons in the words of `mi`, status meta as chips, one size for "last seen" and "not connected yet", a taken name said so', async () => {
   const cliWords = cliOfflineReasonWords();
-  assert.deepEqual(Object.keys(cliWords).sort(), ['closed', 'drained', 'hub_lost', 'timeout']);
+  assert.deepEqual(Object.keys(cliWords).sort(), ['closed', 'drained', 'hub_lost', 'timeout', 'unhealthy']);
   // The pages' one table of these words.
   const { OFFLINE_REASON_WORDS } = await import('../../hub/http/web/assets/common.js');
   assert.deepEqual({ ...OFFLINE_REASON_WORDS }, cliWords, 'the pages word offline reasons as mi does');

@@ -268,6 +268,7 @@ export const OFFLINE_REASON_WORDS = Object.freeze({
   timeout: 'no heartbeat in time',
   hub_lost: 'its hub was lost',
   drained: 'its hub shut down',
+  unhealthy: 'its health reports stopped or said unhealthy',
 });
 
 /** An offline reason as people say it; an unknown reason as the hub wrote it. */
