@@ -105,7 +105,8 @@ test('each agent shows its 24 h uptime and a timeline drawn from its connects an
 
     // The office's counts from /stats: this page is one of its watchers.
     await page.locator('#stat-watchers:not([hidden])').waitFor({ timeout: 5000 });
-    assert.ok(Number(await page.locator('#count-watchers').textContent()) >= 1);
+    await waitFor(async () => Number(await page.locator('#count-watchers').textContent()) >= 1,
+      { what: 'this page counted among the watchers', timeout: 10000 });
     assert.deepEqual(page.pageErrors, []);
   } finally {
     await flip.close();

@@ -653,6 +653,8 @@ const showConnection = connectionStatusHandler(document.getElementById('reconnec
 /** Connection states: while not live, every status shown is marked as the last known one. */
 function onConnectionState(state, detail) {
   showConnection(state, detail);
+  // The hubs publish their watcher counts once per liveness beat: this page counts a moment later.
+  if (state === 'live') setTimeout(loadStats, 2500);
   const nowStale = state === 'reconnecting';
   if (nowStale === stale) return;
   stale = nowStale;
