@@ -99,7 +99,11 @@ async function main() {
         await page.locator('#live[data-state="live"]').waitFor();
         await page.locator('#agents li.agent[data-agent-id="jared-2"]').waitFor();
         await page.locator('#agents li.agent[data-agent-id="nova"][data-presence="reconnecting"]').waitFor({ timeout: 10000 });
-        await page.locator('#agents [data-testid="uptime"][data-state="loading"]').first().waitFor({ state: 'detached', timeout: 10000 });
+        // Rows load their history as they come into view: the first one is on screen on a phone too.
+        await page.locator('#agents [data-testid="uptime"]').first().and(page.locator('[data-state="loaded"]')).waitFor({ timeout: 10000 });
+        if (viewport === desktop) {
+          await page.locator('#agents [data-testid="uptime"][data-state="loading"]').first().waitFor({ state: 'detached', timeout: 10000 });
+        }
         await sleep(1800); // let the row flashes fade
         await shot(page, `dashboard${suffix(viewport)}`);
         await context.close();

@@ -161,10 +161,17 @@ function timelineSvg(spans, now = Date.now()) {
   const { from } = timelineWindow(now);
   const width = 1000;
   const x = (ms) => ((ms - from) / DAY_MS) * width;
-  const bars = spans.map((span) => svgEl('rect', {
-    class: `span span-${span.status}`, 'data-status': span.status,
-    x: x(span.from).toFixed(2), y: 0, width: Math.max(x(span.to) - x(span.from), 1.5).toFixed(2), height: 10,
-  }, svgEl('title', {}, `${span.status === 'online' ? 'Online' : 'Offline'} ${clock(span.from)}–${clock(span.to)}`)));
+  // A span of seconds in a day would be a fraction of a pixel: each is drawn at least ~1.5 px
+  // wide (8 of the 1,000 units), kept inside the bar.
+  const minWidth = 8;
+  const bars = spans.map((span) => {
+    const spanWidth = Math.max(x(span.to) - x(span.from), minWidth);
+    const left = Math.max(0, Math.min(x(span.from), width - spanWidth));
+    return svgEl('rect', {
+      class: `span span-${span.status}`, 'data-status': span.status,
+      x: left.toFixed(2), y: 0, width: spanWidth.toFixed(2), height: 10,
+    }, svgEl('title', {}, `${span.status === 'online' ? 'Online' : 'Offline'} ${clock(span.from)}–${clock(span.to)}`));
+  });
   return svgEl('svg', {
     class: 'timeline', viewBox: `0 0 ${width} 10`, preserveAspectRatio: 'none', role: 'img',
     'data-spans': spans.map((span) => span.status).join(','),
