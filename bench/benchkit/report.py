@@ -542,10 +542,44 @@ def redis_cost(doc):
     return Findings(figs, notes)
 
 
+# ---- webhook -------------------------------------------------------------------------------
+
+# The contract: a delivery leaves at most --webhook-batch-wait after its first event. An event's
+# age at its acknowledgement is then within that wait plus the POST's round trip and a pass of the
+# pump; a second over the wait leaves room for the machine being shared with the load.
+def webhook_age_limit_ms(params):
+    return params['batch_wait_s'] * 1000 + 1000
+
+
+def webhook(doc):
+    params = doc['params']
+    offered = doc['transitions_per_s']
+    delivered = doc['delivered_per_s']
+    age = doc['age_ms']
+    limit = webhook_age_limit_ms(params)
+    clean = doc['drained'] and doc['bad_signatures'] == 0
+    figs = [figure('transitions per second delivered as webhook events', delivered, offered,
+                   '>= 99% of the transitions made, all delivered, signatures valid',
+                   all_of(at_least(delivered, 0.99 * offered) if offered else False, clean), 'events/s',
+                   'transitions made', ratio_is='ours/made'),
+            figure('p99 age of an event when its delivery is answered', p99(age), None,
+                   f'<= {limit:.0f} ms (batch wait {params["batch_wait_s"]:g} s + 1 s)',
+                   at_most(p99(age), limit), 'ms')]
+    notes = [f"{doc['cycles']:,} cycles (hello, {params['hold_ms']} ms, close) in {doc['window_s']:.1f} s; "
+             f"{doc['events_in_window']:,} events of the window delivered in {doc['deliveries']:,} POSTs "
+             f"(all, with the agents' joins before it), {doc['duplicates']} duplicates, "
+             f"{doc['bad_signatures']} bad signatures",
+             f"age p50 {_ms(age['p50_ms'])}, max {_ms(age['max_ms'])}; hub webhook failures "
+             f"{doc['hub_webhook_failures']}, dropped {doc['hub_webhook_dropped']}; busy cores: hub "
+             f"{doc['busy_cores']['hub']:.2f}, redis {doc['busy_cores']['redis']:.2f}"]
+    return Findings(figs, notes)
+
+
 # ---- dispatch ------------------------------------------------------------------------------
 
 FINDINGS = {'idle': idle, 'idle-tls': idle_tls, 'flood': flood, 'transitions': transitions, 'fanout': fanout,
-            'reconnect': reconnect, 'reconnect-tls': reconnect_tls, 'redis-cost': redis_cost, 'box': box}
+            'reconnect': reconnect, 'reconnect-tls': reconnect_tls, 'redis-cost': redis_cost, 'box': box,
+            'webhook': webhook}
 
 
 def findings(doc):
