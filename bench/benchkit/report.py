@@ -558,20 +558,22 @@ def webhook(doc):
     age = doc['age_ms']
     limit = webhook_age_limit_ms(params)
     clean = doc['drained'] and doc['bad_signatures'] == 0
-    figs = [figure('transitions per second delivered as webhook events', delivered, offered,
+    figs = [figure('transitions/s delivered as webhook events', delivered, offered,
                    '>= 99% of the transitions made, all delivered, signatures valid',
                    all_of(at_least(delivered, 0.99 * offered) if offered else False, clean), 'events/s',
                    'transitions made', ratio_is='ours/made'),
-            figure('p99 age of an event when its delivery is answered', p99(age), None,
+            figure('p99 age of an event when its delivery arrives, under load', p99(age), None,
                    f'<= {limit:.0f} ms (batch wait {params["batch_wait_s"]:g} s + 1 s)',
                    at_most(p99(age), limit), 'ms')]
-    notes = [f"{doc['cycles']:,} cycles (hello, {params['hold_ms']} ms, close) in {doc['window_s']:.1f} s; "
-             f"{doc['events_in_window']:,} events of the window delivered in {doc['deliveries']:,} POSTs "
-             f"(all, with the agents' joins before it), {doc['duplicates']} duplicates, "
-             f"{doc['bad_signatures']} bad signatures",
-             f"age p50 {_ms(age['p50_ms'])}, max {_ms(age['max_ms'])}; hub webhook failures "
-             f"{doc['hub_webhook_failures']}, dropped {doc['hub_webhook_dropped']}; busy cores: hub "
-             f"{doc['busy_cores']['hub']:.2f}, redis {doc['busy_cores']['redis']:.2f}"]
+    tail = doc['tail_age_ms']
+    notes = [f"{doc['cycles']:,} cycles (hello, {params['hold_ms']} ms, close) in {doc['window_s']} s: "
+             f"{doc['events_made']:,} events delivered in {doc['deliveries']:,} POSTs (with the pool's joins "
+             f"before), {doc['duplicates']} duplicates, {doc['bad_signatures']} bad signatures",
+             f"age over {age['count']:,} events with a batch wait of load after them: p50 {_ms(age['p50_ms'])}, "
+             f"max {_ms(age['max_ms'])}; the last {tail['count']:,} (no full batch after them) p99 "
+             f"{_ms(tail['p99_ms'])}",
+             f"hub webhook failures {doc['hub_webhook_failures']:.0f}, dropped {doc['hub_webhook_dropped']:.0f}; "
+             f"busy cores: hub {doc['busy_cores']['hub']:.2f}, redis {doc['busy_cores']['redis']:.2f}"]
     return Findings(figs, notes)
 
 
