@@ -34,6 +34,7 @@ WebhookBatchPlan WebhookBatcher::plan(std::span<const PendingWebhookEvent> pendi
     return plan;
   }
   full = full || plan.events.size() == max_events_;
+  plan.full = full;
   plan.due_ms = pending[plan.events.front()].ts_ms + wait_ms_;
   plan.action = (full || more_pending || now_ms >= plan.due_ms) ? WebhookBatchPlan::Action::send
                                                                   : WebhookBatchPlan::Action::wait;

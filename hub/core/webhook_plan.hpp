@@ -32,6 +32,7 @@ struct WebhookBatchPlan {
   std::vector<std::size_t> events;  // indices into the pending events, in seq order
   std::uint64_t through_seq = 0;    // the last seq this delivery accounts for (sent or not selected)
   std::int64_t due_ms = 0;          // with wait: the first selected event's ts plus the batch wait
+  bool full = false;                // send: the delivery holds as many events as one may
 };
 
 class WebhookBatcher {

@@ -86,6 +86,7 @@ WebhookPump::WebhookPump(HubContext& context, Shard& home)
       lease_ms_(2 * context.config.webhook_timeout.count() + 2000),
       scan_period_(std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(context.config.webhook_batch_wait) / 4,
                               std::chrono::milliseconds(10), std::chrono::milliseconds(250))),
+      busy_poll_ms_(std::clamp<std::int64_t>(context.config.webhook_batch_wait.count() / 20, 5, 50)),
       scan_timer_(home.io()),
       random_(std::random_device{}()) {}
 
@@ -193,6 +194,7 @@ asio::awaitable<void> WebhookPump::deliver(std::string colony, std::shared_ptr<T
   const auto draw = uniform_draw<std::chrono::milliseconds>(random_);
   std::optional<Taken> taken(std::move(*first));
   first.reset();
+  bool busy = false;  // the last delivery was full
   while (!stopped_ && taken && taken->state == 2) {
     taken->index();  // views into its own strings: made where it now lives
     if (taken->lost > 0) {
@@ -206,7 +208,21 @@ asio::awaitable<void> WebhookPump::deliver(std::string colony, std::shared_ptr<T
       taken->lost = 0;
     }
     const auto plan = batcher_.plan(taken->pending, taken->more, now_ms());
-    if (plan.action == WebhookBatchPlan::Action::wait) break;  // a later pass sends it
+    if (plan.action == WebhookBatchPlan::Action::wait) {
+      // A quiet colony goes back to the passes. One that just filled a delivery is likely to fill
+      // the next one before it is due: it is looked at again soon, not a pass later, until it
+      // sends a delivery that is not full (at most a batch wait later).
+      if (!busy) break;
+      delivering_[colony] = taken->pending[plan.events.front()].ts_ms;
+      const auto pause = std::min<std::int64_t>(plan.due_ms - now_ms(), busy_poll_ms_);
+      if (pause > 0) {
+        asio::steady_timer timer(home_.io());
+        timer.expires_after(std::chrono::milliseconds(pause));
+        [[maybe_unused]] auto [ec] = co_await timer.async_wait(kNoThrow);
+      }
+      taken = co_await take(colony);  // renews the lease
+      continue;
+    }
     if (plan.action == WebhookBatchPlan::Action::nothing) {
       // Nothing readable after the cursor: the lost ones (counted above) or unparsable entries.
       if (taken->pending.empty() && taken->events.empty() && taken->lost == 0) break;
@@ -240,6 +256,7 @@ asio::awaitable<void> WebhookPump::deliver(std::string colony, std::shared_ptr<T
       asio::any_io_executor executor = home_.io().get_executor();
       auto response = co_await client_.post(executor, body, signature, delivery_id, timeout);
       if (response.status >= 200 && response.status < 300) {
+        busy = plan.full;
         metrics.webhook_deliveries.fetch_add(1, std::memory_order_relaxed);
         metrics.webhook_events_delivered.fetch_add(plan.events.size(), std::memory_order_relaxed);
         holding = co_await ack(colony, plan.through_seq, taken->epoch);

@@ -59,6 +59,8 @@ class WebhookPump {
   WebhookBatcher batcher_;
   std::int64_t lease_ms_;
   std::chrono::milliseconds scan_period_;
+  // How soon a colony that just filled a delivery is looked at again while its next one waits.
+  std::int64_t busy_poll_ms_;
   boost::asio::steady_timer scan_timer_;
   std::mt19937_64 random_;
   // Colonies being delivered by this hub, with the ts of the oldest event each still owes.

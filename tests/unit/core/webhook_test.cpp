@@ -65,6 +65,7 @@ TEST_CASE("a batch waits for its first event's ts plus the wait, then leaves") {
   CHECK(early.through_seq == 8);
   auto due = batcher.plan(pending, false, 11'000);
   CHECK(due.action == Action::send);
+  CHECK_FALSE(due.full);
   CHECK(due.events == std::vector<std::size_t>{0, 1});
 }
 
@@ -74,6 +75,7 @@ TEST_CASE("a full batch leaves at once and stops at the event that would overfil
       {1, "join", 100}, {2, "update", 101}, {3, "online", 102}, {4, "chat", 103}, {5, "offline", 104}};
   auto plan = batcher.plan(pending, false, 100);
   CHECK(plan.action == Action::send);
+  CHECK(plan.full);
   CHECK(plan.events == std::vector<std::size_t>{0, 2});
   // The chat after the last one sent is skipped with it; the offline is the next delivery's.
   CHECK(plan.through_seq == 4);
