@@ -111,8 +111,7 @@ void WebhookPump::stop() {
 asio::awaitable<void> WebhookPump::release() {
   stopped_ = true;
   scan_timer_.cancel();
-  std::vector<std::string> held;
-  for (const auto& [colony, oldest] : delivering_) held.push_back(colony);
+  const std::vector<std::string> held(leased_.begin(), leased_.end());
   for (const auto& colony : held) {
     auto keys = mi::redis::args(context_.keys.colony_prefix(colony));
     auto argv = mi::redis::args(context_.instance, "0");
@@ -163,6 +162,11 @@ asio::awaitable<std::optional<WebhookPump::Taken>> WebhookPump::take(const std::
   taken.more = elements[3].integer == 1;
   taken.epoch = elements[4].str;
   for (std::size_t i = 5; i < elements.size(); ++i) taken.events.push_back(elements[i].str);
+  if (taken.state == 2) {
+    leased_.insert(colony);
+  } else {
+    leased_.erase(colony);
+  }
   co_return taken;
 }
 

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
@@ -65,6 +66,9 @@ class WebhookPump {
   std::mt19937_64 random_;
   // Colonies being delivered by this hub, with the ts of the oldest event each still owes.
   std::map<std::string, std::int64_t> delivering_;
+  // Colonies whose lease this hub took last time it looked (released at a drain). A colony
+  // leaves it when a look finds nothing owed or another hub delivering.
+  std::set<std::string> leased_;
   std::uint64_t next_delivery_ = 0;
   bool stopped_ = false;
 };

@@ -260,3 +260,24 @@ TEST_CASE("webhooks: a hub killed mid-delivery is carried on by another hub from
   }
   CHECK(metric(second.port(), "mi_webhook_deliveries_total") >= 1);
 }
+
+TEST_CASE("webhooks: a draining hub gives its colonies' leases up, and another hub delivers them", "[webhook][drain]") {
+  WebhookReceiver receiver;
+  receiver.set_down(true);
+  TestRedis redis;
+  const auto flags = webhook_flags(receiver);
+  HubProcess draining(hub_options(redis, flags));
+  come_and_go(draining.port(), {invite(draining.port(), draining.admin_token(), "g1")}, "bot");
+  wait_written(redis, "g1", 2);
+  const std::string owner_key = "mi:test:{c:g1}:webhook:owner";
+  // It holds the lease and is retrying against the endpoint that is down.
+  REQUIRE(receiver.wait_until([](const auto& received) { return !received.empty(); }, 10s));
+  REQUIRE(redis.command({"GET", owner_key}).str == draining.instance());
+  HubProcess successor(hub_options(redis, flags));
+  CHECK(draining.terminate() == 0);
+  // Released at the drain: not left to lapse.
+  CHECK(redis.command({"GET", owner_key}).str != draining.instance());
+  receiver.set_down(false);
+  REQUIRE(receiver.wait_until([&](const auto& received) { return all_delivered(redis, received, {"g1"}); }, 10s));
+  CHECK(metric(successor.port(), "mi_webhook_deliveries_total") >= 1);
+}
