@@ -10,6 +10,8 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -29,7 +31,12 @@ std::int64_t unix_ms() {
 }
 }  // namespace
 
-WebhookReceiver::WebhookReceiver() {
+WebhookReceiver::WebhookReceiver(std::optional<CertificatePair> tls) {
+  if (tls) {
+    tls_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    tls_->use_certificate_chain_file(tls->cert);
+    tls_->use_private_key_file(tls->key, asio::ssl::context::pem);
+  }
   listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (listener_ < 0) throw std::runtime_error("webhook receiver: socket failed");
   int one = 1;
@@ -67,36 +74,48 @@ void WebhookReceiver::serve() {
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
     asio::ip::tcp::socket socket(io, asio::ip::tcp::v4(), fd);
-    boost::beast::flat_buffer buffer;
-    http::request<http::string_body> request;
+    if (!tls_) {
+      handle(socket);
+      continue;
+    }
+    asio::ssl::stream<asio::ip::tcp::socket&> secure(socket, *tls_);
     boost::system::error_code ec;
-    http::read(socket, buffer, request, ec);
-    if (ec) continue;  // the socket closes as it leaves scope
-    ReceivedWebhook got;
-    got.body = request.body();
-    got.signature = std::string(request["X-Mi-Signature"]);
-    got.delivery_id = std::string(request["X-Mi-Delivery"]);
-    got.content_type = std::string(request[http::field::content_type]);
-    got.received_unix_ms = unix_ms();
-    if (!down_.load()) {
-      int status = 200;
-      int left = fail_next_.load();
-      while (left > 0 && !fail_next_.compare_exchange_weak(left, left - 1)) {
-      }
-      if (left > 0) status = 500;
-      http::response<http::string_body> response{static_cast<http::status>(status), 11};
-      response.set(http::field::connection, "close");
-      response.body() = status == 200 ? "ok" : "try later";
-      response.prepare_payload();
-      http::write(socket, response, ec);
-      if (!ec) got.answered = status;
-    }
-    {
-      std::lock_guard lock(mutex_);
-      received_.push_back(std::move(got));
-    }
-    changed_.notify_all();
+    secure.handshake(asio::ssl::stream_base::server, ec);
+    if (!ec) handle(secure);  // a client that refused the certificate sends nothing
   }
+}
+
+template <class Stream>
+void WebhookReceiver::handle(Stream& stream) {
+  boost::beast::flat_buffer buffer;
+  http::request<http::string_body> request;
+  boost::system::error_code ec;
+  http::read(stream, buffer, request, ec);
+  if (ec) return;  // the socket closes as it leaves scope
+  ReceivedWebhook got;
+  got.body = request.body();
+  got.signature = std::string(request["X-Mi-Signature"]);
+  got.delivery_id = std::string(request["X-Mi-Delivery"]);
+  got.content_type = std::string(request[http::field::content_type]);
+  got.received_unix_ms = unix_ms();
+  if (!down_.load()) {
+    int status = 200;
+    int left = fail_next_.load();
+    while (left > 0 && !fail_next_.compare_exchange_weak(left, left - 1)) {
+    }
+    if (left > 0) status = 500;
+    http::response<http::string_body> response{static_cast<http::status>(status), 11};
+    response.set(http::field::connection, "close");
+    response.body() = status == 200 ? "ok" : "try later";
+    response.prepare_payload();
+    http::write(stream, response, ec);
+    if (!ec) got.answered = status;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    received_.push_back(std::move(got));
+  }
+  changed_.notify_all();
 }
 
 std::vector<ReceivedWebhook> WebhookReceiver::received() const {

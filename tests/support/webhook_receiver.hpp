@@ -1,6 +1,6 @@
 #pragma once
-// A webhook endpoint for tests and benchmarks: a plain HTTP server on 127.0.0.1 (port chosen by
-// the system) on its own thread, recording every request it gets. It can answer 500 to the next
+// A webhook endpoint for tests: an HTTP server (HTTPS with a certificate given) on 127.0.0.1
+// (port chosen by the system) on its own thread, recording every request it gets. It can answer 500 to the next
 // N requests, or go "down" (close each connection without an answer) and come back.
 
 #include <atomic>
@@ -8,10 +8,18 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "tests/support/test_certificates.hpp"
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace mi::test {
 
@@ -26,13 +34,16 @@ struct ReceivedWebhook {
 
 class WebhookReceiver {
  public:
-  WebhookReceiver();
+  // With `tls`, HTTPS with that pair (url() then names the host "localhost").
+  explicit WebhookReceiver(std::optional<CertificatePair> tls = std::nullopt);
   ~WebhookReceiver();
   WebhookReceiver(const WebhookReceiver&) = delete;
   WebhookReceiver& operator=(const WebhookReceiver&) = delete;
 
   unsigned short port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hooks"; }
+  std::string url() const {
+    return (tls_ ? "https://localhost:" : "http://127.0.0.1:") + std::to_string(port_) + "/hooks";
+  }
 
   // The next `count` requests are answered 500.
   void fail_next(int count) { fail_next_.store(count); }
@@ -46,6 +57,8 @@ class WebhookReceiver {
 
  private:
   void serve();
+  template <class Stream>
+  void handle(Stream& stream);
 
   int listener_ = -1;
   unsigned short port_ = 0;
@@ -55,6 +68,7 @@ class WebhookReceiver {
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
   std::vector<ReceivedWebhook> received_;
+  std::unique_ptr<boost::asio::ssl::context> tls_;
   std::thread thread_;
 };
 

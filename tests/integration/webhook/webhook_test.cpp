@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <charconv>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <set>
@@ -15,6 +16,7 @@
 
 #include "tests/support/hub_fixture.hpp"
 #include "tests/support/json_pointer.hpp"
+#include "tests/support/test_certificates.hpp"
 #include "tests/support/webhook_receiver.hpp"
 #include "tests/support/ws_client.hpp"
 
@@ -280,4 +282,37 @@ TEST_CASE("webhooks: a draining hub gives its colonies' leases up, and another h
   receiver.set_down(false);
   REQUIRE(receiver.wait_until([&](const auto& received) { return all_delivered(redis, received, {"g1"}); }, 10s));
   CHECK(metric(successor.port(), "mi_webhook_deliveries_total") >= 1);
+}
+
+TEST_CASE("webhooks over HTTPS: the endpoint's certificate and name are verified", "[webhook][tls]") {
+  TestCertificates pki;
+  WebhookReceiver trusted(pki.server());
+  WebhookReceiver misnamed(pki.other_name());  // signed by the same CA, for another name
+  TestRedis redis;
+  auto start_hub = [&](const WebhookReceiver& receiver, const std::string& env) {
+    // The hub trusts the test CA as its system store (OpenSSL reads SSL_CERT_FILE).
+    ::setenv("SSL_CERT_FILE", pki.ca_file().c_str(), 1);
+    auto flags = webhook_flags(receiver);
+    flags.back() = "1";  // --webhook-retry-for
+    auto hub = std::make_unique<HubProcess>(hub_options(redis, flags, env));
+    ::unsetenv("SSL_CERT_FILE");
+    return hub;
+  };
+  auto good = start_hub(trusted, "test");
+  auto bad = start_hub(misnamed, "other");
+  come_and_go(good->port(), {invite(good->port(), good->admin_token(), "t1")}, "secure");
+  come_and_go(bad->port(), {invite(bad->port(), bad->admin_token(), "t1")}, "refused");
+  wait_written(redis, "t1", 2);
+  REQUIRE(trusted.wait_until([&](const auto& received) { return all_delivered(redis, received, {"t1"}); }, 10s));
+  for (const auto& request : trusted.received()) CHECK(webhook_signature_valid(kSecret, request.signature, request.body));
+  // The misnamed endpoint never gets a request: the hub refuses its certificate, retries, and
+  // drops the events once --webhook-retry-for has passed.
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (metric(bad->port(), "mi_webhook_events_dropped_total") < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+  CHECK(metric(bad->port(), "mi_webhook_events_dropped_total") == 2);
+  CHECK(metric(bad->port(), "mi_webhook_failures_total") >= 1);
+  CHECK(misnamed.received().empty());
+  CHECK(bad->log().find("TLS with localhost") != std::string::npos);
 }
