@@ -137,10 +137,29 @@ asio::awaitable<void> WebhookPump::scan_once() {
     auto page = co_await redis.exec(std::move(command));
     if (redis_failed(page) || !page.reply.is_array() || page.reply.elements.size() != 2) co_return;
     cursor = page.reply.elements[0].str;
+    // One round trip for the page: each colony's seq beside its cursor. Only a colony whose seq
+    // differs from its cursor (events owed, or a history that moved backwards) or that has no
+    // cursor yet is looked at with a script.
+    std::vector<std::string> colonies;
+    std::vector<std::vector<std::string>> reads;
     for (const auto& member : page.reply.elements[1].elements) {
-      if (stopped_) co_return;
       if (delivering_.contains(member.str)) continue;
-      co_await visit(member.str, oldest_ts);
+      const auto prefix = context_.keys.colony_prefix(member.str);
+      colonies.push_back(member.str);
+      reads.push_back(mi::redis::args("GET", prefix + "seq"));
+      reads.push_back(mi::redis::args("HGET", prefix + "webhook:cursor", "seq"));
+    }
+    if (colonies.empty()) continue;
+    auto positions = co_await redis.exec_pipeline(std::move(reads));
+    if (positions.ec || positions.replies.size() != 2 * colonies.size()) co_return;
+    for (std::size_t i = 0; i < colonies.size(); ++i) {
+      if (stopped_) co_return;
+      const auto& seq = positions.replies[2 * i];
+      const auto& acknowledged = positions.replies[2 * i + 1];
+      if (!seq.is_string()) continue;  // no event yet
+      if (acknowledged.is_string() && acknowledged.str == seq.str) continue;  // nothing owed
+      if (delivering_.contains(colonies[i])) continue;  // started while this page was read
+      co_await visit(colonies[i], oldest_ts);
     }
   } while (cursor != "0");
   for (const auto& [colony, ts] : delivering_) {
