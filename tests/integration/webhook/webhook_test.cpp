@@ -316,3 +316,43 @@ TEST_CASE("webhooks over HTTPS: the endpoint's certificate and name are verified
   CHECK(misnamed.received().empty());
   CHECK(bad->log().find("TLS with localhost") != std::string::npos);
 }
+
+TEST_CASE("webhooks: events trimmed from the stream before delivery are counted as dropped", "[webhook][trim]") {
+  WebhookReceiver receiver;
+  receiver.set_down(true);
+  // Small stream nodes, so that the approximate MAXLEN of a short stream trims.
+  TestRedis redis(TestRedis::Persistence::none, {"stream-node-max-entries 4"});
+  auto flags = webhook_flags(receiver);
+  flags.insert(flags.end(), {"--event-stream-length", "6"});
+  HubProcess hub(hub_options(redis, flags));
+  come_and_go(hub.port(), {invite(hub.port(), hub.admin_token(), "m1")}, "first");
+  // The first delivery is being retried while the endpoint is down; meanwhile the stream moves on.
+  REQUIRE(receiver.wait_until([](const auto& received) { return !received.empty(); }, 10s));
+  std::vector<std::string> codes;
+  for (int i = 0; i < 10; ++i) codes.push_back(invite(hub.port(), hub.admin_token(), "m1"));
+  come_and_go(hub.port(), codes, "later");
+  auto written = std::chrono::steady_clock::now() + 5s;
+  while (redis.command({"GET", "mi:test:{c:m1}:seq"}).str != "22" && std::chrono::steady_clock::now() < written) {
+    std::this_thread::sleep_for(20ms);
+  }
+  REQUIRE(redis.command({"GET", "mi:test:{c:m1}:seq"}).str == "22");
+  const auto held = expected_seqs(redis, "m1");
+  REQUIRE(held.front() > 3);  // trimmed past what the first delivery can hold
+  receiver.set_down(false);
+  // Everything the stream holds arrives; what it lost is counted, so delivered + dropped = 22.
+  REQUIRE(receiver.wait_until(
+      [&](const auto& received) {
+        auto kept = deduped(events_of(received, true));
+        return !kept["m1"].empty() && kept["m1"].back() == 22;
+      },
+      15s));
+  const auto delivered = deduped(events_of(receiver.received(), true))["m1"];
+  for (std::size_t i = 1; i < delivered.size(); ++i) CHECK(delivered[i] > delivered[i - 1]);
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (metric(hub.port(), "mi_webhook_events_dropped_total") + static_cast<double>(delivered.size()) < 22 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  CHECK(metric(hub.port(), "mi_webhook_events_dropped_total") > 0);
+  CHECK(metric(hub.port(), "mi_webhook_events_dropped_total") + static_cast<double>(delivered.size()) == 22);
+}
