@@ -7,7 +7,7 @@
 -- ARGV[1]  the hub's instance
 -- ARGV[2]  the last seq the delivery accounts for
 -- ARGV[3]  the epoch webhook_take gave with the events
--- ARGV[4]  the lease, ms
+-- ARGV[4]  the lease, ms; 0 leaves it as it is (a draining hub, which released its leases)
 -- Reply:   1 when the cursor moved (or was already there), 0 when the caller no longer holds the lease
 local prefix = KEYS[1]
 local owner_key = prefix .. 'webhook:owner'
@@ -21,5 +21,7 @@ local through = tonumber(ARGV[2])
 if cursor[1] == false or cursor[2] ~= ARGV[3] or tonumber(cursor[1]) < through then
   redis.call('HSET', cursor_key, 'seq', through, 'epoch', ARGV[3])
 end
-redis.call('SET', owner_key, ARGV[1], 'PX', ARGV[4])
+if tonumber(ARGV[4]) > 0 then
+  redis.call('SET', owner_key, ARGV[1], 'PX', ARGV[4])
+end
 return 1

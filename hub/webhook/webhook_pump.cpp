@@ -327,7 +327,10 @@ asio::awaitable<bool> WebhookPump::wait_holding(const std::string& colony, std::
 
 asio::awaitable<bool> WebhookPump::ack(const std::string& colony, std::uint64_t through_seq, const std::string& epoch) {
   auto keys = mi::redis::args(context_.keys.colony_prefix(colony));
-  auto argv = mi::redis::args(context_.instance, std::to_string(through_seq), epoch, std::to_string(lease_ms_));
+  // A delivery answered after this hub released its leases (a drain) moves the cursor but does
+  // not take the lease back from the hub carrying on.
+  const auto lease = stopped_ ? std::string("0") : std::to_string(lease_ms_);
+  auto argv = mi::redis::args(context_.instance, std::to_string(through_seq), epoch, lease);
   auto result = co_await home_.redis().eval("webhook_ack", std::move(keys), std::move(argv));
   // Not acknowledged in Redis: the next take reads the same events again (at least once).
   co_return !redis_failed(result) && result.reply.is_integer() && result.reply.integer == 1;
