@@ -25,5 +25,6 @@ for connection, _ in pairs(hash_to_table(redis.call('HGETALL', prefix .. 'conns:
 end
 redis.call('DEL', agent_key, prefix .. 'conns:' .. id, prefix .. 'alive:' .. id, prefix .. 'update-at:' .. id)
 redis.call('LREM', prefix .. 'agents', 0, id)
+redis.call('ZREM', prefix .. 'leases', id)
 local seq = emit_event(prefix, stored[2], ARGV[3], 'remove', ',"agent":' .. agent, ARGV[4])
 return {'ok', agent, seq}

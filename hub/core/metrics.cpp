@@ -60,6 +60,11 @@ std::string Metrics::render() const {
   append_metric(out, "mi_redemptions_unreplicated_total", "counter",
                 "Redemptions and clones answered before --redis-min-replicas-ack replicas acknowledged them.",
                 redemptions_unreplicated);
+  append_metric(out, "mi_lease_offlines_total", "counter",
+                "Agents put offline by this hub's lease sweep (a grace, an HTTP beat or a health report that ended).",
+                lease_offlines);
+  append_metric(out, "mi_http_beats_total", "counter", "HTTP heartbeats of agents without a socket accepted.", http_beats);
+  append_metric(out, "mi_health_reports_total", "counter", "Health reports of hosted agents accepted.", health_reports);
   append_metric(out, "mi_webhook_deliveries_total", "counter", "Webhook deliveries answered 2xx.", webhook_deliveries);
   append_metric(out, "mi_webhook_events_delivered_total", "counter", "Events in webhook deliveries answered 2xx.",
                 webhook_events_delivered);
