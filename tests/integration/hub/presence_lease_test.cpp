@@ -50,6 +50,23 @@ mi::protocol::ServerMessage next_event(WsClient& watcher, std::uint64_t& seq, st
   return event;
 }
 
+// A hub with a watcher of c1 that has read its snapshot.
+struct WatchedHub {
+  explicit WatchedHub(std::vector<std::string> flags) : f(std::move(flags)), watcher(f.hub.port()) {
+    watcher.send(watch_request("c1", f.hub.admin_token()));
+    seq = watcher.expect("snapshot").seq;
+  }
+  // An agent onboarded on a socket of its own, its join seen.
+  void onboard_agent(WsClient& agent, const std::string& name) {
+    REQUIRE(onboard(agent, f.create_invite("c1"), name).type == "welcome");
+    CHECK(next_event(watcher, seq).event == "join");
+  }
+
+  HubFixture f;
+  WsClient watcher;
+  std::uint64_t seq = 0;
+};
+
 }  // namespace
 
 TEST_CASE("a drop healed within the grace on another hub makes no event at all", "[presence][grace][multi-hub]") {
@@ -83,13 +100,10 @@ TEST_CASE("a drop healed within the grace on another hub makes no event at all",
 }
 
 TEST_CASE("a drop that does not heal makes one offline, with its reason, when the grace ends", "[presence][grace]") {
-  HubFixture f({"--offline-grace", "1.5"});
-  WsClient watcher(f.hub.port());
-  watcher.send(watch_request("c1", f.hub.admin_token()));
-  auto seq = watcher.expect("snapshot").seq;
+  WatchedHub w({"--offline-grace", "1.5"});
+  auto& [f, watcher, seq] = w;
   WsClient agent(f.hub.port());
-  REQUIRE(onboard(agent, f.create_invite("c1"), "jared").type == "welcome");
-  CHECK(next_event(watcher, seq).event == "join");
+  w.onboard_agent(agent, "jared");
 
   const auto dropped_at = std::chrono::system_clock::now();
   agent.drop();
@@ -104,14 +118,10 @@ TEST_CASE("a drop that does not heal makes one offline, with its reason, when th
 }
 
 TEST_CASE("a close frame from the agent, or silence for the TTL, is offline at once whatever the grace", "[presence][grace]") {
-  HubFixture f({"--offline-grace", "60"});
-  WsClient watcher(f.hub.port());
-  watcher.send(watch_request("c1", f.hub.admin_token()));
-  auto seq = watcher.expect("snapshot").seq;
-
+  WatchedHub w({"--offline-grace", "60"});
+  auto& [f, watcher, seq] = w;
   WsClient leaving(f.hub.port());
-  REQUIRE(onboard(leaving, f.create_invite("c1"), "leaving").type == "welcome");
-  CHECK(next_event(watcher, seq).event == "join");
+  w.onboard_agent(leaving, "leaving");
   leaving.close(1000);
   auto closed = next_event(watcher, seq);  // 5 s, far below the 60 s grace
   CHECK(closed.event == "offline");
@@ -119,8 +129,7 @@ TEST_CASE("a close frame from the agent, or silence for the TTL, is offline at o
 
   // Onboarded, then silent (it reads nothing, so it answers no pings) for the 2 s TTL.
   WsClient silent(f.hub.port());
-  REQUIRE(onboard(silent, f.create_invite("c1"), "silent").type == "welcome");
-  CHECK(next_event(watcher, seq).event == "join");
+  w.onboard_agent(silent, "silent");
   auto timed_out = next_event(watcher, seq, 8s);
   CHECK(timed_out.event == "offline");
   CHECK(timed_out.reason == std::optional<std::string>("timeout"));
@@ -218,13 +227,10 @@ TEST_CASE("HTTP beats keep an agent online on any hub, then it goes offline time
 
 TEST_CASE("health reports keep a hosted agent online; unhealthy or no report within the TTL is offline unhealthy",
           "[presence][health]") {
-  HubFixture f;
-  WsClient watcher(f.hub.port());
-  watcher.send(watch_request("c1", f.hub.admin_token()));
-  auto seq = watcher.expect("snapshot").seq;
+  WatchedHub w({});
+  auto& [f, watcher, seq] = w;
   WsClient agent(f.hub.port());
-  REQUIRE(onboard(agent, f.create_invite("c1"), "jared").type == "welcome");
-  CHECK(next_event(watcher, seq).event == "join");
+  w.onboard_agent(agent, "jared");
   agent.send(R"({"type":"clone","id":1})");
   auto cloned = agent.expect("cloned");
   REQUIRE(cloned.agent->id == "jared-2");
