@@ -59,6 +59,7 @@ Hub::Hub(Config config, redis::Endpoint redis_endpoint, std::string admin_token,
   router_ = std::make_unique<EventRouter>(*context_, shard_pointers);
   for (auto& shard : shards_) shard->set_router(router_.get());
   liveness_ = std::make_unique<HubLiveness>(*context_, shard_pointers);
+  watcher_counts_ = std::make_unique<WatcherCountPublisher>(*context_, *shards_[0]);
   context_->every_redis_link_up = [this] {
     for (auto& shard : shards_) {
       if (!shard->redis().is_connected_any_thread()) return false;
@@ -100,6 +101,7 @@ void Hub::start() {
   for (auto& shard : shards_) shard->start();
   router_->start();
   liveness_->start();
+  watcher_counts_->start();
   asio::post(shards_[0]->io(), [this] { accept_next(); });
   log::info("mi-hub ", context_->hub_id, " (instance ", context_->instance, ") listening on ", config.listen_host, ":", bound_port_, " with ",
             shards_.size(), " shard(s), env ", config.env, ", redis ", context_->redis_endpoint.describe());
@@ -188,6 +190,7 @@ void Hub::stop() {
       router_->stop();
     });
     liveness_->stop();
+    watcher_counts_->stop();
   }
   for (auto& shard : shards_) shard->stop();
   log::info("mi-hub stopped");
