@@ -131,6 +131,7 @@ int main(int argc, char** argv) {
   mi::cli::add_invite_commands(app, global);
   mi::cli::add_agent_commands(app, global);
   mi::cli::add_status_command(app, global);
+  mi::cli::add_agent_history_command(app, global);
   // The footer lists every command with its arguments, which says more than their names alone.
   for (auto* command : app.get_subcommands({})) command->group("");
   show_global_options_in_every_help(app);
