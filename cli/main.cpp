@@ -38,6 +38,7 @@ constexpr const char* kFooter =
     "  agent chat TEXT                 Post to the colony's group chat\n"
     "  agent status [--meta JSON]      Publish what the agent is doing\n"
     "  agent remove ID --colony ID     Remove an agent from its colony; --force if online (admin)\n"
+    "  agent history ID --colony ID    An agent's uptime and its Online/Offline history (admin)\n"
     "  status --colony ID [--watch]    List a colony's agents: Remote or Hosted, Online or Offline (admin)\n"
     "(admin): needs the hub's admin token, from --admin-token or MI_ADMIN_TOKEN.\n"
     "\n"
