@@ -173,4 +173,56 @@ std::variant<AgentStatusRequest, ParseError> parse_agent_status_request(std::str
   return AgentStatusRequest{std::move(*meta)};
 }
 
+std::variant<AgentBeatRequest, ParseError> parse_agent_beat_request(std::string_view body,
+                                                                    const ParseLimits& limits) {
+  if (is_blank(body)) return AgentBeatRequest{};
+  AgentBeatRequest beat;
+  auto error = for_each_field(body, [&](std::string_view key, simdjson::dom::element value)
+                                        -> std::optional<ParseError> {
+    if (key != "meta") return std::nullopt;
+    if (!value.is_object()) return bad_request("\"meta\" must be a JSON object.");
+    beat.meta_json = simdjson::minify(value);
+    if (beat.meta_json->size() > limits.max_meta_bytes) {
+      return bad_request("\"meta\" is longer than " + std::to_string(limits.max_meta_bytes) + " bytes once minified.");
+    }
+    return std::nullopt;
+  });
+  if (error) return *error;
+  return beat;
+}
+
+std::variant<HealthReportRequest, ParseError> parse_health_report_request(std::string_view body) {
+  std::optional<bool> healthy;
+  std::optional<double> ttl_seconds;
+  auto error = for_each_field(body, [&](std::string_view key, simdjson::dom::element value)
+                                        -> std::optional<ParseError> {
+    if (key == "healthy") {
+      if (!value.is_bool()) return bad_request("\"healthy\" must be true or false.");
+      healthy = bool(value.get_bool());
+    } else if (key == "ttl") {
+      if (!value.is_number()) return bad_request("\"ttl\" must be a number of seconds.");
+      double seconds = 0;
+      if (value.is_double()) {
+        seconds = double(value.get_double());
+      } else if (value.is_int64()) {
+        seconds = static_cast<double>(std::int64_t(value.get_int64()));
+      } else {
+        return bad_request("\"ttl\" must be a number of seconds from 1 to 86400.");
+      }
+      ttl_seconds = seconds;
+    }
+    return std::nullopt;
+  });
+  if (error) return *error;
+  if (!healthy) return bad_request("The body needs {\"healthy\": true|false, \"ttl\": seconds}.");
+  HealthReportRequest report{*healthy, 0};
+  if (*healthy) {
+    if (!ttl_seconds || !(*ttl_seconds >= 1 && *ttl_seconds <= 86'400)) {
+      return bad_request("A healthy report needs \"ttl\": how long it holds, in seconds from 1 to 86400.");
+    }
+    report.ttl_ms = static_cast<std::int64_t>(*ttl_seconds * 1000.0);
+  }
+  return report;
+}
+
 }  // namespace mi::protocol

@@ -1,6 +1,7 @@
 #pragma once
 // Bodies of the HTTP API's requests (docs/protocol.md section 2), parsed without I/O.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -58,5 +59,22 @@ std::variant<AgentChatRequest, ParseError> parse_agent_chat_request(std::string_
                                                                     const ParseLimits& limits = {});
 std::variant<AgentStatusRequest, ParseError> parse_agent_status_request(std::string_view body,
                                                                         const ParseLimits& limits = {});
+
+// POST /v1/agents/heartbeat: no body, {}, or {"meta":{...}} as the WebSocket `status`.
+struct AgentBeatRequest {
+  std::optional<std::string> meta_json;  // minified; absent: the beat changes no meta
+};
+
+// POST /v1/colonies/{colony}/agents/{id}/health: {"healthy":true|false,"ttl":seconds}. The TTL
+// (how long a healthy report holds) is required when healthy, a number of seconds in
+// [1, 86400], fractions allowed.
+struct HealthReportRequest {
+  bool healthy = false;
+  std::int64_t ttl_ms = 0;
+};
+
+std::variant<AgentBeatRequest, ParseError> parse_agent_beat_request(std::string_view body,
+                                                                    const ParseLimits& limits = {});
+std::variant<HealthReportRequest, ParseError> parse_health_report_request(std::string_view body);
 
 }  // namespace mi::protocol

@@ -104,6 +104,7 @@ std::optional<Agent> read_agent_object(ondemand::object& object) {
     if (key == "status") return has_status = read_string(value, agent.status);
     if (key == "joined_at") return has_joined_at = read_integer(value, agent.joined_at);
     if (key == "last_seen") return read_nullable_integer(value, agent.last_seen);
+    if (key == "sockets") return read_nullable_integer(value, agent.sockets);
     if (key == "clone_of") return read_nullable_string(value, agent.clone_of);
     if (key == "invite") return read_nullable_string(value, agent.invite);
     if (key == "meta") return read_object_json(value, agent.meta_json);

@@ -21,6 +21,9 @@ struct Agent {
   std::optional<std::string> clone_of;
   std::optional<std::string> invite;
   std::string meta_json = "{}";
+  // Live sockets (absent from older hubs): 0 for an online agent means it is within the grace of
+  // a dropped socket ("reconnecting"), or kept by HTTP beats or health reports.
+  std::optional<std::int64_t> sockets;
 };
 
 // Any message from the hub, with the fields of every type flattened; which ones are set depends

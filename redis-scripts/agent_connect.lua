@@ -1,5 +1,6 @@
 -- agent_connect: an agent's socket authenticated with its token ("hello"). The agent is online
--- while it has at least one socket; the first one makes it "online" (event).
+-- while it has at least one socket; the first one makes it "online" (event). A socket back within
+-- the grace of a dropped one ends the grace with no event at all.
 -- KEYS[1]  colony key prefix "mi:<env>:{c:<colony>}:"
 -- ARGV[1]  agent id
 -- ARGV[2]  SHA-256 (hex) of the secret presented
@@ -33,6 +34,9 @@ end
 redis.call('HSET', prefix .. 'conns:' .. id, ARGV[3], ARGV[4])
 redis.call('HSET', prefix .. 'connections', ARGV[3], id)
 redis.call('SET', prefix .. 'alive:' .. id, ARGV[5], 'PX', ARGV[8])
+if redis.call('HDEL', agent_key, 'grace_until', 'grace_reason') > 0 then
+  file_leases(prefix, id)
+end
 local going_online = stored[2] ~= 'online'
 if going_online then
   redis.call('HSET', agent_key, 'status', 'online', 'last_seen', ARGV[5])

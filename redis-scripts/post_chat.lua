@@ -1,6 +1,6 @@
 -- post_chat: an agent posts to its colony's group chat (event "chat" to watchers and agents). The
--- event is also kept in the colony's chat log (record_chat, prelude.lua), which presence events
--- never push out, for GET /v1/colonies/{colony}/chat.
+-- event is also kept in the colony's chat log (emit_event's record_chat, prelude.lua), which
+-- presence events never push out, for GET /v1/colonies/{colony}/chat.
 -- KEYS[1]  colony key prefix "mi:<env>:{c:<colony>}:"
 -- ARGV[1]  agent id (the author)
 -- ARGV[2]  text (UTF-8, already checked by the hub)
@@ -13,8 +13,6 @@ local agent = agent_json(prefix, ARGV[1])
 if not agent then
   return 0
 end
-local seq, event = emit_event(prefix, ARGV[4], ARGV[3], 'chat',
+return emit_event(prefix, ARGV[4], ARGV[3], 'chat',
     ',"agent":' .. agent .. ',"from":' .. json_string(ARGV[1]) .. ',"text":' .. json_string(ARGV[2]),
     ARGV[5])
-record_chat(prefix, seq, event)
-return seq

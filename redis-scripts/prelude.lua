@@ -9,11 +9,16 @@
 --   onboard-session:<id>    string the code the onboarding page of that browser session shows
 --   agent:<id>              hash   id colony kind status joined_at last_seen clone_of invite meta
 --                                  token_sha256 offline_reason
+--                                  grace_until grace_reason (a dropped socket's grace)
+--                                  kept_until kept_reason (an HTTP beat or a health report)
 --   agents                  list   agent ids in join order
 --   names                   set    every agent id ever given in the colony (never reused)
 --   suffix:<base>           string the last N handed out as <base>-N
 --   conns:<id>              hash   connection id -> hub instance, one field per open socket
 --   connections             hash   connection id -> agent id, every open socket of the colony
+--   leases                  zset   agent id -> the earliest end of its presence leases (the
+--                                  grace of a dropped socket, an HTTP beat, a health report),
+--                                  ms; expire_leases.lua settles the ones due
 --   alive:<id>              string time of the agent's last frame (ms), expiring after the
 --                                  presence TTL; set at connect, refreshed in batches by the
 --                                  hub holding it
@@ -76,6 +81,7 @@ local function agent_json(prefix, id)
       ',"clone_of":' .. json_string_or_null(a.clone_of) ..
       ',"invite":' .. json_string_or_null(a.invite) ..
       ',"meta":' .. (a.meta or '{}') ..
+      ',"sockets":' .. redis.call('HLEN', prefix .. 'conns:' .. id) ..
       ',"offline_reason":' .. (a.status == 'offline' and json_string_or_null(a.offline_reason) or 'null') .. '}'
 end
 
@@ -158,10 +164,10 @@ local function emit_event(prefix, colony, now_ms, kind, body, stream_max_length)
   redis.call('PUBLISH', prefix .. 'events', event)
   if kind == 'join' or kind == 'online' or kind == 'offline' then
     record_transition(prefix, kind, body, now_ms)
+  elseif kind == 'chat' then
+    record_chat(prefix, seq, event)
   end
-  -- A script returns only its first value, so callers that return emit_event(...) still reply
-  -- with the seq; post_chat keeps the event too.
-  return seq, event
+  return seq
 end
 
 -- INVITE fields as a flat array, in the order the hub reads them (hub/store/invite_store.cpp).
@@ -239,4 +245,66 @@ end
 local function same_hub_id(a, b)
   return #a == #b and #a > 13 and string.sub(a, -13, -13) == '#' and string.sub(b, -13, -13) == '#' and
       string.sub(a, 1, -14) == string.sub(b, 1, -14)
+end
+
+-- Presence leases. An agent is online while it holds a socket, or while a lease keeps it: the
+-- grace after its last socket dropped (grace_until, with the reason the drop would have had), or
+-- an HTTP beat or a health report (kept_until, with "timeout" or "unhealthy"). The colony's
+-- "leases" set holds each agent's earliest lease end, for expire_leases.lua; the hub then files
+-- the colony under that time in the index of due colonies (lease_schedule.lua).
+
+-- The lease fields of an agent hash as numbers (0: none).
+local function agent_leases(agent_key)
+  local f = redis.call('HMGET', agent_key, 'grace_until', 'grace_reason', 'kept_until', 'kept_reason')
+  return {grace_until = tonumber(f[1] or '0') or 0, grace_reason = f[2] or 'closed',
+          kept_until = tonumber(f[3] or '0') or 0, kept_reason = f[4] or 'timeout'}
+end
+
+-- Files the agent in the colony's lease set under its earliest lease end, or takes it out when it
+-- has none. Returns that end (0: none).
+local function file_leases(prefix, id)
+  local l = agent_leases(prefix .. 'agent:' .. id)
+  local first = 0
+  if l.grace_until > 0 then first = l.grace_until end
+  if l.kept_until > 0 and (first == 0 or l.kept_until < first) then first = l.kept_until end
+  if first > 0 then
+    redis.call('ZADD', prefix .. 'leases', first, id)
+  else
+    redis.call('ZREM', prefix .. 'leases', id)
+  end
+  return first
+end
+
+-- Whether a lease keeps the agent online at `now`.
+local function leased_at(agent_key, now)
+  local l = agent_leases(agent_key)
+  return l.grace_until > now or l.kept_until > now
+end
+
+-- Puts an online agent with no socket and no lease left at `now` offline (event "offline" with
+-- the reason of the lease that ended last), clearing the leases that ended. Returns the seq of
+-- the event, or 0 when the agent stays as it is.
+local function settle_leases(prefix, id, now, stream_max_length)
+  local agent_key = prefix .. 'agent:' .. id
+  local l = agent_leases(agent_key)
+  local reason = nil
+  local ended_at = -1
+  if l.grace_until > 0 and l.grace_until <= now then
+    redis.call('HDEL', agent_key, 'grace_until', 'grace_reason')
+    reason, ended_at = l.grace_reason, l.grace_until
+    l.grace_until = 0
+  end
+  if l.kept_until > 0 and l.kept_until <= now then
+    redis.call('HDEL', agent_key, 'kept_until', 'kept_reason')
+    if l.kept_until > ended_at then reason, ended_at = l.kept_reason, l.kept_until end
+    l.kept_until = 0
+  end
+  file_leases(prefix, id)
+  if reason == nil or l.grace_until > now or l.kept_until > now then return 0 end
+  if redis.call('HLEN', prefix .. 'conns:' .. id) > 0 then return 0 end
+  local status = redis.call('HMGET', agent_key, 'status', 'colony')
+  if status[1] ~= 'online' then return 0 end
+  redis.call('HSET', agent_key, 'status', 'offline', 'offline_reason', reason)
+  return emit_event(prefix, status[2], now, 'offline',
+      ',"agent":' .. agent_json(prefix, id) .. ',"reason":' .. json_string(reason), stream_max_length)
 end

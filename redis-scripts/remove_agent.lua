@@ -26,5 +26,6 @@ end
 redis.call('DEL', agent_key, prefix .. 'conns:' .. id, prefix .. 'alive:' .. id, prefix .. 'update-at:' .. id,
     prefix .. 'history:' .. id)
 redis.call('LREM', prefix .. 'agents', 0, id)
+redis.call('ZREM', prefix .. 'leases', id)
 local seq = emit_event(prefix, stored[2], ARGV[3], 'remove', ',"agent":' .. agent, ARGV[4])
 return {'ok', agent, seq}

@@ -26,6 +26,7 @@ CloseSteps CloseHandshake::peer_closed(std::uint16_t code, std::int64_t now) {
   switch (state_) {
     case State::open:
       // The echo carries the peer's code and no reason; a close without a code gets one without.
+      peer_closed_first_ = true;
       return start(State::ending_after_send, EndReason::closed, now, {code, {}});
     case State::close_queued:
     case State::failing:

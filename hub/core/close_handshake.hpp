@@ -105,6 +105,9 @@ class CloseHandshake {
   std::int64_t started_at() const { return started_at_; }
   // What the connection ended with (or will end with, once closing): closed until a close starts.
   EndReason end_reason() const { return end_reason_; }
+  // The peer's close frame started the close (rather than answering ours, or none at all): the
+  // peer meant to leave.
+  bool peer_closed_first() const { return peer_closed_first_; }
 
  private:
   CloseSteps start(State next, EndReason end_reason, std::int64_t now, CloseFrame frame);
@@ -113,6 +116,7 @@ class CloseHandshake {
   std::int64_t started_at_ = 0;
   State state_ = State::open;
   EndReason end_reason_ = EndReason::closed;
+  bool peer_closed_first_ = false;
 };
 
 }  // namespace mi::hub

@@ -62,42 +62,35 @@ std::string Config::effective_public_url() const {
 
 namespace {
 
-// A duration flag given in seconds (fractions allowed), stored in milliseconds.
-void add_seconds_option(CLI::App& app, const std::string& flag, const std::string& env_var,
-                        Duration& target, const std::string& help) {
-  auto default_text = std::to_string(static_cast<double>(target.count()) / 1000.0);
-  default_text.erase(default_text.find_last_not_of('0') + 1);
-  if (default_text.back() == '.') default_text.pop_back();
-  app.add_option_function<std::string>(
-         flag,
-         [&target, flag](const std::string& text) {
-           auto parsed = parse_seconds(text);
-           if (!parsed) throw CLI::ValidationError(flag, "expected seconds > 0, e.g. 2 or 0.5");
-           target = *parsed;
-         },
-         help + " (seconds; default " + default_text + ")")
-      ->envname(env_var)
-      ->type_name("SECONDS");
+// "0", "0.0", "0.000"...
+bool is_zero(const std::string& text) {
+  double value = 1;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return ec == std::errc{} && end == text.data() + text.size() && value == 0;
 }
 
-// Like add_seconds_option, where 0 is allowed and means "none".
-void add_seconds_or_zero_option(CLI::App& app, const std::string& flag, const std::string& env_var,
-                                Duration& target, const std::string& help) {
+// A duration flag given in seconds (fractions allowed), stored in milliseconds. With
+// `zero_means_none`, 0 is allowed too.
+void add_seconds_option(CLI::App& app, const std::string& flag, const std::string& env_var,
+                        Duration& target, const std::string& help, bool zero_means_none = false) {
   auto default_text = std::to_string(static_cast<double>(target.count()) / 1000.0);
   default_text.erase(default_text.find_last_not_of('0') + 1);
   if (default_text.back() == '.') default_text.pop_back();
   app.add_option_function<std::string>(
          flag,
-         [&target, flag](const std::string& text) {
-           if (text == "0" || text == "0.0") {
+         [&target, flag, zero_means_none](const std::string& text) {
+           if (zero_means_none && is_zero(text)) {
              target = Duration{0};
              return;
            }
            auto parsed = parse_seconds(text);
-           if (!parsed) throw CLI::ValidationError(flag, "expected seconds >= 0, e.g. 5 or 0.5");
+           if (!parsed) {
+             throw CLI::ValidationError(flag, zero_means_none ? "expected seconds >= 0, e.g. 5 or 0.5"
+                                                              : "expected seconds > 0, e.g. 2 or 0.5");
+           }
            target = *parsed;
          },
-         help + " (seconds, 0 for none; default " + default_text + ")")
+         help + (zero_means_none ? " (seconds, 0 for none; default " : " (seconds; default ") + default_text + ")")
       ->envname(env_var)
       ->type_name("SECONDS");
 }
@@ -131,9 +124,10 @@ ConfigResult parse_config(int argc, char** argv) {
       ->capture_default_str();
   add_seconds_option(app, "--presence-ttl", "MI_PRESENCE_TTL", config.presence_ttl,
                      "an agent with no frame for this long is offline");
-  add_seconds_or_zero_option(app, "--offline-grace", "MI_OFFLINE_GRACE", config.offline_grace,
-                             "an agent whose last socket drops (not closed by the agent) stays online "
-                             "this long, for it to reconnect to any hub");
+  add_seconds_option(app, "--offline-grace", "MI_OFFLINE_GRACE", config.offline_grace,
+                     "an agent whose last socket drops (not closed by the agent) stays online this long, for it to "
+                     "reconnect to any hub",
+                     /*zero_means_none=*/true);
   add_seconds_option(app, "--lease-sweep-period", "MI_LEASE_SWEEP_PERIOD", config.lease_sweep_period,
                      "how often a hub looks for graces, HTTP beats and health reports that ran out");
   app.add_option("--admin-token", config.admin_token,

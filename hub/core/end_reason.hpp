@@ -1,6 +1,7 @@
 #pragma once
 // Why an agent's connection ended: the `reason` of its offline event (docs/protocol.md, section 4).
 
+#include <chrono>
 #include <cstdint>
 #include <string_view>
 
@@ -26,6 +27,15 @@ constexpr std::string_view end_reason_text(EndReason reason) {
       return "hub_lost";
   }
   return "closed";
+}
+
+// How long an agent whose last connection ended this way stays online for a socket of it to come
+// back (docs/protocol.md section 7): the whole `grace` unless the agent left on purpose (its close
+// frame started the close) or went silent for the presence TTL, which are offline at once.
+constexpr std::chrono::milliseconds offline_grace_for(EndReason reason, bool agent_closed,
+                                                      std::chrono::milliseconds grace) {
+  if (agent_closed || reason == EndReason::timeout) return std::chrono::milliseconds{0};
+  return grace;
 }
 
 }  // namespace mi::hub

@@ -56,6 +56,11 @@ std::string Metrics::render() const {
   append_metric(out, "mi_redemptions_unreplicated_total", "counter",
                 "Redemptions and clones answered before --redis-min-replicas-ack replicas acknowledged them.",
                 redemptions_unreplicated);
+  append_metric(out, "mi_lease_offlines_total", "counter",
+                "Agents put offline by this hub's lease sweep (a grace, an HTTP beat or a health report that ended).",
+                lease_offlines);
+  append_metric(out, "mi_http_beats_total", "counter", "HTTP heartbeats of agents without a socket accepted.", http_beats);
+  append_metric(out, "mi_health_reports_total", "counter", "Health reports of hosted agents accepted.", health_reports);
   append_metric(out, "mi_subscription_rebuilds_total", "counter",
                 "Event subscriptions rebuilt because a probe did not come back through them.", subscription_rebuilds);
   append_metric(out, "mi_invites_revoked_total", "counter", "Invites revoked.", invites_revoked);

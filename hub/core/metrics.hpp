@@ -33,13 +33,16 @@ struct Metrics {
   std::atomic<std::uint64_t> history_moved_backwards{0};  // times this hub found a colony's history moved backwards
   std::atomic<std::uint64_t> invites_created{0};
   std::atomic<std::uint64_t> invites_redeemed{0};
-  std::atomic<std::uint64_t> redemptions_unreplicated{0};
-  std::atomic<std::uint64_t> subscription_rebuilds{0};  // wedged event subscriptions rebuilt  // welcomed short of --redis-min-replicas-ack
+  std::atomic<std::uint64_t> redemptions_unreplicated{0};  // welcomed short of --redis-min-replicas-ack
+  std::atomic<std::uint64_t> subscription_rebuilds{0};  // wedged event subscriptions rebuilt
   std::atomic<std::uint64_t> invites_revoked{0};
   std::atomic<std::uint64_t> onboard_failures{0};
   std::atomic<std::uint64_t> onboard_rate_limited{0};
   std::atomic<std::uint64_t> events_published{0};
   std::atomic<std::uint64_t> events_delivered{0};
+  std::atomic<std::uint64_t> lease_offlines{0};   // agents this hub's lease sweep put offline
+  std::atomic<std::uint64_t> http_beats{0};       // POST /v1/agents/heartbeat accepted
+  std::atomic<std::uint64_t> health_reports{0};   // POST .../health accepted
   // The WebSocket sessions open, of every role: not rendered, it is what the drain waits on.
   OpenSessions sessions_open;
 

@@ -27,6 +27,8 @@ constexpr int kOrphansPerBatch = 200;
 // Agents of one colony looked at per call of the ghost sweep: a call stays short in a colony of
 // 100,000 agents.
 constexpr int kGhostSlice = 500;
+// Colonies settled per round of the lease sweep.
+constexpr std::size_t kDueColoniesPerRound = 100;
 // Colonies per SSCAN page of the ghost sweep.
 constexpr int kColoniesPerPage = 100;
 }  // namespace
@@ -37,13 +39,16 @@ HubLiveness::HubLiveness(HubContext& context, std::vector<Shard*> shards)
       home_(*shards_.front()),
       beat_timer_(home_.io()),
       sweep_timer_(home_.io()),
-      ghost_timer_(home_.io()) {}
+      ghost_timer_(home_.io()),
+      lease_timer_(home_.io()) {}
 
 void HubLiveness::start() {
   asio::co_spawn(home_.io(), beat_loop(), asio::detached);
   asio::co_spawn(home_.io(), every(sweep_timer_, context_.config.sweep_period, &HubLiveness::sweep_once),
                  asio::detached);
   asio::co_spawn(home_.io(), every(ghost_timer_, context_.config.ghost_sweep_period, &HubLiveness::expire_ghosts),
+                 asio::detached);
+  asio::co_spawn(home_.io(), every(lease_timer_, context_.config.lease_sweep_period, &HubLiveness::settle_leases),
                  asio::detached);
 }
 
@@ -54,6 +59,7 @@ void HubLiveness::stop() {
     beat_timer_.cancel();
     sweep_timer_.cancel();
     ghost_timer_.cancel();
+    lease_timer_.cancel();
   });
 }
 
@@ -62,6 +68,7 @@ asio::awaitable<void> HubLiveness::leave() {
   beat_timer_.cancel();
   sweep_timer_.cancel();
   ghost_timer_.cancel();
+  lease_timer_.cancel();
   auto result = co_await home_.redis().eval("hub_leave", mi::redis::args(context_.keys.hubs_prefix()),
                                             mi::redis::args(context_.instance));
   if (redis_failed(result) || result.reply.integer != 1) {
@@ -146,12 +153,27 @@ asio::awaitable<void> HubLiveness::sweep_once() {
         co_await redis.exec(mi::redis::args("SREM", orphans.set_key, entry.str));
         continue;
       }
-      // As a session's end would, but the lost hub's last frames are unknown (0).
+      // As a session's end would, but the lost hub's last frames are unknown (0). The grace starts
+      // now: the lost hub's agents may already be reconnecting elsewhere.
       auto outcome = co_await context_.agents.disconnect(redis, orphan->colony, orphan->connection_id, kHubLost, 0,
-                                                         orphans);
+                                                         orphans, 0, context_.config.offline_grace.count());
       if (failed(outcome)) co_return;  // the next sweep tries again
     }
     if (batch.reply.elements.size() < static_cast<std::size_t>(kOrphansPerBatch)) co_return;
+  }
+}
+
+asio::awaitable<void> HubLiveness::settle_leases() {
+  auto& redis = home_.redis();
+  if (!redis.is_connected()) co_return;
+  for (;;) {
+    auto round = co_await context_.agents.leases().sweep(redis, now_ms(), kDueColoniesPerRound);
+    if (round.offlined > 0) {
+      context_.metrics.lease_offlines.fetch_add(round.offlined, std::memory_order_relaxed);
+      log::debug("lease sweep: ", round.offlined, " agent(s) offline in ", round.colonies, " colonie(s)");
+    }
+    // A full round may have left more due colonies: go on at once rather than a period later.
+    if (!round.complete || round.colonies < kDueColoniesPerRound || stopped_) co_return;
   }
 }
 

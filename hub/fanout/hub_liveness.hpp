@@ -37,6 +37,9 @@ class HubLiveness {
   // offline the agents marked online that no frame and no live hub vouches for
   // (expire_ghosts.lua).
   boost::asio::awaitable<void> expire_ghosts();
+  // Settles the presence leases that ended (graces, HTTP beats, health reports) in the colonies
+  // due now, whichever hub filed them: every hub runs it, so that one hub down delays nothing.
+  boost::asio::awaitable<void> settle_leases();
   bool open_agent_sessions() const;
 
   HubContext& context_;
@@ -45,6 +48,7 @@ class HubLiveness {
   boost::asio::steady_timer beat_timer_;
   boost::asio::steady_timer sweep_timer_;
   boost::asio::steady_timer ghost_timer_;
+  boost::asio::steady_timer lease_timer_;
   ClaimWatch claim_watch_;
   bool predecessors_claimed_ = false;  // once, at the first sweep that ran
   bool stopped_ = false;

@@ -20,6 +20,7 @@ struct RecordedEnd {
   std::string reason;            // offline reason, as sent
   std::int64_t last_frame_ms = 0;
   std::int64_t ended_at = 0;     // steady ms, when Redis took it
+  std::int64_t grace_ms = 0;     // the offline grace it was told with
 };
 
 class RecentEnds {

@@ -230,7 +230,7 @@ asio::awaitable<void> Shard::tell_ends_again(std::vector<RecordedEnd> ends) {
   for (const auto& end : ends) {
     auto outcome = co_await context_.agents.disconnect(*redis_, end.colony, end.connection_id, end.reason,
                                                        end.last_frame_ms, context_.instance,
-                                                       kEndedConnectionMemory.count());
+                                                       kEndedConnectionMemory.count(), end.grace_ms);
     if (failed(outcome)) ++failed_count;
   }
   // A link lost again meanwhile reaches a server again, and this runs again from there.

@@ -17,6 +17,7 @@
 #include "hub/core/crypto.hpp"
 #include "hub/http/agent_api.hpp"
 #include "hub/http/colony_reads.hpp"
+#include "hub/http/presence_api.hpp"
 #include "hub/http/origin.hpp"
 #include "hub/http/pages.hpp"
 #include "hub/http/static_files.hpp"
@@ -460,12 +461,15 @@ const std::vector<Route>& http_routes() {
       {"/v1/colonies/{colony}/{action}", Access::admin, Slashes::tolerated, {{any, unknown_colony_action}}},
       {"/v1/colonies/{colony}/agents/{agent}", Access::admin, Slashes::tolerated, {{http_delete, remove_agent}}},
       {"/v1/colonies/{colony}/agents/{agent}/token", Access::admin, Slashes::tolerated, {{post, issue_agent_token}}},
+      {"/v1/colonies/{colony}/agents/{agent}/health", Access::admin, Slashes::tolerated, {{post, agent_health}}},
       {"/v1/invites/{code}", Access::admin, Slashes::tolerated, {{get, get_invite}}},
       {"/v1/invites/{code}/revoke", Access::admin, Slashes::tolerated, {{post, revoke_invite}}},
       // The agent's own calls, signed with its token (hub/http/agent_api.hpp).
       {"/v1/agents/chat", Access::anyone, Slashes::tolerated, {{post, agent_chat}}},
       {"/v1/agents/status", Access::anyone, Slashes::tolerated, {{post, agent_status}}},
       {"/v1/agents/clone", Access::anyone, Slashes::tolerated, {{post, agent_clone}}},
+      // Presence without a socket (hub/http/presence_api.hpp).
+      {"/v1/agents/heartbeat", Access::anyone, Slashes::tolerated, {{post, agent_heartbeat}}},
   };
   return routes;
 }

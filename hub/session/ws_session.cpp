@@ -525,18 +525,20 @@ asio::awaitable<void> WsSession::on_end() {
   if (role_ == Role::watcher) context.metrics.sessions_watchers.fetch_sub(1, std::memory_order_relaxed);
   if (role_ != Role::agent) co_return;
   context.metrics.sessions_agents.fetch_sub(1, std::memory_order_relaxed);
+  const auto grace = offline_grace_for(handshake_.end_reason(), handshake_.peer_closed_first(),
+                                       context.config.offline_grace);
   co_await record_end(colony_, connection_id_, std::string(end_reason_text(handshake_.end_reason())),
-                      last_frame_wall_ms());
+                      last_frame_wall_ms(), grace.count());
 }
 
 asio::awaitable<void> WsSession::record_end(std::string colony, std::string connection_id, std::string reason,
-                                            std::int64_t last_frame) {
+                                            std::int64_t last_frame, std::int64_t grace_ms) {
   auto& context = shard_.context();
   for (int attempt = 0; attempt < kDisconnectRetries; ++attempt) {
     auto outcome = co_await context.agents.disconnect(shard_.redis(), colony, connection_id, reason, last_frame,
-                                                      context.instance, kEndedConnectionMemory.count());
+                                                      context.instance, kEndedConnectionMemory.count(), grace_ms);
     if (!failed(outcome)) {
-      shard_.remember_end({colony, connection_id, reason, last_frame, steady_ms()});
+      shard_.remember_end({colony, connection_id, reason, last_frame, steady_ms(), grace_ms});
       co_return;
     }
     if (attempt == 0) log::warn("connection ", connection_id, " of colony ", colony, " ended while Redis is unreachable; retrying");
@@ -554,7 +556,7 @@ void WsSession::abandon_connection(const std::string& colony) {
   // that whichever runs first, the agent is not left online with no socket.
   asio::co_spawn(transport_.socket().get_executor(),
                  [self = shared_from_this(), colony, connection_id = connection_id_]() -> asio::awaitable<void> {
-                   co_await self->record_end(colony, connection_id, "closed", 0);
+                   co_await self->record_end(colony, connection_id, "closed", 0, 0);
                  },
                  asio::detached);
 }

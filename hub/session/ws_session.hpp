@@ -152,8 +152,9 @@ class WsSession final : public Participant, public std::enable_shared_from_this<
   void become_agent(std::string colony, std::string agent_id, std::string secret_sha256);
   // Records in Redis that `connection_id` ended (agent_disconnect.lua), retrying while Redis is
   // unreachable; a connection Redis does not know yet is marked ended so it never comes online.
+  // `grace_ms`: how long the agent stays online for a socket of it to come back (0: none).
   boost::asio::awaitable<void> record_end(std::string colony, std::string connection_id, std::string reason,
-                                          std::int64_t last_frame);
+                                          std::int64_t last_frame, std::int64_t grace_ms);
   // Ends connection_id_ in the background: its connect or redemption got no answer in time.
   void abandon_connection(const std::string& colony);
   boost::asio::awaitable<void> on_end();

@@ -126,15 +126,20 @@ asio::awaitable<Outcome<std::uint64_t>> AgentStore::disconnect(redis::Connection
                                                                const std::string& connection_id,
                                                                const std::string& reason,
                                                                std::int64_t last_frame_ms, const ListedIn& listed_in,
-                                                               std::int64_t tombstone_ttl_ms) {
+                                                               std::int64_t tombstone_ttl_ms, std::int64_t grace_ms) {
   auto result = co_await redis.eval("agent_disconnect", mi::redis::args(keys_.colony_prefix(colony)),
                                     mi::redis::args(connection_id, reason, std::to_string(last_frame_ms),
                                                     std::to_string(now_ms()), event_stream_length_,
-                                                    std::to_string(tombstone_ttl_ms)));
+                                                    std::to_string(tombstone_ttl_ms), std::to_string(grace_ms)));
   if (redis_failed(result)) co_return describe_redis_failure(result);
+  const auto& reply = result.reply;
+  if (!reply.is_array() || reply.elements.size() < 2) co_return unexpected_reply();
+  // A grace begun: filed for the lease sweep of any hub, as this one may be on its way down. Were
+  // the filing lost, the ghost sweep would settle the grace, only later.
+  co_await leases_.file(redis, colony, reply.elements[1].integer);
   // Once the script ran, a stale entry would only be swept again harmlessly; no retry needed.
   co_await redis.exec(mi::redis::args("SREM", listed_in.set_key, hub_connection_entry(colony, connection_id)));
-  co_return static_cast<std::uint64_t>(result.reply.integer);
+  co_return static_cast<std::uint64_t>(reply.elements[0].integer);
 }
 
 asio::awaitable<Outcome<std::uint64_t>> AgentStore::disconnect(redis::Connection& redis, const std::string& colony,
@@ -142,9 +147,10 @@ asio::awaitable<Outcome<std::uint64_t>> AgentStore::disconnect(redis::Connection
                                                                const std::string& reason,
                                                                std::int64_t last_frame_ms,
                                                                const std::string& hub_id,
-                                                               std::int64_t tombstone_ttl_ms) {
+                                                               std::int64_t tombstone_ttl_ms, std::int64_t grace_ms) {
   const ListedIn own_hub{keys_.hub_connections(hub_id)};
-  co_return co_await disconnect(redis, colony, connection_id, reason, last_frame_ms, own_hub, tombstone_ttl_ms);
+  co_return co_await disconnect(redis, colony, connection_id, reason, last_frame_ms, own_hub, tombstone_ttl_ms,
+                                grace_ms);
 }
 
 asio::awaitable<Outcome<std::string>> AgentStore::remove(redis::Connection& redis, const std::string& colony,

@@ -13,6 +13,7 @@
 #include "hub/core/api_error.hpp"
 #include "hub/store/keys.hpp"
 #include "hub/redis/connection.hpp"
+#include "hub/store/presence_leases.hpp"
 #include "hub/store/redis_clock.hpp"
 
 namespace mi::hub {
@@ -92,7 +93,11 @@ class AgentStore {
         hub_liveness_ms_(hub_liveness_ms),
         presence_ttl_ms_(std::to_string(presence_ttl_ms)),
         redis_timeout_ms_(redis_timeout.count()),
-        redis_clock_(redis_timeout / 4) {}
+        redis_clock_(redis_timeout / 4),
+        leases_(keys, event_stream_length, presence_ttl_ms) {}
+
+  // The graces, HTTP beats and health reports that keep agents online without a socket.
+  PresenceLeases& leases() { return leases_; }
 
   // Redis' clock as this hub knows it: the liveness beat feeds it (hub_liveness.cpp).
   RedisClock& redis_clock() { return redis_clock_; }
@@ -123,18 +128,22 @@ class AgentStore {
   // (0: unknown). The outcome is the seq of the "offline" event, or 0 when the agent stays online.
   // With `tombstone_ttl_ms`, a connection Redis does not know (yet) is marked ended for that long,
   // so that a connect or redemption of it still queued in an abandoned socket changes nothing.
+  // With `grace_ms` (the socket dropped without the agent closing it), the last socket's end
+  // makes the agent offline only when the grace ends with no socket back (PresenceLeases).
   boost::asio::awaitable<Outcome<std::uint64_t>> disconnect(redis::Connection& redis, const std::string& colony,
                                                             const std::string& connection_id,
                                                             const std::string& reason,
                                                             std::int64_t last_frame_ms, const ListedIn& listed_in,
-                                                            std::int64_t tombstone_ttl_ms = 0);
+                                                            std::int64_t tombstone_ttl_ms = 0,
+                                                            std::int64_t grace_ms = 0);
   // The same for a socket of hub `hub_id`, listed among that hub's connections.
   boost::asio::awaitable<Outcome<std::uint64_t>> disconnect(redis::Connection& redis, const std::string& colony,
                                                             const std::string& connection_id,
                                                             const std::string& reason,
                                                             std::int64_t last_frame_ms,
                                                             const std::string& hub_id,
-                                                            std::int64_t tombstone_ttl_ms = 0);
+                                                            std::int64_t tombstone_ttl_ms = 0,
+                                                            std::int64_t grace_ms = 0);
 
   // Removes an agent from its colony (remove_agent.lua): the AGENT JSON it had. not_found (404);
   // agent_online (409) when it is online and not `even_if_online`.
@@ -203,6 +212,7 @@ class AgentStore {
   std::string presence_ttl_ms_;
   std::int64_t redis_timeout_ms_;
   RedisClock redis_clock_;
+  PresenceLeases leases_;
 };
 
 }  // namespace mi::hub

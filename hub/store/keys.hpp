@@ -44,6 +44,10 @@ class Keys {
   }
   std::string orphan_connections() const { return hubs_prefix() + "orphans"; }
 
+  // "mi:<env>:{leases}:" — KEYS[1] of the index of colonies with presence leases
+  // (lease_schedule.lua, lease_due.lua, lease_reschedule.lua).
+  std::string leases_prefix() const { return env_prefix_ + "{leases}:"; }
+
   // Pointers to the colonies' spawn streams, one entry per clone, for provisioners.
   std::string spawn_requests() const { return env_prefix_ + "spawn-requests"; }
   std::string colony_alive(std::string_view colony, std::string_view agent_id) const {

@@ -1,5 +1,7 @@
 #include "tests/support/hub_process.hpp"
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -41,6 +43,9 @@ HubProcess::HubProcess(HubOptions options) : options_(std::move(options)) {
                                    "--log-level", "debug"};
   if (!options_.tls_cert.empty()) {
     args.insert(args.end(), {"--tls-cert", options_.tls_cert, "--tls-key", options_.tls_key});
+  }
+  if (std::find(options_.extra_args.begin(), options_.extra_args.end(), "--offline-grace") == options_.extra_args.end()) {
+    args.insert(args.end(), {"--offline-grace", options_.offline_grace});
   }
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
 

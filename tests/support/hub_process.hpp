@@ -16,6 +16,9 @@ struct HubOptions {
   std::string env = "test";
   std::string admin_token = "test-admin-token";
   std::string presence_ttl = "2";
+  // No grace unless a test is about it: a dropped test socket then makes its agent offline at once,
+  // as most tests expect. An --offline-grace in extra_args replaces it.
+  std::string offline_grace = "0";
   std::vector<std::string> extra_args;  // more flags, e.g. {"--onboard-fail-limit", "3"}
   std::string hub_id;                   // --hub-id; default: one unique to this test run
   // Whether the start waits for /readyz to say 200 (Redis usable), else only for /healthz: for a

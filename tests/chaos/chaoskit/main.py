@@ -37,7 +37,7 @@ BEHAVIOUR = {
 
 def hub_flags(ttl_s):
     """Intervals small enough for the system to settle in seconds."""
-    return ['--presence-ttl', str(ttl_s), '--hub-liveness', '3', '--sweep-period', '1', '--ghost-sweep-period', '5',
+    return ['--presence-ttl', str(ttl_s), '--offline-grace', '1', '--hub-liveness', '3', '--sweep-period', '1', '--ghost-sweep-period', '5',
             '--refresh-period', '0.5', '--redis-timeout', '1', '--redis-connect-timeout', '1',
             '--redis-reconnect-max', '0.5', '--drain-timeout', '3', '--shards', '1',
             '--onboard-fail-limit', '1000000', '--onboard-fail-limit-global', '1000000', '--onboard-fail-delay', '0.05',

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -182,9 +183,14 @@ struct HubTls {
 // take it between a choice and the bind; the restarts reuse it.
 class HubOnPort {
  public:
+  // `extra_args`: more flags. With no --offline-grace among them the hub runs with none, so that
+  // an agent that drops is offline at once, as most tests expect.
   explicit HubOnPort(std::string redis_url, std::string admin_token = "test-admin-token",
-                     std::optional<HubTls> tls = std::nullopt)
-      : redis_url_(std::move(redis_url)), admin_token_(std::move(admin_token)), tls_(std::move(tls)) {
+                     std::optional<HubTls> tls = std::nullopt, std::vector<std::string> extra_args = {})
+      : redis_url_(std::move(redis_url)),
+        admin_token_(std::move(admin_token)),
+        tls_(std::move(tls)),
+        extra_args_(std::move(extra_args)) {
     static int started = 0;
     hub_id_ = "cli-test-hub-" + std::to_string(getpid()) + "-" + std::to_string(++started);
     start();
@@ -240,6 +246,10 @@ class HubOnPort {
                                      "--presence-ttl", "2",
                                      "--hub-id", hub_id_};
     if (tls_) argv.insert(argv.end(), {"--tls-cert", tls_->cert_file, "--tls-key", tls_->key_file});
+    if (std::find(extra_args_.begin(), extra_args_.end(), "--offline-grace") == extra_args_.end()) {
+      argv.insert(argv.end(), {"--offline-grace", "0"});
+    }
+    argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
     process_ = std::make_unique<ChildProcess>(argv, Env{});
   }
 
@@ -265,6 +275,7 @@ class HubOnPort {
   unsigned short port_ = 0;
   std::string admin_token_;
   std::optional<HubTls> tls_;
+  std::vector<std::string> extra_args_;
   std::string hub_id_;
   std::unique_ptr<ChildProcess> process_;
 };

@@ -314,3 +314,23 @@ TEST_CASE("a protocol error, start to end, as a session sees it", "[close-handsh
   CHECK(handshake.close_sent() == kShutdownAndDrop);
   CHECK(handshake.read_ended() == terminate(EndReason::closed));
 }
+
+TEST_CASE("who closed first: only a peer's close frame while open says the peer meant to leave", "[close-handshake]") {
+  CloseHandshake peer_first;
+  peer_first.peer_closed(1000, 0);
+  CHECK(peer_first.peer_closed_first());
+
+  CloseHandshake ours_first;
+  ours_first.close(1012, "restarting", EndReason::drained, 0);
+  ours_first.peer_closed(1012, 1);  // the peer's answer to ours
+  CHECK_FALSE(ours_first.peer_closed_first());
+
+  CloseHandshake dropped;
+  dropped.read_ended();
+  CHECK_FALSE(dropped.peer_closed_first());
+
+  CloseHandshake broken;
+  broken.protocol_error(1002, "bad frame", 0);
+  broken.peer_closed(1002, 1);
+  CHECK_FALSE(broken.peer_closed_first());
+}
