@@ -1,7 +1,7 @@
 # Fails when a source includes a header of a layer above its own, or when an I/O-free layer
 # includes Asio, Beast or hiredis. Invoked by the build (target check_layers) with -DROOT=...
 # -DSTAMP=... ; the order below is the order of docs/architecture.md's picture, lowest first.
-set(LAYERS protocol hub/core hub/net hub/redis hub/store hub/fanout hub/session hub/http hub/app)
+set(LAYERS protocol hub/core hub/net hub/redis hub/store hub/fanout hub/webhook hub/session hub/http hub/app)
 # What each layer that is not a folder of the hub may include at most.
 set(CLI_MAY_INCLUDE_UP_TO hub/core)
 # Layers that do no I/O: no Asio, Beast or hiredis header (but Asio's coroutine completion tokens,

@@ -542,10 +542,46 @@ def redis_cost(doc):
     return Findings(figs, notes)
 
 
+# ---- webhook -------------------------------------------------------------------------------
+
+# The contract: a delivery leaves at most --webhook-batch-wait after its first event. An event's
+# age at its acknowledgement is then within that wait plus the POST's round trip and a pass of the
+# pump; a second over the wait leaves room for the machine being shared with the load.
+def webhook_age_limit_ms(params):
+    return params['batch_wait_s'] * 1000 + 1000
+
+
+def webhook(doc):
+    params = doc['params']
+    offered = doc['transitions_per_s']
+    delivered = doc['delivered_per_s']
+    age = doc['age_ms']
+    limit = webhook_age_limit_ms(params)
+    clean = doc['drained'] and doc['bad_signatures'] == 0
+    figs = [figure('transitions/s delivered as webhook events', delivered, offered,
+                   '>= 99% of the transitions made, all delivered, signatures valid',
+                   all_of(at_least(delivered, 0.99 * offered) if offered else False, clean), 'events/s',
+                   'transitions made', ratio_is='ours/made'),
+            figure('p99 age of an event when its delivery arrives, under load', p99(age), None,
+                   f'<= {limit:.0f} ms (batch wait {params["batch_wait_s"]:g} s + 1 s)',
+                   at_most(p99(age), limit), 'ms')]
+    tail = doc['tail_age_ms']
+    notes = [f"{doc['cycles']:,} cycles (hello, {params['hold_ms']} ms, close) in {doc['window_s']} s: "
+             f"{doc['events_made']:,} events delivered in {doc['deliveries']:,} POSTs (with the pool's joins "
+             f"before), {doc['duplicates']} duplicates, {doc['bad_signatures']} bad signatures",
+             f"age over {age['count']:,} events with a batch wait of load after them: p50 {_ms(age['p50_ms'])}, "
+             f"max {_ms(age['max_ms'])}; the last {tail['count']:,} (no full batch after them) p99 "
+             f"{_ms(tail['p99_ms'])}",
+             f"hub webhook failures {doc['hub_webhook_failures']:.0f}, dropped {doc['hub_webhook_dropped']:.0f}; "
+             f"busy cores: hub {doc['busy_cores']['hub']:.2f}, redis {doc['busy_cores']['redis']:.2f}"]
+    return Findings(figs, notes)
+
+
 # ---- dispatch ------------------------------------------------------------------------------
 
 FINDINGS = {'idle': idle, 'idle-tls': idle_tls, 'flood': flood, 'transitions': transitions, 'fanout': fanout,
-            'reconnect': reconnect, 'reconnect-tls': reconnect_tls, 'redis-cost': redis_cost, 'box': box}
+            'reconnect': reconnect, 'reconnect-tls': reconnect_tls, 'redis-cost': redis_cost, 'box': box,
+            'webhook': webhook}
 
 
 def findings(doc):

@@ -60,6 +60,7 @@ Hub::Hub(Config config, redis::Endpoint redis_endpoint, std::string admin_token,
   for (auto& shard : shards_) shard->set_router(router_.get());
   liveness_ = std::make_unique<HubLiveness>(*context_, shard_pointers);
   watcher_counts_ = std::make_unique<WatcherCountPublisher>(*context_, *shards_[0]);
+  if (!context_->config.webhook_url.empty()) webhooks_ = std::make_unique<WebhookPump>(*context_, *shards_[0]);
   context_->every_redis_link_up = [this] {
     for (auto& shard : shards_) {
       if (!shard->redis().is_connected_any_thread()) return false;
@@ -102,6 +103,7 @@ void Hub::start() {
   router_->start();
   liveness_->start();
   watcher_counts_->start();
+  if (webhooks_) webhooks_->start();
   asio::post(shards_[0]->io(), [this] { accept_next(); });
   log::info("mi-hub ", context_->hub_id, " (instance ", context_->instance, ") listening on ", config.listen_host, ":", bound_port_, " with ",
             shards_.size(), " shard(s), env ", config.env, ", redis ", context_->redis_endpoint.describe());
@@ -174,6 +176,13 @@ void Hub::drain_and_stop() {
   auto deadline = std::chrono::steady_clock::now() + context_->config.drain_timeout;
   auto left = context_->metrics.sessions_open.wait_for_none(deadline);
   if (left > 0) log::warn("drain timeout: ", left, " session(s) still open");
+  if (webhooks_) {
+    // Gives up this hub's webhook leases, so that another hub carries its colonies on at once.
+    auto releasing = asio::co_spawn(shards_[0]->io(), webhooks_->release(), asio::use_future);
+    if (releasing.wait_for(context_->config.redis_command_timeout * 2) != std::future_status::ready) {
+      log::warn("could not give up the webhook leases in time; other hubs take them when they lapse");
+    }
+  }
   auto leaving = asio::co_spawn(shards_[0]->io(), liveness_->leave(), asio::use_future);
   if (leaving.wait_for(context_->config.redis_command_timeout * 2) != std::future_status::ready) {
     log::warn("could not leave the registry of hubs in time");
@@ -191,6 +200,7 @@ void Hub::stop() {
     });
     liveness_->stop();
     watcher_counts_->stop();
+    if (webhooks_) webhooks_->stop();
   }
   for (auto& shard : shards_) shard->stop();
   log::info("mi-hub stopped");

@@ -13,6 +13,7 @@
 #include "hub/fanout/hub_liveness.hpp"
 #include "hub/fanout/shard.hpp"
 #include "hub/fanout/watcher_count_publisher.hpp"
+#include "hub/webhook/webhook_pump.hpp"
 
 namespace mi::hub {
 
@@ -53,6 +54,7 @@ class Hub {
   std::unique_ptr<EventRouter> router_;
   std::unique_ptr<HubLiveness> liveness_;
   std::unique_ptr<WatcherCountPublisher> watcher_counts_;
+  std::unique_ptr<WebhookPump> webhooks_;  // with --webhook-url only
   boost::asio::ip::tcp::acceptor* acceptor_ = nullptr;  // lives on shard 0's loop
   boost::asio::ip::tcp::endpoint accepted_peer_;  // filled by the one accept in flight
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_storage_;

@@ -1,5 +1,9 @@
 #include "hub/core/metrics.hpp"
 
+#include <algorithm>
+
+#include "hub/core/clock.hpp"
+
 namespace mi::hub {
 namespace {
 template <class T>
@@ -61,6 +65,23 @@ std::string Metrics::render() const {
                 lease_offlines);
   append_metric(out, "mi_http_beats_total", "counter", "HTTP heartbeats of agents without a socket accepted.", http_beats);
   append_metric(out, "mi_health_reports_total", "counter", "Health reports of hosted agents accepted.", health_reports);
+  append_metric(out, "mi_webhook_deliveries_total", "counter", "Webhook deliveries answered 2xx.", webhook_deliveries);
+  append_metric(out, "mi_webhook_events_delivered_total", "counter", "Events in webhook deliveries answered 2xx.",
+                webhook_events_delivered);
+  append_metric(out, "mi_webhook_failures_total", "counter",
+                "Webhook delivery attempts answered with no 2xx or not within --webhook-timeout.", webhook_failures);
+  append_metric(out, "mi_webhook_events_dropped_total", "counter",
+                "Webhook events given up: still failing after --webhook-retry-for, or trimmed from the stream unsent.",
+                webhook_events_dropped);
+  {
+    const auto oldest = webhook_oldest_undelivered_ts_ms.load(std::memory_order_relaxed);
+    const double age = oldest > 0 ? static_cast<double>(std::max<std::int64_t>(now_ms() - oldest, 0)) / 1000.0 : 0.0;
+    out += "# HELP mi_webhook_oldest_undelivered_age_seconds Age of the oldest webhook event not yet acknowledged "
+           "(0 when none), across colonies.\n# TYPE mi_webhook_oldest_undelivered_age_seconds gauge\n"
+           "mi_webhook_oldest_undelivered_age_seconds ";
+    out += std::to_string(age);
+    out += '\n';
+  }
   append_metric(out, "mi_subscription_rebuilds_total", "counter",
                 "Event subscriptions rebuilt because a probe did not come back through them.", subscription_rebuilds);
   append_metric(out, "mi_invites_revoked_total", "counter", "Invites revoked.", invites_revoked);

@@ -43,6 +43,14 @@ struct Metrics {
   std::atomic<std::uint64_t> lease_offlines{0};   // agents this hub's lease sweep put offline
   std::atomic<std::uint64_t> http_beats{0};       // POST /v1/agents/heartbeat accepted
   std::atomic<std::uint64_t> health_reports{0};   // POST .../health accepted
+  // Webhooks (docs/webhooks.md), counted by the hub that made the attempt.
+  std::atomic<std::uint64_t> webhook_deliveries{0};        // POSTs answered 2xx
+  std::atomic<std::uint64_t> webhook_events_delivered{0};  // events in those POSTs
+  std::atomic<std::uint64_t> webhook_failures{0};          // attempts answered otherwise, or not in time
+  std::atomic<std::uint64_t> webhook_events_dropped{0};    // given up after --webhook-retry-for, or trimmed unsent
+  // The ts (unix ms) of the oldest selected event not yet acknowledged, of every colony, as this
+  // hub's last pass over the colonies found it; 0 when there was none.
+  std::atomic<std::int64_t> webhook_oldest_undelivered_ts_ms{0};
   // The WebSocket sessions open, of every role: not rendered, it is what the drain waits on.
   OpenSessions sessions_open;
 

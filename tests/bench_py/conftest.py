@@ -9,7 +9,7 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, 'results')  # copies of committed results, as they were
 COMMITTED = os.path.join(os.path.dirname(os.path.dirname(HERE)), 'bench', 'results')
-SCENARIOS = ('idle', 'idle-tls', 'flood', 'transitions', 'fanout', 'reconnect', 'reconnect-tls', 'redis-cost', 'box')
+SCENARIOS = ('idle', 'idle-tls', 'flood', 'transitions', 'fanout', 'reconnect', 'reconnect-tls', 'redis-cost', 'box', 'webhook')
 
 
 def load(name, directory=RESULTS):
