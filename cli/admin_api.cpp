@@ -106,6 +106,11 @@ asio::awaitable<std::string> AdminApi::remove_agent(std::string colony, std::str
   co_return co_await call(std::move(request), "agent " + agent_id + " in colony " + colony);
 }
 
+asio::awaitable<std::string> AdminApi::agent_history(std::string colony, std::string agent_id) {
+  HttpRequest request{"GET", "/v1/colonies/" + colony + "/agents/" + agent_id + "/history", {}, {}};
+  co_return co_await call(std::move(request), "agent " + agent_id + " in colony " + colony);
+}
+
 asio::awaitable<ColonyAgents> AdminApi::list_agents(std::string colony) {
   HttpRequest request{"GET", "/v1/colonies/" + colony + "/agents", {}, {}};
   auto reply = co_await call(std::move(request), "colony " + colony);

@@ -39,6 +39,9 @@ class AdminApi {
   // Removes an agent from its colony (an online one only with `force`); the hub's reply,
   // {"removed":AGENT}.
   boost::asio::awaitable<std::string> remove_agent(std::string colony, std::string agent_id, bool force);
+  // An agent's presence transitions (newest first) and uptime; the hub's reply,
+  // {"agent":AGENT,"transitions":[..],"uptime":{..}}.
+  boost::asio::awaitable<std::string> agent_history(std::string colony, std::string agent_id);
   // A token that lets a watcher follow this colony only.
   boost::asio::awaitable<std::string> watch_token(std::string colony);
 

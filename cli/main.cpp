@@ -39,6 +39,7 @@ constexpr const char* kFooter =
     "  agent chat TEXT                 Post to the colony's group chat\n"
     "  agent status [--meta JSON]      Publish what the agent is doing\n"
     "  agent remove ID --colony ID     Remove an agent from its colony; --force if online (admin)\n"
+    "  agent history ID --colony ID    An agent's uptime and its Online/Offline history (admin)\n"
     "  status --colony ID [--watch]    List a colony's agents: Remote or Hosted, Online, Reconnecting or\n"
     "                                  Offline (admin)\n"
     "(admin): needs the hub's admin token, from --admin-token or MI_ADMIN_TOKEN.\n"
@@ -133,6 +134,7 @@ int main(int argc, char** argv) {
   mi::cli::add_invite_commands(app, global);
   mi::cli::add_agent_commands(app, global);
   mi::cli::add_status_command(app, global);
+  mi::cli::add_agent_history_command(app, global);
   // The footer lists every command with its arguments, which says more than their names alone.
   for (auto* command : app.get_subcommands({})) command->group("");
   show_global_options_in_every_help(app);

@@ -10,5 +10,5 @@ if redis.call('SCARD', prefix .. 'conns:' .. ARGV[1]) > 0 then
   return 0
 end
 redis.call('SREM', prefix .. 'all', ARGV[1])
-redis.call('DEL', prefix .. 'alive:' .. ARGV[1], prefix .. 'claims:' .. ARGV[1])
+redis.call('DEL', prefix .. 'alive:' .. ARGV[1], prefix .. 'claims:' .. ARGV[1], prefix .. 'watchers:' .. ARGV[1])
 return 1

@@ -1,4 +1,6 @@
--- post_chat: an agent posts to its colony's group chat (event "chat" to watchers and agents).
+-- post_chat: an agent posts to its colony's group chat (event "chat" to watchers and agents). The
+-- event is also kept in the colony's chat log (emit_event's record_chat, prelude.lua), which
+-- presence events never push out, for GET /v1/colonies/{colony}/chat.
 -- KEYS[1]  colony key prefix "mi:<env>:{c:<colony>}:"
 -- ARGV[1]  agent id (the author)
 -- ARGV[2]  text (UTF-8, already checked by the hub)

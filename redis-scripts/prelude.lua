@@ -27,7 +27,17 @@
 --   seq                     string the colony's event counter
 --   epoch                   string the id of the colony's event history that seq counts in
 --   events                  stream the last events, entry id "<seq>-0", field "e" = event JSON
+--   history:<id>            list   the agent's presence transitions, newest first:
+--                                  "<ts> online join" | "<ts> online" | "<ts> offline <reason>"
+--   chat                    zset   the colony's chat events (member: event JSON, score: seq)
 -- and the colony's pub/sub channel has the name of its events stream.
+
+-- Limits the hub sets from its flags when it loads the scripts: hub/redis/script_set.hpp replaces
+-- the number on each of these lines (ScriptConstant). The values written here are the flags'
+-- defaults, so that the text is a valid script on its own.
+local presence_history_length = 10000  -- --history-length: transitions kept per agent
+local presence_history_ms = 2592000000 -- --history-days, in ms: older transitions are dropped
+local chat_history_length = 10000      -- --chat-history-length: chat events kept per colony
 
 local function json_string(text)
   return cjson.encode(text)
@@ -99,6 +109,48 @@ local function colony_epoch(prefix)
   return epoch
 end
 
+-- Appends a presence transition to the agent's history (history:<id>, newest first), where the
+-- presence changes: every join, online and offline event passes through emit_event, so the
+-- history and the events cannot disagree. The agent is the one the event's body starts with
+-- (',"agent":{"id":"<id>"', agent_json); an offline transition takes its reason from the hash,
+-- which the script set before emitting. The list keeps presence_history_length entries, drops
+-- those older than presence_history_ms (a few per call, oldest first), and expires when the
+-- agent has had no transition for that long.
+local function record_transition(prefix, kind, body, now_ms)
+  local id = string.match(body, '^,"agent":{"id":"([^"]+)"')
+  if not id then
+    return
+  end
+  local entry = now_ms .. ' online'
+  if kind == 'join' then
+    entry = entry .. ' join'
+  elseif kind == 'offline' then
+    local reason = redis.call('HGET', prefix .. 'agent:' .. id, 'offline_reason')
+    entry = now_ms .. ' offline ' .. ((reason and reason ~= '') and reason or 'unknown')
+  end
+  local key = prefix .. 'history:' .. id
+  redis.call('LPUSH', key, entry)
+  redis.call('LTRIM', key, 0, presence_history_length - 1)
+  local oldest_kept = tonumber(now_ms) - presence_history_ms
+  for _ = 1, 8 do
+    local oldest = redis.call('LINDEX', key, -1)
+    local ts = oldest and tonumber(string.match(oldest, '^(%d+)'))
+    if not ts or ts >= oldest_kept then
+      break
+    end
+    redis.call('RPOP', key)
+  end
+  redis.call('PEXPIRE', key, presence_history_ms)
+end
+
+-- Keeps a chat event in the colony's chat log (chat, scored by seq), apart from the event stream
+-- so that presence traffic never pushes chat out; the lowest seqs go beyond chat_history_length.
+local function record_chat(prefix, seq, event)
+  local key = prefix .. 'chat'
+  redis.call('ZADD', key, seq, event)
+  redis.call('ZREMRANGEBYRANK', key, 0, -(chat_history_length + 1))
+end
+
 -- Takes the colony's next seq, stores the event in the capped stream and publishes it, so that
 -- every hub sees one order. `body` is the event's fields after "event" (starting with a comma).
 -- The head ("type", "colony", "seq", "epoch", "ts", "event", in this order) is what the hub
@@ -110,6 +162,11 @@ local function emit_event(prefix, colony, now_ms, kind, body, stream_max_length)
       ',"seq":' .. seq .. ',"epoch":"' .. epoch .. '","ts":' .. now_ms .. ',"event":"' .. kind .. '"' .. body .. '}'
   redis.call('XADD', prefix .. 'events', 'MAXLEN', '~', stream_max_length, seq .. '-0', 'e', event)
   redis.call('PUBLISH', prefix .. 'events', event)
+  if kind == 'join' or kind == 'online' or kind == 'offline' then
+    record_transition(prefix, kind, body, now_ms)
+  elseif kind == 'chat' then
+    record_chat(prefix, seq, event)
+  end
   return seq
 end
 

@@ -59,6 +59,7 @@ Hub::Hub(Config config, redis::Endpoint redis_endpoint, std::string admin_token,
   router_ = std::make_unique<EventRouter>(*context_, shard_pointers);
   for (auto& shard : shards_) shard->set_router(router_.get());
   liveness_ = std::make_unique<HubLiveness>(*context_, shard_pointers);
+  watcher_counts_ = std::make_unique<WatcherCountPublisher>(*context_, *shards_[0]);
   if (!context_->config.webhook_url.empty()) webhooks_ = std::make_unique<WebhookPump>(*context_, *shards_[0]);
   context_->every_redis_link_up = [this] {
     for (auto& shard : shards_) {
@@ -101,6 +102,7 @@ void Hub::start() {
   for (auto& shard : shards_) shard->start();
   router_->start();
   liveness_->start();
+  watcher_counts_->start();
   if (webhooks_) webhooks_->start();
   asio::post(shards_[0]->io(), [this] { accept_next(); });
   log::info("mi-hub ", context_->hub_id, " (instance ", context_->instance, ") listening on ", config.listen_host, ":", bound_port_, " with ",
@@ -197,6 +199,7 @@ void Hub::stop() {
       router_->stop();
     });
     liveness_->stop();
+    watcher_counts_->stop();
     if (webhooks_) webhooks_->stop();
   }
   for (auto& shard : shards_) shard->stop();

@@ -12,6 +12,7 @@
 #include "hub/fanout/hub_context.hpp"
 #include "hub/fanout/hub_liveness.hpp"
 #include "hub/fanout/shard.hpp"
+#include "hub/fanout/watcher_count_publisher.hpp"
 #include "hub/webhook/webhook_pump.hpp"
 
 namespace mi::hub {
@@ -52,6 +53,7 @@ class Hub {
   std::vector<std::unique_ptr<Shard>> shards_;
   std::unique_ptr<EventRouter> router_;
   std::unique_ptr<HubLiveness> liveness_;
+  std::unique_ptr<WatcherCountPublisher> watcher_counts_;
   std::unique_ptr<WebhookPump> webhooks_;  // with --webhook-url only
   boost::asio::ip::tcp::acceptor* acceptor_ = nullptr;  // lives on shard 0's loop
   boost::asio::ip::tcp::endpoint accepted_peer_;  // filled by the one accept in flight

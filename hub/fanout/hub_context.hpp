@@ -1,7 +1,7 @@
 #pragma once
 // What every shard shares: configuration, identity, key names, stores and counters. Read-only
 // after start, except the atomics in Metrics, the per-address connection count, the HTTP chat
-// budgets and the TLS contexts (each guarded by its own lock).
+// budgets, the watcher counts and the TLS contexts (each guarded by its own lock).
 
 #include <algorithm>
 #include <functional>
@@ -9,7 +9,9 @@
 #include <string>
 
 #include "hub/core/agent_chat_budgets.hpp"
+#include "hub/core/watcher_counts.hpp"
 #include "hub/store/agent_store.hpp"
+#include "hub/store/colony_reads.hpp"
 #include "hub/core/config.hpp"
 #include "hub/store/invite_store.hpp"
 #include "hub/store/keys.hpp"
@@ -21,8 +23,16 @@
 #include "hub/net/tls_context.hpp"
 #include "hub/redis/connection.hpp"
 #include "hub/redis/endpoint.hpp"
+#include "hub/redis/script_set.hpp"
 
 namespace mi::hub {
+
+// The limits the Lua prelude takes from the flags (redis-scripts/prelude.lua, ScriptSet).
+inline std::vector<redis::ScriptConstant> script_constants(const Config& config) {
+  return {{"presence_history_length", static_cast<std::int64_t>(config.history_length)},
+          {"presence_history_ms", static_cast<std::int64_t>(config.history_days) * 24 * 3600 * 1000},
+          {"chat_history_length", static_cast<std::int64_t>(config.chat_history_length)}};
+}
 
 struct HubContext {
   HubContext(Config config_in, redis::Endpoint redis_endpoint_in, std::string admin_token_in,
@@ -33,10 +43,12 @@ struct HubContext {
         hub_id(std::move(hub_id_in)),
         instance(new_hub_instance(hub_id)),
         public_url(config.effective_public_url()),
+        scripts(redis::embedded_scripts(), script_constants(config)),
         keys(config.env),
         invites(keys, public_url),
         agents(keys, config.event_stream_length, config.hub_liveness.count(), config.presence_ttl.count(),
                config.redis_command_timeout),
+        colony_reads(keys),
         onboard_limiter(keys, config.onboard_fail_limit, config.onboard_fail_limit_global),
         watch_tokens(admin_token, "colony watch token"),
         admin_sessions(admin_token, "admin session cookie"),
@@ -50,15 +62,18 @@ struct HubContext {
   const std::string hub_id;    // --hub-id: how logs and operators name this hub
   const std::string instance;  // this process in the registry of hubs and in connection ids
   const std::string public_url;
+  const redis::ScriptSet scripts;  // every shard's Redis connection runs these
   const Keys keys;
   InviteStore invites;
   AgentStore agents;
+  ColonyReads colony_reads;
   OnboardLimiter onboard_limiter;
   ClaimSigner watch_tokens;
   ClaimSigner admin_sessions;
   Metrics metrics;
   ConnectionsPerAddress connections_per_address;  // across the shards
   AgentChatBudgets http_chat_budgets;              // agents chatting over HTTP, across the shards
+  WatcherCounts watcher_counts;                    // this hub's watchers per colony, across the shards
   const std::unique_ptr<net::TlsContexts> tls;     // absent: plain HTTP
   // Set by the Hub before it starts, callable from any shard: whether every Redis link (each
   // shard's command link, the event router's subscriber) is usable. A request lands on any shard,

@@ -37,7 +37,7 @@ Shard::Shard(HubContext& context, unsigned index)
     : context_(context),
       index_(index),
       redis_(std::make_shared<redis::Connection>(io_.get_executor(), context.redis_endpoint,
-                                                 redis_connection_options(context.config), redis::builtin_scripts())),
+                                                 redis_connection_options(context.config), context.scripts)),
       recent_ends_(kRecentEndsKeptMs, kRecentEndsKeptMax) {}
 
 Shard::~Shard() { stop(); }
@@ -126,6 +126,7 @@ void Shard::join_colony(const std::string& colony, Participant& session, Members
   auto& list = colony_members_[colony].of(membership);
   session.set_colony_slot(list.size());
   list.push_back(&session);
+  if (membership == Membership::watcher) context_.watcher_counts.add(colony);
   if (router_ == nullptr) {
     on_live();
     return;
@@ -144,6 +145,7 @@ void Shard::leave_colony(const std::string& colony, Participant& session, Member
   list[slot] = list.back();
   list[slot]->set_colony_slot(slot);
   list.pop_back();
+  if (membership == Membership::watcher) context_.watcher_counts.remove(colony);
   if (router_ != nullptr) router_->remove_interest(index_, colony);
   if (found->second.agents.empty() && found->second.watchers.empty()) colony_members_.erase(found);
 }

@@ -16,6 +16,7 @@
 #include "hub/core/clock.hpp"
 #include "hub/core/crypto.hpp"
 #include "hub/http/agent_api.hpp"
+#include "hub/http/colony_reads.hpp"
 #include "hub/http/presence_api.hpp"
 #include "hub/http/origin.hpp"
 #include "hub/http/pages.hpp"
@@ -89,19 +90,6 @@ HttpResponse no_such_api_path(const HttpRequest& request) {
 
 HttpResponse nothing_at_this_path(const HttpRequest& request) {
   return error_response(request, 404, "not_found", "There is nothing at this path.");
-}
-
-// The value of `name` in a query string, undecoded (the API's parameters are plain numbers).
-std::optional<std::string_view> query_parameter(std::string_view query, std::string_view name) {
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    auto pair = query.substr(0, amp);
-    auto eq = pair.find('=');
-    if (pair.substr(0, eq) == name) return eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return std::nullopt;
 }
 
 std::optional<std::size_t> parse_size(std::string_view text) {
@@ -420,13 +408,20 @@ asio::awaitable<HttpResponse> dispatch(Shard& shard, const HttpRequest& request,
                                        std::string_view query, const RequestSource& source) {
   using Verdict = RouteDecision::Verdict;
   auto& context = shard.context();
-  auto decision = decide_route(http_routes(), request.method(), path, [&] { return is_admin(context, request); });
+  auto decision = decide_route(
+      http_routes(), request.method(), path, [&] { return is_admin(context, request); },
+      [&](std::string_view colony) { return bearer_watches_colony(context, request, colony); });
   switch (decision.verdict) {
     case Verdict::call: {
       RouteCall call{shard, request, decision.parameters, query, source.secure, source.client_address};
       co_return co_await decision.handler(call);
     }
     case Verdict::unauthorized:
+      if (decision.route->access == Access::colony_reader) {
+        co_return error_response(request, 401, "unauthorized",
+                                 "This call needs the admin token or a watch token of this colony: "
+                                 "Authorization: Bearer <token>.");
+      }
       co_return error_response(request, 401, "unauthorized",
                                "This call needs the admin token: Authorization: Bearer <token>.");
     case Verdict::bad_colony:
@@ -457,6 +452,10 @@ const std::vector<Route>& http_routes() {
       {"/v1/colonies/{colony}/onboard-invite", Access::admin, Slashes::tolerated, {{post, onboard_invite}}},
       {"/v1/colonies/{colony}/watch-token", Access::admin, Slashes::tolerated, {{post, issue_watch_token}}},
       {"/v1/colonies/{colony}/agents", Access::admin, Slashes::tolerated, {{get, list_agents}}},
+      // The colony's reads for its dashboards too (hub/http/colony_reads.hpp).
+      {"/v1/colonies/{colony}/stats", Access::colony_reader, Slashes::tolerated, {{get, colony_stats}}},
+      {"/v1/colonies/{colony}/chat", Access::colony_reader, Slashes::tolerated, {{get, chat_history}}},
+      {"/v1/colonies/{colony}/agents/{agent}/history", Access::colony_reader, Slashes::tolerated, {{get, agent_history}}},
       // Any other action on a colony is the admin's too: 404 to the admin, 401 to anyone else, as
       // for every colony action.
       {"/v1/colonies/{colony}/{action}", Access::admin, Slashes::tolerated, {{any, unknown_colony_action}}},

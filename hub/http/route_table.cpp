@@ -93,6 +93,18 @@ std::optional<std::string_view> PathParameters::find(std::string_view name) cons
   return std::nullopt;
 }
 
+std::optional<std::string_view> query_parameter(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto pair = query.substr(0, amp);
+    auto eq = pair.find('=');
+    if (pair.substr(0, eq) == name) return eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
 std::vector<std::string_view> path_segments(std::string_view path) {
   std::vector<std::string_view> segments;
   for (auto segment = next_segment(path); !segment.empty(); segment = next_segment(path)) segments.push_back(segment);
@@ -102,7 +114,8 @@ std::vector<std::string_view> path_segments(std::string_view path) {
 bool is_api_path(std::string_view path) { return next_segment(path) == "v1"; }
 
 RouteDecision decide_route(std::span<const Route> routes, http::verb method, std::string_view path,
-                           const std::function<bool()>& caller_is_admin) {
+                           const std::function<bool()>& caller_is_admin,
+                           const std::function<bool(std::string_view colony)>& caller_watches) {
   using Verdict = RouteDecision::Verdict;
   RouteDecision decision;
   for (const auto& route : routes) {
@@ -116,6 +129,11 @@ RouteDecision decide_route(std::span<const Route> routes, http::verb method, std
   const Route& route = *decision.route;
 
   if (route.access == Access::admin && !caller_is_admin()) {
+    decision.verdict = Verdict::unauthorized;
+    return decision;
+  }
+  if (route.access == Access::colony_reader && !caller_is_admin() &&
+      !(caller_watches && caller_watches(decision.parameters["colony"]))) {
     decision.verdict = Verdict::unauthorized;
     return decision;
   }

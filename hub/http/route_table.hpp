@@ -55,6 +55,9 @@ enum class Method { get, get_or_head, post, http_delete, any };
 enum class Access {
   anyone,
   admin,  // the admin token (Authorization: Bearer) or the admin pages' session cookie
+  // The admin as above, or a watch token of the route's {colony} (Authorization: Bearer): the
+  // colony's reads that a dashboard makes with the token it watches with.
+  colony_reader,
 };
 
 enum class Slashes {
@@ -92,6 +95,10 @@ struct RouteDecision {
   std::string allow;
 };
 
+// The value of `name` in a query string (RouteCall::query), undecoded: the API's parameters are
+// plain numbers and words.
+std::optional<std::string_view> query_parameter(std::string_view query, std::string_view name);
+
 // The path's segments between slashes, empty ones skipped: "//a/b/" is {"a", "b"}.
 std::vector<std::string_view> path_segments(std::string_view path);
 
@@ -99,9 +106,11 @@ std::vector<std::string_view> path_segments(std::string_view path);
 bool is_api_path(std::string_view path);
 
 // The first route whose pattern matches `path` (the target without its query) answers; then, in
-// this order: the admin's routes ask `caller_is_admin` (called for those only: it hashes), a bad
-// {colony} is refused, and the method must be one the route takes.
+// this order: the admin's routes ask `caller_is_admin` (called for those only: it hashes), a
+// colony reader's ask it and then `caller_watches` with the path's {colony}, a bad {colony} is
+// refused, and the method must be one the route takes.
 RouteDecision decide_route(std::span<const Route> routes, boost::beast::http::verb method, std::string_view path,
-                           const std::function<bool()>& caller_is_admin);
+                           const std::function<bool()>& caller_is_admin,
+                           const std::function<bool(std::string_view colony)>& caller_watches = {});
 
 }  // namespace mi::hub

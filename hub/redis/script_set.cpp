@@ -28,10 +28,27 @@ std::string sha1_hex(std::string_view text) {
 
 }  // namespace
 
-ScriptSet::ScriptSet(const std::vector<EmbeddedScript>& sources) {
-  std::string_view prelude;
+std::string with_constants(std::string_view prelude, const std::vector<ScriptConstant>& constants) {
+  std::string text(prelude);
+  for (const auto& constant : constants) {
+    const std::string declaration = "local " + constant.name + " = ";
+    auto at = text.find(declaration);
+    // Only a declaration at the start of a line: not a mention in a comment.
+    while (at != std::string::npos && at != 0 && text[at - 1] != '\n') at = text.find(declaration, at + 1);
+    if (at == std::string::npos) {
+      throw std::invalid_argument("the Lua prelude has no line \"" + declaration + "<number>\"");
+    }
+    const auto number = at + declaration.size();
+    const auto end = text.find_first_not_of("0123456789", number);
+    text.replace(number, (end == std::string::npos ? text.size() : end) - number, std::to_string(constant.value));
+  }
+  return text;
+}
+
+ScriptSet::ScriptSet(const std::vector<EmbeddedScript>& sources, const std::vector<ScriptConstant>& constants) {
+  std::string prelude;
   for (const auto& source : sources)
-    if (source.name == prelude_name) prelude = source.text;
+    if (source.name == prelude_name) prelude = with_constants(source.text, constants);
 
   for (const auto& source : sources) {
     if (source.name == prelude_name) continue;

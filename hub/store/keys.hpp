@@ -25,6 +25,13 @@ class Keys {
     return colony_prefix(colony) + "invite:" + std::string(code);
   }
 
+  // An agent's presence transitions, newest first (recorded by emit_event, prelude.lua).
+  std::string agent_history(std::string_view colony, std::string_view agent_id) const {
+    return colony_prefix(colony) + "history:" + std::string(agent_id);
+  }
+  // The colony's chat events, scored by seq (post_chat.lua), apart from the event stream.
+  std::string colony_chat(std::string_view colony) const { return colony_prefix(colony) + "chat"; }
+
   // code -> colony: reserves a code system-wide (SET NX), never deleted once an invite uses it.
   std::string invite_code(std::string_view code) const { return env_prefix_ + "code:" + std::string(code); }
 

@@ -19,7 +19,7 @@ const std::vector<std::vector<std::string>>& every_command() {
   static const std::vector<std::vector<std::string>> commands = {
       {"invite"}, {"invite", "list"}, {"invite", "show"}, {"invite", "revoke"}, {"agent"},
       {"agent", "onboard"}, {"agent", "heartbeat-daemon"}, {"agent", "clone"}, {"agent", "run"},
-      {"agent", "chat"}, {"agent", "status"}, {"agent", "remove"}, {"status"},
+      {"agent", "chat"}, {"agent", "status"}, {"agent", "remove"}, {"agent", "history"}, {"status"},
       {"agent", "heartbeat"}};
   return commands;
 }

@@ -202,3 +202,27 @@ TEST_CASE("a table of one's own follows the same rules", "[route_table]") {
   CHECK(decide_route(routes, http::verb::get, "/things/7/", [] { return false; }).verdict == Verdict::not_found);
   CHECK(decide_route(routes, http::verb::head, "/things/7", [] { return false; }).parameters["id"] == "7");
 }
+
+TEST_CASE("a colony's reads take the admin or a watcher of that colony, and no one else", "[route_table]") {
+  const auto watcher_of = [](std::string_view colony) {
+    return [colony](std::string_view asked) { return asked == colony; };
+  };
+  const auto admin = [] { return true; };
+  const auto not_admin = [] { return false; };
+  for (std::string_view path : {"/v1/colonies/c1/stats", "/v1/colonies/c1/chat", "/v1/colonies/c1/agents/jared/history"}) {
+    INFO(path);
+    CHECK(decide_route(http_routes(), http::verb::get, path, admin).verdict == Verdict::call);
+    CHECK(decide_route(http_routes(), http::verb::get, path, not_admin, watcher_of("c1")).verdict == Verdict::call);
+    CHECK(decide_route(http_routes(), http::verb::get, path, not_admin, watcher_of("c2")).verdict ==
+          Verdict::unauthorized);
+    CHECK(decide_route(http_routes(), http::verb::get, path, not_admin).verdict == Verdict::unauthorized);
+    CHECK(decide_route(http_routes(), http::verb::post, path, not_admin, watcher_of("c1")).verdict ==
+          Verdict::method_not_allowed);
+  }
+  auto history = decide(http::verb::get, "/v1/colonies/c1/agents/jared-2/history");
+  CHECK(pattern_of(history) == "/v1/colonies/{colony}/agents/{agent}/history");
+  CHECK(history.parameters["agent"] == "jared-2");
+  // A watch token never opens the admin's own calls.
+  CHECK(decide_route(http_routes(), http::verb::get, "/v1/colonies/c1/agents", not_admin, watcher_of("c1")).verdict ==
+        Verdict::unauthorized);
+}
