@@ -78,15 +78,16 @@ std::string badge(std::string word) {
 }
 
 // The STATUS column, as the dashboard's badge says it (agentPresence, common.js): an Online agent
-// with no socket open (`"sockets":0`: its connection dropped and the hub waits its offline grace)
-// is "Reconnecting". A hub that does not send `sockets` never says so.
+// whose connection dropped while the hub waits its offline grace (`"reconnecting":true`) is
+// "Reconnecting". One kept online by HTTP beats or health reports has no socket either, and is
+// Online.
 std::string status_column(const AgentRecord& record) {
   if (record.agent.status != "online") return badge(record.agent.status);
   simdjson::dom::parser parser;
   simdjson::dom::element root;
-  std::uint64_t sockets = 0;
-  if (parser.parse(record.json).get(root) == simdjson::SUCCESS && root["sockets"].get(sockets) == simdjson::SUCCESS &&
-      sockets == 0) {
+  bool reconnecting = false;
+  if (parser.parse(record.json).get(root) == simdjson::SUCCESS &&
+      root["reconnecting"].get(reconnecting) == simdjson::SUCCESS && reconnecting) {
     return "Reconnecting";
   }
   return badge(record.agent.status);

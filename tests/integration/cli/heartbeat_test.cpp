@@ -108,5 +108,16 @@ TEST_CASE("mi status says Reconnecting for an online agent whose socket dropped,
   auto listed = f.mi({"status", "--colony", "c1", "--json"}).out;
   CHECK(agent_field(listed, "flaky", "/status") == "online");
   CHECK(agent_field(listed, "flaky", "/sockets") == "0");
+  CHECK(agent_field(listed, "flaky", "/reconnecting") == "true");
   CHECK(agent_field(listed, "steady", "/sockets") == "1");
+
+  // An agent kept online by HTTP beats has no socket either, and is Online, not Reconnecting.
+  const auto code = f.mi({"invite", "--colony", "c1"}).out.substr(0, 6);
+  REQUIRE(f.mi({"agent", "onboard", code, "--name", "cron"}).exit_code == 0);
+  REQUIRE(f.mi({"agent", "heartbeat", "--once"}).exit_code == 0);
+  steady.send(R"({"type":"heartbeat"})");
+  auto beating = f.mi({"status", "--colony", "c1"}).out;
+  INFO(beating);
+  CHECK(std::regex_search(row_of(beating, "cron"), std::regex("^cron +Remote +Online ")));
+  CHECK(agent_field(f.mi({"status", "--colony", "c1", "--json"}).out, "cron", "/reconnecting") == "false");
 }

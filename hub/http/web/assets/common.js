@@ -529,15 +529,15 @@ export function connectionStatusHandler(banner, indicator, { staleNote = '' } = 
 
 /**
  * An agent's presence in the product's words: Online, Offline, or Reconnecting, an agent the hub
- * still counts online while none of its sockets is open (its connection dropped and the hub waits
- * `--offline-grace` for it to come back). A hub without the `sockets` field never says
- * Reconnecting.
+ * still counts online while its connection dropped and the hub waits `--offline-grace` for it to
+ * come back (`reconnecting`). An agent kept online by HTTP beats or health reports has no socket
+ * either, and is Online.
  */
 export const PRESENCE_WORDS = Object.freeze({ online: 'Online', reconnecting: 'Reconnecting', offline: 'Offline' });
 
 export function agentPresence(agent) {
   if (!agent || agent.status !== 'online') return 'offline';
-  return agent.sockets === 0 ? 'reconnecting' : 'online';
+  return agent.reconnecting === true ? 'reconnecting' : 'online';
 }
 
 export const DAY_MS = 24 * 60 * 60 * 1000;

@@ -361,7 +361,7 @@ async function loadStats() {
 
 /**
  * The hub keeps an agent whose connection dropped Online for its grace, with no event, and says
- * so only in the agent's `sockets` (0). While an agent is online and the page is live and shown,
+ * so only in the agent's `reconnecting` (and `sockets`, 0). While an agent is online and the page is live and shown,
  * the agents list is read every SOCKETS_EVERY_MS for that field alone: statuses still change only
  * with events, in order.
  */
@@ -383,8 +383,9 @@ async function refreshSockets() {
       return;
     }
     const known = agents.get(listed.id);
-    if (!known || known.status !== listed.status || known.sockets === listed.sockets) continue;
-    agents.set(listed.id, { ...known, sockets: listed.sockets });
+    if (!known || known.status !== listed.status) continue;
+    if (known.sockets === listed.sockets && known.reconnecting === listed.reconnecting) continue;
+    agents.set(listed.id, { ...known, sockets: listed.sockets, reconnecting: listed.reconnecting });
     changed.add(listed.id);
   }
   if (changed.size) render(changed, false);
