@@ -36,10 +36,6 @@ struct CallingAgent {
   std::string agent_id;
 };
 
-HttpResponse error_reply(const HttpRequest& request, const ApiError& error) {
-  return json_error_response(request.version(), request.keep_alive(), error.http_status, error.code, error.message);
-}
-
 HttpResponse bad_body(const HttpRequest& request, const protocol::ParseError& error) {
   return json_error_response(request.version(), request.keep_alive(), 400, error.code, error.message);
 }
@@ -53,17 +49,17 @@ asio::awaitable<std::variant<CallingAgent, HttpResponse>> authenticate(const Rou
   auto header = request[http::field::authorization];
   constexpr std::string_view kBearer = "Bearer ";
   std::string_view value(header.data(), header.size());
-  if (!value.starts_with(kBearer)) co_return error_reply(request, no_token);
+  if (!value.starts_with(kBearer)) co_return json_error_response(request, no_token);
   auto token = AgentToken::parse(value.substr(kBearer.size()));
   // An id that is not one the hub gives would not name a key of an agent: refused before Redis.
   if (!token || !protocol::is_valid_colony_id(token->colony) || !protocol::is_valid_agent_name(token->agent_id)) {
-    co_return error_reply(request, ApiError{401, "unauthorized",
+    co_return json_error_response(request, ApiError{401, "unauthorized",
                                             "This agent token is malformed: use the token that onboarding returned."});
   }
   auto& context = call.shard.context();
   const auto secret_sha256 = sha256_hex(token->secret);
   auto outcome = co_await context.agents.authenticate(call.shard.redis(), token->colony, token->agent_id, secret_sha256);
-  if (auto* error = std::get_if<ApiError>(&outcome)) co_return error_reply(request, *error);
+  if (auto* error = std::get_if<ApiError>(&outcome)) co_return json_error_response(request, *error);
   co_return CallingAgent{token->colony, token->agent_id};
 }
 
@@ -77,11 +73,11 @@ asio::awaitable<HttpResponse> agent_chat(const RouteCall& call) {
   if (auto* error = std::get_if<protocol::ParseError>(&parsed)) co_return bad_body(call.request, *error);
   auto& context = call.shard.context();
   if (!context.http_chat_budgets.try_take(agent.colony + "/" + agent.agent_id, steady_ms())) {
-    co_return error_reply(call.request, ApiError{429, "rate_limited", kChatRateLimited});
+    co_return json_error_response(call.request, ApiError{429, "rate_limited", kChatRateLimited});
   }
   auto outcome = co_await post_agent_chat(call.shard, agent.colony, agent.agent_id,
                                           std::get<protocol::AgentChatRequest>(parsed).text);
-  if (auto* error = std::get_if<ApiError>(&outcome)) co_return error_reply(call.request, *error);
+  if (auto* error = std::get_if<ApiError>(&outcome)) co_return json_error_response(call.request, *error);
   co_return json_response(call.request, 200, protocol::serialize_ok());
 }
 
@@ -96,14 +92,14 @@ asio::awaitable<HttpResponse> agent_status(const RouteCall& call) {
   const auto give_up_at = steady_ms() + kStatusHoldLimitMs;
   while (true) {
     auto outcome = co_await publish_agent_status(call.shard, agent.colony, agent.agent_id, meta);
-    if (auto* error = std::get_if<ApiError>(&outcome)) co_return error_reply(call.request, *error);
+    if (auto* error = std::get_if<ApiError>(&outcome)) co_return json_error_response(call.request, *error);
     const auto& status = std::get<StatusOutcome>(outcome);
     if (status.published) co_return json_response(call.request, 200, protocol::serialize_ok());
     // Too soon after the agent's last update: published when the interval ends, as on a socket,
     // unless that is further off than a caller waits.
     const auto wait_ms = std::max<std::int64_t>(1, status.retry_after_ms);
     if (steady_ms() + wait_ms > give_up_at) {
-      auto response = error_reply(
+      auto response = json_error_response(
           call.request, ApiError{429, "rate_limited",
                                  "This agent's status was updated less than --status-min-interval ago; retry in " +
                                      std::to_string(wait_ms) + " ms."});
@@ -112,7 +108,7 @@ asio::awaitable<HttpResponse> agent_status(const RouteCall& call) {
     }
     asio::steady_timer wait(co_await asio::this_coro::executor, std::chrono::milliseconds(wait_ms));
     auto [ec] = co_await wait.async_wait(kNoThrow);
-    if (ec) co_return error_reply(call.request, ApiError{503, "unavailable", "The hub is stopping; retry in a moment."});
+    if (ec) co_return json_error_response(call.request, ApiError{503, "unavailable", "The hub is stopping; retry in a moment."});
   }
 }
 
@@ -121,7 +117,7 @@ asio::awaitable<HttpResponse> agent_clone(const RouteCall& call) {
   if (auto* refused = std::get_if<HttpResponse>(&signed_by)) co_return std::move(*refused);
   const auto& agent = std::get<CallingAgent>(signed_by);
   auto outcome = co_await clone_agent(call.shard, agent.colony, agent.agent_id);
-  if (auto* error = std::get_if<ApiError>(&outcome)) co_return error_reply(call.request, *error);
+  if (auto* error = std::get_if<ApiError>(&outcome)) co_return json_error_response(call.request, *error);
   const auto& clone = std::get<ClonedAgent>(outcome);
   co_return json_response(call.request, 201, protocol::serialize_clone_result(clone.agent_json, clone.token));
 }

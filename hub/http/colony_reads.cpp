@@ -25,14 +25,6 @@ constexpr std::size_t kDefaultHistoryLimit = 100;
 constexpr std::size_t kDefaultChatLimit = 50;
 constexpr std::size_t kMaxChatLimit = 200;
 
-HttpResponse error_reply(const HttpRequest& request, unsigned status, std::string_view code, std::string_view message) {
-  return json_error_response(request.version(), request.keep_alive(), status, code, message);
-}
-
-HttpResponse error_reply(const HttpRequest& request, const ApiError& error) {
-  return error_reply(request, error.http_status, error.code, error.message);
-}
-
 // A query parameter that must be a whole number within [min, max], if given.
 struct NumberParameter {
   std::optional<std::uint64_t> value;
@@ -69,13 +61,13 @@ asio::awaitable<HttpResponse> agent_history(const RouteCall& call) {
   const std::string colony(call.path["colony"]);
   const std::string agent_id(call.path["agent"]);
   if (!protocol::is_valid_agent_name(agent_id)) {
-    co_return error_reply(call.request, 404, "not_found", "There is no such agent.");
+    co_return json_error_response(call.request, 404, "not_found", "There is no such agent.");
   }
   const std::uint64_t max_limit = context.config.history_length;
   const auto since = number_parameter(call.query, "since", 0, static_cast<std::uint64_t>(INT64_MAX));
-  if (since.bad) co_return error_reply(call.request, 400, "bad_request", "since must be a time in ms since the epoch.");
+  if (since.bad) co_return json_error_response(call.request, 400, "bad_request", "since must be a time in ms since the epoch.");
   const auto limit_parameter = number_parameter(call.query, "limit", 1, max_limit);
-  if (limit_parameter.bad) co_return error_reply(call.request, 400, "bad_request", between("limit", 1, max_limit));
+  if (limit_parameter.bad) co_return json_error_response(call.request, 400, "bad_request", between("limit", 1, max_limit));
   const std::size_t limit = limit_parameter.value.value_or(std::min<std::uint64_t>(kDefaultHistoryLimit, max_limit));
   const std::int64_t since_ms = static_cast<std::int64_t>(since.value.value_or(0));
 
@@ -88,7 +80,7 @@ asio::awaitable<HttpResponse> agent_history(const RouteCall& call) {
     return oldest.ts >= kept_from && (oldest.ts > now - kWeekMs || (oldest.ts >= since_ms && read < limit));
   };
   auto outcome = co_await context.colony_reads.agent_history(call.shard.redis(), colony, agent_id, wants_older);
-  if (auto* error = std::get_if<ApiError>(&outcome)) co_return error_reply(call.request, *error);
+  if (auto* error = std::get_if<ApiError>(&outcome)) co_return json_error_response(call.request, *error);
   auto& history = std::get<AgentHistory>(outcome);
 
   std::vector<protocol::PresenceTransition> kept;
@@ -109,7 +101,7 @@ asio::awaitable<HttpResponse> colony_stats(const RouteCall& call) {
   auto& context = call.shard.context();
   const std::string colony(call.path["colony"]);
   auto outcome = co_await context.colony_reads.counts(call.shard.redis(), colony);
-  if (auto* error = std::get_if<ApiError>(&outcome)) co_return error_reply(call.request, *error);
+  if (auto* error = std::get_if<ApiError>(&outcome)) co_return json_error_response(call.request, *error);
   co_return json_response(call.request, 200,
                           protocol::serialize_colony_stats(colony, std::get<protocol::ColonyCounts>(outcome)));
 }
@@ -118,12 +110,12 @@ asio::awaitable<HttpResponse> chat_history(const RouteCall& call) {
   auto& context = call.shard.context();
   const std::string colony(call.path["colony"]);
   const auto before = number_parameter(call.query, "before", 1, static_cast<std::uint64_t>(INT64_MAX));
-  if (before.bad) co_return error_reply(call.request, 400, "bad_request", "before must be a seq, a whole number from 1.");
+  if (before.bad) co_return json_error_response(call.request, 400, "bad_request", "before must be a seq, a whole number from 1.");
   const auto limit = number_parameter(call.query, "limit", 1, kMaxChatLimit);
-  if (limit.bad) co_return error_reply(call.request, 400, "bad_request", between("limit", 1, kMaxChatLimit));
+  if (limit.bad) co_return json_error_response(call.request, 400, "bad_request", between("limit", 1, kMaxChatLimit));
   auto outcome = co_await context.colony_reads.chat_history(call.shard.redis(), colony, before.value,
                                                             limit.value.value_or(kDefaultChatLimit));
-  if (auto* error = std::get_if<ApiError>(&outcome)) co_return error_reply(call.request, *error);
+  if (auto* error = std::get_if<ApiError>(&outcome)) co_return json_error_response(call.request, *error);
   co_return json_response(call.request, 200,
                           protocol::serialize_chat_history(colony, std::get<std::vector<std::string>>(outcome)));
 }

@@ -486,6 +486,15 @@ HttpResponse json_error_response(unsigned version, bool keep_alive, unsigned sta
   return response;
 }
 
+HttpResponse json_error_response(const HttpRequest& request, unsigned status, std::string_view code,
+                                 std::string_view message) {
+  return json_error_response(request.version(), request.keep_alive(), status, code, message);
+}
+
+HttpResponse json_error_response(const HttpRequest& request, const ApiError& error) {
+  return json_error_response(request, error.http_status, error.code, error.message);
+}
+
 HttpResponse json_response(const HttpRequest& request, unsigned status, std::string body) {
   return make_response(request, status, std::move(body), "application/json");
 }

@@ -9,6 +9,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "hub/fanout/shard.hpp"
+#include "hub/core/api_error.hpp"
 #include "hub/http/http_message.hpp"
 #include "hub/http/route_table.hpp"
 
@@ -34,5 +35,9 @@ HttpResponse json_response(const HttpRequest& request, unsigned status, std::str
 // A JSON error response in the contract's shape.
 HttpResponse json_error_response(unsigned version, bool keep_alive, unsigned status, std::string_view code,
                                  std::string_view message);
+// The same, answering `request` (the API's errors: JSON whoever asks).
+HttpResponse json_error_response(const HttpRequest& request, unsigned status, std::string_view code,
+                                 std::string_view message);
+HttpResponse json_error_response(const HttpRequest& request, const ApiError& error);
 
 }  // namespace mi::hub

@@ -20,14 +20,6 @@ namespace http = boost::beast::http;
 
 namespace {
 
-HttpResponse error_reply(const HttpRequest& request, unsigned status, std::string_view code, std::string_view message) {
-  return json_error_response(request.version(), request.keep_alive(), status, code, message);
-}
-
-HttpResponse error_reply(const HttpRequest& request, const ApiError& error) {
-  return error_reply(request, error.http_status, error.code, error.message);
-}
-
 }  // namespace
 
 asio::awaitable<HttpResponse> agent_heartbeat(const RouteCall& call) {
@@ -36,28 +28,28 @@ asio::awaitable<HttpResponse> agent_heartbeat(const RouteCall& call) {
   constexpr std::string_view kBearer = "Bearer ";
   std::string_view value(header.data(), header.size());
   if (!value.starts_with(kBearer)) {
-    co_return error_reply(request, 401, "unauthorized",
+    co_return json_error_response(request, 401, "unauthorized",
                           "This call needs the agent's token: Authorization: Bearer <agent token>.");
   }
   auto token = AgentToken::parse(value.substr(kBearer.size()));
   if (!token) {
-    co_return error_reply(request, 401, "unauthorized",
+    co_return json_error_response(request, 401, "unauthorized",
                           "This agent token is malformed: use the token that onboarding returned.");
   }
   auto parsed = protocol::parse_agent_beat_request(request.body());
-  if (auto* error = std::get_if<protocol::ParseError>(&parsed)) co_return error_reply(request, 400, error->code, error->message);
+  if (auto* error = std::get_if<protocol::ParseError>(&parsed)) co_return json_error_response(request, 400, error->code, error->message);
   const auto& beat = std::get<protocol::AgentBeatRequest>(parsed);
 
   auto& context = call.shard.context();
   const auto secret_sha256 = sha256_hex(token->secret);
   auto outcome = co_await context.agents.leases().beat(call.shard.redis(), token->colony, token->agent_id,
                                                        secret_sha256, now_ms());
-  if (auto* error = std::get_if<ApiError>(&outcome)) co_return error_reply(request, *error);
+  if (auto* error = std::get_if<ApiError>(&outcome)) co_return json_error_response(request, *error);
   context.metrics.http_beats.fetch_add(1, std::memory_order_relaxed);
   if (beat.meta_json) {
     // The beat itself is in; a meta too soon after the last update waits for the next beat.
     auto published = co_await publish_agent_status(call.shard, token->colony, token->agent_id, *beat.meta_json);
-    if (auto* error = std::get_if<ApiError>(&published)) co_return error_reply(request, *error);
+    if (auto* error = std::get_if<ApiError>(&published)) co_return json_error_response(request, *error);
   }
   co_return json_response(request, 204, "");
 }
@@ -66,14 +58,14 @@ asio::awaitable<HttpResponse> agent_health(const RouteCall& call) {
   const auto& request = call.request;
   std::string colony(call.path["colony"]);
   std::string agent_id(call.path["agent"]);
-  if (!protocol::is_valid_agent_name(agent_id)) co_return error_reply(request, 404, "not_found", "There is no such agent.");
+  if (!protocol::is_valid_agent_name(agent_id)) co_return json_error_response(request, 404, "not_found", "There is no such agent.");
   auto parsed = protocol::parse_health_report_request(request.body());
-  if (auto* error = std::get_if<protocol::ParseError>(&parsed)) co_return error_reply(request, 400, error->code, error->message);
+  if (auto* error = std::get_if<protocol::ParseError>(&parsed)) co_return json_error_response(request, 400, error->code, error->message);
   const auto& report = std::get<protocol::HealthReportRequest>(parsed);
   auto& context = call.shard.context();
   auto outcome = co_await context.agents.leases().report_health(call.shard.redis(), colony, agent_id, report.healthy,
                                                                 report.ttl_ms, now_ms());
-  if (auto* error = std::get_if<ApiError>(&outcome)) co_return error_reply(request, *error);
+  if (auto* error = std::get_if<ApiError>(&outcome)) co_return json_error_response(request, *error);
   context.metrics.health_reports.fetch_add(1, std::memory_order_relaxed);
   co_return json_response(request, 200, R"({"agent":)" + std::get<LeaseOutcome>(outcome).agent_json + "}");
 }
