@@ -52,8 +52,5 @@ for _, id in ipairs(ids) do
     end
   end
 end
-local next_index = 0
-if #ids == count then
-  next_index = start + count
-end
+local next_index = next_slice(start, count, #ids)
 return {next_index, expired}

@@ -249,6 +249,15 @@ local function same_hub_id(a, b)
       string.sub(a, 1, -14) == string.sub(b, 1, -14)
 end
 
+-- Where a script that reads a colony's "agents" list a slice at a time goes on: the index after
+-- the slice of `count` from `start` that held `got` ids, or 0 when that was the end of the list.
+local function next_slice(start, count, got)
+  if got == count then
+    return start + count
+  end
+  return 0
+end
+
 -- Presence leases. An agent is online while it holds a socket, or while a lease keeps it: the
 -- grace after its last socket dropped (grace_until, with the reason the drop would have had), or
 -- an HTTP beat or a health report (kept_until, with "timeout" or "unhealthy"). The colony's
