@@ -82,8 +82,7 @@ local function agent_json(prefix, id)
       ',"invite":' .. json_string_or_null(a.invite) ..
       ',"meta":' .. (a.meta or '{}') ..
       ',"sockets":' .. redis.call('HLEN', prefix .. 'conns:' .. id) ..
-      ',"reconnecting":' .. tostring(a.status == 'online' and tonumber(a.grace_until or '0') ~= nil and
-                                     tonumber(a.grace_until or '0') > 0) ..
+      ',"reconnecting":' .. tostring(a.status == 'online' and (tonumber(a.grace_until) or 0) > 0) ..
       ',"offline_reason":' .. (a.status == 'offline' and json_string_or_null(a.offline_reason) or 'null') .. '}'
 end
 

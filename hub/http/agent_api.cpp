@@ -44,18 +44,9 @@ HttpResponse bad_body(const HttpRequest& request, const protocol::ParseError& er
 // the 401 / 503 to answer.
 asio::awaitable<std::variant<CallingAgent, HttpResponse>> authenticate(const RouteCall& call) {
   const auto& request = call.request;
-  const ApiError no_token{401, "unauthorized",
-                          "This call needs the agent's token: Authorization: Bearer <agent token>."};
-  auto header = request[http::field::authorization];
-  constexpr std::string_view kBearer = "Bearer ";
-  std::string_view value(header.data(), header.size());
-  if (!value.starts_with(kBearer)) co_return json_error_response(request, no_token);
-  auto token = AgentToken::parse(value.substr(kBearer.size()));
-  // An id that is not one the hub gives would not name a key of an agent: refused before Redis.
-  if (!token || !protocol::is_valid_colony_id(token->colony) || !protocol::is_valid_agent_name(token->agent_id)) {
-    co_return json_error_response(request, ApiError{401, "unauthorized",
-                                            "This agent token is malformed: use the token that onboarding returned."});
-  }
+  auto presented = presented_agent_token(request);
+  if (auto* refused = std::get_if<HttpResponse>(&presented)) co_return std::move(*refused);
+  const auto* token = &std::get<AgentToken>(presented);
   auto& context = call.shard.context();
   const auto secret_sha256 = sha256_hex(token->secret);
   auto outcome = co_await context.agents.authenticate(call.shard.redis(), token->colony, token->agent_id, secret_sha256);
@@ -64,6 +55,21 @@ asio::awaitable<std::variant<CallingAgent, HttpResponse>> authenticate(const Rou
 }
 
 }  // namespace
+
+std::variant<AgentToken, HttpResponse> presented_agent_token(const HttpRequest& request) {
+  auto value = bearer_token(request);
+  if (!value) {
+    return json_error_response(request, 401, "unauthorized",
+                               "This call needs the agent's token: Authorization: Bearer <agent token>.");
+  }
+  // AgentToken::parse takes only a colony and an id the hub could have given: nothing else reaches Redis.
+  auto token = AgentToken::parse(*value);
+  if (!token) {
+    return json_error_response(request, 401, "unauthorized",
+                               "This agent token is malformed: use the token that onboarding returned.");
+  }
+  return std::move(*token);
+}
 
 asio::awaitable<HttpResponse> agent_chat(const RouteCall& call) {
   auto signed_by = co_await authenticate(call);

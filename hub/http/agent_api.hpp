@@ -5,12 +5,20 @@
 // is: no online or offline event, no last_seen, no alive key. The actions themselves are the
 // WebSocket's (hub/session/agent_actions.hpp), with the same limits.
 
+#include <variant>
+
 #include <boost/asio/awaitable.hpp>
+
+#include "hub/store/agent_store.hpp"
 
 #include "hub/http/http_message.hpp"
 #include "hub/http/route_table.hpp"
 
 namespace mi::hub {
+
+// The agent token the request's "Authorization: Bearer" header carries, parsed (not yet checked
+// with Redis), or the 401 to answer when there is none or it is malformed.
+std::variant<AgentToken, HttpResponse> presented_agent_token(const HttpRequest& request);
 
 // POST /v1/agents/chat {"text":".."}: 200 {"ok":true}, event `chat`.
 boost::asio::awaitable<HttpResponse> agent_chat(const RouteCall& call);

@@ -25,23 +25,6 @@ constexpr std::size_t kDefaultHistoryLimit = 100;
 constexpr std::size_t kDefaultChatLimit = 50;
 constexpr std::size_t kMaxChatLimit = 200;
 
-// A query parameter that must be a whole number within [min, max], if given.
-struct NumberParameter {
-  std::optional<std::uint64_t> value;
-  bool bad = false;
-};
-
-NumberParameter number_parameter(std::string_view query, std::string_view name, std::uint64_t min, std::uint64_t max) {
-  auto text = query_parameter(query, name);
-  if (!text) return {};
-  std::uint64_t value = 0;
-  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (ec != std::errc{} || end != text->data() + text->size() || text->empty() || value < min || value > max) {
-    return {std::nullopt, true};
-  }
-  return {value, false};
-}
-
 std::string between(std::string_view name, std::uint64_t min, std::uint64_t max) {
   return std::string(name) + " must be a whole number from " + std::to_string(min) + " to " + std::to_string(max) + ".";
 }
@@ -49,11 +32,8 @@ std::string between(std::string_view name, std::uint64_t min, std::uint64_t max)
 }  // namespace
 
 bool bearer_watches_colony(const HubContext& context, const HttpRequest& request, std::string_view colony) {
-  auto header = request[http::field::authorization];
-  constexpr std::string_view kBearer = "Bearer ";
-  std::string_view value(header.data(), header.size());
-  if (!value.starts_with(kBearer)) return false;
-  return context.watch_tokens.verify(value.substr(kBearer.size()), colony, now_ms());
+  auto token = bearer_token(request);
+  return token && context.watch_tokens.verify(*token, colony, now_ms());
 }
 
 asio::awaitable<HttpResponse> agent_history(const RouteCall& call) {

@@ -92,13 +92,6 @@ HttpResponse nothing_at_this_path(const HttpRequest& request) {
   return error_response(request, 404, "not_found", "There is nothing at this path.");
 }
 
-std::optional<std::size_t> parse_size(std::string_view text) {
-  std::size_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
 // The value of one cookie of the request, if sent.
 std::optional<std::string_view> cookie_value(const HttpRequest& request, std::string_view name) {
   auto header = request[http::field::cookie];
@@ -116,12 +109,9 @@ std::optional<std::string_view> cookie_value(const HttpRequest& request, std::st
 }
 
 bool is_admin(const HubContext& context, const HttpRequest& request) {
-  auto header = request[http::field::authorization];
-  constexpr std::string_view kBearer = "Bearer ";
-  if (header.size() > kBearer.size() && std::string_view(header.data(), kBearer.size()) == kBearer) {
-    auto presented = std::string_view(header.data() + kBearer.size(), header.size() - kBearer.size());
+  if (auto presented = bearer_token(request); presented && !presented->empty()) {
     // Hashing first gives equal lengths, so the comparison leaks nothing about the token's length.
-    return constant_time_equal(sha256_hex(presented), sha256_hex(context.admin_token));
+    return constant_time_equal(sha256_hex(*presented), sha256_hex(context.admin_token));
   }
   // The admin pages' session cookie. It is SameSite=Strict; a request that changes state must
   // also come from an allowed origin, so that no other site can act with it.
@@ -281,22 +271,13 @@ asio::awaitable<HttpResponse> create_invite(const RouteCall& call) {
 }
 
 asio::awaitable<HttpResponse> list_invites(const RouteCall& call) {
-  std::size_t offset = 0;
-  std::size_t limit = kDefaultInviteListLimit;
-  if (auto text = query_parameter(call.query, "offset")) {
-    auto value = parse_size(*text);
-    if (!value) co_return error_response(call.request, 400, "bad_request", "offset must be a whole number.");
-    offset = *value;
-  }
-  if (auto text = query_parameter(call.query, "limit")) {
-    auto value = parse_size(*text);
-    if (!value || *value == 0 || *value > kMaxInviteListLimit) {
-      co_return error_response(call.request, 400, "bad_request", "limit must be between 1 and 10000.");
-    }
-    limit = *value;
-  }
+  const auto offset = number_parameter(call.query, "offset", 0, SIZE_MAX);
+  if (offset.bad) co_return error_response(call.request, 400, "bad_request", "offset must be a whole number.");
+  const auto limit = number_parameter(call.query, "limit", 1, kMaxInviteListLimit);
+  if (limit.bad) co_return error_response(call.request, 400, "bad_request", "limit must be between 1 and 10000.");
   std::string colony(call.path["colony"]);
-  auto outcome = co_await call.shard.context().invites.list(call.shard.redis(), colony, offset, limit);
+  auto outcome = co_await call.shard.context().invites.list(call.shard.redis(), colony, offset.value.value_or(0),
+                                                             limit.value.value_or(kDefaultInviteListLimit));
   if (auto* error = std::get_if<ApiError>(&outcome)) co_return error_response(call.request, *error);
   const auto& list = std::get<InviteList>(outcome);
   co_return json_response(call.request, 200, protocol::serialize_invite_list(colony, list.total, list.invites));

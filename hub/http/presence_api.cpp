@@ -8,6 +8,7 @@
 #include "hub/core/clock.hpp"
 #include "hub/core/crypto.hpp"
 #include "hub/fanout/shard.hpp"
+#include "hub/http/agent_api.hpp"
 #include "hub/http/http_api.hpp"
 #include "hub/session/agent_actions.hpp"
 #include "protocol/http_requests.hpp"
@@ -24,18 +25,9 @@ namespace {
 
 asio::awaitable<HttpResponse> agent_heartbeat(const RouteCall& call) {
   const auto& request = call.request;
-  auto header = request[http::field::authorization];
-  constexpr std::string_view kBearer = "Bearer ";
-  std::string_view value(header.data(), header.size());
-  if (!value.starts_with(kBearer)) {
-    co_return json_error_response(request, 401, "unauthorized",
-                          "This call needs the agent's token: Authorization: Bearer <agent token>.");
-  }
-  auto token = AgentToken::parse(value.substr(kBearer.size()));
-  if (!token) {
-    co_return json_error_response(request, 401, "unauthorized",
-                          "This agent token is malformed: use the token that onboarding returned.");
-  }
+  auto presented = presented_agent_token(request);
+  if (auto* refused = std::get_if<HttpResponse>(&presented)) co_return std::move(*refused);
+  const auto* token = &std::get<AgentToken>(presented);
   auto parsed = protocol::parse_agent_beat_request(request.body());
   if (auto* error = std::get_if<protocol::ParseError>(&parsed)) co_return json_error_response(request, 400, error->code, error->message);
   const auto& beat = std::get<protocol::AgentBeatRequest>(parsed);

@@ -1,5 +1,9 @@
 #include "hub/http/route_table.hpp"
 
+#include <charconv>
+
+#include <boost/beast/http/field.hpp>
+
 #include "protocol/validation.hpp"
 
 namespace mi::hub {
@@ -103,6 +107,25 @@ std::optional<std::string_view> query_parameter(std::string_view query, std::str
     query.remove_prefix(amp + 1);
   }
   return std::nullopt;
+}
+
+NumberParameter number_parameter(std::string_view query, std::string_view name, std::uint64_t min, std::uint64_t max) {
+  auto text = query_parameter(query, name);
+  if (!text) return {};
+  std::uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (ec != std::errc{} || end != text->data() + text->size() || text->empty() || value < min || value > max) {
+    return {std::nullopt, true};
+  }
+  return {value, false};
+}
+
+std::optional<std::string_view> bearer_token(const HttpRequest& request) {
+  constexpr std::string_view kBearer = "Bearer ";
+  auto header = request[boost::beast::http::field::authorization];
+  std::string_view value(header.data(), header.size());
+  if (!value.starts_with(kBearer)) return std::nullopt;
+  return value.substr(kBearer.size());
 }
 
 std::vector<std::string_view> path_segments(std::string_view path) {

@@ -4,6 +4,7 @@
 // the route takes its method. The decision does no I/O and reads no clock, so that its rules are
 // unit-tested alone (tests/unit/http/); hub/http/http_api.cpp holds the table and the handlers.
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <span>
@@ -98,6 +99,17 @@ struct RouteDecision {
 // The value of `name` in a query string (RouteCall::query), undecoded: the API's parameters are
 // plain numbers and words.
 std::optional<std::string_view> query_parameter(std::string_view query, std::string_view name);
+
+// A query parameter that must be a whole number within [min, max]: absent (no value, not bad),
+// or its value, or bad.
+struct NumberParameter {
+  std::optional<std::uint64_t> value;
+  bool bad = false;
+};
+NumberParameter number_parameter(std::string_view query, std::string_view name, std::uint64_t min, std::uint64_t max);
+
+// The token of the request's "Authorization: Bearer <token>" header, if it has one.
+std::optional<std::string_view> bearer_token(const HttpRequest& request);
 
 // The path's segments between slashes, empty ones skipped: "//a/b/" is {"a", "b"}.
 std::vector<std::string_view> path_segments(std::string_view path);
