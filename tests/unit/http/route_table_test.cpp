@@ -226,3 +226,25 @@ TEST_CASE("a colony's reads take the admin or a watcher of that colony, and no o
   CHECK(decide_route(http_routes(), http::verb::get, "/v1/colonies/c1/agents", not_admin, watcher_of("c1")).verdict ==
         Verdict::unauthorized);
 }
+
+TEST_CASE("whole-number query parameters: absent, in range, or bad", "[route_table][query]") {
+  using mi::hub::number_parameter;
+  auto absent = number_parameter("since=5", "limit", 1, 10);
+  CHECK_FALSE(absent.bad);
+  CHECK_FALSE(absent.value);
+  CHECK(number_parameter("since=5&limit=10", "limit", 1, 10).value == std::optional<std::uint64_t>(10));
+  CHECK(number_parameter("limit=1", "limit", 1, 10).value == std::optional<std::uint64_t>(1));
+  for (const char* query : {"limit=0", "limit=11", "limit=", "limit", "limit=-1", "limit=2x", "limit=1.5"}) {
+    INFO(query);
+    CHECK(number_parameter(query, "limit", 1, 10).bad);
+  }
+}
+
+TEST_CASE("the Bearer token of a request, if it has one", "[route_table][bearer]") {
+  mi::hub::HttpRequest request;
+  CHECK_FALSE(mi::hub::bearer_token(request));
+  request.set(boost::beast::http::field::authorization, "Basic abc");
+  CHECK_FALSE(mi::hub::bearer_token(request));
+  request.set(boost::beast::http::field::authorization, "Bearer c1:jared:secret");
+  CHECK(mi::hub::bearer_token(request) == std::optional<std::string_view>("c1:jared:secret"));
+}
