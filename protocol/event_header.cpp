@@ -33,4 +33,61 @@ std::optional<EventHeader> peek_event_header(std::string_view event_json) {
   return header;
 }
 
+namespace {
+
+// Where the JSON object starting at `text[0]` ends (one past its closing brace), or npos. Strings
+// are skipped with their escapes, so braces inside meta's strings do not count.
+std::size_t object_end(std::string_view text) {
+  if (text.empty() || text[0] != '{') return std::string_view::npos;
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (--depth == 0) return i + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+std::string_view agent_json_id(std::string_view agent_json) {
+  constexpr std::string_view kIdStart = R"({"id":")";
+  if (!agent_json.starts_with(kIdStart)) return {};
+  auto end = agent_json.find('"', kIdStart.size());
+  if (end == std::string_view::npos) return {};
+  auto id = agent_json.substr(kIdStart.size(), end - kIdStart.size());
+  // Ids are [a-z0-9._-]: an escape would mean this is not the scripts' text.
+  if (id.find('\\') != std::string_view::npos) return {};
+  return id;
+}
+
+std::optional<EventAgent> peek_event_agent(std::string_view event_json) {
+  constexpr std::string_view kAgent = R"(,"agent":)";
+  auto header = peek_event_header(event_json);
+  if (!header) return std::nullopt;
+  auto kind_end = static_cast<std::size_t>(header->kind.data() + header->kind.size() - event_json.data());
+  auto rest = event_json.substr(kind_end + 1);  // past the kind's closing quote
+  if (!rest.starts_with(kAgent)) return std::nullopt;
+  auto object = rest.substr(kAgent.size());
+  auto end = object_end(object);
+  if (end == std::string_view::npos) return std::nullopt;
+  EventAgent agent{agent_json_id(object.substr(0, end)), object.substr(0, end)};
+  if (agent.id.empty()) return std::nullopt;
+  return agent;
+}
+
 }  // namespace mi::protocol

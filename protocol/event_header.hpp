@@ -18,4 +18,17 @@ struct EventHeader {
 
 std::optional<EventHeader> peek_event_header(std::string_view event_json);
 
+// The AGENT an event carries, as the scripts wrote it: "agent" follows "event" directly, and its
+// text starts with the id (prelude.lua agent_json). Both are views into the event text.
+struct EventAgent {
+  std::string_view id;
+  std::string_view json;  // the whole AGENT object, braces included
+};
+
+// Nothing when the event carries no agent (chat) or its text is not the scripts' shape.
+std::optional<EventAgent> peek_event_agent(std::string_view event_json);
+
+// The id an AGENT object's text starts with ({"id":"...), as the scripts write it; empty if not.
+std::string_view agent_json_id(std::string_view agent_json);
+
 }  // namespace mi::protocol

@@ -1,5 +1,7 @@
 #include "protocol/server_message.hpp"
 
+#include <span>
+
 #include "protocol/json_writer.hpp"
 
 namespace mi::protocol {
@@ -46,7 +48,7 @@ void append_int_member(std::string& out, std::string_view key, std::int64_t valu
 }
 
 // `,"key":[RAW,RAW...]`, each element JSON built elsewhere (AGENT objects).
-void append_raw_array_member(std::string& out, std::string_view key, const std::vector<std::string>& jsons) {
+void append_raw_array_member(std::string& out, std::string_view key, std::span<const std::string> jsons) {
   out.push_back(',');
   append_json_key(out, key);
   out.push_back('[');
@@ -59,7 +61,7 @@ void append_raw_array_member(std::string& out, std::string_view key, const std::
   out.push_back(']');
 }
 
-std::size_t total_size(const std::vector<std::string>& jsons) {
+std::size_t total_size(std::span<const std::string> jsons) {
   std::size_t size = 0;
   for (const std::string& json : jsons) {
     size += json.size() + 1;
@@ -165,12 +167,24 @@ std::string serialize_cloned(std::string_view agent_json, std::string_view token
 }
 
 std::string serialize_snapshot(std::string_view colony, std::uint64_t seq, std::string_view epoch,
-                               const std::vector<std::string>& agent_jsons,
+                               std::span<const std::string> first_part, std::size_t parts,
                                const std::optional<std::string>& id_json) {
-  std::string out = open_message("snapshot", id_json, 96 + colony.size() + epoch.size() + total_size(agent_jsons));
+  std::string out = open_message("snapshot", id_json, 112 + colony.size() + epoch.size() + total_size(first_part));
   append_string_member(out, "colony", colony);
   append_uint_member(out, "seq", seq);
   append_string_member(out, "epoch", epoch);
+  append_raw_array_member(out, "agents", first_part);
+  append_uint_member(out, "parts", parts);
+  out.push_back('}');
+  return out;
+}
+
+std::string serialize_snapshot_part(std::string_view colony, std::uint64_t seq, std::size_t part,
+                                    std::span<const std::string> agent_jsons) {
+  std::string out = open_message("snapshot_part", std::nullopt, 96 + colony.size() + total_size(agent_jsons));
+  append_string_member(out, "colony", colony);
+  append_uint_member(out, "seq", seq);
+  append_uint_member(out, "part", part);
   append_raw_array_member(out, "agents", agent_jsons);
   out.push_back('}');
   return out;
@@ -201,11 +215,19 @@ std::string serialize_invite_list(std::string_view colony, std::uint64_t total, 
   return out;
 }
 
-std::string serialize_agent_list(std::string_view colony, std::uint64_t seq, const std::vector<std::string>& agent_jsons) {
-  std::string out = open_body("colony", 48 + colony.size() + total_size(agent_jsons));
+std::string serialize_agent_list(std::string_view colony, std::uint64_t seq, std::span<const std::string> agent_jsons,
+                                 const std::optional<std::string>& next_cursor) {
+  std::string out = open_body("colony", 80 + colony.size() + total_size(agent_jsons));
   append_json_string(out, colony);
   append_uint_member(out, "seq", seq);
   append_raw_array_member(out, "agents", agent_jsons);
+  out.push_back(',');
+  append_json_key(out, "next_cursor");
+  if (next_cursor) {
+    append_json_string(out, *next_cursor);
+  } else {
+    out.append("null");
+  }
   out.push_back('}');
   return out;
 }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,10 +48,15 @@ std::string serialize_pong(std::int64_t ts_ms, const std::optional<std::string>&
 std::string serialize_cloned(std::string_view agent_json, std::string_view token,
                              const std::optional<std::string>& id_json);
 
-// {"type":"snapshot","id":..,"colony":..,"seq":N,"epoch":"..","agents":[AGENT...]}
+// {"type":"snapshot","id":..,"colony":..,"seq":N,"epoch":"..","agents":[AGENT...],"parts":K}: the
+// first of K parts (docs/protocol.md section 8); K - 1 snapshot_part messages follow.
 std::string serialize_snapshot(std::string_view colony, std::uint64_t seq, std::string_view epoch,
-                               const std::vector<std::string>& agent_jsons,
+                               std::span<const std::string> first_part, std::size_t parts,
                                const std::optional<std::string>& id_json);
+
+// {"type":"snapshot_part","colony":..,"seq":N,"part":i,"agents":[AGENT...]}, i = 2..K.
+std::string serialize_snapshot_part(std::string_view colony, std::uint64_t seq, std::size_t part,
+                                    std::span<const std::string> agent_jsons);
 
 // {"type":"resume","id":..,"colony":..,"seq":N,"epoch":".."}
 std::string serialize_resume(std::string_view colony, std::uint64_t seq, std::string_view epoch,
@@ -62,8 +68,9 @@ std::string serialize_resume(std::string_view colony, std::uint64_t seq, std::st
 // `total` counts them all.
 std::string serialize_invite_list(std::string_view colony, std::uint64_t total, const std::vector<Invite>& invites);
 
-// {"colony":..,"seq":N,"agents":[AGENT...]}
-std::string serialize_agent_list(std::string_view colony, std::uint64_t seq, const std::vector<std::string>& agent_jsons);
+// {"colony":..,"seq":N,"agents":[AGENT...],"next_cursor":".."|null}: one page of the agents list.
+std::string serialize_agent_list(std::string_view colony, std::uint64_t seq, std::span<const std::string> agent_jsons,
+                                 const std::optional<std::string>& next_cursor);
 
 // {"colonies":[..]}, in the order given.
 std::string serialize_colony_list(const std::vector<std::string>& colonies);

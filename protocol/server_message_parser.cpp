@@ -186,6 +186,8 @@ std::optional<ServerMessage> read_message_object(ondemand::object& object) {
     if (key == "meta") return read_object_json(value, message.meta_json.emplace());
     if (key == "presence_ttl_ms") return read_integer(value, message.presence_ttl_ms.emplace());
     if (key == "retry_after") return read_integer(value, message.retry_after.emplace());
+    if (key == "parts") return read_integer(value, message.parts);
+    if (key == "part") return read_integer(value, message.part);
     return skip_unknown(value);
   });
   if (!well_formed || !has_type) {

@@ -27,7 +27,7 @@ struct Agent {
 };
 
 // Any message from the hub, with the fields of every type flattened; which ones are set depends
-// on `type` ("welcome", "error", "pong", "cloned", "snapshot", "resume", "event").
+// on `type` ("welcome", "error", "pong", "cloned", "snapshot", "snapshot_part", "resume", "event").
 struct ServerMessage {
   std::string type;
   std::optional<std::string> id_json;
@@ -53,6 +53,9 @@ struct ServerMessage {
   std::optional<std::string> invite;  // join
   std::optional<std::string> meta_json;  // update: the new meta, minified (also the agent's meta)
   std::optional<std::uint64_t> presence_ttl_ms;  // welcome: how long the hub waits for a frame
+  // snapshot: how many parts it comes in (1 from hubs that send none); snapshot_part: which (2..)
+  std::uint64_t parts = 1;
+  std::uint64_t part = 0;
 };
 
 // Parses one frame; nothing when it is not a JSON object with a string "type".

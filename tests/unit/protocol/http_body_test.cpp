@@ -38,9 +38,11 @@ TEST_CASE("serialize_invite_list: a page of invites and the count of all", "[htt
 }
 
 TEST_CASE("serialize_agent_list: AGENT objects pass through as they are", "[http_body]") {
-  CHECK(serialize_agent_list("c1", 0, {}) == R"({"colony":"c1","seq":0,"agents":[]})");
-  CHECK(serialize_agent_list("c1", 18446744073709551615ULL, {kAgentJared, kAgentJared}) ==
-        R"({"colony":"c1","seq":18446744073709551615,"agents":[)" + kAgentJared + "," + kAgentJared + "]}");
+  CHECK(serialize_agent_list("c1", 0, {}, std::nullopt) == R"({"colony":"c1","seq":0,"agents":[],"next_cursor":null})");
+  std::vector<std::string> two{kAgentJared, kAgentJared};
+  CHECK(serialize_agent_list("c1", 18446744073709551615ULL, two, std::string("0123456789abcdef.1000")) ==
+        R"({"colony":"c1","seq":18446744073709551615,"agents":[)" + kAgentJared + "," + kAgentJared +
+            R"(],"next_cursor":"0123456789abcdef.1000"})");
 }
 
 TEST_CASE("serialize_colony_list", "[http_body]") {

@@ -138,14 +138,21 @@ TEST_CASE("serialize_cloned", "[server_message]") {
 }
 
 TEST_CASE("serialize_snapshot", "[server_message]") {
-  CHECK(serialize_snapshot("c1", 0, "e0", {}, std::nullopt) ==
-        R"({"type":"snapshot","colony":"c1","seq":0,"epoch":"e0","agents":[]})");
-  CHECK(serialize_snapshot("c1", 42, "e1", {kAgentJared}, std::nullopt) ==
-        R"({"type":"snapshot","colony":"c1","seq":42,"epoch":"e1","agents":[)" + kAgentJared + "]}");
-  CHECK(serialize_snapshot("c1", 18446744073709551615ULL, "1733545843123456", {kAgentJared, kAgentClone},
-                           std::string(R"("w")")) ==
+  CHECK(serialize_snapshot("c1", 0, "e0", {}, 1, std::nullopt) ==
+        R"({"type":"snapshot","colony":"c1","seq":0,"epoch":"e0","agents":[],"parts":1})");
+  std::vector<std::string> one{kAgentJared};
+  CHECK(serialize_snapshot("c1", 42, "e1", one, 3, std::nullopt) ==
+        R"({"type":"snapshot","colony":"c1","seq":42,"epoch":"e1","agents":[)" + kAgentJared + R"(],"parts":3})");
+  std::vector<std::string> two{kAgentJared, kAgentClone};
+  CHECK(serialize_snapshot("c1", 18446744073709551615ULL, "1733545843123456", two, 1, std::string(R"("w")")) ==
         R"({"type":"snapshot","id":"w","colony":"c1","seq":18446744073709551615,"epoch":"1733545843123456","agents":[)" +
-            kAgentJared + "," + kAgentClone + "]}");
+            kAgentJared + "," + kAgentClone + R"(],"parts":1})");
+}
+
+TEST_CASE("serialize_snapshot_part", "[server_message]") {
+  std::vector<std::string> two{kAgentJared, kAgentClone};
+  CHECK(serialize_snapshot_part("c1", 42, 2, two) ==
+        R"({"type":"snapshot_part","colony":"c1","seq":42,"part":2,"agents":[)" + kAgentJared + "," + kAgentClone + "]}");
 }
 
 TEST_CASE("serialize_resume", "[server_message]") {
@@ -203,9 +210,10 @@ TEST_CASE("round trip: cloned", "[server_message][round_trip]") {
 }
 
 TEST_CASE("round trip: snapshot and resume", "[server_message][round_trip]") {
-  const ServerMessage snapshot = expect_server_message(
-      serialize_snapshot("c1", 99, "e9", {kAgentJared, kAgentClone}, std::string("1")));
+  const std::vector<std::string> two{kAgentJared, kAgentClone};
+  const ServerMessage snapshot = expect_server_message(serialize_snapshot("c1", 99, "e9", two, 4, std::string("1")));
   CHECK(snapshot.type == "snapshot");
+  CHECK(snapshot.parts == 4);
   CHECK(snapshot.id_json == std::optional<std::string>("1"));
   CHECK(snapshot.colony == "c1");
   CHECK(snapshot.seq == 99);
@@ -214,9 +222,17 @@ TEST_CASE("round trip: snapshot and resume", "[server_message][round_trip]") {
   check_is_jared(snapshot.agents[0]);
   check_is_clone(snapshot.agents[1]);
 
-  const ServerMessage empty = expect_server_message(serialize_snapshot("c2", 0, "e", {}, std::nullopt));
+  const ServerMessage empty = expect_server_message(serialize_snapshot("c2", 0, "e", {}, 1, std::nullopt));
   CHECK(empty.colony == "c2");
   CHECK(empty.agents.empty());
+  CHECK(empty.parts == 1);
+
+  const ServerMessage part = expect_server_message(serialize_snapshot_part("c1", 99, 3, two));
+  CHECK(part.type == "snapshot_part");
+  CHECK(part.seq == 99);
+  CHECK(part.part == 3);
+  REQUIRE(part.agents.size() == 2);
+  check_is_clone(part.agents[1]);
 
   const ServerMessage resume = expect_server_message(serialize_resume("c1", 18446744073709551615ULL,
                                                                       "e10", std::nullopt));
