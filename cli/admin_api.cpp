@@ -112,22 +112,30 @@ asio::awaitable<std::string> AdminApi::agent_history(std::string colony, std::st
 }
 
 asio::awaitable<ColonyAgents> AdminApi::list_agents(std::string colony) {
-  HttpRequest request{"GET", "/v1/colonies/" + colony + "/agents", {}, {}};
-  auto reply = co_await call(std::move(request), "colony " + colony);
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  simdjson::dom::array agents;
   ColonyAgents result;
   result.colony = colony;
-  if (parser.parse(reply).get(root) != simdjson::SUCCESS || root["agents"].get(agents) != simdjson::SUCCESS ||
-      root["seq"].get(result.seq) != simdjson::SUCCESS) {
-    throw unreadable_reply(hub_, "an agent list");
-  }
-  for (simdjson::dom::element element : agents) {
-    std::string json = simdjson::minify(element);
-    auto agent = protocol::parse_agent(json);
-    if (!agent) throw unreadable_reply(hub_, "an agent");
-    result.agents.push_back({*std::move(agent), std::move(json)});
+  std::string cursor;
+  // Every page of one listing describes the first page's seq (docs/protocol.md section 8).
+  for (bool first_page = true; first_page || !cursor.empty(); first_page = false) {
+    HttpRequest request{"GET", "/v1/colonies/" + colony + "/agents" + (cursor.empty() ? "" : "?cursor=" + cursor), {}, {}};
+    auto reply = co_await call(std::move(request), "colony " + colony);
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    simdjson::dom::array agents;
+    std::uint64_t seq = 0;
+    if (parser.parse(reply).get(root) != simdjson::SUCCESS || root["agents"].get(agents) != simdjson::SUCCESS ||
+        root["seq"].get(seq) != simdjson::SUCCESS || (!first_page && seq != result.seq)) {
+      throw unreadable_reply(hub_, "an agent list");
+    }
+    result.seq = seq;
+    for (simdjson::dom::element element : agents) {
+      std::string json = simdjson::minify(element);
+      auto agent = protocol::parse_agent(json);
+      if (!agent) throw unreadable_reply(hub_, "an agent");
+      result.agents.push_back({*std::move(agent), std::move(json)});
+    }
+    std::string_view next;
+    cursor = root["next_cursor"].get(next) == simdjson::SUCCESS ? std::string(next) : std::string();
   }
   co_return result;
 }

@@ -78,9 +78,38 @@ void ColonyWatch::show(const std::string& what_happened) {
   }
 }
 
+bool ColonyWatch::read_snapshot_agents(const std::string& frame, std::vector<protocol::Agent>& parsed,
+                                       std::vector<AgentRecord>& into) {
+  auto jsons = raw_elements(frame, "agents").value_or(std::vector<std::string>{});
+  if (jsons.size() != parsed.size()) return false;
+  for (std::size_t index = 0; index < jsons.size(); ++index) {
+    into.push_back({std::move(parsed[index]), std::move(jsons[index])});
+  }
+  return true;
+}
+
 void ColonyWatch::on_message(const std::string& text) {
   auto message = protocol::parse_server_message(text);
-  if (!message || message->type != "event") return;
+  if (!message) return;
+  if (message->type == "snapshot_part" && partial_) {
+    if (message->seq != partial_->seq || message->part != partial_->next_part ||
+        !read_snapshot_agents(text, message->agents, partial_->agents)) {
+      // Drop this connection; the next one asks for a whole snapshot again.
+      notify("disconnected", "the hub at " + admin_.hub().text() + " sent a snapshot part that mi cannot read");
+      partial_.reset();
+      resumable_ = false;
+      ws_.abort();
+      return;
+    }
+    if (++partial_->next_part <= partial_->parts) return;
+    view_.reset(partial_->seq, std::move(partial_->agents));
+    partial_.reset();
+    last_event_ = "snapshot";
+    show(last_event_);
+    return;
+  }
+  // Events follow the last part; none is applied to a view still coming in.
+  if (message->type != "event" || partial_) return;
   // The hub closes with 4009 before anything of another epoch; a seq counts only within its own.
   if (!epoch_.empty() && !message->epoch.empty() && message->epoch != epoch_) return;
   last_event_ = view_.apply(*message, raw_member(text, "agent").value_or("null"));
@@ -99,16 +128,17 @@ asio::awaitable<void> ColonyWatch::watch_once() {
   HubReply answer = co_await request_reply(ws_, admin_.hub(), request.text(), "1");
   auto& reply = answer.message;
 
+  partial_.reset();
   if (reply.type == "snapshot") {
-    auto jsons = raw_elements(answer.frame, "agents").value_or(std::vector<std::string>{});
-    if (jsons.size() != reply.agents.size()) {
+    std::vector<AgentRecord> agents;
+    if (!read_snapshot_agents(answer.frame, reply.agents, agents)) {
       throw refusal("bad_reply", "The hub at " + admin_.hub().text() + " sent a snapshot that mi cannot read.");
     }
-    std::vector<AgentRecord> agents;
-    for (std::size_t index = 0; index < jsons.size(); ++index) {
-      agents.push_back({std::move(reply.agents[index]), std::move(jsons[index])});
+    if (reply.parts > 1) {
+      partial_ = PartialSnapshot{reply.seq, reply.parts, 2, std::move(agents)};
+    } else {
+      view_.reset(reply.seq, std::move(agents));
     }
-    view_.reset(reply.seq, std::move(agents));
     epoch_ = reply.epoch;
     last_event_ = "snapshot";
   } else if (reply.type != "resume") {
@@ -130,7 +160,7 @@ asio::awaitable<void> ColonyWatch::watch_once() {
   const auto connected_at = std::chrono::steady_clock::now();
   notify("watching", std::string(resumed ? "resumed" : "watching") + " colony " + view_.colony() + " at " +
                          admin_.hub().text() + " (event #" + std::to_string(view_.seq()) + ")");
-  if (!resumed) show(last_event_);
+  if (!resumed && !partial_) show(last_event_);
 
   LiveConnection::Handlers handlers;
   handlers.on_message = [this](const std::string& text) { on_message(text); };

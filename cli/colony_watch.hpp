@@ -55,6 +55,17 @@ class ColonyWatch {
   bool have_view_ = false;
   bool resumable_ = false;  // the view may be resumed (not after a 4009)
   std::string epoch_;       // of the view's seq
+  // A snapshot in parts (docs/protocol.md section 8) is shown once its last part is in.
+  struct PartialSnapshot {
+    std::uint64_t seq = 0;
+    std::uint64_t parts = 0;
+    std::uint64_t next_part = 2;
+    std::vector<AgentRecord> agents;
+  };
+  std::optional<PartialSnapshot> partial_;
+  // The AGENT objects of a snapshot's or part's frame, read whole; false when the frame is not one.
+  static bool read_snapshot_agents(const std::string& frame, std::vector<protocol::Agent>& parsed,
+                                   std::vector<AgentRecord>& into);
   bool stopping_ = false;
   std::string last_event_;
   std::string connection_note_;

@@ -209,6 +209,11 @@ ConfigResult parse_config(int argc, char** argv) {
                  "outbound bytes a watcher may fall behind before it is closed with 4009")
       ->envname("MI_WATCHER_QUEUE_BYTES")
       ->capture_default_str();
+  app.add_option("--snapshot-part-agents", config.snapshot_part_agents,
+                 "agents per snapshot message; a larger colony's snapshot comes in parts (snapshot_part)")
+      ->envname("MI_SNAPSHOT_PART_AGENTS")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}))
+      ->capture_default_str();
   app.add_option("--agent-queue-bytes", config.agent_queue_bytes,
                  "outbound bytes an agent may fall behind before it is closed with 4009")
       ->envname("MI_AGENT_QUEUE_BYTES")

@@ -62,6 +62,7 @@ struct Config {
   std::size_t max_http_body_bytes = 64 * 1024;
   std::size_t max_http_header_bytes = 8 * 1024;
   std::size_t watcher_queue_bytes = 4 * 1024 * 1024;
+  std::size_t snapshot_part_agents = 1000;  // a watcher's snapshot comes in parts of this many agents
   std::size_t agent_queue_bytes = 1024 * 1024;
   std::size_t max_connections = 100'000;
   Duration auth_timeout{10'000};     // first WebSocket message

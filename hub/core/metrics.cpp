@@ -64,6 +64,15 @@ std::string Metrics::render() const {
                 "Agents put offline by this hub's lease sweep (a grace, an HTTP beat or a health report that ended).",
                 lease_offlines);
   append_metric(out, "mi_http_beats_total", "counter", "HTTP heartbeats of agents without a socket accepted.", http_beats);
+  append_metric(out, "mi_colony_reads_total", "counter", "Whole-colony reads (snapshots, first pages of the agents list).",
+                colony_reads);
+  append_metric(out, "mi_colony_read_slices_total", "counter", "Slices those reads took (one Redis call each).",
+                colony_read_slices);
+  append_metric(out, "mi_colony_read_catch_up_events_total", "counter",
+                "Events read to bring a read's earlier slices to its last slice's seq.", colony_read_catch_up_events);
+  append_metric(out, "mi_colony_read_restarts_total", "counter",
+                "Colony reads started again (a removal took their place, the epoch or the stream moved).",
+                colony_read_restarts);
   append_metric(out, "mi_health_reports_total", "counter", "Health reports of hosted agents accepted.", health_reports);
   append_metric(out, "mi_webhook_deliveries_total", "counter", "Webhook deliveries answered 2xx.", webhook_deliveries);
   append_metric(out, "mi_webhook_events_delivered_total", "counter", "Events in webhook deliveries answered 2xx.",

@@ -42,6 +42,11 @@ struct Metrics {
   std::atomic<std::uint64_t> events_delivered{0};
   std::atomic<std::uint64_t> lease_offlines{0};   // agents this hub's lease sweep put offline
   std::atomic<std::uint64_t> http_beats{0};       // POST /v1/agents/heartbeat accepted
+  // Colony reads in slices (snapshots and listings, hub/core/snapshot_assembly.hpp).
+  std::atomic<std::uint64_t> colony_reads{0};
+  std::atomic<std::uint64_t> colony_read_slices{0};
+  std::atomic<std::uint64_t> colony_read_catch_up_events{0};  // events that brought earlier slices to the last seq
+  std::atomic<std::uint64_t> colony_read_restarts{0};
   std::atomic<std::uint64_t> health_reports{0};   // POST .../health accepted
   // Webhooks (docs/webhooks.md), counted by the hub that made the attempt.
   std::atomic<std::uint64_t> webhook_deliveries{0};        // POSTs answered 2xx

@@ -14,6 +14,7 @@
 #include "hub/store/colony_reads.hpp"
 #include "hub/core/config.hpp"
 #include "hub/store/invite_store.hpp"
+#include "hub/store/agent_listings.hpp"
 #include "hub/store/keys.hpp"
 #include "hub/core/metrics.hpp"
 #include "hub/store/onboard_limiter.hpp"
@@ -49,6 +50,7 @@ struct HubContext {
         agents(keys, config.event_stream_length, config.hub_liveness.count(), config.presence_ttl.count(),
                config.redis_command_timeout),
         colony_reads(keys),
+        agent_listings(keys),
         onboard_limiter(keys, config.onboard_fail_limit, config.onboard_fail_limit_global),
         watch_tokens(admin_token, "colony watch token"),
         admin_sessions(admin_token, "admin session cookie"),
@@ -67,6 +69,7 @@ struct HubContext {
   InviteStore invites;
   AgentStore agents;
   ColonyReads colony_reads;
+  AgentListings agent_listings;
   OnboardLimiter onboard_limiter;
   ClaimSigner watch_tokens;
   ClaimSigner admin_sessions;

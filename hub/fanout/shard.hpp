@@ -109,7 +109,7 @@ class Shard {
   std::shared_ptr<redis::Connection> redis_;
   protocol::ClientMessageParser parser_;
   std::vector<char> read_buffer_ = std::vector<char>(64 * 1024);
-  SnapshotReads snapshots_{context_.agents, io_.get_executor()};
+  SnapshotReads snapshots_{context_.agents, context_.metrics, io_.get_executor(), context_.config.snapshot_part_agents};
   std::vector<Participant*> sessions_;
   boost::asio::steady_timer tick_timer_{io_};
   std::int64_t last_refresh_ = 0;  // steady_ms() of the last refresh batch

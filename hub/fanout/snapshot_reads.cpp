@@ -1,9 +1,14 @@
 #include "hub/fanout/snapshot_reads.hpp"
 
+#include <algorithm>
+#include <span>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
 #include "hub/core/no_throw.hpp"
+#include "protocol/server_message.hpp"
+#include "protocol/websocket_frame.hpp"
 
 namespace mi::hub {
 
@@ -24,8 +29,21 @@ asio::awaitable<SnapshotReads::Result> SnapshotReads::read(redis::Connection& re
 }
 
 asio::awaitable<SnapshotReads::Result> SnapshotReads::read_now(redis::Connection& redis, const std::string& colony) {
-  auto outcome = co_await agents_.snapshot(redis, colony);
-  co_return std::make_shared<const Outcome<ColonySnapshot>>(std::move(outcome));
+  auto snapshot = std::make_shared<Snapshot>();
+  snapshot->outcome = co_await agents_.snapshot(redis, colony);
+  snapshot->part_agents = part_agents_;
+  if (const auto* state = std::get_if<ColonySnapshot>(&snapshot->outcome)) {
+    count_colony_read(metrics_, *state);
+    const std::span<const std::string> agents(state->agent_jsons);
+    snapshot->parts = std::max<std::size_t>(1, (agents.size() + part_agents_ - 1) / part_agents_);
+    for (std::size_t part = 2; part <= snapshot->parts; ++part) {
+      auto first = (part - 1) * part_agents_;
+      auto json = protocol::serialize_snapshot_part(colony, state->seq, part,
+                                                    agents.subspan(first, std::min(part_agents_, agents.size() - first)));
+      snapshot->later_parts.push_back(std::make_shared<const std::string>(protocol::websocket::encode_text_frame(json)));
+    }
+  }
+  co_return snapshot;
 }
 
 void SnapshotReads::read_done(redis::Connection& redis, const std::string& colony) {

@@ -36,6 +36,7 @@ namespace {
 
 constexpr std::size_t kDefaultInviteListLimit = 1000;
 constexpr std::size_t kMaxInviteListLimit = 10000;
+constexpr std::size_t kMaxAgentsPage = 1000;  // docs/protocol.md section 8: the default and the most
 constexpr std::string_view kSessionCookie = "mi_session";
 constexpr std::string_view kHtml = "text/html; charset=utf-8";
 
@@ -303,12 +304,36 @@ asio::awaitable<HttpResponse> issue_watch_token(const RouteCall& call) {
                                                           expires_at));
 }
 
+// One page of the colony's agents; every page of a listing describes the first page's seq
+// (docs/protocol.md section 8, hub/store/agent_listings.hpp).
 asio::awaitable<HttpResponse> list_agents(const RouteCall& call) {
+  auto& context = call.shard.context();
   std::string colony(call.path["colony"]);
-  auto outcome = co_await call.shard.context().agents.snapshot(call.shard.redis(), colony);
-  if (auto* error = std::get_if<ApiError>(&outcome)) co_return error_response(call.request, *error);
-  const auto& snapshot = std::get<ColonySnapshot>(outcome);
-  co_return json_response(call.request, 200, protocol::serialize_agent_list(colony, snapshot.seq, snapshot.agent_jsons));
+  const auto limit_parameter = number_parameter(call.query, "limit", 1, kMaxAgentsPage);
+  if (limit_parameter.bad) {
+    co_return json_error_response(call.request, 400, "bad_request",
+                                  "limit must be a whole number from 1 to " + std::to_string(kMaxAgentsPage) + ".");
+  }
+  const std::size_t limit = limit_parameter.value.value_or(kMaxAgentsPage);
+  Outcome<AgentPage> page = ApiError{};
+  if (auto cursor_text = query_parameter(call.query, "cursor")) {
+    auto cursor = ListingCursor::parse(*cursor_text);
+    if (!cursor) {
+      co_return json_error_response(call.request, 400, "bad_request",
+                                    "This cursor was not made by this API; pass next_cursor exactly as it came.");
+    }
+    page = co_await context.agent_listings.page(call.shard.redis(), colony, *cursor, limit, now_ms());
+  } else {
+    auto snapshot = co_await context.agents.snapshot(call.shard.redis(), colony);
+    if (auto* error = std::get_if<ApiError>(&snapshot)) co_return error_response(call.request, *error);
+    count_colony_read(context.metrics, std::get<ColonySnapshot>(snapshot));
+    page = co_await context.agent_listings.first_page(call.shard.redis(), colony,
+                                                      std::move(std::get<ColonySnapshot>(snapshot)), limit, now_ms());
+  }
+  if (auto* error = std::get_if<ApiError>(&page)) co_return error_response(call.request, *error);
+  const auto& shown = std::get<AgentPage>(page);
+  co_return json_response(call.request, 200,
+                          protocol::serialize_agent_list(colony, shown.seq, shown.agent_jsons, shown.next_cursor));
 }
 
 // New credentials for an agent: how a provisioner gets a hosted clone's token (spawn requests

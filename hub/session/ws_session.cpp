@@ -1,6 +1,8 @@
 #include "hub/session/ws_session.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <span>
 #include <utility>
 
 #include <boost/asio/co_spawn.hpp>
@@ -335,13 +337,21 @@ asio::awaitable<void> WsSession::handle_watch(const protocol::WatchRequest& requ
   }
   auto shared_snapshot = co_await shard_.snapshots().read(shard_.redis(), colony_);
   const auto& snapshot = *shared_snapshot;
-  if (auto* error = std::get_if<ApiError>(&snapshot)) {
+  if (auto* error = std::get_if<ApiError>(&snapshot.outcome)) {
     send_error(error->code, error->message, id);
     close(1013, "store unavailable", EndReason::closed);
     co_return;
   }
-  auto& state = std::get<ColonySnapshot>(snapshot);
-  send_text(protocol::serialize_snapshot(colony_, state.seq, state.epoch, state.agent_jsons, id));
+  auto& state = std::get<ColonySnapshot>(snapshot.outcome);
+  const std::span<const std::string> snapshot_agents(state.agent_jsons);
+  auto first_part = snapshot_agents.first(std::min(snapshot_agents.size(), snapshot.part_agents));
+  send_text(protocol::serialize_snapshot(colony_, state.seq, state.epoch, first_part, snapshot.parts, id));
+  // Events that come while the parts go are held by the sequencer, which starts after the last.
+  for (const auto& part : snapshot.later_parts) {
+    const bool may_send = co_await wait_for_room(part->size());
+    if (!may_send) co_return;
+    send(part);
+  }
   start_sequence(state.seq, state.epoch);
 }
 

@@ -123,6 +123,10 @@ class WsSession final : public Participant, public std::enable_shared_from_this<
   boost::asio::awaitable<void> read_and_drop();
   // Waits for `timer` to expire or be cancelled; the session's termination cuts the wait short.
   boost::asio::awaitable<boost::system::error_code> terminable_wait(boost::asio::steady_timer& timer);
+  // Waits until `bytes` more fit in half the watcher's queue bound (or the queue is empty): a
+  // snapshot's parts go no faster than the watcher reads them, so no size of colony trips the
+  // bound, and events that came meanwhile still fit after them. False once the session ends.
+  boost::asio::awaitable<bool> wait_for_room(std::size_t bytes);
 
   // Requests (ws_session.cpp).
   // Handles what needs no I/O at once; returns the request when it must wait for Redis.
@@ -198,6 +202,7 @@ class WsSession final : public Participant, public std::enable_shared_from_this<
   std::string connection_id_;
 
   bool writer_running_ = false;
+  boost::asio::steady_timer* room_waiter_ = nullptr;  // wait_for_room's, while it waits
   bool reading_stopped_ = false;  // the reader is done: the writer, if it still runs, starts the end
 
   // Colony membership (both roles), so that events reach the session.

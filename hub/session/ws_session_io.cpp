@@ -266,6 +266,17 @@ void WsSession::write_now(SharedMessage frame) {
   start_writer();
 }
 
+asio::awaitable<bool> WsSession::wait_for_room(std::size_t bytes) {
+  const auto limit = shard_.context().config.watcher_queue_bytes / 2;
+  while (handshake_.may_send() && !queue_.empty() && queue_.bytes() + bytes > limit) {
+    asio::steady_timer room(transport_.socket().get_executor(), asio::steady_timer::time_point::max());
+    room_waiter_ = &room;
+    co_await terminable_wait(room);
+    room_waiter_ = nullptr;
+  }
+  co_return handshake_.may_send();
+}
+
 void WsSession::start_writer() {
   if (writer_running_ || handshake_.terminated()) return;
   writer_running_ = true;
@@ -290,6 +301,7 @@ asio::awaitable<void> WsSession::write_loop() {
       break;
     }
     metrics.ws_messages_out.fetch_add(queue_.consume(written), std::memory_order_relaxed);
+    if (room_waiter_) room_waiter_->cancel();
   }
   writer_running_ = false;
   // Nothing is queued after our close frame: while closing, an empty queue means it has left.

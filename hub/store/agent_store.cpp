@@ -13,7 +13,6 @@ namespace mi::hub {
 namespace asio = boost::asio;
 
 namespace {
-ApiError unexpected_reply() { return {500, "internal", "The presence store gave an unexpected reply."}; }
 // A connect or redemption that ran after its hub had given up on it (agent_disconnect.lua's
 // tombstone): no caller waits for it any more; a retry gets a new connection id.
 ApiError connection_already_ended() {
@@ -276,16 +275,40 @@ asio::awaitable<Outcome<std::string>> AgentStore::issue_token(redis::Connection&
 }
 
 asio::awaitable<Outcome<ColonySnapshot>> AgentStore::snapshot(redis::Connection& redis, const std::string& colony) {
-  auto result = co_await redis.eval("colony_snapshot", mi::redis::args(keys_.colony_prefix(colony)), {});
-  if (redis_failed(result)) co_return describe_redis_failure(result);
-  const auto& reply = result.reply;
-  if (!reply.is_array() || reply.elements.size() < 2) co_return unexpected_reply();
-  ColonySnapshot snapshot;
-  snapshot.seq = static_cast<std::uint64_t>(reply.elements[0].integer);
-  snapshot.epoch = reply.elements[1].str;
-  snapshot.agent_jsons.reserve(reply.elements.size() - 2);
-  for (std::size_t i = 2; i < reply.elements.size(); ++i) snapshot.agent_jsons.push_back(reply.elements[i].str);
-  co_return snapshot;
+  SnapshotAssembly assembly;
+  auto action = assembly.start();
+  for (;;) {
+    if (auto* slice = std::get_if<SnapshotAssembly::ReadSlice>(&action)) {
+      auto result = co_await redis.eval(
+          "colony_slice", mi::redis::args(keys_.colony_prefix(colony)),
+          mi::redis::args(std::to_string(slice->start), std::to_string(kSnapshotSliceAgents), slice->anchor));
+      if (redis_failed(result)) co_return describe_redis_failure(result);
+      auto& reply = result.reply;
+      if (!reply.is_array() || reply.elements.size() < 3) co_return unexpected_reply();
+      SnapshotSlice read;
+      read.seq = static_cast<std::uint64_t>(reply.elements[0].integer);
+      read.epoch = std::move(reply.elements[1].str);
+      read.anchor_lost = reply.elements[2].str == "anchor_lost";
+      if (!read.anchor_lost) {
+        if (reply.elements.size() < 5) co_return unexpected_reply();
+        read.next_start = static_cast<std::size_t>(reply.elements[3].integer);
+        read.at_end = reply.elements[4].integer == 1;
+        read.agent_jsons.reserve(reply.elements.size() - 5);
+        for (std::size_t i = 5; i < reply.elements.size(); ++i) read.agent_jsons.push_back(std::move(reply.elements[i].str));
+      }
+      action = assembly.on_slice(std::move(read));
+    } else if (auto* events = std::get_if<SnapshotAssembly::ReadEvents>(&action)) {
+      auto page = co_await read_events(redis, colony, events->after, kSnapshotEventPage);
+      if (auto* error = std::get_if<ApiError>(&page)) co_return std::move(*error);
+      auto& held = std::get<EventsPage>(page);
+      action = assembly.on_events(SnapshotEvents{std::move(held.epoch), held.complete, std::move(held.events)});
+    } else if (std::holds_alternative<SnapshotAssembly::Complete>(action)) {
+      co_return assembly.take();
+    } else {
+      co_return ApiError{503, "unavailable",
+                         "Colony " + colony + " changed under every attempt to read it whole; retry in a moment."};
+    }
+  }
 }
 
 }  // namespace mi::hub

@@ -11,6 +11,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "hub/core/api_error.hpp"
+#include "hub/core/snapshot_assembly.hpp"
 #include "hub/store/keys.hpp"
 #include "hub/redis/connection.hpp"
 #include "hub/store/presence_leases.hpp"
@@ -60,11 +61,6 @@ struct StatusOutcome {
   std::int64_t retry_after_ms = 0;  // when not published: the agent's last update is too recent
 };
 
-struct ColonySnapshot {
-  std::uint64_t seq = 0;
-  std::string epoch;  // the colony's event history the seq counts in (made if it had none)
-  std::vector<std::string> agent_jsons;
-};
 
 // A connection as the hubs' sets list it (AgentStore::hub_connection_entry).
 struct HubConnectionEntry {
@@ -192,7 +188,14 @@ class AgentStore {
   // when there is no space (no hub writes such an entry).
   static std::optional<HubConnectionEntry> parse_hub_connection_entry(std::string_view entry);
 
+  // Every agent of the colony at one seq (its epoch made if it had none), read in slices of
+  // kSnapshotSliceAgents so that no call holds Redis long (hub/core/snapshot_assembly.hpp).
+  // unavailable when the colony changed under every attempt.
   boost::asio::awaitable<Outcome<ColonySnapshot>> snapshot(redis::Connection& redis, const std::string& colony);
+
+  // An agent's reading is three commands in the script: 500 keep a slice near a millisecond.
+  static constexpr std::size_t kSnapshotSliceAgents = 500;
+  static constexpr std::size_t kSnapshotEventPage = 1000;
 
  private:
   // Listed among the hub's connections before it exists, so that a hub dying in between leaves

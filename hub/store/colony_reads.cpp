@@ -17,7 +17,6 @@ constexpr std::size_t kHistoryPage = 1000;
 constexpr std::size_t kAgentsPerCount = 1000;
 constexpr std::size_t kColoniesPerPublish = 500;
 
-ApiError unexpected_reply() { return {500, "internal", "The presence store gave an unexpected reply."}; }
 
 std::optional<std::int64_t> parse_int(std::string_view text) {
   std::int64_t value = 0;

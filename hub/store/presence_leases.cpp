@@ -8,7 +8,6 @@ namespace mi::hub {
 namespace asio = boost::asio;
 
 namespace {
-ApiError unexpected_reply() { return {500, "internal", "The presence store gave an unexpected reply."}; }
 // Ended leases settled per colony per call: bounds one script's run in a colony where many end together.
 constexpr int kLeasesPerCall = 500;
 }  // namespace

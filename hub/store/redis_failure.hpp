@@ -19,4 +19,7 @@ inline bool redis_failed(const redis::Result& result) {
 ApiError describe_redis_failure(const redis::Result& result);
 ApiError describe_redis_failure(const std::error_code& ec, const redis::Reply* error_reply);
 
+// A reply not shaped as the script documents: a bug ("internal").
+inline ApiError unexpected_reply() { return {500, "internal", "The presence store gave an unexpected reply."}; }
+
 }  // namespace mi::hub
