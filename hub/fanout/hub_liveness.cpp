@@ -142,10 +142,32 @@ asio::awaitable<void> HubLiveness::sweep_once() {
               ") is lost; its agents go offline");
   }
 
-  const ListedIn orphans{keys.orphan_connections()};
+  // Each lost instance's connections are a set of their own (claim_lost_hubs.lua); the shared set
+  // holds those claimed by hubs of earlier versions.
+  std::vector<std::string> orphan_sets{keys.orphan_connections()};
+  auto listed = co_await redis.exec(mi::redis::args("SMEMBERS", keys.orphan_sets()));
+  if (redis_failed(listed) || !listed.reply.is_array()) co_return;
+  for (auto& set : listed.reply.elements) orphan_sets.push_back(std::move(set.str));
+  for (const auto& set : orphan_sets) {
+    const ListedIn orphans{set};  // named: GCC 12 mishandles temporaries in a co_await expression
+    const bool swept = co_await sweep_orphans(orphans);
+    if (!swept) co_return;  // the next sweep tries again
+    // Redis drops an emptied set; forget its name (SREM of a name that is listed again is harmless:
+    // a claim lists a set only after it exists).
+    if (set != keys.orphan_connections()) {
+      auto exists = co_await redis.exec(mi::redis::args("EXISTS", set));
+      if (!redis_failed(exists) && exists.reply.integer == 0) {
+        co_await redis.exec(mi::redis::args("SREM", keys.orphan_sets(), set));
+      }
+    }
+  }
+}
+
+asio::awaitable<bool> HubLiveness::sweep_orphans(const ListedIn& orphans) {
+  auto& redis = home_.redis();
   for (;;) {
     auto batch = co_await redis.exec(mi::redis::args("SRANDMEMBER", orphans.set_key, std::to_string(kOrphansPerBatch)));
-    if (redis_failed(batch) || !batch.reply.is_array() || batch.reply.elements.empty()) co_return;
+    if (redis_failed(batch) || !batch.reply.is_array()) co_return false;
     for (const auto& entry : batch.reply.elements) {
       auto orphan = AgentStore::parse_hub_connection_entry(entry.str);
       if (!orphan) {
@@ -157,9 +179,9 @@ asio::awaitable<void> HubLiveness::sweep_once() {
       // now: the lost hub's agents may already be reconnecting elsewhere.
       auto outcome = co_await context_.agents.disconnect(redis, orphan->colony, orphan->connection_id, kHubLost, 0,
                                                          orphans, 0, context_.config.offline_grace.count());
-      if (failed(outcome)) co_return;  // the next sweep tries again
+      if (failed(outcome)) co_return false;
     }
-    if (batch.reply.elements.size() < static_cast<std::size_t>(kOrphansPerBatch)) co_return;
+    if (batch.reply.elements.size() < static_cast<std::size_t>(kOrphansPerBatch)) co_return true;
   }
 }
 

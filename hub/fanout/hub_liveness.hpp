@@ -33,6 +33,8 @@ class HubLiveness {
   boost::asio::awaitable<void> every(boost::asio::steady_timer& timer, std::chrono::milliseconds period,
                                      boost::asio::awaitable<void> (HubLiveness::*step)());
   boost::asio::awaitable<void> sweep_once();
+  // Puts offline the connections of one orphan set, a batch at a time; false when Redis failed.
+  boost::asio::awaitable<bool> sweep_orphans(const ListedIn& orphans);
   // The presence TTL as the last line of defence: every --ghost-sweep-period, one hub puts
   // offline the agents marked online that no frame and no live hub vouches for
   // (expire_ghosts.lua).

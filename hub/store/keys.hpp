@@ -42,7 +42,8 @@ class Keys {
   std::string hub_connections(std::string_view hub_id) const {
     return hubs_prefix() + "conns:" + std::string(hub_id);
   }
-  std::string orphan_connections() const { return hubs_prefix() + "orphans"; }
+  std::string orphan_connections() const { return hubs_prefix() + "orphans"; }  // of hubs before orphan-sets
+  std::string orphan_sets() const { return hubs_prefix() + "orphan-sets"; }     // the orphans:<instance> sets
 
   // "mi:<env>:{leases}:" — KEYS[1] of the index of colonies with presence leases
   // (lease_schedule.lua, lease_due.lua, lease_reschedule.lua).

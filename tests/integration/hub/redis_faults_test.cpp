@@ -274,7 +274,10 @@ TEST_CASE("a hub killed and started again at once under the same --hub-id puts i
   // Nothing of the dead instance is left in the registry.
   CHECK(redis.command({"SISMEMBER", "mi:test:{hubs}:all", first_instance}).integer == 0);
   CHECK(redis.command({"EXISTS", "mi:test:{hubs}:conns:" + first_instance}).integer == 0);
-  CHECK(eventually([&] { return redis.command({"SCARD", "mi:test:{hubs}:orphans"}).integer == 0; }));
+  CHECK(eventually([&] {
+    return redis.command({"EXISTS", "mi:test:{hubs}:orphans:" + first_instance}).integer == 0 &&
+           redis.command({"SCARD", "mi:test:{hubs}:orphan-sets"}).integer == 0;
+  }));
 }
 
 TEST_CASE("a redemption answered with welcome survives kill -9 of the embedded Redis, every time", "[redis-faults][durability]") {
