@@ -700,6 +700,9 @@ function drawRows() {
   if (!drawn) return;
 
   // One layout for all the rows drawn: their heights, for the padding and the rows not drawn.
+  // The row at the top of the view stays where it is on screen, whatever the rows above it measure.
+  const anchor = rowAt(top);
+  const anchorTop = offsets[anchor];
   let changed = false;
   wanted.forEach((id) => {
     const height = rows.get(id).getBoundingClientRect().height;
@@ -720,6 +723,7 @@ function drawRows() {
   setPadding(first, last);
   // At the end of the list it stays at the end, however tall the last rows turned out.
   if (wasAtBottom) viewport.scrollTop = viewport.scrollHeight;
+  else if (top > 0 && offsets[anchor] !== anchorTop) viewport.scrollTop = top + offsets[anchor] - anchorTop;
 }
 
 /** An activity line, with the next frame: its time, then the words of describe() (a string or nodes). */
