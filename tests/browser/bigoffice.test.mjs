@@ -233,6 +233,10 @@ test('the filter and the search give the right counts', async () => {
     hosted: all.filter((id) => made.get(id).kind === 'hosted').length,
   };
   assert.equal(expect.hosted, REMOTE / CLONE_EVERY);
+  // Each choice of the filter says how many it would show.
+  const choices = await page.locator('#agents-filter option').evaluateAll((options) => options.map((option) => [option.value, option.textContent]));
+  const label = { all: 'All agents', online: 'Online', offline: 'Offline', remote: 'Remote', hosted: 'Hosted' };
+  assert.deepEqual(choices, Object.entries(expect).map(([kind, n]) => [kind, `${label[kind]} (${n.toLocaleString('en-US')})`]));
   for (const [kind, wanted] of Object.entries(expect)) {
     await page.locator('#agents-filter').selectOption(kind);
     await waitFor(async () => (await shownCount(page)) === wanted, { what: `${wanted} ${kind}`, timeout: 5000 });
@@ -346,6 +350,7 @@ test('100 transitions a second for 10 s: the counts follow, and no task of the p
   const expected = connected.size;
   await waitFor(async () => (await count(page, 'online')) === expected, { what: `${expected} online`, timeout: 20000 });
   assert.equal(await count(page, 'offline'), TOTAL - expected);
+  assert.equal(await page.locator('#agents-filter option[value="online"]').textContent(), `Online (${expected})`);
   assert.equal(await count(page, 'total'), TOTAL);
   await page.locator('#agents-filter').selectOption('online');
   await waitFor(async () => (await shownCount(page)) === expected, { what: `${expected} shown online`, timeout: 5000 });

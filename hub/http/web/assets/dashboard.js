@@ -602,6 +602,13 @@ function renderCounts() {
     : `${total.toLocaleString()} ${total === 1 ? 'agent' : 'agents'}`;
   if (shownNote.textContent !== words) shownNote.textContent = words;
   if (shownNote.dataset.count !== String(view.length)) shownNote.dataset.count = String(view.length);
+  // Each choice of the filter says how many agents it would show.
+  const byKind = { all: total, online: counts.online, offline: total - counts.online, remote: counts.remote, hosted: counts.hosted };
+  for (const option of filterSelect.options) {
+    option.dataset.label ||= option.textContent;
+    const text = `${option.dataset.label} (${(byKind[option.value] ?? 0).toLocaleString()})`;
+    if (option.textContent !== text) option.textContent = text;
+  }
 }
 
 /** The rows' tops from their heights: measured, or the mean of those measured for the others. */
