@@ -7,13 +7,14 @@
 // windows: the page keeps every agent in a Map, the ids in natural order in an array, and the ids
 // the filter and search let through in another (kept up to date per event by a binary search, not
 // by a pass over the office); only the rows in view, and a few around them, are in the document.
-// Events change the data at once and mark what they touched; one requestAnimationFrame a frame
-// then draws the marked rows that are on screen, the counts and the activity lines.
+// Events change the data at once and mark what they touched; one requestAnimationFrame, at most
+// ten a second while events come, then draws the marked rows that are on screen, the counts and
+// the activity lines.
 import {
   requireSession, setupTopbar, showError, el, timeElement, startRelativeTimeTicker, refreshRelativeTimes,
   avatar, ColonyWatch, connectionStatusHandler, offlineReasonText, COLONY_ID, ApiError, setTitle,
   copyRow, api, agentPresence, PRESENCE_WORDS, DAY_MS, presenceSpans, onlineFraction, uptimePercent, svgEl,
-  BoundedQueue,
+  BoundedQueue, absoluteTime,
 } from '/assets/common.js';
 
 const MAX_CHAT = 200;
@@ -125,7 +126,7 @@ function metaChips(meta) {
 function lastSeen(agent, online) {
   if (online && stale) {
     const node = el('span', { className: 'last-seen stale-note', text: 'last known' });
-    if (agent.last_seen) node.title = `online when the page last heard from the hub; connected at ${new Date(agent.last_seen).toLocaleString()}`;
+    if (agent.last_seen) node.title = `online when the page last heard from the hub; connected at ${absoluteTime(agent.last_seen)}`;
     return node;
   }
   if (online && agentPresence(agent) === 'reconnecting') {
@@ -136,7 +137,7 @@ function lastSeen(agent, online) {
     const node = el('time', { className: 'last-seen', text: 'active now' });
     if (agent.last_seen) {
       node.dateTime = new Date(agent.last_seen).toISOString();
-      node.title = `online; connected at ${new Date(agent.last_seen).toLocaleString()}`;
+      node.title = `online; connected at ${absoluteTime(agent.last_seen)}`;
     }
     return node;
   }
@@ -196,8 +197,11 @@ function uptimeOf(spans, history) {
   return onlineFraction(spans);
 }
 
+/** Hours and minutes, one formatter for every span of every timeline drawn. */
+const clockFormat = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit' });
+
 function clock(ms) {
-  return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return clockFormat.format(new Date(ms));
 }
 
 /**
@@ -555,16 +559,46 @@ function resetAgents(snapshotAgents) {
   joined = [];
   viewStale = true;
   allRowsDirty = true;
-  scheduleFrame();
+  drawSoon();
 }
 
+/**
+ * Events are drawn at most EVENT_FRAME_MS apart: a hundred a second then make ten frames of work,
+ * not sixty (each frame restyles, lays out and paints the page), and nobody reads faster. What the
+ * reader does (scrolling, the filter, the search, a resize) is drawn with the very next frame.
+ */
+const EVENT_FRAME_MS = 100;
+let lastDrawn = -Infinity;
+let frameTimer = 0;
+
+/** Draws what events changed, with a frame at most EVENT_FRAME_MS after the last one. */
 function scheduleFrame() {
+  if (frame || frameTimer) return;
+  const wait = lastDrawn + EVENT_FRAME_MS - performance.now();
+  if (wait <= 0) {
+    frame = requestAnimationFrame(drawFrame);
+    return;
+  }
+  frameTimer = setTimeout(() => {
+    frameTimer = 0;
+    if (!frame) frame = requestAnimationFrame(drawFrame);
+  }, wait);
+}
+
+/** Draws with the next frame (the reader is scrolling, filtering or searching). */
+function drawSoon() {
+  clearTimeout(frameTimer);
+  frameTimer = 0;
   if (!frame) frame = requestAnimationFrame(drawFrame);
 }
 
 /** One frame's work: whatever changed since the last one, drawn once. */
 function drawFrame() {
   frame = 0;
+  lastDrawn = performance.now();
+  // The scroll box read first, before this frame changes anything: the page is still laid out
+  // from the last frame, so the read costs no layout of its own.
+  const box = { top: viewport.scrollTop, height: viewport.clientHeight, scrollHeight: viewport.scrollHeight };
   if (joined.length) {
     if (joined.length <= 64) {
       for (const id of joined) {
@@ -583,8 +617,11 @@ function drawFrame() {
   }
   renderCounts();
   flushActivity();
-  drawRows();
+  drawRows(box);
 }
+
+/** Counts with the reader's thousands separator (one formatter, not one per call). */
+const number = new Intl.NumberFormat();
 
 function setText(id, text) {
   const node = document.getElementById(id);
@@ -598,15 +635,15 @@ function renderCounts() {
   setText('count-offline', String(total - counts.online));
   setText('count-remote', String(counts.remote));
   const filtered = filter.kind !== 'all' || filter.query;
-  const words = filtered ? `${view.length.toLocaleString()} of ${total.toLocaleString()} shown`
-    : `${total.toLocaleString()} ${total === 1 ? 'agent' : 'agents'}`;
+  const words = filtered ? `${number.format(view.length)} of ${number.format(total)} shown`
+    : `${number.format(total)} ${total === 1 ? 'agent' : 'agents'}`;
   if (shownNote.textContent !== words) shownNote.textContent = words;
   if (shownNote.dataset.count !== String(view.length)) shownNote.dataset.count = String(view.length);
   // Each choice of the filter says how many agents it would show.
   const byKind = { all: total, online: counts.online, offline: total - counts.online, remote: counts.remote, hosted: counts.hosted };
   for (const option of filterSelect.options) {
     option.dataset.label ||= option.textContent;
-    const text = `${option.dataset.label} (${(byKind[option.value] ?? 0).toLocaleString()})`;
+    const text = `${option.dataset.label} (${number.format(byKind[option.value] ?? 0)})`;
     if (option.textContent !== text) option.textContent = text;
   }
 }
@@ -648,7 +685,7 @@ function setPadding(first, last) {
  * marked rows are made again; the list is padded for the rows left out. Then it measures the
  * rows drawn, and pads again if they are not as tall as thought.
  */
-function drawRows() {
+function drawRows(box) {
   const total = view.length;
   emptyNote.hidden = agents.size > 0;
   tools.hidden = agents.size === 0;
@@ -656,11 +693,11 @@ function drawRows() {
   viewport.hidden = total === 0;
   list.hidden = total === 0;
   if (offsetsStale) computeOffsets();
-  const wasAtBottom = viewport.scrollTop > 0 && viewport.scrollTop + viewport.clientHeight >= viewport.scrollHeight - 2;
+  const wasAtBottom = box.top > 0 && box.top + box.height >= box.scrollHeight - 2;
   // Rows are drawn for the height of the window, not only the box: the box is as tall as its rows
   // up to its max-height, so its own height cannot say how many rows to draw.
-  const top = viewport.scrollTop;
-  const height = Math.max(viewport.clientHeight, window.innerHeight);
+  const top = box.top;
+  const height = Math.max(box.height, window.innerHeight);
   const first = total ? Math.max(0, rowAt(top) - OVERSCAN) : 0;
   const last = total ? Math.min(total, rowAt(top + height) + 1 + OVERSCAN) : 0;
 
@@ -671,7 +708,8 @@ function drawRows() {
     dropRow(id, row);
     rows.delete(id);
   }
-  let drawn = false;
+  /** Rows made or changed this frame: the only ones whose height may have changed. */
+  const touched = [];
   wanted.forEach((id, slot) => {
     let row = rows.get(id);
     const agent = agents.get(id);
@@ -685,33 +723,30 @@ function drawRows() {
       rows.set(id, fresh);
       wantHistory(fresh, id);
       row = fresh;
-      drawn = true;
+      touched.push(id);
     } else if (dirtyUptimes.has(id)) {
       const old = row.querySelector('.agent-uptime');
       if (old) old.replaceWith(uptimeLine(agent));
-      drawn = true;
+      touched.push(id);
     }
     const position = String(first + slot + 1);
     if (row.getAttribute('aria-posinset') !== position) row.setAttribute('aria-posinset', position);
     if (row.getAttribute('aria-setsize') !== String(total)) row.setAttribute('aria-setsize', String(total));
-    if (list.children[slot] !== row) {
-      list.insertBefore(row, list.children[slot] || null);
-      drawn = true;
-    }
+    if (list.children[slot] !== row) list.insertBefore(row, list.children[slot] || null);
   });
   allRowsDirty = false;
   dirtyRows.clear();
   dirtyUptimes.clear();
   flashRows.clear();
   setPadding(first, last);
-  if (!drawn) return;
+  if (!touched.length) return;
 
-  // One layout for all the rows drawn: their heights, for the padding and the rows not drawn.
+  // One layout for the rows made or changed: their heights, for the padding and the rows not drawn.
   // The row at the top of the view stays where it is on screen, whatever the rows above it measure.
   const anchor = rowAt(top);
   const anchorTop = offsets[anchor];
   let changed = false;
-  wanted.forEach((id) => {
+  touched.forEach((id) => {
     const height = rows.get(id).getBoundingClientRect().height;
     if (!(height > 0)) return; // not laid out (hidden page): measured when shown
     const before = heights.get(id);
@@ -979,7 +1014,7 @@ function onConnectionState(state, detail) {
   stale = nowStale;
   document.getElementById('main').dataset.stale = stale ? 'true' : 'false';
   allRowsDirty = true;
-  scheduleFrame();
+  drawSoon();
 }
 
 /** The filter and the search: the view is worked out again once, at the top of the list. */
@@ -992,12 +1027,12 @@ function watchFilter() {
     filter.query = query;
     viewStale = true;
     viewport.scrollTop = 0;
-    scheduleFrame();
+    drawSoon();
   };
   filterSelect.addEventListener('change', apply);
   searchInput.addEventListener('input', apply);
-  viewport.addEventListener('scroll', scheduleFrame, { passive: true });
-  window.addEventListener('resize', scheduleFrame);
+  viewport.addEventListener('scroll', drawSoon, { passive: true });
+  window.addEventListener('resize', drawSoon);
   // Another width wraps rows differently: every height is measured again.
   let width = 0;
   new ResizeObserver(() => {
@@ -1008,7 +1043,7 @@ function watchFilter() {
     measured.count = 0;
     offsetsStale = true;
     allRowsDirty = true;
-    scheduleFrame();
+    drawSoon();
   }).observe(viewport);
 }
 
@@ -1046,7 +1081,7 @@ async function main() {
     onSnapshot,
     onResume: () => {
       allRowsDirty = true;
-      scheduleFrame();
+      drawSoon();
     },
     onEvent,
   }).start();
