@@ -165,6 +165,72 @@ test('the snapshot of 10,000 agents comes in parts and the page draws it once, a
   }
 });
 
+test('a snapshot part out of order drops the socket; an event before the last part waits for it, one of the snapshot\'s seq is dropped', async () => {
+  // A small office of its own, and a route that plays the hub's watch: the parts are the test's.
+  const names = ['p-1', 'p-2', 'p-3', 'p-4', 'p-5', 'p-6'];
+  const small = [];
+  for (const name of names) {
+    const agent = new TestAgent(hub.url);
+    await agent.onboard((await hub.api('POST', '/v1/colonies/parts/invites', {})).code, name);
+    await agent.close();
+    small.push({ ...agent.agent, status: 'online', last_seen: Date.now(), reconnecting: false });
+  }
+  const { context: partsContext, page: partsPage } = await newPage(browser, hub);
+  const seq = 500;
+  const watches = [];
+  const closedByPage = [];
+  const snapshotOf = (from, to) => small.slice(from, to);
+  const event = (n, id, kind) => ({ type: 'event', event: kind, colony: 'parts', seq: n, epoch: 'e1', ts: Date.now(), reason: 'closed', agent: { ...small.find((a) => a.id === id), status: 'offline' } });
+  await partsPage.routeWebSocket(/\/v1\/ws$/, (socket) => {
+    socket.onClose(() => closedByPage.push(watches.length));
+    socket.onMessage(async (message) => {
+      const data = JSON.parse(message);
+      if (data.type === 'ping') socket.send(JSON.stringify({ type: 'pong', id: data.id }));
+      if (data.type !== 'watch') return;
+      watches.push(data);
+      const head = { type: 'snapshot', colony: 'parts', seq, epoch: 'e1', parts: 3, agents: snapshotOf(0, 2) };
+      const part = (i) => ({ type: 'snapshot_part', colony: 'parts', seq, part: i, agents: snapshotOf((i - 1) * 2, i * 2) });
+      if (watches.length === 1) {
+        // Part 3 where part 2 was due.
+        socket.send(JSON.stringify(head));
+        await sleep(200);
+        socket.send(JSON.stringify(part(3)));
+        return;
+      }
+      socket.send(JSON.stringify(head));
+      await sleep(150);
+      socket.send(JSON.stringify(event(seq + 1, 'p-2', 'offline'))); // early: must wait for the last part
+      await sleep(150);
+      socket.send(JSON.stringify(part(2)));
+      await sleep(150);
+      socket.send(JSON.stringify(part(3)));
+      socket.send(JSON.stringify(event(seq, 'p-5', 'offline'))); // the snapshot's own seq: dropped
+    });
+  });
+  await partsPage.addInitScript(() => {
+    window.totalsShown = [];
+    document.addEventListener('DOMContentLoaded', () => {
+      const node = document.getElementById('count-total');
+      new MutationObserver(() => window.totalsShown.push(node.textContent)).observe(node, { childList: true, characterData: true, subtree: true });
+    });
+  });
+  try {
+    await partsPage.goto('/colonies/parts');
+    await partsPage.locator('#live[data-state="live"]').waitFor({ timeout: 15000 });
+    await partsPage.locator('#agents li.agent[data-agent-id="p-2"][data-status="offline"]').waitFor({ timeout: 5000 });
+    await sleep(300);
+    assert.equal(watches.length, 2, 'it watched again after the part out of order');
+    assert.ok(closedByPage.includes(1), 'the page closed the first socket');
+    assert.equal(watches[1].since, watches[0].since, 'with the since it had before that snapshot');
+    assert.deepEqual(await partsPage.evaluate(() => window.totalsShown), ['6'], 'no part was drawn alone');
+    assert.equal(await count(partsPage, 'online'), 5);
+    assert.equal(await partsPage.locator('#agents li.agent[data-agent-id="p-5"]').getAttribute('data-status'), 'online');
+    assert.deepEqual(partsPage.pageErrors, []);
+  } finally {
+    await partsContext.close();
+  }
+});
+
 let page;
 let context;
 
