@@ -231,6 +231,36 @@ test('a snapshot part out of order drops the socket; an event before the last pa
   }
 });
 
+test('ids the natural order counts as equal (n-1, n-01) stay two agents through events and the filter', async () => {
+  const agents = [];
+  for (const name of ['n-1', 'n-01', 'n-001']) {
+    const agent = new TestAgent(hub.url);
+    await agent.onboard((await hub.api('POST', '/v1/colonies/numbers/invites', {})).code, name);
+    assert.equal(agent.agent.id, name);
+    agents.push(agent);
+  }
+  const { context: numbersContext, page: numbersPage } = await newPage(browser, hub);
+  const row = (id) => numbersPage.locator(`#agents li.agent[data-agent-id="${id}"]`);
+  try {
+    await numbersPage.goto('/colonies/numbers');
+    await numbersPage.locator('#live[data-state="live"]').waitFor();
+    await numbersPage.locator('#agents-filter').selectOption('online');
+    await waitFor(async () => (await shownCount(numbersPage)) === 3, { what: '3 online', timeout: 5000 });
+    await agents[1].close(); // n-01
+    await row('n-01').waitFor({ state: 'detached', timeout: 5000 });
+    assert.equal(await shownCount(numbersPage), 2);
+    assert.deepEqual((await numbersPage.locator('#agents li.agent').evaluateAll((items) => items.map((item) => item.dataset.agentId))).sort(), ['n-001', 'n-1']);
+    await numbersPage.locator('#agents-filter').selectOption('offline');
+    await row('n-01').waitFor({ timeout: 5000 });
+    assert.equal(await shownCount(numbersPage), 1);
+    assert.equal(await count(numbersPage, 'online'), 2);
+    assert.deepEqual(numbersPage.pageErrors, []);
+  } finally {
+    for (const agent of agents) await agent.close();
+    await numbersContext.close();
+  }
+});
+
 let page;
 let context;
 

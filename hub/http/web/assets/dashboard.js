@@ -54,6 +54,13 @@ const pageError = document.getElementById('page-error');
 const agents = new Map();
 /** Natural id order (`jared`, `jared-2`, `jared-10`), as compareIds, with a collator made once. */
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+/**
+ * Ids that the collator finds equal (`Bob` and `bob`) in a fixed order too: the binary searches
+ * over the ordered ids must never take one for the other.
+ */
+function compareNatural(a, b) {
+  return collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
+}
 /** Every id, in natural order. */
 let order = [];
 /** Ids that joined since the last frame: put in order by the frame, in one go. */
@@ -489,7 +496,7 @@ function place(ids, id) {
   let high = ids.length;
   while (low < high) {
     const middle = (low + high) >>> 1;
-    const order = collator.compare(ids[middle], id);
+    const order = compareNatural(ids[middle], id);
     if (order === 0) return [middle, true];
     if (order < 0) low = middle + 1;
     else high = middle;
@@ -555,7 +562,7 @@ function resetAgents(snapshotAgents) {
     agents.set(agent.id, agent);
   }
   for (const agent of agents.values()) count(agent, 1);
-  order = [...agents.keys()].sort(collator.compare);
+  order = [...agents.keys()].sort(compareNatural);
   joined = [];
   viewStale = true;
   allRowsDirty = true;
@@ -606,7 +613,7 @@ function drawFrame() {
         if (!found) order.splice(index, 0, id);
       }
     } else {
-      order = order.concat(joined).sort(collator.compare);
+      order = order.concat(joined).sort(compareNatural);
     }
     joined = [];
   }
