@@ -147,10 +147,18 @@ export function relativeTime(ms, now = Date.now()) {
   return new Date(Number(ms)).toLocaleDateString();
 }
 
+/**
+ * Date.toLocaleString() as one formatter made once: a page that draws rows many times a second
+ * (the dashboard of a large office) would otherwise build a new formatter for every time it shows.
+ */
+const localDateTime = new Intl.DateTimeFormat(undefined, {
+  year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+});
+
 /** A full local date and time, for title attributes. */
 export function absoluteTime(ms) {
   if (ms === null || ms === undefined) return '';
-  return new Date(Number(ms)).toLocaleString();
+  return localDateTime.format(new Date(Number(ms)));
 }
 
 /** A <time> element showing a relative time; refreshRelativeTimes() keeps it current. */
@@ -297,6 +305,14 @@ export function compareIds(a, b) {
  * sends the hub a `ping` message every pingEveryMs and counts the connection lost when nothing
  * at all comes back within answerWithinMs. Connecting has deadlines too (the watch token, the
  * watch's answer). `?ping=SECONDS` on the page's URL sets both to SECONDS (for tests).
+ *
+ * A large colony's snapshot comes in parts: `{"type":"snapshot",…,"seq":N,"agents":[first
+ * part],"parts":K}`, then K-1 `{"type":"snapshot_part","seq":N,"part":i,"agents":[…]}` (i = 2..K);
+ * a snapshot without `parts` is one part. The parts are gathered and onSnapshot is called once,
+ * after the last, with every agent: a page draws the colony once, never half of it. Events come
+ * after the last part; one that came earlier would wait for it, and any with a seq <= N is
+ * dropped. A part out of order (another seq, a part skipped) drops the socket, and the watch
+ * starts again with the since it had before this snapshot.
  */
 export const PING_EVERY_MS = 5000;
 export const ANSWER_WITHIN_MS = 4000;
@@ -318,6 +334,8 @@ export class ColonyWatch {
     this.handlers = { onSnapshot, onResume, onEvent, onState };
     this.seq = initialSince;
     this.epoch = null;
+    /** A snapshot whose parts are still coming: { snapshot, agents, parts, next, events }. */
+    this.pending = null;
     this.socket = null;
     this.attempt = 0;
     this.stopped = false;
@@ -374,6 +392,7 @@ export class ColonyWatch {
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const socket = new WebSocket(`${scheme}//${location.host}/v1/ws`);
     this.socket = socket;
+    this.pending = null;
     let opened = false;
     // Until the hub answers the watch (snapshot or resume), the same deadline as a ping's answer,
     // doubled: a snapshot of a large colony takes the hub a moment.
@@ -402,6 +421,7 @@ export class ColonyWatch {
     socket.addEventListener('close', (event) => {
       if (socket !== this.socket) return;
       this.socket = null;
+      this.pending = null;
       clearTimeout(this.livenessTimer);
       if (this.stopped) return;
       if (event.code === 4009) {
@@ -418,15 +438,37 @@ export class ColonyWatch {
 
   receive(data) {
     switch (data.type) {
-      case 'snapshot':
-        this.seq = data.seq;
-        this.epoch = data.epoch || null;
-        this.attempt = 0;
-        this.everLive = true;
-        if (this.handlers.onSnapshot) this.handlers.onSnapshot(data);
-        this.keepCheckingLiveness(this.socket);
-        this.setState('live');
+      case 'snapshot': {
+        const parts = Number.isInteger(data.parts) && data.parts > 1 ? data.parts : 1;
+        if (parts === 1) {
+          this.applySnapshot(data);
+          break;
+        }
+        this.pending = { snapshot: data, agents: Array.isArray(data.agents) ? data.agents.slice() : [], parts, next: 2, events: [] };
+        this.awaitPart(this.socket);
         break;
+      }
+      case 'snapshot_part': {
+        const pending = this.pending;
+        if (!pending) break; // not asked for on this socket: nothing to add it to
+        if (data.seq !== pending.snapshot.seq || data.part !== pending.next
+            || (data.colony !== undefined && data.colony !== pending.snapshot.colony)) {
+          this.pending = null;
+          this.abandon(this.socket, 'the hub sent a snapshot out of order');
+          break;
+        }
+        // One by one: spreading 10,000 arguments into push() can exceed the stack.
+        for (const agent of Array.isArray(data.agents) ? data.agents : []) pending.agents.push(agent);
+        pending.next += 1;
+        if (pending.next <= pending.parts) {
+          this.awaitPart(this.socket);
+          break;
+        }
+        this.pending = null;
+        this.applySnapshot({ ...pending.snapshot, agents: pending.agents });
+        for (const event of pending.events) this.receive(event);
+        break;
+      }
       case 'resume':
         this.seq = data.seq;
         this.epoch = data.epoch || null;
@@ -437,6 +479,11 @@ export class ColonyWatch {
         this.setState('live');
         break;
       case 'event':
+        if (this.pending) {
+          // Events follow the last part; one before it waits, so that it applies to the whole colony.
+          this.pending.events.push(data);
+          return;
+        }
         // The hub sends nothing of another epoch (it closes with 4009 first); a seq counts only
         // within its epoch.
         if (this.epoch && data.epoch && data.epoch !== this.epoch) return;
@@ -451,6 +498,23 @@ export class ColonyWatch {
       default:
         break;
     }
+  }
+
+  /** A whole snapshot (every part of it): the page starts over from it, then follows events after its seq. */
+  applySnapshot(data) {
+    this.seq = data.seq;
+    this.epoch = data.epoch || null;
+    this.attempt = 0;
+    this.everLive = true;
+    if (this.handlers.onSnapshot) this.handlers.onSnapshot(data);
+    this.keepCheckingLiveness(this.socket);
+    this.setState('live');
+  }
+
+  /** The next part of a snapshot is due within the deadline of the watch's answer. */
+  awaitPart(socket) {
+    clearTimeout(this.livenessTimer);
+    this.livenessTimer = setTimeout(() => this.abandon(socket, 'the hub stopped answering'), this.answerWithinMs * 2);
   }
 
   /** Pings the hub every pingEveryMs; no answer (of any kind) within answerWithinMs drops the socket. */
@@ -478,6 +542,7 @@ export class ColonyWatch {
   abandon(socket, reason) {
     if (socket !== this.socket || this.stopped) return;
     this.socket = null;
+    this.pending = null;
     clearTimeout(this.livenessTimer);
     try {
       socket.close(1000, 'no answer');

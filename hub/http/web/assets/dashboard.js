@@ -2,11 +2,19 @@
 // time, 24-hour uptime and timeline, counts, an activity log and the group chat, all live from
 // `watch` over /v1/ws. Offline agents stay listed. After a drop it reconnects by itself with
 // `since`; meanwhile the statuses it shows are the last known, and say so.
+//
+// An office may hold 10,000 agents and change a hundred times a second, so the list is drawn in
+// windows: the page keeps every agent in a Map, the ids in natural order in an array, and the ids
+// the filter and search let through in another (kept up to date per event by a binary search, not
+// by a pass over the office); only the rows in view, and a few around them, are in the document.
+// Events change the data at once and mark what they touched; one requestAnimationFrame, at most
+// ten a second while events come, then draws the marked rows that are on screen, the counts and
+// the activity lines.
 import {
   requireSession, setupTopbar, showError, el, timeElement, startRelativeTimeTicker, refreshRelativeTimes,
-  avatar, ColonyWatch, connectionStatusHandler, offlineReasonText, compareIds, COLONY_ID, ApiError, setTitle,
+  avatar, ColonyWatch, connectionStatusHandler, offlineReasonText, COLONY_ID, ApiError, setTitle,
   copyRow, api, agentPresence, PRESENCE_WORDS, DAY_MS, presenceSpans, onlineFraction, uptimePercent, svgEl,
-  BoundedQueue,
+  BoundedQueue, absoluteTime,
 } from '/assets/common.js';
 
 const MAX_CHAT = 200;
@@ -29,7 +37,13 @@ const SOCKETS_POLL_MAX_AGENTS = 1000;
 
 const colony = decodeURIComponent(location.pathname.split('/')[2] || '');
 const list = document.getElementById('agents');
+const viewport = document.getElementById('agents-viewport');
 const emptyNote = document.getElementById('agents-empty');
+const noMatch = document.getElementById('agents-nomatch');
+const tools = document.getElementById('agent-tools');
+const shownNote = document.getElementById('agents-shown');
+const filterSelect = document.getElementById('agents-filter');
+const searchInput = document.getElementById('agents-search');
 const chatLog = document.getElementById('chat');
 const chatEmpty = document.getElementById('chat-empty');
 const activity = document.getElementById('activity');
@@ -38,10 +52,51 @@ const pageError = document.getElementById('page-error');
 
 /** id -> AGENT as last told by the hub. */
 const agents = new Map();
+/** Natural id order (`jared`, `jared-2`, `jared-10`), as compareIds, with a collator made once. */
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+/**
+ * Ids that the collator finds equal (`Bob` and `bob`) in a fixed order too: the binary searches
+ * over the ordered ids must never take one for the other.
+ */
+function compareNatural(a, b) {
+  return collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+/** Every id, in natural order. */
+let order = [];
+/** Ids that joined since the last frame: put in order by the frame, in one go. */
+let joined = [];
+/** The ids the filter and the search let through, in natural order: what the list scrolls over. */
+let view = [];
+/** The view must be worked out again from `order` (the filter or the search changed, agents joined). */
+let viewStale = true;
+/** What the list shows: all | online | offline | remote | hosted, and a piece of the name (lower case). */
+const filter = { kind: 'all', query: '' };
+/** The counts on top, kept by adding and taking away as agents change (never by counting them all). */
+const counts = { online: 0, remote: 0, hosted: 0 };
 /** id -> the reason of its last offline event. */
 const offlineReasons = new Map();
-/** id -> its row. */
+/** id -> its row, for the rows in the document (those in view, and a few around them). */
 const rows = new Map();
+/** Rows drawn at once above and below those in view, so that scrolling does not show a gap. */
+const OVERSCAN = 6;
+/** A row's height before it was ever drawn: the mean of those measured, this at first. */
+const ROW_HEIGHT_GUESS = 86;
+/** id -> the height its row had when last drawn (px). */
+const heights = new Map();
+const measured = { sum: 0, count: 0 };
+/** offsets[i]: the top of the view's i-th row, from the heights (offsets[view.length]: all of them). */
+let offsets = new Float64Array(1);
+let offsetsStale = true;
+/** Marked since the last frame: rows to draw again (all of them), uptime lines to redraw, rows to flash. */
+const dirtyRows = new Set();
+let allRowsDirty = false;
+const dirtyUptimes = new Set();
+const flashRows = new Set();
+/** Events for the activity log since the last frame (only the last MAX_ACTIVITY will show). */
+let pendingActivity = [];
+let frame = 0;
+/** Ids whose rows are on screen now (IntersectionObserver): only they ask for their history. */
+const onScreen = new Set();
 /**
  * id -> its last 24 hours: { transitions (newest first), loaded, truncated (more than the page
  * asked for), hubUptime (the hub's 24 h figure), failed (the hub's error) }. Live online, offline
@@ -78,7 +133,7 @@ function metaChips(meta) {
 function lastSeen(agent, online) {
   if (online && stale) {
     const node = el('span', { className: 'last-seen stale-note', text: 'last known' });
-    if (agent.last_seen) node.title = `online when the page last heard from the hub; connected at ${new Date(agent.last_seen).toLocaleString()}`;
+    if (agent.last_seen) node.title = `online when the page last heard from the hub; connected at ${absoluteTime(agent.last_seen)}`;
     return node;
   }
   if (online && agentPresence(agent) === 'reconnecting') {
@@ -89,7 +144,7 @@ function lastSeen(agent, online) {
     const node = el('time', { className: 'last-seen', text: 'active now' });
     if (agent.last_seen) {
       node.dateTime = new Date(agent.last_seen).toISOString();
-      node.title = `online; connected at ${new Date(agent.last_seen).toLocaleString()}`;
+      node.title = `online; connected at ${absoluteTime(agent.last_seen)}`;
     }
     return node;
   }
@@ -149,8 +204,11 @@ function uptimeOf(spans, history) {
   return onlineFraction(spans);
 }
 
+/** Hours and minutes, one formatter for every span of every timeline drawn. */
+const clockFormat = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit' });
+
 function clock(ms) {
-  return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return clockFormat.format(new Date(ms));
 }
 
 /**
@@ -207,17 +265,23 @@ function uptimeLine(agent) {
   return line;
 }
 
-/** Redraws the uptime line of one agent in place (the window moves, an event came). */
+/** Redraws the uptime line of one agent in place, with the next frame, if its row is drawn. */
 function refreshUptime(id) {
-  const row = rows.get(id);
-  const agent = agents.get(id);
-  if (!row || !agent) return;
-  const old = row.querySelector('.agent-uptime');
-  if (old) old.replaceWith(uptimeLine(agent));
+  if (!rows.has(id)) return;
+  dirtyUptimes.add(id);
+  scheduleFrame();
 }
 
-/** Loads one agent's last 24 hours from the hub. */
+/** Whether the page holds no answer yet about this agent's last 24 hours. */
+function needsHistory(id) {
+  const history = histories.get(id);
+  return !history || (!history.loaded && !history.failed);
+}
+
+/** Loads one agent's last 24 hours from the hub, if its row is still on screen. */
 async function loadHistory(id) {
+  // Scrolled past while it waited its turn: asked for again when it comes back into view.
+  if (!agents.has(id) || !needsHistory(id) || (historyObserver && !onScreen.has(id))) return;
   const since = Date.now() - DAY_MS;
   const path = `/v1/colonies/${encodeURIComponent(colony)}/agents/${encodeURIComponent(id)}/history?since=${since}&limit=${HISTORY_LIMIT}`;
   let answer = null;
@@ -254,24 +318,41 @@ async function loadHistory(id) {
 
 const historyQueue = new BoundedQueue(HISTORY_CONCURRENCY, loadHistory);
 
-/** Rows scrolled into view ask for their history; a large office does not ask for every agent at once. */
+/**
+ * Rows on screen ask for their history: only the drawn rows are watched, and the list's own
+ * scrolling box hides the ones drawn around those in view. A row must stay on screen a moment
+ * (HISTORY_AFTER_MS), so that flinging through thousands of agents asks for none of them.
+ */
+const HISTORY_AFTER_MS = 150;
 const historyObserver = 'IntersectionObserver' in window
   ? new IntersectionObserver((entries) => {
     for (const entry of entries) {
-      if (!entry.isIntersecting) continue;
-      historyObserver.unobserve(entry.target);
       const id = entry.target.dataset.agentId;
-      const history = histories.get(id);
-      if (!history || (!history.loaded && !history.failed)) historyQueue.add(id);
+      if (rows.get(id) !== entry.target) continue; // a row drawn again since: its new one counts
+      if (!entry.isIntersecting) {
+        onScreen.delete(id);
+        continue;
+      }
+      onScreen.add(id);
+      if (!needsHistory(id)) continue;
+      setTimeout(() => {
+        if (onScreen.has(id) && needsHistory(id)) historyQueue.add(id);
+      }, HISTORY_AFTER_MS);
     }
-  }, { rootMargin: '400px 0px' })
+  }, { rootMargin: '200px 0px' })
   : null;
 
+/** A row now in the document: watched for coming on screen (or, without an observer, asked for). */
 function wantHistory(row, id) {
-  const history = histories.get(id);
-  if (history && (history.loaded || history.failed)) return;
   if (historyObserver) historyObserver.observe(row);
-  else historyQueue.add(id);
+  else if (needsHistory(id)) historyQueue.add(id);
+}
+
+/** A row leaving the document. */
+function dropRow(id, row) {
+  if (historyObserver) historyObserver.unobserve(row);
+  onScreen.delete(id);
+  row.remove();
 }
 
 /** A live presence change, added to the agent's timeline. */
@@ -368,15 +449,16 @@ async function loadStats() {
 let socketsKnown = true;
 async function refreshSockets() {
   if (!socketsKnown || stale || document.visibilityState !== 'visible') return;
+  // One page of the list (the hub pages it by SOCKETS_POLL_MAX_AGENTS at most): a larger office
+  // is not read every few seconds, page after page; its agents' sockets come with snapshots and events.
   if (agents.size === 0 || agents.size > SOCKETS_POLL_MAX_AGENTS) return;
-  if (![...agents.values()].some((agent) => agent.status === 'online')) return;
+  if (counts.online === 0) return;
   let answer;
   try {
     answer = await api('GET', `/v1/colonies/${encodeURIComponent(colony)}/agents?limit=${SOCKETS_POLL_MAX_AGENTS}`);
   } catch {
     return; // the watch shows the outage; the next round tries again
   }
-  const changed = new Set();
   for (const listed of answer.agents || []) {
     if (typeof listed.sockets !== 'number') {
       socketsKnown = false; // a hub that does not count sockets: nothing to learn here
@@ -385,62 +467,334 @@ async function refreshSockets() {
     const known = agents.get(listed.id);
     if (!known || known.status !== listed.status) continue;
     if (known.sockets === listed.sockets && known.reconnecting === listed.reconnecting) continue;
-    agents.set(listed.id, { ...known, sockets: listed.sockets, reconnecting: listed.reconnecting });
-    changed.add(listed.id);
+    putAgent({ ...known, sockets: listed.sockets, reconnecting: listed.reconnecting });
   }
-  if (changed.size) render(changed, false);
+}
+
+/** Adds an agent to the counts (sign 1) or takes it away (sign -1). */
+function count(agent, sign) {
+  if (agent.status === 'online') counts.online += sign;
+  if (agent.kind === 'remote') counts.remote += sign;
+  if (agent.kind === 'hosted') counts.hosted += sign;
+}
+
+/** Whether the filter and the search let an agent through. */
+function shown(agent) {
+  switch (filter.kind) {
+    case 'online': if (agent.status !== 'online') return false; break;
+    case 'offline': if (agent.status === 'online') return false; break;
+    case 'remote': if (agent.kind !== 'remote') return false; break;
+    case 'hosted': if (agent.kind !== 'hosted') return false; break;
+    default: break;
+  }
+  return !filter.query || agent.id.toLowerCase().includes(filter.query);
+}
+
+/** Where an id is, or would go, in an array of ids in natural order: [index, found]. */
+function place(ids, id) {
+  let low = 0;
+  let high = ids.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    const order = compareNatural(ids[middle], id);
+    if (order === 0) return [middle, true];
+    if (order < 0) low = middle + 1;
+    else high = middle;
+  }
+  return [low, false];
+}
+
+/** Puts an agent in the view, or takes it out, as the filter now says of it. */
+function refilter(agent) {
+  if (viewStale) return; // the next frame works the whole view out anyway
+  const [index, found] = place(view, agent.id);
+  const wanted = shown(agent);
+  if (wanted && !found) view.splice(index, 0, agent.id);
+  else if (!wanted && found) view.splice(index, 1);
+  else return;
+  offsetsStale = true;
+}
+
+/** The hub told the page of an agent (new, or changed): the data now, its row with the next frame. */
+function putAgent(agent) {
+  const old = agents.get(agent.id);
+  if (old) count(old, -1);
+  count(agent, 1);
+  agents.set(agent.id, agent);
+  if (old) {
+    refilter(agent);
+  } else {
+    joined.push(agent.id);
+    viewStale = true;
+  }
+  dirtyRows.add(agent.id);
+  scheduleFrame();
+}
+
+/** An agent left the office. */
+function dropAgent(id) {
+  const old = agents.get(id);
+  if (!old) return;
+  count(old, -1);
+  agents.delete(id);
+  offlineReasons.delete(id);
+  histories.delete(id);
+  heights.delete(id);
+  const [index, found] = place(order, id);
+  if (found) order.splice(index, 1);
+  else joined = joined.filter((other) => other !== id);
+  if (!viewStale) {
+    const [at, inView] = place(view, id);
+    if (inView) view.splice(at, 1);
+  }
+  offsetsStale = true;
+  scheduleFrame();
+}
+
+/** Starts over from a snapshot: every agent, counted once. */
+function resetAgents(snapshotAgents) {
+  agents.clear();
+  counts.online = 0;
+  counts.remote = 0;
+  counts.hosted = 0;
+  for (const agent of snapshotAgents) {
+    if (!agent || typeof agent.id !== 'string') continue;
+    agents.set(agent.id, agent);
+  }
+  for (const agent of agents.values()) count(agent, 1);
+  order = [...agents.keys()].sort(compareNatural);
+  joined = [];
+  viewStale = true;
+  allRowsDirty = true;
+  drawSoon();
+}
+
+/**
+ * Events are drawn at most EVENT_FRAME_MS apart: a hundred a second then make ten frames of work,
+ * not sixty (each frame restyles, lays out and paints the page), and nobody reads faster. What the
+ * reader does (scrolling, the filter, the search, a resize) is drawn with the very next frame.
+ */
+const EVENT_FRAME_MS = 100;
+let lastDrawn = -Infinity;
+let frameTimer = 0;
+
+/** Draws what events changed, with a frame at most EVENT_FRAME_MS after the last one. */
+function scheduleFrame() {
+  if (frame || frameTimer) return;
+  const wait = lastDrawn + EVENT_FRAME_MS - performance.now();
+  if (wait <= 0) {
+    frame = requestAnimationFrame(drawFrame);
+    return;
+  }
+  frameTimer = setTimeout(() => {
+    frameTimer = 0;
+    if (!frame) frame = requestAnimationFrame(drawFrame);
+  }, wait);
+}
+
+/** Draws with the next frame (the reader is scrolling, filtering or searching). */
+function drawSoon() {
+  clearTimeout(frameTimer);
+  frameTimer = 0;
+  if (!frame) frame = requestAnimationFrame(drawFrame);
+}
+
+/** One frame's work: whatever changed since the last one, drawn once. */
+function drawFrame() {
+  frame = 0;
+  lastDrawn = performance.now();
+  // The scroll box read first, before this frame changes anything: the page is still laid out
+  // from the last frame, so the read costs no layout of its own.
+  const box = { top: viewport.scrollTop, height: viewport.clientHeight, scrollHeight: viewport.scrollHeight };
+  if (joined.length) {
+    if (joined.length <= 64) {
+      for (const id of joined) {
+        const [index, found] = place(order, id);
+        if (!found) order.splice(index, 0, id);
+      }
+    } else {
+      order = order.concat(joined).sort(compareNatural);
+    }
+    joined = [];
+  }
+  if (viewStale) {
+    view = filter.kind === 'all' && !filter.query ? order.slice() : order.filter((id) => shown(agents.get(id)));
+    viewStale = false;
+    offsetsStale = true;
+  }
+  renderCounts();
+  flushActivity();
+  drawRows(box);
+}
+
+/** Counts with the reader's thousands separator (one formatter, not one per call). */
+const number = new Intl.NumberFormat();
+
+function setText(id, text) {
+  const node = document.getElementById(id);
+  if (node.textContent !== text) node.textContent = text;
 }
 
 function renderCounts() {
-  let online = 0;
-  let remote = 0;
-  for (const agent of agents.values()) {
-    if (agent.status === 'online') online += 1;
-    if (agent.kind === 'remote') remote += 1;
+  const total = agents.size;
+  setText('count-total', String(total));
+  setText('count-online', String(counts.online));
+  setText('count-offline', String(total - counts.online));
+  setText('count-remote', String(counts.remote));
+  const filtered = filter.kind !== 'all' || filter.query;
+  const words = filtered ? `${number.format(view.length)} of ${number.format(total)} shown`
+    : `${number.format(total)} ${total === 1 ? 'agent' : 'agents'}`;
+  if (shownNote.textContent !== words) shownNote.textContent = words;
+  if (shownNote.dataset.count !== String(view.length)) shownNote.dataset.count = String(view.length);
+  // Each choice of the filter says how many agents it would show.
+  const byKind = { all: total, online: counts.online, offline: total - counts.online, remote: counts.remote, hosted: counts.hosted };
+  for (const option of filterSelect.options) {
+    option.dataset.label ||= option.textContent;
+    const text = `${option.dataset.label} (${number.format(byKind[option.value] ?? 0)})`;
+    if (option.textContent !== text) option.textContent = text;
   }
-  document.getElementById('count-total').textContent = String(agents.size);
-  document.getElementById('count-online').textContent = String(online);
-  document.getElementById('count-offline').textContent = String(agents.size - online);
-  document.getElementById('count-remote').textContent = String(remote);
 }
 
-/** Re-renders the rows of the given ids (all when null), in id order. */
-function render(changed = null, flash = false) {
-  for (const [id, row] of rows) {
-    if (!agents.has(id)) {
-      if (historyObserver) historyObserver.unobserve(row);
-      row.remove();
-      rows.delete(id);
-      histories.delete(id);
-    }
+/** The rows' tops from their heights: measured, or the mean of those measured for the others. */
+function computeOffsets() {
+  const guess = measured.count ? measured.sum / measured.count : ROW_HEIGHT_GUESS;
+  if (offsets.length !== view.length + 1) offsets = new Float64Array(view.length + 1);
+  let top = 0;
+  for (let index = 0; index < view.length; index += 1) {
+    offsets[index] = top;
+    top += heights.get(view[index]) ?? guess;
   }
-  for (const agent of agents.values()) {
-    if (changed && !changed.has(agent.id) && rows.has(agent.id)) continue;
-    const row = agentRow(agent);
-    if (flash && changed) row.classList.add('flash');
-    const old = rows.get(agent.id);
-    if (old) {
-      if (historyObserver) historyObserver.unobserve(old);
-      old.replaceWith(row);
-    }
-    rows.set(agent.id, row);
-    wantHistory(row, agent.id);
+  offsets[view.length] = top;
+  offsetsStale = false;
+}
+
+/** The first row whose bottom is below `y`. */
+function rowAt(y) {
+  let low = 0;
+  let high = view.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (offsets[middle + 1] <= y) low = middle + 1;
+    else high = middle;
   }
-  const ordered = [...rows.keys()].sort(compareIds);
-  ordered.forEach((id, index) => {
-    const row = rows.get(id);
-    if (list.children[index] !== row) list.insertBefore(row, list.children[index] || null);
-  });
+  return Math.min(low, Math.max(0, view.length - 1));
+}
+
+function setPadding(first, last) {
+  const top = `${offsets[first]}px`;
+  const bottom = `${offsets[view.length] - offsets[last]}px`;
+  if (list.style.paddingTop !== top) list.style.paddingTop = top;
+  if (list.style.paddingBottom !== bottom) list.style.paddingBottom = bottom;
+}
+
+/**
+ * Draws the rows in view (and OVERSCAN around them): rows that left go, rows that came are made,
+ * marked rows are made again; the list is padded for the rows left out. Then it measures the
+ * rows drawn, and pads again if they are not as tall as thought.
+ */
+function drawRows(box) {
+  const total = view.length;
   emptyNote.hidden = agents.size > 0;
-  list.hidden = agents.size === 0;
-  renderCounts();
+  tools.hidden = agents.size === 0;
+  noMatch.hidden = !(agents.size > 0 && total === 0);
+  viewport.hidden = total === 0;
+  list.hidden = total === 0;
+  if (offsetsStale) computeOffsets();
+  const wasAtBottom = box.top > 0 && box.top + box.height >= box.scrollHeight - 2;
+  // Rows are drawn for the height of the window, not only the box: the box is as tall as its rows
+  // up to its max-height, so its own height cannot say how many rows to draw.
+  const top = box.top;
+  const height = Math.max(box.height, window.innerHeight);
+  const first = total ? Math.max(0, rowAt(top) - OVERSCAN) : 0;
+  const last = total ? Math.min(total, rowAt(top + height) + 1 + OVERSCAN) : 0;
+
+  const wanted = view.slice(first, last);
+  const keep = new Set(wanted);
+  for (const [id, row] of rows) {
+    if (keep.has(id)) continue;
+    dropRow(id, row);
+    rows.delete(id);
+  }
+  /** Rows made or changed this frame: the only ones whose height may have changed. */
+  const touched = [];
+  wanted.forEach((id, slot) => {
+    let row = rows.get(id);
+    const agent = agents.get(id);
+    if (!row || allRowsDirty || dirtyRows.has(id)) {
+      const fresh = agentRow(agent);
+      if (flashRows.has(id)) fresh.classList.add('flash');
+      if (row) {
+        if (historyObserver) historyObserver.unobserve(row);
+        row.replaceWith(fresh);
+      }
+      rows.set(id, fresh);
+      wantHistory(fresh, id);
+      row = fresh;
+      touched.push(id);
+    } else if (dirtyUptimes.has(id)) {
+      const old = row.querySelector('.agent-uptime');
+      if (old) old.replaceWith(uptimeLine(agent));
+      touched.push(id);
+    }
+    const position = String(first + slot + 1);
+    if (row.getAttribute('aria-posinset') !== position) row.setAttribute('aria-posinset', position);
+    if (row.getAttribute('aria-setsize') !== String(total)) row.setAttribute('aria-setsize', String(total));
+    if (list.children[slot] !== row) list.insertBefore(row, list.children[slot] || null);
+  });
+  allRowsDirty = false;
+  dirtyRows.clear();
+  dirtyUptimes.clear();
+  flashRows.clear();
+  setPadding(first, last);
+  if (!touched.length) return;
+
+  // One layout for the rows made or changed: their heights, for the padding and the rows not drawn.
+  // The row at the top of the view stays where it is on screen, whatever the rows above it measure.
+  const anchor = rowAt(top);
+  const anchorTop = offsets[anchor];
+  let changed = false;
+  touched.forEach((id) => {
+    const height = rows.get(id).getBoundingClientRect().height;
+    if (!(height > 0)) return; // not laid out (hidden page): measured when shown
+    const before = heights.get(id);
+    if (before !== undefined && Math.abs(before - height) < 0.5) return;
+    if (before === undefined) {
+      measured.count += 1;
+      measured.sum += height;
+    } else {
+      measured.sum += height - before;
+    }
+    heights.set(id, height);
+    changed = true;
+  });
+  if (!changed) return;
+  computeOffsets();
+  setPadding(first, last);
+  // At the end of the list it stays at the end, however tall the last rows turned out.
+  if (wasAtBottom) viewport.scrollTop = viewport.scrollHeight;
+  else if (top > 0 && offsets[anchor] !== anchorTop) viewport.scrollTop = top + offsets[anchor] - anchorTop;
 }
 
-/** An activity line: its time, then the words of describe() (a string or nodes). */
-function addActivity(event, content) {
+/** An activity line, with the next frame: its time, then the words of describe() (a string or nodes). */
+function addActivity(event) {
+  pendingActivity.push(event);
+  // A burst keeps only what could show: the newest MAX_ACTIVITY.
+  if (pendingActivity.length > 2 * MAX_ACTIVITY) pendingActivity = pendingActivity.slice(-MAX_ACTIVITY);
+  scheduleFrame();
+}
+
+/** The activity lines of the events since the last frame, newest on top, in one insertion. */
+function flushActivity() {
+  if (!pendingActivity.length) return;
+  const events = pendingActivity.slice(-MAX_ACTIVITY);
+  pendingActivity = [];
   activityEmpty.hidden = true;
-  const item = el('li', { data: { event: event.event, seq: event.seq } }, timeElement(event.ts), el('span', { className: 'activity-text' }, content));
-  activity.prepend(item);
+  const items = document.createDocumentFragment();
+  for (let index = events.length - 1; index >= 0; index -= 1) {
+    const event = events[index];
+    items.append(el('li', { data: { event: event.event, seq: event.seq } }, timeElement(event.ts), el('span', { className: 'activity-text' }, describe(event))));
+  }
+  activity.prepend(items);
   while (activity.children.length > MAX_ACTIVITY) activity.lastElementChild.remove();
 }
 
@@ -621,38 +975,37 @@ function describe(event) {
   }
 }
 
+/**
+ * An event: the data change now, in constant time (the agent's entry, the counts, its place in
+ * the filtered view); its row, the counts and the activity line are drawn with the next frame.
+ */
 function onEvent(event) {
-  const live = isLiveEvent(event);
   const agent = event.agent;
   if (agent && agent.id && event.event === 'remove') {
-    agents.delete(agent.id);
-    offlineReasons.delete(agent.id);
-    addActivity(event, describe(event));
-    render(null, false);
+    dropAgent(agent.id);
+    addActivity(event);
     return;
   }
   if (agent && agent.id) {
-    agents.set(agent.id, agent);
     recordTransition(event);
     if (event.event === 'offline') offlineReasons.set(agent.id, event.reason);
     if (event.event === 'online' || event.event === 'join') offlineReasons.delete(agent.id);
+    putAgent(agent);
+    if (event.event !== 'chat' && isLiveEvent(event)) flashRows.add(agent.id);
   }
   if (event.event === 'chat') {
     addLiveChat(event);
-    if (agent) render(new Set([agent.id]), false);
     return;
   }
-  addActivity(event, describe(event));
-  if (agent) render(new Set([agent.id]), live);
+  addActivity(event);
 }
 
+/** The whole office (every part of the snapshot, gathered by the watch): drawn once. */
 function onSnapshot(snapshot) {
-  agents.clear();
-  for (const agent of snapshot.agents || []) agents.set(agent.id, agent);
   // A snapshot after a drop: what happened meanwhile came as no event, so the histories are
   // asked for again, as their rows come into view.
   histories.clear();
-  render(null, false);
+  resetAgents(Array.isArray(snapshot.agents) ? snapshot.agents : []);
 }
 
 const showConnection = connectionStatusHandler(document.getElementById('reconnecting'), document.getElementById('live'),
@@ -667,7 +1020,38 @@ function onConnectionState(state, detail) {
   if (nowStale === stale) return;
   stale = nowStale;
   document.getElementById('main').dataset.stale = stale ? 'true' : 'false';
-  render(null, false);
+  allRowsDirty = true;
+  drawSoon();
+}
+
+/** The filter and the search: the view is worked out again once, at the top of the list. */
+function watchFilter() {
+  const apply = () => {
+    const kind = filterSelect.value;
+    const query = searchInput.value.trim().toLowerCase();
+    if (kind === filter.kind && query === filter.query) return;
+    filter.kind = kind;
+    filter.query = query;
+    viewStale = true;
+    viewport.scrollTop = 0;
+    drawSoon();
+  };
+  filterSelect.addEventListener('change', apply);
+  searchInput.addEventListener('input', apply);
+  viewport.addEventListener('scroll', drawSoon, { passive: true });
+  window.addEventListener('resize', drawSoon);
+  // Another width wraps rows differently: every height is measured again.
+  let width = 0;
+  new ResizeObserver(() => {
+    if (viewport.clientWidth === width) return;
+    width = viewport.clientWidth;
+    heights.clear();
+    measured.sum = 0;
+    measured.count = 0;
+    offsetsStale = true;
+    allRowsDirty = true;
+    drawSoon();
+  }).observe(viewport);
 }
 
 async function main() {
@@ -686,6 +1070,7 @@ async function main() {
   chatLog.hidden = true;
   list.hidden = true;
   await requireSession();
+  watchFilter();
   watchChatScroll();
   loadChat();
   loadStats();
@@ -701,7 +1086,10 @@ async function main() {
     initialSince: 0,
     onState: onConnectionState,
     onSnapshot,
-    onResume: () => render(null, false),
+    onResume: () => {
+      allRowsDirty = true;
+      drawSoon();
+    },
     onEvent,
   }).start();
   startRelativeTimeTicker();
