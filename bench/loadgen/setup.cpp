@@ -1,5 +1,6 @@
 #include "setup.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <stdexcept>
@@ -19,6 +20,15 @@ namespace http = beast::http;
 using asio::use_awaitable;
 
 namespace {
+
+// A PROGRESS line every this many invites or onboardings: preparing a million agents takes
+// minutes.
+constexpr std::size_t kProgressEvery = 10000;
+std::size_t invited = 0, onboarded = 0;
+
+void print_progress() {
+  std::cout << "PROGRESS {\"invites\":" << invited << ",\"onboarded\":" << onboarded << "}" << std::endl;
+}
 
 asio::awaitable<void> invite_worker(const Config& config, const Target& target, std::vector<std::string>& codes,
                                     std::size_t& next, std::size_t count, std::string& error) {
@@ -40,6 +50,7 @@ asio::awaitable<void> invite_worker(const Config& config, const Target& target, 
       auto code = json_string_field(response.body(), "code");
       if (response.result_int() != 201 || code.empty()) throw std::runtime_error("invite: " + response.body());
       codes[index] = std::string(code);
+      if (++invited % kProgressEvery == 0) print_progress();
     }
   } catch (const std::exception& e) {
     error = e.what();
@@ -50,11 +61,13 @@ asio::awaitable<void> invite_worker(const Config& config, const Target& target, 
 
 std::vector<std::string> create_invites(const Config& config, std::size_t count) {
   asio::io_context io;
-  auto target = parse_target(config.hubs.front());
   std::vector<std::string> codes(count);
   std::size_t next = 0;
   std::string error;
-  for (int i = 0; i < 8; ++i) {
+  // 8 keep-alive connections per hub, over at most 8 hubs: each hub's HTTP work is its own.
+  auto connections = 8 * std::min<std::size_t>(config.hubs.size(), 8);
+  for (std::size_t i = 0; i < connections; ++i) {
+    auto target = parse_target(config.hubs[i % config.hubs.size()]);
     asio::co_spawn(io, invite_worker(config, target, codes, next, count, error), asio::detached);
   }
   io.run();
@@ -92,6 +105,7 @@ std::string run_onboard(const Config& config) {
           }
           latency.add_ns(mono_ns() - start);
           tokens[i] = std::string(json_string_field(reply, "token"));
+          if (++onboarded % kProgressEvery == 0) print_progress();
           break;
         }
         co_await ws.async_close(websocket::close_code::normal, use_awaitable);
