@@ -191,6 +191,92 @@ def box(doc):
     return Findings(figs, notes)
 
 
+# ---- bigcolony -----------------------------------------------------------------------------
+
+BIGCOLONY_PEER = 'Socket.IO+redis-adapter fetchSockets()'
+# The issue's target: no single Redis call of 10 ms or more with a colony of 100,000 agents.
+LONGEST_CALL_LIMIT_MS = 10
+LONGEST_CALL_AT = 100000
+
+
+def _call_ms(phase):
+    """The longest Redis call of a phase in ms, or None when the phase did not run or logged none."""
+    us = ((phase or {}).get('calls') or {}).get('max_us')
+    return None if us is None else us / 1000
+
+
+def _call_name(phase):
+    """The longest call's command; a script call by its SHA's first digits and its first key."""
+    words = [str(w) for w in (((phase or {}).get('calls') or {}).get('max_command') or [])]
+    if not words:
+        return '-'
+    if words[0].lower() in ('evalsha', 'fcall', 'fcall_ro') and len(words) >= 2:
+        return ' '.join([words[0], words[1][:8]] + words[3:4])
+    return ' '.join(words[:2])
+
+
+def bigcolony(doc):
+    params = doc['params']
+    sizes = [str(s) for s in params['sizes']]
+    largest = sizes[-1]
+    judged = int(largest) >= LONGEST_CALL_AT
+    limit = f'< {LONGEST_CALL_LIMIT_MS} ms at {LONGEST_CALL_AT:,}'
+
+    def longest(v):
+        return (v is not None and v < LONGEST_CALL_LIMIT_MS) if judged else None
+    figs, notes = [], []
+    for size in sizes:
+        o, pe = doc['hub'][size], doc['peer_socketio'][size]
+        snap = o['snapshot']
+        n = int(size)
+        peer_full = pe.get('held') == n
+        figs.append(figure(f'snapshot of {n:,} agents: watch to last part (median)', snap['median_ms'],
+                           pe['median_ms'] if peer_full else None, '(context)', None, 'ms', BIGCOLONY_PEER))
+        figs.append(figure(f'snapshot bytes, {n:,} agents', snap['bytes'][0] / 1024,
+                           pe['bytes'] / 1024 if peer_full and pe.get('bytes') else None, '(context)', None, 'KiB',
+                           BIGCOLONY_PEER))
+        peak = snap.get('rss_peak_kib')
+        figs.append(figure(f"hub RSS growth serving the snapshot (peak), {n:,} agents",
+                           None if peak is None else (peak - snap['rss_before_kib']) / 1024, None, '(context)', None,
+                           'MiB'))
+        v = _call_ms(snap)
+        figs.append(figure(f'longest Redis call during the snapshot, {n:,} agents', v, None,
+                           limit if size == largest else '(context)', longest(v) if size == largest else None,
+                           'ms'))
+        notes.append(f"{n:,}: {o['connect']['online']:,} of {n:,} online over {o['hubs']} hubs; snapshot in "
+                     f"{snap['parts'][0]} part{'s' if snap['parts'][0] != 1 else ''} ({snap['announced_parts']} "
+                     f"announced), {snap['agents'][0]:,} agents, runs {_join(snap['snapshot_ms'], ' ms')}; hub RSS "
+                     f"{snap['rss_before_kib'] / 1024:.1f} MiB before, {(peak or 0) / 1024:.1f} peak, "
+                     f"{snap['rss_after_kib'] / 1024:.1f} after; longest call {_call_name(snap)}")
+        if not peer_full:
+            notes.append(f"{BIGCOLONY_PEER}, {n:,}: held {pe.get('held', 0):,} of {n:,} over {pe['servers']} "
+                         f"processes ({'; '.join(pe.get('client_errors') or []) or 'no error given'}); fetchSockets "
+                         f"{_ms(pe.get('median_ms'))}, not compared")
+        else:
+            notes.append(f"{BIGCOLONY_PEER}, {n:,}: {pe['servers']} processes, fetchSockets runs "
+                         f"{_join([f.get('ms') for f in pe['fetches']], ' ms')}, Redis took in "
+                         f"{pe['fetches'][0].get('redis_input_bytes', 0):,} bytes per fetch")
+    o = doc['hub'][largest]
+    n = int(largest)
+    for phase, what in (('connect', 'agents connecting'), ('refresh', 'heartbeat refresh batches'),
+                        ('sweep', 'the sweep of a lost hub')):
+        if phase not in o:
+            continue
+        v = _call_ms(o[phase])
+        figs.append(figure(f'longest Redis call, {what}, {n:,} agents', v, None, limit, longest(v), 'ms'))
+        notes.append(f"{phase}: longest call {_call_name(o[phase])}, {o[phase]['calls']['logged']:,} calls over "
+                     f"{o[phase]['calls']['slower_than_us']} us logged")
+    if 'sweep' in o:
+        s = o['sweep']
+        notes.append(f"sweep: hub of {s['victim_agents']:,} agents killed; "
+                     + (f"the colony counted them offline after {s['offline_s']:.1f} s"
+                        if s['offline_s'] is not None else
+                        f"{s['online_before'] - s['online_after']:,} offline by the deadline"))
+    if not doc.get('hub_snapshot_parts_flag'):
+        notes.append('this mi-hub has no --snapshot-part-agents: every snapshot was one message')
+    return Findings(figs, notes)
+
+
 # ---- flood ---------------------------------------------------------------------------------
 
 FLOOD_PEER = 'ws (memory only)'
@@ -581,7 +667,7 @@ def webhook(doc):
 
 FINDINGS = {'idle': idle, 'idle-tls': idle_tls, 'flood': flood, 'transitions': transitions, 'fanout': fanout,
             'reconnect': reconnect, 'reconnect-tls': reconnect_tls, 'redis-cost': redis_cost, 'box': box,
-            'webhook': webhook}
+            'bigcolony': bigcolony, 'webhook': webhook}
 
 
 def findings(doc):
