@@ -174,6 +174,34 @@ def idle_tls(doc):
 
 # ---- box -----------------------------------------------------------------------------------
 
+def box_costs(side):
+    """What each agent costs, from a box side's readings before and after connecting (None where
+    not measured): hub RSS per agent (KiB), the kernel's memory per socket (bytes: TCP pages, and
+    slab), Redis used_memory per agent (bytes)."""
+    n = side.get('online_at_start') or 0
+    out = {'rss_per_agent_kib': None, 'tcp_mem_per_socket_b': None, 'slab_per_socket_b': None,
+           'unreclaimable_slab_per_socket_b': None, 'sockets': None, 'redis_per_agent_b': None}
+    if not n:
+        return out
+    if side.get('rss_connected_kib') is not None:
+        out['rss_per_agent_kib'] = (side['rss_connected_kib'] - side['rss_before_kib']) / n
+    k0, k1 = side.get('kernel_before'), side.get('kernel_connected')
+    if k0 and k1:
+        sockets = k1['sockets_used'] - k0['sockets_used']
+        out['sockets'] = sockets
+        if sockets > 0:
+            out['tcp_mem_per_socket_b'] = (k1['tcp_mem_pages'] - k0['tcp_mem_pages']) * PAGE / sockets
+            out['slab_per_socket_b'] = (k1['Slab_kib'] - k0['Slab_kib']) * 1024 / sockets
+            out['unreclaimable_slab_per_socket_b'] = (k1['SUnreclaim_kib'] - k0['SUnreclaim_kib']) * 1024 / sockets
+    m0, m1 = side.get('redis_used_memory_before'), side.get('redis_used_memory_connected')
+    if m0 is not None and m1 is not None:
+        out['redis_per_agent_b'] = (m1 - m0) / n
+    return out
+
+
+PAGE = 4096
+
+
 def box(doc):
     ours, peer, params = doc['hub'], doc['peer_ws'], doc['params']
     n, hold = params['agents'], params['hold_s']
@@ -184,10 +212,52 @@ def box(doc):
                    'ws+ioredis'),
             figure('Redis commands per agent per minute', v, peer['redis_commands_per_agent_minute'], '<= 2.5',
                    at_most(v, 2.5), 'cmd/agent/min', 'ws+ioredis SET EX')]
-    notes = [f"{side} ({params['hubs']} processes): {s['online_at_start']:,} online at the start, "
-             f"{s['online_at_end']:,} at the end of {s['seconds']:.0f} s, {s['failures']} failures; "
-             f"{s['server_cpu_cores']:.2f} cores, {s['rss_mib_total']:,.0f} MiB"
-             for side, s in (('mi-hub', ours), ('ws+ioredis', peer))]
+    # The costs per agent, where the run measured them (runs from before --agents did not).
+    oc, pc = box_costs(ours), box_costs(peer)
+    if 'kernel_connected' in ours:
+        figs += [figure('server RSS per agent', oc['rss_per_agent_kib'], pc['rss_per_agent_kib'], '(context)', None,
+                        'KiB', 'ws+ioredis'),
+                 figure('kernel memory per socket, TCP buffers (sockstat mem)', oc['tcp_mem_per_socket_b'],
+                        pc['tcp_mem_per_socket_b'], '(context: both ends of loopback)', None, 'bytes', 'ws+ioredis'),
+                 figure('kernel memory per socket, slab', oc['slab_per_socket_b'], pc['slab_per_socket_b'],
+                        '(context: both ends of loopback)', None, 'bytes', 'ws+ioredis'),
+                 figure('Redis memory per agent online', oc['redis_per_agent_b'], pc['redis_per_agent_b'],
+                        '(context)', None, 'bytes', 'ws+ioredis SET EX')]
+        mc = ours.get('machine_cores') or {}
+        pmc = peer.get('machine_cores') or {}
+        if mc:
+            figs.append(figure('machine CPU over the hold (user + kernel)', mc['user'] + mc['kernel'],
+                               (pmc['user'] + pmc['kernel']) if pmc else None, '(context)', None, 'cores',
+                               'ws+ioredis'))
+    notes = []
+    for side, s in (('mi-hub', ours), ('ws+ioredis', peer)):
+        if s.get('error') and s.get('online_at_end') is None:
+            k = s.get('kernel_connected') or {}
+            notes.append(f"{side} ({params['hubs']} processes): stopped at {s['online_at_start'] or 0:,} of {n:,} "
+                         f"online ({s['error']}); then {k.get('sockets_used', 0):,} sockets, "
+                         f"{k.get('files_open', 0):,} open files, {k.get('MemAvailable_kib', 0) / 1048576:.1f} GiB "
+                         f"available")
+            continue
+        line = (f"{side} ({params['hubs']} processes): {s['online_at_start']:,} online at the start, "
+                f"{s['online_at_end']:,} at the end of {s['seconds']:.0f} s, {s['failures']} failures; "
+                f"{s['server_cpu_cores']:.2f} cores, {s['rss_mib_total']:,.0f} MiB")
+        if s.get('connect_s') is not None:
+            line += f"; connected in {s['connect_s']:.0f} s"
+        costs = box_costs(s)
+        if costs['sockets']:
+            k = s['kernel_connected']
+            line += (f"; {costs['sockets']:,} more sockets (both ends), SUnreclaim "
+                     f"{costs['unreclaimable_slab_per_socket_b']:,.0f} bytes per socket; generators "
+                     f"{s['generators_rss_kib'] / 1048576:.1f} GiB; {k['MemAvailable_kib'] / 1048576:.1f} GiB "
+                     f"available")
+        if s.get('machine_cores'):
+            line += (f"; machine {s['machine_cores']['user']:.2f} user + {s['machine_cores']['kernel']:.2f} "
+                     f"kernel cores")
+        notes.append(line)
+    prep = doc.get('prepare') or {}
+    if prep.get('seconds'):
+        notes.append(f"{n:,} agents prepared (invites over HTTP, then onboard) in {prep['seconds']:.0f} s: invites "
+                     f"{prep['invites_s']:.0f} s, onboard {prep['onboard_s']:.0f} s")
     return Findings(figs, notes)
 
 
