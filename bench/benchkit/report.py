@@ -313,6 +313,13 @@ def bigcolony(doc):
         figs.append(figure(f'longest Redis call during the snapshot, {n:,} agents', v, None,
                            limit if size == largest else '(context)', longest(v) if size == largest else None,
                            'ms'))
+        if 'list' in o:
+            li = o['list']
+            figs.append(figure(f'agents list over HTTP, every page, {n:,} agents', li['seconds'] * 1000, None,
+                               '(context)', None, 'ms'))
+            notes.append(f"{n:,}: agents list in {li['pages']} page{'s' if li['pages'] != 1 else ''} of up to "
+                         f"{li['limit']:,}, {li['agents']:,} agents, {li['bytes']:,} bytes; longest Redis call "
+                         f"{_ms(_call_ms(li))} ({_call_name(li)})")
         notes.append(f"{n:,}: {o['connect']['online']:,} of {n:,} online over {o['hubs']} hubs; snapshot in "
                      f"{snap['parts'][0]} part{'s' if snap['parts'][0] != 1 else ''} ({snap['announced_parts']} "
                      f"announced), {snap['agents'][0]:,} agents, runs {_join(snap['snapshot_ms'], ' ms')}; hub RSS "

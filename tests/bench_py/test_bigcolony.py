@@ -167,3 +167,13 @@ def test_bigcolony_hub_without_parts_says_so():
     d = copy.deepcopy(doc())
     d['hub_snapshot_parts_flag'] = False
     assert any('no --snapshot-part-agents' in n for n in report.bigcolony(d).notes)
+
+
+def test_bigcolony_agents_list_is_context():
+    d = doc()
+    d['hub']['1000']['list'] = {'seconds': 0.05, 'pages': 1, 'agents': 1000, 'bytes': 300000, 'limit': 1000,
+                                **calls(700)}
+    found = report.bigcolony(d)
+    f = {x['name']: x for x in found.figures}['agents list over HTTP, every page, 1,000 agents']
+    assert (f['ours'], f['met']) == (50, None)
+    assert any('agents list in 1 page of up to 1,000' in n for n in found.notes)

@@ -3,9 +3,11 @@ snapshot of it (time, bytes, parts, the hub's memory), and the longest single Re
 agents connect, while the snapshot is read, while a hub's agents heartbeat (the refresh batches)
 and while a lost hub's agents are swept; beside Socket.IO's fetchSockets() of a room as large."""
 import contextlib
+import json
 import math
 import statistics
 import time
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 
@@ -122,6 +124,7 @@ def one_size(ctx, p, redis, size, watch_hub, hubs, victim):
         g.go()
 
     out['snapshot'] = snapshot(ctx, p, redis, watch_hub, colony, size)
+    out['list'] = list_agents(redis, watch_hub, colony, size)
     if victim:
         redis.watch_calls(p.slow_us)
         time.sleep(p.refresh_s)
@@ -156,6 +159,34 @@ def snapshot(ctx, p, redis, watch_hub, colony, size):
         f"MiB; longest Redis call {fmt_us(calls['max_us'])}")
     return {**rep, 'median_ms': ms, 'rss_before_kib': rss0, 'rss_peak_kib': peak, 'rss_after_kib': rss1,
             'rss_samples': len(sampler.samples), 'calls': calls}
+
+
+def list_agents(redis, hub, colony, size, limit=1000):
+    """GET /v1/colonies/{colony}/agents page by page (limit, cursor, until next_cursor is null;
+    a hub without pages answers everything at once, with no next_cursor): the time, pages, bytes
+    and agents, and the longest Redis call meanwhile."""
+    redis.watch_calls(0)
+    t0 = time.monotonic()
+    pages, agents, nbytes, cursor = 0, 0, 0, None
+    while True:
+        url = f'http://127.0.0.1:{hub.port}/v1/colonies/{colony}/agents?limit={limit}'
+        if cursor:
+            url += '&cursor=' + urllib.parse.quote(str(cursor))
+        req = urllib.request.Request(url, headers={'Authorization': f'Bearer {ADMIN_TOKEN}'})
+        with urllib.request.urlopen(req, timeout=120) as r:
+            body = r.read()
+        page = json.loads(body)
+        pages += 1
+        agents += len(page.get('agents', []))
+        nbytes += len(body)
+        cursor = page.get('next_cursor')
+        if not cursor or pages > size:
+            break
+    seconds = time.monotonic() - t0
+    calls = redis.read_calls()
+    log(f'agents list of {size:,}: {agents:,} agents in {pages} pages, {nbytes:,} bytes, {seconds * 1000:.0f} ms; '
+        f'longest Redis call {fmt_us(calls["max_us"])}')
+    return {'seconds': seconds, 'pages': pages, 'agents': agents, 'bytes': nbytes, 'limit': limit, 'calls': calls}
 
 
 def sweep(ctx, p, redis, watch_hub, victim, colony, size, victim_agents):
