@@ -276,34 +276,38 @@ def parse_resp(data, at=0):
     """One RESP2 reply from data at offset `at`: (value, next offset). Bulk strings decode as
     text; an error reply is a RedisError value (not raised, so that a batch reads on). Raises
     IndexError when data holds less than the whole reply."""
-    end = data.find(b'\r\n', at)
-    if end < 0:
+    import io
+    f = io.BytesIO(data)
+    f.seek(at)
+    value = read_resp(f)
+    return value, f.tell()
+
+
+def read_resp(f):
+    """One RESP2 reply read from a binary file (a socket's makefile, or BytesIO): linear in the
+    reply's size, which for SLOWLOG GET of every entry is tens of megabytes."""
+    line = f.readline()
+    if not line.endswith(b'\r\n'):
         raise IndexError('incomplete reply')
-    kind, line = data[at:at + 1], data[at + 1:end].decode()
-    at = end + 2
+    kind, text = line[:1], line[1:-2].decode()
     if kind == b'+':
-        return line, at
+        return text
     if kind == b'-':
-        return RedisError(line), at
+        return RedisError(text)
     if kind == b':':
-        return int(line), at
+        return int(text)
     if kind == b'$':
-        n = int(line)
+        n = int(text)
         if n < 0:
-            return None, at
-        if len(data) < at + n + 2:
+            return None
+        body = f.read(n + 2)
+        if len(body) < n + 2:
             raise IndexError('incomplete bulk string')
-        return data[at:at + n].decode(errors='replace'), at + n + 2
+        return body[:n].decode(errors='replace')
     if kind == b'*':
-        n = int(line)
-        if n < 0:
-            return None, at
-        items = []
-        for _ in range(n):
-            v, at = parse_resp(data, at)
-            items.append(v)
-        return items, at
-    raise ValueError(f'not a RESP reply at {at}: {data[at - 1:at + 20]!r}')
+        n = int(text)
+        return None if n < 0 else [read_resp(f) for _ in range(n)]
+    raise ValueError(f'not a RESP reply: {line[:40]!r}')
 
 
 class RedisError(str):
@@ -315,17 +319,11 @@ def redis_call(port, *args, host='127.0.0.1', timeout=60):
     import socket
     with socket.create_connection((host, port), timeout=timeout) as s:
         s.sendall(resp_command(*args))
-        data = b''
-        while True:
-            chunk = s.recv(1 << 20)
-            if not chunk:
-                raise RuntimeError(f'redis on {port} closed the connection')
-            data += chunk
+        with s.makefile('rb', buffering=1 << 20) as f:
             try:
-                return parse_resp(data)[0]
-            except (IndexError, ValueError):
-                if len(data) > 1 << 30:
-                    raise
+                return read_resp(f)
+            except IndexError:
+                raise RuntimeError(f'redis on {port} closed the connection mid-reply') from None
 
 
 def slowlog_entries(reply):
@@ -344,7 +342,7 @@ def slowlog_max(entries):
     return entries[0] if entries else None
 
 
-def calls_summary(entries, latest, history, slower_than_us, top=100):
+def calls_summary(entries, latest, history, slower_than_us, top=100, max_len=None):
     """What a phase's SLOWLOG entries (slowlog_entries) and LATENCY replies show: the longest
     call, the longest per command, and the raw readings."""
     longest = slowlog_max(entries)
@@ -355,7 +353,9 @@ def calls_summary(entries, latest, history, slower_than_us, top=100):
         c = per_command.setdefault(key, {'calls_logged': 0, 'max_us': 0})
         c['calls_logged'] += 1
         c['max_us'] = max(c['max_us'], e['us'])
-    return {'slower_than_us': slower_than_us, 'logged': len(entries),
+    return {'slower_than_us': slower_than_us, 'logged': len(entries), 'max_len': max_len,
+            # A full log lost its oldest entries: the longest call may be among them.
+            'full': bool(max_len) and len(entries) >= max_len,
             'max_us': longest['us'] if longest else None, 'max_command': longest['args'] if longest else None,
             'max_by_command': dict(sorted(per_command.items(), key=lambda kv: -kv[1]['max_us'])),
             'slowlog_top': entries[:top], 'latency_latest': latest, 'latency_history': history}

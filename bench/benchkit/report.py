@@ -343,6 +343,11 @@ def bigcolony(doc):
         figs.append(figure(f'longest Redis call, {what}, {n:,} agents', v, None, limit, longest(v), 'ms'))
         notes.append(f"{phase}: longest call {_call_name(o[phase])}, {o[phase]['calls']['logged']:,} calls over "
                      f"{o[phase]['calls']['slower_than_us']} us logged")
+    for size in sizes:
+        for phase in ('connect', 'snapshot', 'list', 'refresh', 'sweep'):
+            if ((doc['hub'][size].get(phase) or {}).get('calls') or {}).get('full'):
+                notes.append(f"{int(size):,}, {phase}: SLOWLOG was full, its oldest entries were lost; the longest "
+                             f"call may be longer than the figure")
     if 'sweep' in o:
         s = o['sweep']
         notes.append(f"sweep: hub of {s['victim_agents']:,} agents killed; "

@@ -11,9 +11,11 @@ from .settings import ADMIN_TOKEN
 # Starting on a machine whose caches are cold (a first Node start loads its modules from disk)
 # takes longer than on a warm one.
 START_DEADLINE_S = 60
-# SLOWLOG entries kept while a phase's calls are watched: enough for every call of a snapshot
-# read with the threshold at 0, and the calls of a minute of 100,000 agents above 100 µs.
-SLOWLOG_MAX_LEN = 200000
+# SLOWLOG entries kept while a phase's calls are watched: enough for every call of three snapshot
+# reads of 100,000 agents with the threshold at 0 (today's hub makes a few calls per agent
+# besides its script), and the calls of a minute of 100,000 agents above 100 µs. Some 300 bytes
+# of Redis' memory each.
+SLOWLOG_MAX_LEN = 1500000
 
 
 class Redis:
@@ -50,7 +52,7 @@ class Redis:
         """Starts a phase whose longest calls read_calls() then gives: SLOWLOG logs every call
         slower than slower_than_us (0: all), the latency monitor every event of 1 ms or more;
         both start empty."""
-        self._slower_than_us = slower_than_us
+        self._slower_than_us, self._max_len = slower_than_us, max_len
         self.call('CONFIG', 'SET', 'slowlog-max-len', str(max_len))
         self.call('CONFIG', 'SET', 'slowlog-log-slower-than', str(slower_than_us))
         self.call('SLOWLOG', 'RESET')
@@ -67,7 +69,8 @@ class Redis:
         self.call('CONFIG', 'SET', 'slowlog-log-slower-than', '10000')
         self.call('CONFIG', 'SET', 'slowlog-max-len', '128')
         self.call('CONFIG', 'SET', 'latency-monitor-threshold', '0')
-        return measure.calls_summary(entries, latest, history, getattr(self, '_slower_than_us', 0), top)
+        return measure.calls_summary(entries, latest, history, getattr(self, '_slower_than_us', 0), top,
+                                     getattr(self, '_max_len', None))
 
     def commandstats(self):
         return measure.parse_commandstats(self.cli('info', 'commandstats'))

@@ -177,3 +177,19 @@ def test_bigcolony_agents_list_is_context():
     f = {x['name']: x for x in found.figures}['agents list over HTTP, every page, 1,000 agents']
     assert (f['ours'], f['met']) == (50, None)
     assert any('agents list in 1 page of up to 1,000' in n for n in found.notes)
+
+
+def test_a_full_slowlog_is_flagged_and_noted():
+    s = measure.calls_summary(measure.slowlog_entries(SLOWLOG), [], {}, 0, max_len=3)
+    assert s['full'] is True
+    assert measure.calls_summary(measure.slowlog_entries(SLOWLOG), [], {}, 0, max_len=10)['full'] is False
+    d = doc()
+    d['hub']['100000']['snapshot']['calls']['full'] = True
+    assert any('100,000, snapshot: SLOWLOG was full' in n for n in report.bigcolony(d).notes)
+
+
+def test_read_resp_reads_a_stream():
+    import io
+    f = io.BytesIO(b'*2\r\n$3\r\nabc\r\n:5\r\n+OK\r\n')
+    assert measure.read_resp(f) == ['abc', 5]
+    assert measure.read_resp(f) == 'OK'

@@ -73,6 +73,10 @@ def run(ctx, p):
                 ours[str(size)] = one_size(ctx, p, redis, size, watch_hub, agent_hubs[:need], victim)
     peer = {}
     with servers.Redis(ctx, 'redis-peer') as peer_redis:
+        # fetchSockets() answers travel as pub/sub messages: a room of 100,000 passes Redis'
+        # default limit for a subscriber's pending output (32 MiB), which would cut the asking
+        # server off. The peer gets no such limit: what is timed is the adapter, not a setting.
+        peer_redis.call('CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub 0 0 0')
         for size in p.sizes:
             peer[str(size)] = socketio_size(ctx, p, peer_redis, size)
     return {'hub': ours, 'peer_socketio': peer, 'hub_snapshot_parts_flag': parts_flag}
