@@ -421,6 +421,12 @@ def kernel_memory():
         out.update(parse_meminfo(f.read()))
     with open('/proc/sys/fs/file-nr') as f:
         out['files_open'] = int(f.read().split()[0])
+    # The limits the counts above run into: file-max, and the TCP memory (pages) past which the
+    # kernel refuses socket buffers (tcp_mem's third value).
+    with open('/proc/sys/fs/file-max') as f:
+        out['file_max'] = int(f.read())
+    with open('/proc/sys/net/ipv4/tcp_mem') as f:
+        out['tcp_mem_limit_pages'] = [int(x) for x in f.read().split()]
     return out
 
 

@@ -151,7 +151,8 @@ def hold(ctx, p, tokens, servers_, label, hold_s, redis, partial_ok=False):
         time.sleep(min(p.sample_every_s, max(0.1, end - time.monotonic())))
         samples.append({'t_s': round(time.monotonic() - t0, 1),
                         'online': sum(g.progress['online'] for g in gens if g.progress),
-                        'rss_mib': sum(measure.rss_kib(s.pid) for s in servers_) / 1024})
+                        'rss_mib': sum(measure.rss_kib(s.pid) for s in servers_) / 1024,
+                        'kernel': measure.kernel_memory()})
     k1, t1 = redis.commands(), time.monotonic()
     c1 = sum(measure.cpu_s(s.pid) for s in servers_)
     m1 = measure.machine_ticks()
