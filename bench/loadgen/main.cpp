@@ -360,7 +360,8 @@ int main(int argc, char** argv) {
   Report report;
   try {
     if (config.mode == "onboard") {
-      std::cout << "REPORT " << run_onboard(config) << std::endl;
+      auto onboarded = run_onboard(config);  // prints PROGRESS lines meanwhile
+      std::cout << "REPORT " << onboarded << std::endl;
       return 0;
     }
     if (config.mode == "floor-server") return run_floor_server(config);
