@@ -342,15 +342,29 @@ def slowlog_max(entries):
     return entries[0] if entries else None
 
 
+def call_key(entry):
+    """A SLOWLOG entry's command; a script call's with the script's SHA (which script it was)."""
+    if entry['command'] in ('evalsha', 'fcall', 'fcall_ro') and len(entry['args']) >= 2:
+        return f"{entry['command']} {entry['args'][1]}"
+    return entry['command']
+
+
+def longest_except(summary, keys):
+    """The longest call of a calls_summary among its top entries whose call_key is not in keys
+    (calls the measurement itself made): (µs, words), or (None, None)."""
+    for e in summary.get('slowlog_top') or []:
+        if call_key(e) not in keys:
+            return e['us'], e['args']
+    return None, None
+
+
 def calls_summary(entries, latest, history, slower_than_us, top=100, max_len=None):
     """What a phase's SLOWLOG entries (slowlog_entries) and LATENCY replies show: the longest
     call, the longest per command, and the raw readings."""
     longest = slowlog_max(entries)
     per_command = {}
     for e in entries:
-        key = e['command'] if e['command'] not in ('evalsha', 'fcall', 'fcall_ro') or len(e['args']) < 2 \
-            else f"{e['command']} {e['args'][1]}"
-        c = per_command.setdefault(key, {'calls_logged': 0, 'max_us': 0})
+        c = per_command.setdefault(call_key(e), {'calls_logged': 0, 'max_us': 0})
         c['calls_logged'] += 1
         c['max_us'] = max(c['max_us'], e['us'])
     return {'slower_than_us': slower_than_us, 'logged': len(entries), 'max_len': max_len,

@@ -350,6 +350,10 @@ def bigcolony(doc):
                              f"call may be longer than the figure")
     if 'sweep' in o:
         s = o['sweep']
+        if s['calls'].get('stats_scripts'):
+            notes.append(f"sweep: the figure leaves out the scripts of the stats reads that watch it "
+                         f"({', '.join(x.split()[-1][:8] for x in s['calls']['stats_scripts'])}); with them the "
+                         f"longest call is {_ms((s['calls'].get('max_us_with_stats') or 0) / 1000)}")
         notes.append(f"sweep: hub of {s['victim_agents']:,} agents killed; "
                      + (f"the colony counted them offline after {s['offline_s']:.1f} s"
                         if s['offline_s'] is not None else

@@ -193,3 +193,10 @@ def test_read_resp_reads_a_stream():
     f = io.BytesIO(b'*2\r\n$3\r\nabc\r\n:5\r\n+OK\r\n')
     assert measure.read_resp(f) == ['abc', 5]
     assert measure.read_resp(f) == 'OK'
+
+
+def test_longest_except_leaves_out_the_measurements_own_scripts():
+    s = measure.calls_summary(measure.slowlog_entries(SLOWLOG), [], {}, 0)
+    assert measure.longest_except(s, {'evalsha abcdef0123456789'}) == (120, ['GET', 'k'])
+    assert measure.longest_except(s, set())[0] == 15300
+    assert measure.longest_except({'slowlog_top': []}, set()) == (None, None)
