@@ -234,7 +234,8 @@ def box(doc):
         if s.get('error') and s.get('online_at_end') is None:
             k = s.get('kernel_connected') or {}
             notes.append(f"{side} ({params['hubs']} processes): stopped at {s['online_at_start'] or 0:,} of {n:,} "
-                         f"online ({s['error']}); then {k.get('sockets_used', 0):,} sockets, "
+                         f"online ({s['error']}{'; ' if s.get('connect_errors') else ''}"
+                         f"{'; '.join(s.get('connect_errors') or [])[:300]}); then {k.get('sockets_used', 0):,} sockets, "
                          f"{k.get('files_open', 0):,} open files, {k.get('MemAvailable_kib', 0) / 1048576:.1f} GiB "
                          f"available")
             continue
@@ -253,6 +254,8 @@ def box(doc):
         if s.get('machine_cores'):
             line += (f"; machine {s['machine_cores']['user']:.2f} user + {s['machine_cores']['kernel']:.2f} "
                      f"kernel cores")
+        if s.get('connect_failures'):
+            line += (f"; {s['connect_failures']:,} failed connects ({'; '.join(s.get('connect_errors') or [])[:300]})")
         notes.append(line)
     prep = doc.get('prepare') or {}
     if prep.get('seconds'):
@@ -326,7 +329,7 @@ def bigcolony(doc):
                      f"{snap['rss_before_kib'] / 1024:.1f} MiB before, {(peak or 0) / 1024:.1f} peak, "
                      f"{snap['rss_after_kib'] / 1024:.1f} after; longest call {_call_name(snap)}")
         if not peer_full:
-            notes.append(f"{BIGCOLONY_PEER}, {n:,}: held {pe.get('held', 0):,} of {n:,} over {pe['servers']} "
+            notes.append(f"{BIGCOLONY_PEER}, {n:,}: held {pe.get('held') or 0:,} of {n:,} over {pe['servers']} "
                          f"processes ({'; '.join(pe.get('client_errors') or []) or 'no error given'}); fetchSockets "
                          f"{_ms(pe.get('median_ms'))}, not compared")
         else:

@@ -120,7 +120,8 @@ asio::awaitable<void> run_agents(asio::io_context& io, const Config& config, Rep
       .integer("welcomes", static_cast<std::int64_t>(swarm.counters.welcomes))
       .integer("failures", static_cast<std::int64_t>(swarm.counters.failures))
       .integer("tls_handshakes", static_cast<std::int64_t>(swarm.counters.tls_handshakes))
-      .integer("tls_resumed", static_cast<std::int64_t>(swarm.counters.tls_resumed));
+      .integer("tls_resumed", static_cast<std::int64_t>(swarm.counters.tls_resumed))
+      .str("last_error", swarm.counters.last_error);  // why some did not connect (EMFILE, ENFILE, ...)
   if (config.barrier) {
     co_await barrier(io, ready.json());
     if (config.reconnect) read_commands(io, swarm);

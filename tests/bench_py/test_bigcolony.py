@@ -200,3 +200,11 @@ def test_longest_except_leaves_out_the_measurements_own_scripts():
     assert measure.longest_except(s, {'evalsha abcdef0123456789'}) == (120, ['GET', 'k'])
     assert measure.longest_except(s, set())[0] == 15300
     assert measure.longest_except({'slowlog_top': []}, set()) == (None, None)
+
+
+def test_bigcolony_peer_that_broke_is_recorded():
+    d = doc()
+    d['peer_socketio']['1000'] = {'size': 1000, 'servers': 1, 'connected': None, 'held': None, 'fetches': [],
+                                  'median_ms': None, 'bytes': None, 'client_errors': ["RuntimeError('died')"]}
+    found = report.bigcolony(d)
+    assert any("held 0 of 1,000 over 1 processes (RuntimeError('died'))" in n for n in found.notes)

@@ -93,3 +93,9 @@ def test_box_a_side_that_stopped_short_is_noted_with_the_count():
     figs = {f['name']: f for f in found.figures}
     assert figs['agents online the whole hold (minimum seen)']['peer'] == 612000
     assert any('stopped at 612,000 of 1,000 online' in n and 'memory available' in n for n in found.notes)
+
+
+def test_box_failed_connects_are_noted_with_their_error():
+    d = doc()
+    d['hub'] = side(connect_failures=12, connect_errors=['connect: Too many open files'])
+    assert any('12 failed connects (connect: Too many open files)' in n for n in report.box(d).notes)

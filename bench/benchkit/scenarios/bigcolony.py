@@ -78,7 +78,13 @@ def run(ctx, p):
         # server off. The peer gets no such limit: what is timed is the adapter, not a setting.
         peer_redis.call('CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub 0 0 0')
         for size in p.sizes:
-            peer[str(size)] = socketio_size(ctx, p, peer_redis, size)
+            try:
+                peer[str(size)] = socketio_size(ctx, p, peer_redis, size)
+            except Exception as e:  # recorded: a peer that breaks at a size is a measurement
+                log(f'Socket.IO {size:,}: {e!r}')
+                peer[str(size)] = {'size': size, 'servers': math.ceil(size / p.per_process), 'connected': None,
+                                   'held': None, 'fetches': [], 'median_ms': None, 'bytes': None,
+                                   'client_errors': [repr(e)]}
     return {'hub': ours, 'peer_socketio': peer, 'hub_snapshot_parts_flag': parts_flag}
 
 
@@ -245,7 +251,12 @@ def socketio_size(ctx, p, redis, size):
                 readies.append({'connected': (c.progress or {}).get('connected', 0), 'failures': None,
                                 'last_error': repr(e)})
         connected = sum(r['connected'] for r in readies)
-        held = sum(measure.http_json(f'http://127.0.0.1:{s.port}/count', 60)['sockets'] for s in srvs)
+        held = 0
+        for s in srvs:  # a server that died of its share counts none
+            try:
+                held += measure.http_json(f'http://127.0.0.1:{s.port}/count', 60)['sockets']
+            except Exception as e:
+                readies.append({'connected': 0, 'last_error': f'{s.name}: {e!r}'})
         fetches = []
         for _ in range(p.peer_fetches):
             b0 = redis.info('stats').get('total_net_input_bytes', 0)
@@ -255,7 +266,7 @@ def socketio_size(ctx, p, redis, size):
                 f = {'count': None, 'ms': None, 'error': repr(e)}
             f['redis_input_bytes'] = redis.info('stats').get('total_net_input_bytes', 0) - b0
             fetches.append(f)
-        rss = sum(measure.rss_kib(s.pid) for s in srvs)
+        rss = sum(measure.rss_kib(s.pid) for s in srvs if s.running())
         for c in clients:
             c.kill()
     good = [f['ms'] for f in fetches if f.get('count')]

@@ -125,7 +125,8 @@ def hold(ctx, p, tokens, servers_, label, hold_s, redis, partial_ok=False):
         # The largest count it held, and the machine's memory and sockets then: what stopped it.
         online = sum((g.ready or g.progress or {}).get('online', 0) for g in gens)
         log(f'{label}: stopped at {online:,} of {p.agents:,} online: {e!r}')
-        partial = {'error': repr(e), 'online_at_start': online, 'min_online': online, 'online_at_end': None,
+        partial = {'error': repr(e), 'online_at_start': online,
+                   'connect_errors': sorted({(g.ready or g.report or {}).get('last_error') or '' for g in gens} - {''}), 'min_online': online, 'online_at_end': None,
                    'redis_commands_per_agent_minute': None, 'seconds': 0, 'failures': None,
                    'server_cpu_cores': None, 'rss_mib_total': sum(measure.rss_kib(s.pid) for s in servers_) / 1024,
                    'kernel_before': kernel0, 'kernel_connected': measure.kernel_memory(),
@@ -135,6 +136,8 @@ def hold(ctx, p, tokens, servers_, label, hold_s, redis, partial_ok=False):
         return partial
     online = sum(g.ready['online'] for g in gens)
     connect_s = time.monotonic() - t_connect
+    connect_failures = sum(g.ready.get('failures', 0) for g in gens)
+    connect_errors = sorted({g.ready.get('last_error') or '' for g in gens} - {''})
     time.sleep(2)  # the last hellos' Redis work
     kernel1 = measure.kernel_memory()
     mem1 = redis.info('memory').get('used_memory')
@@ -166,4 +169,5 @@ def hold(ctx, p, tokens, servers_, label, hold_s, redis, partial_ok=False):
             'rss_before_kib': rss0, 'rss_connected_kib': rss1, 'generators_rss_kib': gen_rss,
             'kernel_before': kernel0, 'kernel_connected': kernel1,
             'redis_used_memory_before': mem0, 'redis_used_memory_connected': mem1,
+            'connect_failures': connect_failures, 'connect_errors': connect_errors,
             'failures': sum(x['failures'] for x in reps)}
