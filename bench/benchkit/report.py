@@ -233,11 +233,12 @@ def box(doc):
     for side, s in (('mi-hub', ours), ('ws+ioredis', peer)):
         if s.get('error') and s.get('online_at_end') is None:
             k = s.get('kernel_connected') or {}
+            why = '; '.join([s['error']] + list(s.get('connect_errors') or []))[:400]
             notes.append(f"{side} ({params['hubs']} processes): stopped at {s['online_at_start'] or 0:,} of {n:,} "
-                         f"online ({s['error']}{'; ' if s.get('connect_errors') else ''}"
-                         f"{'; '.join(s.get('connect_errors') or [])[:300]}); then {k.get('sockets_used', 0):,} sockets, "
-                         f"{k.get('files_open', 0):,} open files, {k.get('MemAvailable_kib', 0) / 1048576:.1f} GiB "
-                         f"available")
+                         f"online ({why}); then {k.get('sockets_used', 0):,} sockets, "
+                         f"{k.get('files_open', 0):,} of {k.get('file_max', 0):,} open files, TCP buffers "
+                         f"{k.get('tcp_mem_pages', 0):,} of {(k.get('tcp_mem_limit_pages') or [0])[-1]:,} pages, "
+                         f"{k.get('MemAvailable_kib', 0) / 1048576:.1f} GiB available")
             continue
         line = (f"{side} ({params['hubs']} processes): {s['online_at_start']:,} online at the start, "
                 f"{s['online_at_end']:,} at the end of {s['seconds']:.0f} s, {s['failures']} failures; "

@@ -126,7 +126,8 @@ def hold(ctx, p, tokens, servers_, label, hold_s, redis, partial_ok=False):
         online = sum((g.ready or g.progress or {}).get('online', 0) for g in gens)
         log(f'{label}: stopped at {online:,} of {p.agents:,} online: {e!r}')
         partial = {'error': repr(e), 'online_at_start': online,
-                   'connect_errors': sorted({(g.ready or g.report or {}).get('last_error') or '' for g in gens} - {''}), 'min_online': online, 'online_at_end': None,
+                   'connect_errors': sorted({(g.ready or g.report or {}).get('last_error') or '' for g in gens} - {''}),
+                   'min_online': online, 'online_at_end': None,
                    'redis_commands_per_agent_minute': None, 'seconds': 0, 'failures': None,
                    'server_cpu_cores': None, 'rss_mib_total': sum(measure.rss_kib(s.pid) for s in servers_) / 1024,
                    'kernel_before': kernel0, 'kernel_connected': measure.kernel_memory(),
