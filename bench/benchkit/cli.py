@@ -20,7 +20,16 @@ def main(argv, usage=''):
     if argv == ['--docs']:
         docs.write_docs(settings)
         return 0
-    quick = argv[0] == '--quick'
+    argv = list(argv)
+    if '--agents' in argv:  # the box's size: bench/run box --agents 1000000
+        at = argv.index('--agents')
+        try:
+            settings = dataclasses.replace(settings, agents=int(argv[at + 1].replace(',', '').replace('_', '')))
+        except (IndexError, ValueError):
+            print('--agents needs a whole number', file=sys.stderr)
+            return 2
+        del argv[at:at + 2]
+    quick = bool(argv) and argv[0] == '--quick'
     names = argv[1:] if quick else argv
     names = list(SCENARIOS) if names == ['all'] else names
     unknown = [n for n in names if n not in SCENARIOS]
@@ -56,6 +65,9 @@ def run_scenario(ctx, name):
         with ctx.scenario():
             data = scenario.run(ctx, params)
         doc = report.document(name, ctx.quick, dataclasses.asdict(params), measure.machine(), data)
+        if name == 'box' and ctx.settings.agents:
+            doc['command'] += f' --agents {ctx.settings.agents}'
+
         path = report.write(doc, ctx.settings.results_dir(ctx.quick))
         log('wrote', os.path.relpath(path, ctx.settings.root))
         for line in report.summary_lines(doc):

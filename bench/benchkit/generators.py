@@ -126,15 +126,27 @@ def loadgen(run, mode, name, hub_ports, **flags):
     return Generator(run, cmd, name)
 
 
-def prepare_tokens(run, hub_port, count, name, prefix='a', concurrency=400):
-    """Onboards `count` agents through the hub; the token file and the onboarding's report."""
+def prepare_tokens(run, hub_port, count, name, prefix='a', concurrency=400, colony=None):
+    """Onboards `count` agents through the hub (hub_port: a port, or several to spread the
+    invites and onboardings over); the token file and the onboarding's report. Prints the
+    generator's progress every 10 s."""
     path = run.path(name + '.tokens')
-    g = loadgen(run, 'onboard', 'onboard-' + name, [hub_port], count=count, out=path, name_prefix=prefix,
-                concurrency=concurrency)
-    rep = g.finish(900)
+    ports = hub_port if isinstance(hub_port, (list, tuple)) else [hub_port]
+    g = loadgen(run, 'onboard', 'onboard-' + name, ports, count=count, out=path, name_prefix=prefix,
+                concurrency=concurrency, **({'colony': colony} if colony else {}))
+    t0 = time.monotonic()
+    next_log = t0 + 10
+    while g.report is None and not g.eof and time.monotonic() - t0 < 3600:
+        time.sleep(0.2)
+        if time.monotonic() >= next_log and g.progress:
+            next_log += 10
+            log(f"preparing {count:,} agents: {g.progress.get('invites', 0):,} invited, "
+                f"{g.progress.get('onboarded', 0):,} onboarded, {time.monotonic() - t0:.0f} s")
+    rep = g.finish(3600)
     if rep['agents'] < count:
         raise RuntimeError(f'onboarded {rep["agents"]} of {count}')
-    log(f'prepared {count} agents: invites {rep["invites_s"]:.1f} s, onboard {rep["onboard_s"]:.1f} s')
+    log(f'prepared {count:,} agents: invites {rep["invites_s"]:.1f} s, onboard {rep["onboard_s"]:.1f} s '
+        f'({count / max(1e-9, rep["invites_s"] + rep["onboard_s"]):,.0f} agents/s)')
     return path, rep
 
 

@@ -259,3 +259,216 @@ def machine():
             'mem_gib': round(int(mem) / 1048576, 1) if mem.isdigit() else '?',
             'kernel': platform.release(), 'os': ver(['sh', '-c', '. /etc/os-release; echo $PRETTY_NAME']),
             'redis': ver(['redis-server', '--version']), 'node': ver(['node', '--version'])}
+
+
+# ---- Redis replies (RESP) ------------------------------------------------------------------
+
+def resp_command(*args):
+    """One command in RESP: an array of bulk strings."""
+    out = [f'*{len(args)}\r\n'.encode()]
+    for a in args:
+        b = a if isinstance(a, bytes) else str(a).encode()
+        out.append(b'$%d\r\n%s\r\n' % (len(b), b))
+    return b''.join(out)
+
+
+def parse_resp(data, at=0):
+    """One RESP2 reply from data at offset `at`: (value, next offset). Bulk strings decode as
+    text; an error reply is a RedisError value (not raised, so that a batch reads on). Raises
+    IndexError when data holds less than the whole reply."""
+    import io
+    f = io.BytesIO(data)
+    f.seek(at)
+    value = read_resp(f)
+    return value, f.tell()
+
+
+def read_resp(f):
+    """One RESP2 reply read from a binary file (a socket's makefile, or BytesIO): linear in the
+    reply's size, which for SLOWLOG GET of every entry is tens of megabytes."""
+    line = f.readline()
+    if not line.endswith(b'\r\n'):
+        raise IndexError('incomplete reply')
+    kind, text = line[:1], line[1:-2].decode()
+    if kind == b'+':
+        return text
+    if kind == b'-':
+        return RedisError(text)
+    if kind == b':':
+        return int(text)
+    if kind == b'$':
+        n = int(text)
+        if n < 0:
+            return None
+        body = f.read(n + 2)
+        if len(body) < n + 2:
+            raise IndexError('incomplete bulk string')
+        return body[:n].decode(errors='replace')
+    if kind == b'*':
+        n = int(text)
+        return None if n < 0 else [read_resp(f) for _ in range(n)]
+    raise ValueError(f'not a RESP reply: {line[:40]!r}')
+
+
+class RedisError(str):
+    """An error reply."""
+
+
+def redis_call(port, *args, host='127.0.0.1', timeout=60):
+    """One command to Redis over a socket of its own; the parsed reply."""
+    import socket
+    with socket.create_connection((host, port), timeout=timeout) as s:
+        s.sendall(resp_command(*args))
+        with s.makefile('rb', buffering=1 << 20) as f:
+            try:
+                return read_resp(f)
+            except IndexError:
+                raise RuntimeError(f'redis on {port} closed the connection mid-reply') from None
+
+
+def slowlog_entries(reply):
+    """SLOWLOG GET's reply to [{id, ts, us, command, args, client}], longest first. The command
+    of a script call (EVALSHA, FCALL) names the script or function as its second word."""
+    out = []
+    for e in reply or []:
+        words = [str(w) for w in e[3]] if len(e) > 3 and isinstance(e[3], list) else []
+        out.append({'id': e[0], 'ts': e[1], 'us': e[2], 'command': (words[0].lower() if words else '?'),
+                    'args': [w[:60] for w in words[:4]], 'client': e[4] if len(e) > 4 else ''})
+    return sorted(out, key=lambda x: -x['us'])
+
+
+def slowlog_max(entries):
+    """The longest call in SLOWLOG entries (slowlog_entries), or None when none was logged."""
+    return entries[0] if entries else None
+
+
+def call_key(entry):
+    """A SLOWLOG entry's command; a script call's with the script's SHA (which script it was)."""
+    if entry['command'] in ('evalsha', 'fcall', 'fcall_ro') and len(entry['args']) >= 2:
+        return f"{entry['command']} {entry['args'][1]}"
+    return entry['command']
+
+
+def longest_except(summary, keys):
+    """The longest call of a calls_summary among its top entries whose call_key is not in keys
+    (calls the measurement itself made): (µs, words), or (None, None)."""
+    for e in summary.get('slowlog_top') or []:
+        if call_key(e) not in keys:
+            return e['us'], e['args']
+    return None, None
+
+
+def calls_summary(entries, latest, history, slower_than_us, top=100, max_len=None):
+    """What a phase's SLOWLOG entries (slowlog_entries) and LATENCY replies show: the longest
+    call, the longest per command, and the raw readings."""
+    longest = slowlog_max(entries)
+    per_command = {}
+    for e in entries:
+        c = per_command.setdefault(call_key(e), {'calls_logged': 0, 'max_us': 0})
+        c['calls_logged'] += 1
+        c['max_us'] = max(c['max_us'], e['us'])
+    return {'slower_than_us': slower_than_us, 'logged': len(entries), 'max_len': max_len,
+            # A full log lost its oldest entries: the longest call may be among them.
+            'full': bool(max_len) and len(entries) >= max_len,
+            'max_us': longest['us'] if longest else None, 'max_command': longest['args'] if longest else None,
+            'max_by_command': dict(sorted(per_command.items(), key=lambda kv: -kv[1]['max_us'])),
+            'slowlog_top': entries[:top], 'latency_latest': latest, 'latency_history': history}
+
+
+def latency_latest(reply):
+    """LATENCY LATEST to {event: {ts, latest_ms, max_ms}}."""
+    return {e[0]: {'ts': e[1], 'latest_ms': e[2], 'max_ms': e[3]} for e in reply or [] if len(e) >= 4}
+
+
+def parse_info(text):
+    """INFO text (any sections) to {field: value}, numbers as numbers."""
+    out = {}
+    for line in text.splitlines():
+        if ':' not in line or line.startswith('#'):
+            continue
+        k, v = line.split(':', 1)
+        v = v.strip()
+        try:
+            out[k] = int(v)
+        except ValueError:
+            try:
+                out[k] = float(v)
+            except ValueError:
+                out[k] = v
+    return out
+
+
+# ---- the kernel's memory -------------------------------------------------------------------
+
+def parse_sockstat(text):
+    """/proc/net/sockstat to {'sockets_used', 'tcp_inuse', 'tcp_orphan', 'tcp_tw', 'tcp_alloc',
+    'tcp_mem_pages'}."""
+    out = {}
+    for line in text.splitlines():
+        head, _, rest = line.partition(':')
+        words = rest.split()
+        pairs = dict(zip(words[::2], (int(x) for x in words[1::2])))
+        if head == 'sockets':
+            out['sockets_used'] = pairs.get('used', 0)
+        elif head == 'TCP':
+            out.update({'tcp_inuse': pairs.get('inuse', 0), 'tcp_orphan': pairs.get('orphan', 0),
+                        'tcp_tw': pairs.get('tw', 0), 'tcp_alloc': pairs.get('alloc', 0),
+                        'tcp_mem_pages': pairs.get('mem', 0)})
+    return out
+
+
+def parse_meminfo(text, keys=('MemTotal', 'MemAvailable', 'Slab', 'SReclaimable', 'SUnreclaim')):
+    """/proc/meminfo's fields in KiB."""
+    out = {}
+    for line in text.splitlines():
+        k, _, v = line.partition(':')
+        if k in keys:
+            out[k + '_kib'] = int(v.split()[0])
+    return out
+
+
+def kernel_memory():
+    """Sockets and the kernel's memory now: /proc/net/sockstat and /proc/meminfo."""
+    with open('/proc/net/sockstat') as f:
+        out = parse_sockstat(f.read())
+    with open('/proc/meminfo') as f:
+        out.update(parse_meminfo(f.read()))
+    with open('/proc/sys/fs/file-nr') as f:
+        out['files_open'] = int(f.read().split()[0])
+    # The limits the counts above run into: file-max, and the TCP memory (pages) past which the
+    # kernel refuses socket buffers (tcp_mem's third value).
+    with open('/proc/sys/fs/file-max') as f:
+        out['file_max'] = int(f.read())
+    with open('/proc/sys/net/ipv4/tcp_mem') as f:
+        out['tcp_mem_limit_pages'] = [int(x) for x in f.read().split()]
+    return out
+
+
+class RssSampler:
+    """Samples a process's RSS on a thread every `every_s` until stop(): the peak seen and the
+    samples (kernel counters have no resettable high-water mark for one phase)."""
+
+    def __init__(self, pid, every_s=0.01):
+        import threading
+        self.pid, self.every_s = pid, every_s
+        self.samples = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        t0 = time.monotonic()
+        while not self._stop.is_set():
+            try:
+                self.samples.append((round(time.monotonic() - t0, 3), rss_kib(self.pid)))
+            except (FileNotFoundError, ProcessLookupError):
+                return
+            self._stop.wait(self.every_s)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join()
+        return max((kib for _, kib in self.samples), default=None)

@@ -174,6 +174,34 @@ def idle_tls(doc):
 
 # ---- box -----------------------------------------------------------------------------------
 
+def box_costs(side):
+    """What each agent costs, from a box side's readings before and after connecting (None where
+    not measured): hub RSS per agent (KiB), the kernel's memory per socket (bytes: TCP pages, and
+    slab), Redis used_memory per agent (bytes)."""
+    n = side.get('online_at_start') or 0
+    out = {'rss_per_agent_kib': None, 'tcp_mem_per_socket_b': None, 'slab_per_socket_b': None,
+           'unreclaimable_slab_per_socket_b': None, 'sockets': None, 'redis_per_agent_b': None}
+    if not n:
+        return out
+    if side.get('rss_connected_kib') is not None:
+        out['rss_per_agent_kib'] = (side['rss_connected_kib'] - side['rss_before_kib']) / n
+    k0, k1 = side.get('kernel_before'), side.get('kernel_connected')
+    if k0 and k1:
+        sockets = k1['sockets_used'] - k0['sockets_used']
+        out['sockets'] = sockets
+        if sockets > 0:
+            out['tcp_mem_per_socket_b'] = (k1['tcp_mem_pages'] - k0['tcp_mem_pages']) * PAGE / sockets
+            out['slab_per_socket_b'] = (k1['Slab_kib'] - k0['Slab_kib']) * 1024 / sockets
+            out['unreclaimable_slab_per_socket_b'] = (k1['SUnreclaim_kib'] - k0['SUnreclaim_kib']) * 1024 / sockets
+    m0, m1 = side.get('redis_used_memory_before'), side.get('redis_used_memory_connected')
+    if m0 is not None and m1 is not None:
+        out['redis_per_agent_b'] = (m1 - m0) / n
+    return out
+
+
+PAGE = 4096
+
+
 def box(doc):
     ours, peer, params = doc['hub'], doc['peer_ws'], doc['params']
     n, hold = params['agents'], params['hold_s']
@@ -184,10 +212,158 @@ def box(doc):
                    'ws+ioredis'),
             figure('Redis commands per agent per minute', v, peer['redis_commands_per_agent_minute'], '<= 2.5',
                    at_most(v, 2.5), 'cmd/agent/min', 'ws+ioredis SET EX')]
-    notes = [f"{side} ({params['hubs']} processes): {s['online_at_start']:,} online at the start, "
-             f"{s['online_at_end']:,} at the end of {s['seconds']:.0f} s, {s['failures']} failures; "
-             f"{s['server_cpu_cores']:.2f} cores, {s['rss_mib_total']:,.0f} MiB"
-             for side, s in (('mi-hub', ours), ('ws+ioredis', peer))]
+    # The costs per agent, where the run measured them (runs from before --agents did not).
+    oc, pc = box_costs(ours), box_costs(peer)
+    if 'kernel_connected' in ours:
+        figs += [figure('server RSS per agent', oc['rss_per_agent_kib'], pc['rss_per_agent_kib'], '(context)', None,
+                        'KiB', 'ws+ioredis'),
+                 figure('kernel memory per socket, TCP buffers (sockstat mem)', oc['tcp_mem_per_socket_b'],
+                        pc['tcp_mem_per_socket_b'], '(context: both ends of loopback)', None, 'bytes', 'ws+ioredis'),
+                 figure('kernel memory per socket, slab', oc['slab_per_socket_b'], pc['slab_per_socket_b'],
+                        '(context: both ends of loopback)', None, 'bytes', 'ws+ioredis'),
+                 figure('Redis memory per agent online', oc['redis_per_agent_b'], pc['redis_per_agent_b'],
+                        '(context)', None, 'bytes', 'ws+ioredis SET EX')]
+        mc = ours.get('machine_cores') or {}
+        pmc = peer.get('machine_cores') or {}
+        if mc:
+            figs.append(figure('machine CPU over the hold (user + kernel)', mc['user'] + mc['kernel'],
+                               (pmc['user'] + pmc['kernel']) if pmc else None, '(context)', None, 'cores',
+                               'ws+ioredis'))
+    notes = []
+    for side, s in (('mi-hub', ours), ('ws+ioredis', peer)):
+        if s.get('error') and s.get('online_at_end') is None:
+            k = s.get('kernel_connected') or {}
+            why = '; '.join([s['error']] + list(s.get('connect_errors') or []))[:400]
+            notes.append(f"{side} ({params['hubs']} processes): stopped at {s['online_at_start'] or 0:,} of {n:,} "
+                         f"online ({why}); then {k.get('sockets_used', 0):,} sockets, "
+                         f"{k.get('files_open', 0):,} of {k.get('file_max', 0):,} open files, TCP buffers "
+                         f"{k.get('tcp_mem_pages', 0):,} of {(k.get('tcp_mem_limit_pages') or [0])[-1]:,} pages, "
+                         f"{k.get('MemAvailable_kib', 0) / 1048576:.1f} GiB available")
+            continue
+        line = (f"{side} ({params['hubs']} processes): {s['online_at_start']:,} online at the start, "
+                f"{s['online_at_end']:,} at the end of {s['seconds']:.0f} s, {s['failures']} failures; "
+                f"{s['server_cpu_cores']:.2f} cores, {s['rss_mib_total']:,.0f} MiB")
+        if s.get('connect_s') is not None:
+            line += f"; connected in {s['connect_s']:.0f} s"
+        costs = box_costs(s)
+        if costs['sockets']:
+            k = s['kernel_connected']
+            line += (f"; {costs['sockets']:,} more sockets (both ends), SUnreclaim "
+                     f"{costs['unreclaimable_slab_per_socket_b']:,.0f} bytes per socket; generators "
+                     f"{s['generators_rss_kib'] / 1048576:.1f} GiB; {k['MemAvailable_kib'] / 1048576:.1f} GiB "
+                     f"available")
+        if s.get('machine_cores'):
+            line += (f"; machine {s['machine_cores']['user']:.2f} user + {s['machine_cores']['kernel']:.2f} "
+                     f"kernel cores")
+        if s.get('connect_failures'):
+            line += (f"; {s['connect_failures']:,} failed connects ({'; '.join(s.get('connect_errors') or [])[:300]})")
+        notes.append(line)
+    prep = doc.get('prepare') or {}
+    if prep.get('seconds'):
+        notes.append(f"{n:,} agents prepared (invites over HTTP, then onboard) in {prep['seconds']:.0f} s: invites "
+                     f"{prep['invites_s']:.0f} s, onboard {prep['onboard_s']:.0f} s")
+    return Findings(figs, notes)
+
+
+# ---- bigcolony -----------------------------------------------------------------------------
+
+BIGCOLONY_PEER = 'Socket.IO+redis-adapter fetchSockets()'
+# The issue's target: no single Redis call of 10 ms or more with a colony of 100,000 agents.
+LONGEST_CALL_LIMIT_MS = 10
+LONGEST_CALL_AT = 100000
+
+
+def _call_ms(phase):
+    """The longest Redis call of a phase in ms, or None when the phase did not run or logged none."""
+    us = ((phase or {}).get('calls') or {}).get('max_us')
+    return None if us is None else us / 1000
+
+
+def _call_name(phase):
+    """The longest call's command; a script call by its SHA's first digits and its first key."""
+    words = [str(w) for w in (((phase or {}).get('calls') or {}).get('max_command') or [])]
+    if not words:
+        return '-'
+    if words[0].lower() in ('evalsha', 'fcall', 'fcall_ro') and len(words) >= 2:
+        return ' '.join([words[0], words[1][:8]] + words[3:4])
+    return ' '.join(words[:2])
+
+
+def bigcolony(doc):
+    params = doc['params']
+    sizes = [str(s) for s in params['sizes']]
+    largest = sizes[-1]
+    judged = int(largest) >= LONGEST_CALL_AT
+    limit = f'< {LONGEST_CALL_LIMIT_MS} ms at {LONGEST_CALL_AT:,}'
+
+    def longest(v):
+        return (v is not None and v < LONGEST_CALL_LIMIT_MS) if judged else None
+    figs, notes = [], []
+    for size in sizes:
+        o, pe = doc['hub'][size], doc['peer_socketio'][size]
+        snap = o['snapshot']
+        n = int(size)
+        peer_full = pe.get('held') == n
+        figs.append(figure(f'snapshot of {n:,} agents: watch to last part (median)', snap['median_ms'],
+                           pe['median_ms'] if peer_full else None, '(context)', None, 'ms', BIGCOLONY_PEER))
+        figs.append(figure(f'snapshot bytes, {n:,} agents', snap['bytes'][0] / 1024,
+                           pe['bytes'] / 1024 if peer_full and pe.get('bytes') else None, '(context)', None, 'KiB',
+                           BIGCOLONY_PEER))
+        peak = snap.get('rss_peak_kib')
+        figs.append(figure(f"hub RSS growth serving the snapshot (peak), {n:,} agents",
+                           None if peak is None else (peak - snap['rss_before_kib']) / 1024, None, '(context)', None,
+                           'MiB'))
+        v = _call_ms(snap)
+        figs.append(figure(f'longest Redis call during the snapshot, {n:,} agents', v, None,
+                           limit if size == largest else '(context)', longest(v) if size == largest else None,
+                           'ms'))
+        if 'list' in o:
+            li = o['list']
+            figs.append(figure(f'agents list over HTTP, every page, {n:,} agents', li['seconds'] * 1000, None,
+                               '(context)', None, 'ms'))
+            notes.append(f"{n:,}: agents list in {li['pages']} page{'s' if li['pages'] != 1 else ''} of up to "
+                         f"{li['limit']:,}, {li['agents']:,} agents, {li['bytes']:,} bytes; longest Redis call "
+                         f"{_ms(_call_ms(li))} ({_call_name(li)})")
+        notes.append(f"{n:,}: {o['connect']['online']:,} of {n:,} online over {o['hubs']} hubs; snapshot in "
+                     f"{snap['parts'][0]} part{'s' if snap['parts'][0] != 1 else ''} ({snap['announced_parts']} "
+                     f"announced), {snap['agents'][0]:,} agents, runs {_join(snap['snapshot_ms'], ' ms')}; hub RSS "
+                     f"{snap['rss_before_kib'] / 1024:.1f} MiB before, {(peak or 0) / 1024:.1f} peak, "
+                     f"{snap['rss_after_kib'] / 1024:.1f} after; longest call {_call_name(snap)}")
+        if not peer_full:
+            notes.append(f"{BIGCOLONY_PEER}, {n:,}: held {pe.get('held') or 0:,} of {n:,} over {pe['servers']} "
+                         f"processes ({'; '.join(pe.get('client_errors') or []) or 'no error given'}); fetchSockets "
+                         f"{_ms(pe.get('median_ms'))}, not compared")
+        else:
+            notes.append(f"{BIGCOLONY_PEER}, {n:,}: {pe['servers']} processes, fetchSockets runs "
+                         f"{_join([f.get('ms') for f in pe['fetches']], ' ms')}, Redis took in "
+                         f"{pe['fetches'][0].get('redis_input_bytes', 0):,} bytes per fetch")
+    o = doc['hub'][largest]
+    n = int(largest)
+    for phase, what in (('connect', 'agents connecting'), ('refresh', 'heartbeat refresh batches'),
+                        ('sweep', 'the sweep of a lost hub')):
+        if phase not in o:
+            continue
+        v = _call_ms(o[phase])
+        figs.append(figure(f'longest Redis call, {what}, {n:,} agents', v, None, limit, longest(v), 'ms'))
+        notes.append(f"{phase}: longest call {_call_name(o[phase])}, {o[phase]['calls']['logged']:,} calls over "
+                     f"{o[phase]['calls']['slower_than_us']} us logged")
+    for size in sizes:
+        for phase in ('connect', 'snapshot', 'list', 'refresh', 'sweep'):
+            if ((doc['hub'][size].get(phase) or {}).get('calls') or {}).get('full'):
+                notes.append(f"{int(size):,}, {phase}: SLOWLOG was full, its oldest entries were lost; the longest "
+                             f"call may be longer than the figure")
+    if 'sweep' in o:
+        s = o['sweep']
+        if s['calls'].get('stats_scripts'):
+            notes.append(f"sweep: the figure leaves out the scripts of the stats reads that watch it "
+                         f"({', '.join(x.split()[-1][:8] for x in s['calls']['stats_scripts'])}); with them the "
+                         f"longest call is {_ms((s['calls'].get('max_us_with_stats') or 0) / 1000)}")
+        notes.append(f"sweep: hub of {s['victim_agents']:,} agents killed; "
+                     + (f"the colony counted them offline after {s['offline_s']:.1f} s"
+                        if s['offline_s'] is not None else
+                        f"{s['online_before'] - s['online_after']:,} offline by the deadline"))
+    if not doc.get('hub_snapshot_parts_flag'):
+        notes.append('this mi-hub has no --snapshot-part-agents: every snapshot was one message')
     return Findings(figs, notes)
 
 
@@ -581,7 +757,7 @@ def webhook(doc):
 
 FINDINGS = {'idle': idle, 'idle-tls': idle_tls, 'flood': flood, 'transitions': transitions, 'fanout': fanout,
             'reconnect': reconnect, 'reconnect-tls': reconnect_tls, 'redis-cost': redis_cost, 'box': box,
-            'webhook': webhook}
+            'bigcolony': bigcolony, 'webhook': webhook}
 
 
 def findings(doc):

@@ -11,6 +11,11 @@ from .settings import ADMIN_TOKEN
 # Starting on a machine whose caches are cold (a first Node start loads its modules from disk)
 # takes longer than on a warm one.
 START_DEADLINE_S = 60
+# SLOWLOG entries kept while a phase's calls are watched: enough for every call of three snapshot
+# reads of 100,000 agents with the threshold at 0 (today's hub makes a few calls per agent
+# besides its script), and the calls of a minute of 100,000 agents above 100 µs. Some 300 bytes
+# of Redis' memory each.
+SLOWLOG_MAX_LEN = 1500000
 
 
 class Redis:
@@ -35,6 +40,37 @@ class Redis:
     def cli(self, *args):
         r = subprocess.run(['redis-cli', '-p', str(self.port), *args], capture_output=True, text=True)
         return r.stdout
+
+    def call(self, *args, timeout=60):
+        """One command over a socket of its own; the parsed reply (measure.parse_resp)."""
+        return measure.redis_call(self.port, *args, timeout=timeout)
+
+    def info(self, section):
+        return measure.parse_info(self.cli('info', section))
+
+    def watch_calls(self, slower_than_us=0, max_len=SLOWLOG_MAX_LEN):
+        """Starts a phase whose longest calls read_calls() then gives: SLOWLOG logs every call
+        slower than slower_than_us (0: all), the latency monitor every event of 1 ms or more;
+        both start empty."""
+        self._slower_than_us, self._max_len = slower_than_us, max_len
+        self.call('CONFIG', 'SET', 'slowlog-max-len', str(max_len))
+        self.call('CONFIG', 'SET', 'slowlog-log-slower-than', str(slower_than_us))
+        self.call('SLOWLOG', 'RESET')
+        self.call('CONFIG', 'SET', 'latency-monitor-threshold', '1')
+        self.call('LATENCY', 'RESET')
+
+    def read_calls(self, top=100):
+        """The phase's calls since watch_calls(): the longest (µs and command), the longest per
+        command, the top entries of SLOWLOG as logged, and LATENCY LATEST and HISTORY raw. Then
+        logging returns to Redis' defaults."""
+        entries = measure.slowlog_entries(self.call('SLOWLOG', 'GET', '-1'))
+        latest = self.call('LATENCY', 'LATEST')
+        history = {e: self.call('LATENCY', 'HISTORY', e) for e in measure.latency_latest(latest)}
+        self.call('CONFIG', 'SET', 'slowlog-log-slower-than', '10000')
+        self.call('CONFIG', 'SET', 'slowlog-max-len', '128')
+        self.call('CONFIG', 'SET', 'latency-monitor-threshold', '0')
+        return measure.calls_summary(entries, latest, history, getattr(self, '_slower_than_us', 0), top,
+                                     getattr(self, '_max_len', None))
 
     def commandstats(self):
         return measure.parse_commandstats(self.cli('info', 'commandstats'))
@@ -66,6 +102,12 @@ def hub(run, port_name, redis, hub_id, ttl=120, extra=(), tls=None):
     child.port = port
     _wait_up(child, f'{scheme(tls)}://127.0.0.1:{port}/healthz', context=tls and tls.client_context())
     return child
+
+
+def hub_accepts(run, flag):
+    """Whether this build's mi-hub has a command-line flag (its --help lists it)."""
+    r = subprocess.run([run.settings.hub, '--help'], capture_output=True, text=True)
+    return flag in r.stdout + r.stderr
 
 
 def ws_peer(run, port_name, redis=None, ttl=120, pubsub=False, workers=1, tls=None):
@@ -102,6 +144,17 @@ def socketio_server(run, port_name, redis):
     child.port = port
     # It serves WebSocket upgrades only: a plain GET gets 400, which says it is listening.
     _wait_up(child, f'http://127.0.0.1:{port}/socket.io/?EIO=4&transport=polling', any_status=True)
+    return child
+
+
+def socketio_room_server(run, port_name, redis):
+    """bench/peers/socketio_room.mjs server: one room through @socket.io/redis-adapter, and
+    GET /fetch timing a fetchSockets() of it."""
+    port = run.ports(port_name)
+    child = run.spawn(['node', os.path.join(run.settings.peers, 'socketio_room.mjs'), 'server', '--port', str(port),
+                       '--redis', f'redis://127.0.0.1:{redis.port}'], port_name)
+    child.port = port
+    _wait_up(child, f'http://127.0.0.1:{port}/count')
     return child
 
 

@@ -17,6 +17,7 @@ class Settings:
     port_base: int
     box_seconds: int
     keep: bool
+    agents: int = None  # bench/run box --agents N: the box's size (None: its default)
 
     @classmethod
     def from_env(cls, environ=None, root=ROOT):

@@ -1,5 +1,6 @@
 #include "config.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
@@ -21,7 +22,7 @@ std::vector<std::string> split(const std::string& s) {
 [[noreturn]] void usage(const std::string& why) {
   std::cerr << "mi-loadgen: " << why << "\n"
             << "usage: mi-loadgen MODE --hub H:P[,H:P...] [--source IP,...] [flags]\n"
-            << "modes: invites onboard agents flood transitions watch fanout send-floor floor-server (see docs/benchmarks.md)\n";
+            << "modes: invites onboard agents snapshot flood transitions watch fanout send-floor floor-server (see docs/benchmarks.md)\n";
   std::exit(2);
 }
 
@@ -53,6 +54,7 @@ Config parse_config(int argc, char** argv) {
     else if (flag == "--rate") c.rate = std::stod(value());
     else if (flag == "--hold-ms") c.hold_ms = std::stod(value());
     else if (flag == "--events") c.events = std::stoull(value());
+    else if (flag == "--repeat") c.repeat = std::max<std::uint64_t>(1, std::stoull(value()));
     else if (flag == "--batch") c.batch = std::stoull(value());
     else if (flag == "--event-bytes") c.event_bytes = std::stoull(value());
     else if (flag == "--flush-us") c.flush_us = std::stod(value());

@@ -7,7 +7,7 @@
 namespace mi::bench {
 
 struct Config {
-  std::string mode;                  // invites | onboard | agents | flood | transitions | watch | fanout | send-floor | floor-server
+  std::string mode;                  // invites | onboard | agents | snapshot | flood | transitions | watch | fanout | send-floor | floor-server
   std::vector<std::string> hubs;     // HOST:PORT, agents spread round-robin
   std::vector<std::string> sources;  // source addresses, spread round-robin ("" = any)
   std::string admin_token = "bench-admin";
@@ -24,6 +24,7 @@ struct Config {
   double rate = 1000;                // transitions: hellos per second; fanout: events per second
   double hold_ms = 50;               // transitions: time an agent stays online
   std::uint64_t events = 100;        // fanout: events sent
+  std::uint64_t repeat = 1;          // snapshot: watches one after the other, each on a new connection
   std::uint64_t batch = 64;          // flood: frames per write
   std::uint64_t event_bytes = 300;   // floor-server: bytes of an event's JSON
   double flush_us = 0;               // floor-server: send at most this often (0: every round)

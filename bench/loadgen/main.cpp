@@ -18,6 +18,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 
 #include "agent_client.hpp"
 #include "client_pacing.hpp"
@@ -27,6 +28,7 @@
 #include "floor_server.hpp"
 #include "histogram.hpp"
 #include "net.hpp"
+#include "raw_ws.hpp"
 #include "report.hpp"
 #include "send_floor.hpp"
 #include "setup.hpp"
@@ -118,7 +120,8 @@ asio::awaitable<void> run_agents(asio::io_context& io, const Config& config, Rep
       .integer("welcomes", static_cast<std::int64_t>(swarm.counters.welcomes))
       .integer("failures", static_cast<std::int64_t>(swarm.counters.failures))
       .integer("tls_handshakes", static_cast<std::int64_t>(swarm.counters.tls_handshakes))
-      .integer("tls_resumed", static_cast<std::int64_t>(swarm.counters.tls_resumed));
+      .integer("tls_resumed", static_cast<std::int64_t>(swarm.counters.tls_resumed))
+      .str("last_error", swarm.counters.last_error);  // why some did not connect (EMFILE, ENFILE, ...)
   if (config.barrier) {
     co_await barrier(io, ready.json());
     if (config.reconnect) read_commands(io, swarm);
@@ -307,6 +310,50 @@ asio::awaitable<void> run_fanout(asio::io_context& io, const Config& config, Rep
       .str("last_error", watchers.last_error + " " + sender.counters.last_error);
 }
 
+// One watcher joins a colony and reads its snapshot (all its parts), `repeat` times, each on a
+// new connection: the time from sending `watch` to the last part's last byte, the bytes, the
+// parts and the agents. With --barrier the first connection is open (upgraded) before READY, so
+// that what the caller measures around the read starts with the `watch`.
+asio::awaitable<void> run_snapshot(asio::io_context& io, const Config& config, Report& report) {
+  auto target = parse_target(config.hubs.front());
+  auto source = parse_source(config.sources.front());
+  raw_ws::Connection c(io);
+  co_await raw_ws::open(c, target, source);
+  Report ready;
+  ready.integer("connected", 1);
+  if (config.barrier) co_await barrier(io, ready.json());
+  std::string times, first, bytes, parts, agents;
+  auto append = [](std::string& list, const std::string& v) { list += (list.empty() ? "" : ",") + v; };
+  raw_ws::SnapshotRead last;
+  for (std::uint64_t rep = 0; rep < config.repeat; ++rep) {
+    if (rep > 0) {
+      c.socket.close();
+      c.socket = tcp::socket(io);
+      co_await raw_ws::open(c, target, source);
+    }
+    auto frame = raw_ws::masked_text_frame(R"({"type":"watch","colony":")" + config.colony + R"(","token":")" +
+                                           config.admin_token + "\"}");
+    auto t0 = mono_ns();
+    co_await asio::async_write(c.socket, asio::buffer(frame), use_awaitable);
+    last = co_await raw_ws::read_snapshot(c);
+    append(times, std::to_string((last.last_ns - t0) / 1e6));
+    append(first, std::to_string((last.first_ns - t0) / 1e6));
+    append(bytes, std::to_string(last.bytes));
+    append(parts, std::to_string(last.parts));
+    append(agents, std::to_string(last.agents));
+    Report r;
+    r.integer("rep", static_cast<std::int64_t>(rep)).num("snapshot_ms", (last.last_ns - t0) / 1e6);
+    r.print("PROGRESS");
+  }
+  report.str("mode", "snapshot")
+      .raw("snapshot_ms", "[" + times + "]")
+      .raw("first_message_ms", "[" + first + "]")
+      .raw("bytes", "[" + bytes + "]")
+      .raw("parts", "[" + parts + "]")
+      .raw("agents", "[" + agents + "]")
+      .integer("announced_parts", static_cast<std::int64_t>(last.announced));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -314,7 +361,8 @@ int main(int argc, char** argv) {
   Report report;
   try {
     if (config.mode == "onboard") {
-      std::cout << "REPORT " << run_onboard(config) << std::endl;
+      auto onboarded = run_onboard(config);  // prints PROGRESS lines meanwhile
+      std::cout << "REPORT " << onboarded << std::endl;
       return 0;
     }
     if (config.mode == "floor-server") return run_floor_server(config);
@@ -333,6 +381,8 @@ int main(int argc, char** argv) {
         co_await run_watch(io, config, report);
       } else if (config.mode == "fanout") {
         co_await run_fanout(io, config, report);
+      } else if (config.mode == "snapshot") {
+        co_await run_snapshot(io, config, report);
       } else {
         throw std::runtime_error("unknown mode " + config.mode);
       }

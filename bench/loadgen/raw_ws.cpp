@@ -126,30 +126,110 @@ asio::awaitable<void> watch(Connection& c, std::string_view colony, std::string_
   co_await skip_snapshot(c);
 }
 
-asio::awaitable<void> skip_snapshot(Connection& c) {
-  // Enough of the message to tell a snapshot from an error, and all of an error (small).
-  constexpr std::size_t kTypePrefix = 48;
+namespace {
+
+// Reads one data message (a single frame, as servers send) whose header is at the front of the
+// buffer or still to come, skipping control frames before it, and hands its payload to `chunk`
+// in pieces as they come, consuming them. Returns its bytes on the wire.
+template <class Chunk>
+asio::awaitable<std::uint64_t> stream_message(Connection& c, Chunk&& chunk, std::int64_t* header_ns) {
   FrameStart start;
   for (;;) {
     start = frame_start(c.buffer.data(), c.have);
-    if (start.header != 0 && c.have >= start.header + std::min<std::uint64_t>(start.length, kTypePrefix)) {
-      std::string_view payload(reinterpret_cast<const char*>(c.buffer.data() + start.header),
-                               std::min<std::uint64_t>(start.length, c.have - start.header));
-      if (payload.find("\"snapshot\"") != std::string_view::npos) break;
-      if (payload.size() == start.length || c.have == c.buffer.size()) throw std::runtime_error(std::string(payload));
+    if (start.header != 0) {
+      unsigned opcode = c.buffer[0] & 0x0fu;
+      if (opcode < 0x8) break;
+      if (opcode == 0x8) throw std::runtime_error("closed by the server");
+      if (c.have >= start.header + start.length) {  // ping or pong
+        c.consume(start.header + static_cast<std::size_t>(start.length));
+        continue;
+      }
     }
-    if (c.have == c.buffer.size()) throw std::runtime_error("first message header too long");
+    if (c.have == c.buffer.size()) throw std::runtime_error("frame header too long");
     co_await c.read_more();
   }
-  auto left = start.header + start.length;
-  for (;;) {
+  if (header_ns) *header_ns = mono_ns();
+  c.consume(start.header);
+  std::uint64_t left = start.length;
+  while (left > 0) {
+    if (c.have == 0) co_await c.read_more();
     auto here = static_cast<std::size_t>(std::min<std::uint64_t>(left, c.have));
+    chunk(std::string_view(reinterpret_cast<const char*>(c.buffer.data()), here));
     c.consume(here);
     left -= here;
-    if (left == 0) break;
-    co_await c.read_more();
   }
+  co_return start.header + start.length;
 }
+
+// The first and last bytes of a streamed message, and its agent objects (AGENT starts with
+// `{"id":"`, docs/protocol.md 3.7), counted across the pieces' boundaries.
+struct MessageScan {
+  static constexpr std::size_t kHead = 256, kTail = 128;
+  static constexpr std::string_view kAgent = "{\"id\":\"";
+  std::string head, tail, carry;
+  std::uint64_t agents = 0;
+
+  void operator()(std::string_view piece) {
+    if (head.size() < kHead) head.append(piece.substr(0, kHead - head.size()));
+    tail.append(piece.size() > kTail ? piece.substr(piece.size() - kTail) : piece);
+    if (tail.size() > kTail) tail.erase(0, tail.size() - kTail);
+    std::string joined = carry;
+    joined.append(piece.substr(0, std::min<std::size_t>(piece.size(), kAgent.size())));
+    agents += count(joined) + count(piece) - count(piece.substr(0, std::min<std::size_t>(piece.size(), kAgent.size())));
+    carry.append(piece.substr(piece.size() - std::min<std::size_t>(piece.size(), kAgent.size() - 1)));
+    if (carry.size() > kAgent.size() - 1) carry.erase(0, carry.size() - (kAgent.size() - 1));
+  }
+  static std::uint64_t count(std::string_view s) {
+    std::uint64_t n = 0;
+    for (auto at = s.find(kAgent); at != std::string_view::npos; at = s.find(kAgent, at + 1)) ++n;
+    return n;
+  }
+};
+
+}  // namespace
+
+std::uint64_t snapshot_parts(std::string_view head, std::string_view tail) {
+  constexpr std::string_view key = "\"parts\":";
+  auto value = [&](std::string_view s, std::size_t at) -> std::uint64_t {
+    at += key.size();
+    std::uint64_t v = 0;
+    bool any = false;
+    while (at < s.size() && s[at] >= '0' && s[at] <= '9') {
+      v = v * 10 + static_cast<std::uint64_t>(s[at++] - '0');
+      any = true;
+    }
+    return any && v > 0 ? v : 1;
+  };
+  auto agents_at = head.find("\"agents\":");
+  auto in_head = head.find(key);
+  if (in_head != std::string_view::npos && in_head < agents_at) return value(head, in_head);
+  auto list_end = tail.rfind(']');
+  auto in_tail = tail.rfind(key);
+  if (in_tail != std::string_view::npos && (list_end == std::string_view::npos || in_tail > list_end))
+    return value(tail, in_tail);
+  return 1;
+}
+
+asio::awaitable<SnapshotRead> read_snapshot(Connection& c) {
+  SnapshotRead r;
+  for (std::uint64_t part = 1; part <= r.announced; ++part) {
+    MessageScan scan;
+    r.bytes += co_await stream_message(c, scan, part == 1 ? &r.first_ns : nullptr);
+    r.last_ns = mono_ns();
+    const char* type = part == 1 ? "\"snapshot\"" : "\"snapshot_part\"";
+    if (scan.head.find(type) == std::string::npos) {
+      throw std::runtime_error(part == 1 ? scan.head
+                                         : "part " + std::to_string(part) + " of " + std::to_string(r.announced) +
+                                               " missing, got: " + scan.head);
+    }
+    if (part == 1) r.announced = snapshot_parts(scan.head, scan.tail);
+    r.agents += scan.agents;
+    ++r.parts;
+  }
+  co_return r;
+}
+
+asio::awaitable<void> skip_snapshot(Connection& c) { co_await read_snapshot(c); }
 
 asio::awaitable<Message> read_message(Connection& c) {
   for (;;) {

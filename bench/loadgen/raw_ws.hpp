@@ -69,10 +69,28 @@ asio::awaitable<void> open(Connection& c, const Target& target, const asio::ip::
 // with the answer when it is an error.
 asio::awaitable<void> watch(Connection& c, std::string_view colony, std::string_view token);
 
-// After `watch`: reads the first message, which must be the snapshot, and consumes it whole
-// (a colony of thousands of agents makes it larger than the buffer); throws with the message
-// when it is anything else, such as an error.
+// What reading a snapshot took: its messages, bytes and agents, and when they came.
+struct SnapshotRead {
+  std::uint64_t parts = 0;      // messages read: the `snapshot` and its `snapshot_part`s
+  std::uint64_t announced = 1;  // `parts` of the first message (1 when it has none)
+  std::uint64_t bytes = 0;      // on the wire: frame headers and payloads of those messages
+  std::uint64_t agents = 0;     // agent objects in them
+  std::int64_t first_ns = 0;    // CLOCK_MONOTONIC when the first message's header was read
+  std::int64_t last_ns = 0;     // when the last message's last byte was read
+};
+
+// After `watch`: reads the snapshot, which must be the first message, and every part that
+// follows it (`"parts":K` on the first: K - 1 `snapshot_part` messages; none without it), each
+// consumed as it streams through the buffer (a colony of thousands of agents makes a part
+// larger than the buffer). Throws with the message when the first one is anything else, such
+// as an error, or a part is missing.
+asio::awaitable<SnapshotRead> read_snapshot(Connection& c);
+// The same, for clients that only need the events after it.
 asio::awaitable<void> skip_snapshot(Connection& c);
+
+// The `parts` of a snapshot message from its head (the payload's first bytes) and its tail (its
+// last bytes): outside the agents list, before it or after it; 1 when it has none.
+std::uint64_t snapshot_parts(std::string_view head, std::string_view tail);
 
 // Reads until one whole data message (a single frame, as servers send) is held and returns its
 // payload; control frames before it are skipped. The caller consumes it with `consume`.

@@ -7,7 +7,8 @@
 
 namespace mi::bench {
 
-// Creates `count` agent invites in the colony (8 keep-alive connections); returns their codes.
+// Creates `count` agent invites in the colony (8 keep-alive connections per hub, up to 64);
+// returns their codes. Prints `PROGRESS {"invites":..,"onboarded":..}` every 10,000.
 std::vector<std::string> create_invites(const Config& config, std::size_t count);
 
 // Creates invites, onboards config.count agents named <prefix><i> (concurrency-limited), writes

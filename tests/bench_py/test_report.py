@@ -46,8 +46,9 @@ def test_committed_results_still_derive_as_stored(name):
 
 
 def test_every_scenario_has_a_report_and_a_runner_in_one_order():
-    assert tuple(report.FINDINGS) == SCENARIOS
-    assert tuple(RUNNERS) == SCENARIOS
+    assert tuple(report.FINDINGS) == tuple(RUNNERS)
+    # The stored results are of scenarios in that order (a new scenario has none until it runs).
+    assert [n for n in RUNNERS if n in SCENARIOS] == list(SCENARIOS)
 
 
 @pytest.mark.parametrize('name', SCENARIOS)
