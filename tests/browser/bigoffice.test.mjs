@@ -21,7 +21,7 @@ const CONCURRENCY = 100;
 const POOL = 600;
 const TRANSITIONS_PER_SECOND = 100;
 const CHURN_SECONDS = 10;
-/** Agents per part when the page's snapshot is cut into parts (test 1). */
+/** Agents per snapshot part: the hub's --snapshot-part-agents default. */
 const PART_AGENTS = 1000;
 const LONG_TASK_MS = 50;
 /** Which time of a task the 50 ms budget is asserted on: cpu (default) or wall (see the assertion). */
@@ -111,31 +111,37 @@ test('the snapshot of 10,000 agents comes in parts and the page draws it once, a
   await office();
   assert.equal(made.size, TOTAL, 'every agent was made');
   const { context, page } = await newPage(browser, hub);
-  // Until the hub sends parts itself, the route cuts its snapshot into parts as the protocol
-  // gives them, and puts an event of the snapshot's own seq after the last part (an event the
-  // snapshot already holds, which the page must drop): the first connected agent going offline.
-  const sent = { parts: 0, seq: null };
+  // The hub sends the snapshot in parts of --snapshot-part-agents (1,000 by default). The route
+  // passes them on, holding each part a little (the page must not draw in between), and puts an
+  // event of the snapshot's own seq after the last part (an event the snapshot already holds,
+  // which the page must drop): the first connected agent going offline.
+  const sent = { parts: 0, seq: null, snapshot: null };
   const quiet = pool[0];
   await page.routeWebSocket(/\/v1\/ws$/, (socket) => {
     const server = socket.connectToServer();
     socket.onMessage((message) => server.send(message));
-    server.onMessage(async (message) => {
-      const data = typeof message === 'string' ? JSON.parse(message) : null;
-      if (!data || data.type !== 'snapshot' || data.parts) {
+    let forwarding = Promise.resolve();
+    server.onMessage((message) => {
+      forwarding = forwarding.then(async () => {
+        const data = typeof message === 'string' ? JSON.parse(message) : null;
+        if (data && data.type === 'snapshot') {
+          sent.seq = data.seq;
+          sent.snapshot = data;
+          sent.parts = 1;
+          sent.expected = data.parts;
+          sent.agents = [...data.agents];
+        } else if (data && data.type === 'snapshot_part' && data.seq === sent.seq) {
+          await sleep(40);
+          sent.parts += 1;
+          sent.agents.push(...data.agents);
+        }
         socket.send(message);
-        return;
-      }
-      const agents = data.agents;
-      const parts = Math.ceil(agents.length / PART_AGENTS);
-      sent.seq = data.seq;
-      socket.send(JSON.stringify({ ...data, agents: agents.slice(0, PART_AGENTS), parts }));
-      for (let part = 2; part <= parts; part += 1) {
-        await sleep(40); // parts come apart: the page must not draw in between
-        socket.send(JSON.stringify({ type: 'snapshot_part', colony: data.colony, seq: data.seq, part, agents: agents.slice((part - 1) * PART_AGENTS, part * PART_AGENTS) }));
-      }
-      sent.parts = parts;
-      const stale = agents.find((agent) => agent.id === quiet);
-      socket.send(JSON.stringify({ type: 'event', event: 'offline', colony: data.colony, seq: data.seq, epoch: data.epoch, ts: Date.now(), reason: 'closed', agent: { ...stale, status: 'offline' } }));
+        if (sent.snapshot && sent.parts === sent.expected && data && data.type.startsWith('snapshot')) {
+          const stale = sent.agents.find((agent) => agent.id === quiet);
+          const { colony, seq, epoch } = sent.snapshot;
+          socket.send(JSON.stringify({ type: 'event', event: 'offline', colony, seq, epoch, ts: Date.now(), reason: 'closed', agent: { ...stale, status: 'offline' } }));
+        }
+      });
     });
   });
   // Every total the page ever shows, from its first paint.
