@@ -26,7 +26,7 @@ const std::string kHubLost(end_reason_text(EndReason::hub_lost));
 constexpr int kOrphansPerBatch = 200;
 // Agents of one colony looked at per call of the ghost sweep: a call stays short in a colony of
 // 100,000 agents.
-constexpr int kGhostSlice = 500;
+constexpr int kGhostSlice = 200;
 // Colonies settled per round of the lease sweep.
 constexpr std::size_t kDueColoniesPerRound = 100;
 // Colonies per SSCAN page of the ghost sweep.
