@@ -289,6 +289,18 @@ def _call_name(phase):
     return ' '.join(words[:2])
 
 
+def _longest_plain_call(phase):
+    """The longest logged command of a phase that is not a script, as 'X ms (command)': an O(1)
+    command that takes long was held up by the machine, not by its work."""
+    by_command = ((phase or {}).get('calls') or {}).get('max_by_command') or {}
+    plain = [(v.get('max_us') or 0, k) for k, v in by_command.items()
+             if not k.lower().startswith(('evalsha', 'fcall', 'slowlog', 'latency', 'config'))]
+    if not plain:
+        return '-'
+    us, name = max(plain)
+    return f'{_ms(us / 1000)} ({name})'
+
+
 def bigcolony(doc):
     params = doc['params']
     sizes = [str(s) for s in params['sizes']]
@@ -328,7 +340,8 @@ def bigcolony(doc):
                      f"{snap['parts'][0]} part{'s' if snap['parts'][0] != 1 else ''} ({snap['announced_parts']} "
                      f"announced), {snap['agents'][0]:,} agents, runs {_join(snap['snapshot_ms'], ' ms')}; hub RSS "
                      f"{snap['rss_before_kib'] / 1024:.1f} MiB before, {(peak or 0) / 1024:.1f} peak, "
-                     f"{snap['rss_after_kib'] / 1024:.1f} after; longest call {_call_name(snap)}")
+                     f"{snap['rss_after_kib'] / 1024:.1f} after; longest call {_call_name(snap)}, the longest that is "
+                     f"not a script {_longest_plain_call(snap)}")
         if not peer_full:
             notes.append(f"{BIGCOLONY_PEER}, {n:,}: held {pe.get('held') or 0:,} of {n:,} over {pe['servers']} "
                          f"processes ({'; '.join(pe.get('client_errors') or []) or 'no error given'}); fetchSockets "
@@ -346,7 +359,8 @@ def bigcolony(doc):
         v = _call_ms(o[phase])
         figs.append(figure(f'longest Redis call, {what}, {n:,} agents', v, None, limit, longest(v), 'ms'))
         notes.append(f"{phase}: longest call {_call_name(o[phase])}, {o[phase]['calls']['logged']:,} calls over "
-                     f"{o[phase]['calls']['slower_than_us']} us logged")
+                     f"{o[phase]['calls']['slower_than_us']} us logged; the longest that is not a script "
+                     f"{_longest_plain_call(o[phase])}")
     for size in sizes:
         for phase in ('connect', 'snapshot', 'list', 'refresh', 'sweep'):
             if ((doc['hub'][size].get(phase) or {}).get('calls') or {}).get('full'):

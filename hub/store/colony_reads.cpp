@@ -14,7 +14,7 @@ namespace {
 // Transitions per LRANGE, agents per count_agents call, colonies per publish_watcher_counts call:
 // each call stays short however long the list.
 constexpr std::size_t kHistoryPage = 1000;
-constexpr std::size_t kAgentsPerCount = 500;
+constexpr std::size_t kAgentsPerCount = 200;
 constexpr std::size_t kColoniesPerPublish = 500;
 
 

@@ -76,7 +76,7 @@ def run(ctx, p):
                     held.enter_context(victim)
                 ours[str(size)] = one_size(ctx, p, redis, size, watch_hub, agent_hubs[:need], victim)
     peer = {}
-    with servers.Redis(ctx, 'redis-peer') as peer_redis:
+    with servers.Redis(ctx, 'redis-peer', nice=p.redis_nice) as peer_redis:
         # fetchSockets() answers travel as pub/sub messages: a room of 100,000 passes Redis'
         # default limit for a subscriber's pending output (32 MiB), which would cut the asking
         # server off. The peer gets no such limit: what is timed is the adapter, not a setting.
