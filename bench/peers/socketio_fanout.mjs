@@ -5,13 +5,11 @@
 //   node socketio_fanout.mjs clients --url http://127.0.0.1:P --count N --events E --rate R
 //     N websocket-only clients plus one sender; prints READY, waits for a line on stdin, sends E
 //     stamped chats at R per second, then prints REPORT with the same fields as mi-loadgen fanout.
-import http from 'node:http';
 import readline from 'node:readline';
 
-const [role, ...rest] = process.argv.slice(2);
-const args = {};
-for (let i = 0; i < rest.length; i += 2) args[rest[i].replace(/^--/, '')] = rest[i + 1];
-const now = () => process.hrtime.bigint(); // CLOCK_MONOTONIC ns, like mi-loadgen
+import { commandLine, now, redisAdapterServer } from './socketio_server.mjs';
+
+const { role, args } = commandLine();
 
 function summary(samplesNs) {
   const s = Float64Array.from(samplesNs.map((x) => Number(x) / 1e6)).sort();
@@ -21,19 +19,12 @@ function summary(samplesNs) {
 }
 
 if (role === 'server') {
-  const { Server } = await import('socket.io');
-  const { createAdapter } = await import('@socket.io/redis-adapter');
-  const { default: Redis } = await import('ioredis');
-  const pubClient = new Redis(args.redis);
-  const subClient = pubClient.duplicate();
-  const server = http.createServer();
-  const io = new Server(server, { transports: ['websocket'], perMessageDeflate: false, adapter: createAdapter(pubClient, subClient) });
+  const { server, io } = await redisAdapterServer(args.redis);
   io.on('connection', (socket) => {
     socket.join('colony');
     socket.on('chat', (text) => io.to('colony').emit('event', text));
   });
   server.listen(Number(args.port), '127.0.0.1', () => console.log(`socketio_fanout listening on ${args.port}`));
-  process.on('SIGTERM', () => process.exit(0));
 } else if (role === 'clients') {
   const { io } = await import('socket.io-client');
   const count = Number(args.count), events = Number(args.events), rate = Number(args.rate || 10);

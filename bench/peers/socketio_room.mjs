@@ -8,21 +8,14 @@
 //   node socketio_room.mjs clients --urls http://127.0.0.1:P[,..] --count N
 //     N websocket-only clients spread over the urls; prints READY {"connected":..,"failures":..}
 //     and PROGRESS lines, and exits when stdin ends.
-import http from 'node:http';
 import readline from 'node:readline';
 
-const [role, ...rest] = process.argv.slice(2);
-const args = {};
-for (let i = 0; i < rest.length; i += 2) args[rest[i].replace(/^--/, '')] = rest[i + 1];
-const now = () => process.hrtime.bigint();
+import { commandLine, now, redisAdapterServer } from './socketio_server.mjs';
+
+const { role, args } = commandLine();
 
 if (role === 'server') {
-  const { Server } = await import('socket.io');
-  const { createAdapter } = await import('@socket.io/redis-adapter');
-  const { default: Redis } = await import('ioredis');
-  const pubClient = new Redis(args.redis);
-  const subClient = pubClient.duplicate();
-  const server = http.createServer(async (req, res) => {
+  const onRequest = async (req, res, io) => {
     const answer = (code, body) => {
       res.writeHead(code, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
@@ -40,18 +33,15 @@ if (role === 'server') {
       }
     }
     return answer(404, {});
-  });
+  };
   // A room of 100,000 over several processes answers later than the adapter's default 5 s.
-  const io = new Server(server, {
-    transports: ['websocket'], perMessageDeflate: false,
-    adapter: createAdapter(pubClient, subClient, { requestsTimeout: Number(args['requests-timeout-ms'] || 120000) }),
-  });
+  const { server, io } = await redisAdapterServer(args.redis, onRequest,
+                                                  { requestsTimeout: Number(args['requests-timeout-ms'] || 120000) });
   io.on('connection', (socket) => {
     socket.data.name = `agent-${socket.id.slice(0, 6)}`;
     socket.join('colony');
   });
   server.listen(Number(args.port), '127.0.0.1', () => console.log(`socketio_room listening on ${args.port}`));
-  process.on('SIGTERM', () => process.exit(0));
 } else if (role === 'clients') {
   const { io } = await import('socket.io-client');
   const urls = args.urls.split(','), count = Number(args.count);
