@@ -152,13 +152,9 @@ asio::awaitable<void> HubLiveness::sweep_once() {
     const ListedIn orphans{set};  // named: GCC 12 mishandles temporaries in a co_await expression
     const bool swept = co_await sweep_orphans(orphans);
     if (!swept) co_return;  // the next sweep tries again
-    // Redis drops an emptied set; forget its name (SREM of a name that is listed again is harmless:
-    // a claim lists a set only after it exists).
+    // Redis drops an emptied set; its name leaves the list unless a claim made it again meanwhile.
     if (set != keys.orphan_connections()) {
-      auto exists = co_await redis.exec(mi::redis::args("EXISTS", set));
-      if (!redis_failed(exists) && exists.reply.integer == 0) {
-        co_await redis.exec(mi::redis::args("SREM", keys.orphan_sets(), set));
-      }
+      co_await redis.eval("forget_orphan_set", mi::redis::args(keys.hubs_prefix()), mi::redis::args(set));
     }
   }
 }

@@ -1,6 +1,7 @@
 // The scripts of large colonies (docs/protocol.md section 8) on a real redis-server: a colony read
 // a slice at a time (colony_slice.lua), finding its place again after removals, and the listings
-// that keep one reading for the paged agents list (listing_*.lua).
+// that keep one reading for the paged agents list (listing_*.lua); and the list of a lost hub's
+// orphan sets, which its sweep reads in batches (forget_orphan_set.lua).
 
 #include <catch2/catch.hpp>
 
@@ -127,4 +128,23 @@ TEST_CASE("a listing keeps one reading, lapses, and a colony holds a bounded num
   CHECK(ttl > 0);
   CHECK(ttl <= 5000);
   CHECK(open("eeeeeeeeeeeeeeee", 62004).elements[0].str == "ok");
+}
+
+TEST_CASE("an orphan set leaves the list only when it is empty", "[orphans]") {
+  mi::test::TestRedis server;
+  const std::string hubs = "mi:test:{hubs}:";
+  const auto* script = redis::builtin_scripts().find("forget_orphan_set");
+  REQUIRE(script != nullptr);
+  auto forget = [&](const std::string& set) {
+    return server.command({"EVAL", script->text, "1", hubs, set}).integer;
+  };
+  const std::string set = hubs + "orphans:hub#1";
+  server.command({"SADD", hubs + "orphan-sets", set});
+  server.command({"SADD", set, "c1 conn-1"});
+  // Made again by a claim since the sweep drew from it: still listed.
+  CHECK(forget(set) == 0);
+  CHECK(server.command({"SISMEMBER", hubs + "orphan-sets", set}).integer == 1);
+  server.command({"DEL", set});
+  CHECK(forget(set) == 1);
+  CHECK(server.command({"SISMEMBER", hubs + "orphan-sets", set}).integer == 0);
 }
