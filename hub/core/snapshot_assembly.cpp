@@ -41,19 +41,22 @@ SnapshotAssembly::Action SnapshotAssembly::on_slice(SnapshotSlice slice) {
     first_seq_ = slice.seq;
   }
   last_seq_ = slice.seq;
+  std::size_t last_read = entries_.size();  // none yet
   for (auto& json : slice.agent_jsons) {
     auto id = protocol::agent_json_id(json);
     if (id.empty()) continue;
     std::string key(id);
-    anchor_ = key;
     // An agent seen twice (never, unless the list holds an id twice) keeps its newer reading.
     if (auto known = index_.find(key); known != index_.end()) {
       entries_[known->second] = Entry{std::move(json), slice.seq, false};
+      last_read = known->second;
       continue;
     }
-    index_.emplace(std::move(key), entries_.size());
+    last_read = entries_.size();
+    index_.emplace(std::move(key), last_read);
     entries_.push_back(Entry{std::move(json), slice.seq, false});
   }
+  if (last_read < entries_.size()) anchor_ = std::string(protocol::agent_json_id(entries_[last_read].json));
   next_start_ = slice.next_start;
   if (!slice.at_end) return ReadSlice{next_start_, anchor_};
   applied_seq_ = first_seq_;

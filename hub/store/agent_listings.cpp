@@ -88,8 +88,9 @@ asio::awaitable<Outcome<AgentPage>> AgentListings::first_page(redis::Connection&
     }
     page.next_cursor = ListingCursor{id, limit}.to_string();
   }
-  auto shown = agents.first(std::min(limit, agents.size()));
-  page.agent_jsons.assign(shown.begin(), shown.end());
+  // The listing has its copy: the page takes the first agents of the reading itself.
+  snapshot.agent_jsons.resize(std::min(limit, snapshot.agent_jsons.size()));
+  page.agent_jsons = std::move(snapshot.agent_jsons);
   co_return page;
 }
 
